@@ -1,0 +1,866 @@
+//! Every built-in function: its role, parameters, defaults and a one-line description.
+//! The resolver checks calls against this table; the function reference is generated from it.
+
+/// How a function takes its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Makes a pattern or signal from its arguments alone (`s "bd"`, `run 4`, `sine 440`).
+    Source,
+    /// Transforms a pattern, or every pattern inside a signal. The input comes last: as one more
+    /// positional argument (`fast 2 "bd sn"`), through `$`, or as the value of `every 4 (fast 2)`.
+    Transform,
+    /// Processes a signal that arrives through `#` or `$` (`saw 55 # lpf 800`).
+    Effect,
+    /// Sets a per-event parameter through `#` (`s "bd" # gain 0.5`); on its own it is a control
+    /// pattern, and on a signal `# gain x` multiplies.
+    Param,
+}
+
+/// What an argument must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ty {
+    /// A number, pattern, signal or bus: anything that has a value over time.
+    Value,
+    /// A number known when compiling (it decides structure, e.g. the count of `stut`).
+    Const,
+    /// A transform (`rev`, `fast 2`, `(every 4 rev)`).
+    Func,
+    /// A list `[a, b, c]`.
+    List,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Default {
+    Required,
+    /// Optional; when left out the function behaves as documented (e.g. `sine` with no
+    /// frequency is a 0..1 LFO pattern at one cycle per cycle).
+    Absent,
+    Value(f64),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Param {
+    pub name: &'static str,
+    pub ty: Ty,
+    pub default: Default,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Builtin {
+    pub name: &'static str,
+    pub role: Role,
+    pub params: &'static [Param],
+    pub summary: &'static str,
+    pub example: &'static str,
+}
+
+impl Builtin {
+    pub fn required(&self) -> usize {
+        self.params
+            .iter()
+            .filter(|p| p.default == Default::Required)
+            .count()
+    }
+
+    /// `(cutoff, [q=0.707])`
+    pub fn signature(&self) -> String {
+        let parts: Vec<String> = self
+            .params
+            .iter()
+            .map(|p| match p.default {
+                Default::Required => p.name.to_string(),
+                Default::Absent => format!("[{}]", p.name),
+                Default::Value(v) => format!("[{}={v}]", p.name),
+            })
+            .collect();
+        format!("{} {}", self.name, parts.join(" "))
+            .trim_end()
+            .to_string()
+    }
+}
+
+const fn req(name: &'static str, ty: Ty) -> Param {
+    Param {
+        name,
+        ty,
+        default: Default::Required,
+    }
+}
+
+const fn opt(name: &'static str, value: f64) -> Param {
+    Param {
+        name,
+        ty: Ty::Value,
+        default: Default::Value(value),
+    }
+}
+
+const fn absent(name: &'static str) -> Param {
+    Param {
+        name,
+        ty: Ty::Value,
+        default: Default::Absent,
+    }
+}
+
+use Role::*;
+use Ty::*;
+
+const fn b(
+    name: &'static str,
+    role: Role,
+    params: &'static [Param],
+    summary: &'static str,
+    example: &'static str,
+) -> Builtin {
+    Builtin {
+        name,
+        role,
+        params,
+        summary,
+        example,
+    }
+}
+
+const PAT: &[Param] = &[req("pat", Value)];
+const N: &[Param] = &[req("n", Value)];
+const F: &[Param] = &[req("f", Func)];
+const LIST: &[Param] = &[req("patterns", List)];
+const FILTER: &[Param] = &[req("cutoff", Value), opt("q", 0.707)];
+
+pub static BUILTINS: &[Builtin] = &[
+    // Pattern sources and combinators.
+    b(
+        "s",
+        Param,
+        PAT,
+        "plays samples by name: `bd`, `sn:2` (sample 2 of `sn`)",
+        "s \"bd*2 sn\"",
+    ),
+    b("sound", Param, PAT, "same as `s`", "sound \"bd sn\""),
+    b(
+        "n",
+        Param,
+        PAT,
+        "sample index or note number per event",
+        "s \"arpy*4\" # n \"0 2 4 7\"",
+    ),
+    b(
+        "note",
+        Param,
+        PAT,
+        "pitch in semitones, c5 = 0 (Tidal); note names allowed",
+        "note \"c e g\"",
+    ),
+    b(
+        "stack",
+        Source,
+        LIST,
+        "plays patterns at the same time",
+        "stack [s \"bd*2\", s \"hh*4\"]",
+    ),
+    b(
+        "cat",
+        Source,
+        LIST,
+        "one pattern per cycle, in turn",
+        "cat [s \"bd*2\", s \"sn*3\"]",
+    ),
+    b(
+        "slowcat",
+        Source,
+        LIST,
+        "same as `cat`",
+        "slowcat [s \"bd\", s \"sn\"]",
+    ),
+    b(
+        "fastcat",
+        Source,
+        LIST,
+        "all patterns squeezed into one cycle",
+        "fastcat [s \"bd\", s \"sn sn\"]",
+    ),
+    b(
+        "timeCat",
+        Source,
+        LIST,
+        "like fastcat with relative durations: `[[weight, pattern], ...]`",
+        "timeCat [[1, s \"bd*4\"], [3, s \"hh*6\"]]",
+    ),
+    b("run", Source, N, "0, 1, ... n-1 in one cycle", "n (run 4)"),
+    b(
+        "irand",
+        Source,
+        N,
+        "random integers 0..n-1, continuous (sample with `segment`)",
+        "segment 4 $ irand 8",
+    ),
+    b(
+        "rand",
+        Source,
+        &[],
+        "random values 0..1, continuous",
+        "s \"hh*8\" # gain (rand * 0.5 + 0.5)",
+    ),
+    b("silence", Source, &[], "no events", "silence"),
+    // Oscillators; with no argument the first four are 0..1 LFO patterns at 1 cycle per cycle.
+    b(
+        "sine",
+        Source,
+        &[absent("freq")],
+        "sine oscillator at freq Hz; alone, a 0..1 LFO per cycle",
+        "sine 440",
+    ),
+    b(
+        "saw",
+        Source,
+        &[absent("freq")],
+        "sawtooth oscillator; alone, a 0..1 ramp per cycle",
+        "saw \"55 110\"",
+    ),
+    b(
+        "square",
+        Source,
+        &[absent("freq")],
+        "square oscillator; alone, 0..1 square per cycle",
+        "square 110",
+    ),
+    b(
+        "tri",
+        Source,
+        &[absent("freq")],
+        "triangle oscillator; alone, 0..1 triangle per cycle",
+        "tri 220",
+    ),
+    b(
+        "pulse",
+        Source,
+        &[req("freq", Value), opt("width", 0.5)],
+        "pulse oscillator with a duty cycle",
+        "pulse 110 0.25",
+    ),
+    b("noise", Source, &[], "white noise", "noise # lpf 2000"),
+    b("white_noise", Source, &[], "same as `noise`", "white_noise"),
+    b("pink_noise", Source, &[], "pink (1/f) noise", "pink_noise"),
+    b(
+        "brown_noise",
+        Source,
+        &[],
+        "brown (1/f²) noise",
+        "brown_noise",
+    ),
+    b(
+        "impulse",
+        Source,
+        &[req("freq", Value)],
+        "one-sample impulses at freq Hz",
+        "impulse 4",
+    ),
+    b(
+        "line",
+        Source,
+        &[req("from", Value), req("to", Value), req("secs", Value)],
+        "linear ramp from → to over secs, then holds",
+        "sine 440 * line 1 0 2",
+    ),
+    b(
+        "xline",
+        Source,
+        &[req("from", Value), req("to", Value), req("secs", Value)],
+        "exponential ramp from → to over secs",
+        "sine (xline 110 880 4)",
+    ),
+    // Transforms.
+    b(
+        "fast",
+        Transform,
+        N,
+        "speeds up by n (n may be a pattern)",
+        "fast 2 $ s \"bd sn\"",
+    ),
+    b(
+        "slow",
+        Transform,
+        N,
+        "slows down by n",
+        "slow 2 $ s \"bd sn\"",
+    ),
+    b(
+        "hurry",
+        Transform,
+        N,
+        "fast n and multiplies speed by n",
+        "hurry 2 $ s \"bd sn\"",
+    ),
+    b(
+        "rev",
+        Transform,
+        &[],
+        "reverses each cycle",
+        "rev $ s \"bd sn hh\"",
+    ),
+    b(
+        "every",
+        Transform,
+        &[req("n", Value), req("f", Func)],
+        "applies f on every n-th cycle (cycles 0, n, 2n, ...)",
+        "every 4 (fast 2) $ s \"bd sn\"",
+    ),
+    b(
+        "whenmod",
+        Transform,
+        &[req("a", Const), req("b", Const), req("f", Func)],
+        "applies f when cycle mod a >= b",
+        "whenmod 8 6 rev $ s \"bd sn\"",
+    ),
+    b(
+        "jux",
+        Transform,
+        F,
+        "original on the left, f applied on the right",
+        "jux rev $ s \"bd sn\"",
+    ),
+    b(
+        "juxBy",
+        Transform,
+        &[req("amount", Value), req("f", Func)],
+        "like jux with the pans at ±amount",
+        "juxBy 0.5 (fast 2) $ s \"bd sn\"",
+    ),
+    b(
+        "stut",
+        Transform,
+        &[
+            req("count", Const),
+            req("feedback", Value),
+            req("time", Value),
+        ],
+        "count echoes `time` cycles apart, gain feedback^i",
+        "stut 3 0.5 0.125 $ s \"bd sn\"",
+    ),
+    b(
+        "echo",
+        Transform,
+        &[
+            req("count", Const),
+            req("time", Value),
+            req("feedback", Value),
+        ],
+        "stut with time and feedback swapped",
+        "echo 3 0.125 0.5 $ s \"bd sn\"",
+    ),
+    b(
+        "ply",
+        Transform,
+        N,
+        "repeats each event n times within its span",
+        "ply 2 $ s \"bd sn\"",
+    ),
+    b(
+        "chop",
+        Transform,
+        N,
+        "cuts each sample event into n parts",
+        "chop 4 $ s \"break\"",
+    ),
+    b(
+        "striate",
+        Transform,
+        N,
+        "interleaves n slices of each sample",
+        "striate 4 $ s \"break\"",
+    ),
+    b(
+        "iter",
+        Transform,
+        N,
+        "shifts the pattern by 1/n each cycle",
+        "iter 4 $ s \"bd hh sn cp\"",
+    ),
+    b(
+        "palindrome",
+        Transform,
+        &[],
+        "reverses every other cycle",
+        "palindrome $ s \"bd hh sn\"",
+    ),
+    b(
+        "off",
+        Transform,
+        &[req("time", Value), req("f", Func)],
+        "adds a copy shifted by time with f applied",
+        "off 0.125 (# speed 2) $ s \"bd sn\"",
+    ),
+    b(
+        "superimpose",
+        Transform,
+        F,
+        "adds a copy with f applied",
+        "superimpose (fast 2) $ s \"bd sn\"",
+    ),
+    b(
+        "degrade",
+        Transform,
+        &[],
+        "drops half of the events at random",
+        "degrade $ s \"hh*8\"",
+    ),
+    b(
+        "degradeBy",
+        Transform,
+        &[req("p", Value)],
+        "drops events with probability p",
+        "degradeBy 0.3 $ s \"hh*8\"",
+    ),
+    b(
+        "sometimesBy",
+        Transform,
+        &[req("p", Value), req("f", Func)],
+        "applies f to events with probability p",
+        "sometimesBy 0.3 (# speed 2) $ s \"hh*8\"",
+    ),
+    b(
+        "sometimes",
+        Transform,
+        F,
+        "sometimesBy 0.5",
+        "sometimes (# speed 2) $ s \"hh*8\"",
+    ),
+    b(
+        "often",
+        Transform,
+        F,
+        "sometimesBy 0.75",
+        "often (# speed 2) $ s \"hh*8\"",
+    ),
+    b(
+        "rarely",
+        Transform,
+        F,
+        "sometimesBy 0.25",
+        "rarely (# speed 2) $ s \"hh*8\"",
+    ),
+    b(
+        "almostNever",
+        Transform,
+        F,
+        "sometimesBy 0.1",
+        "almostNever (# speed 2) $ s \"hh*8\"",
+    ),
+    b(
+        "almostAlways",
+        Transform,
+        F,
+        "sometimesBy 0.9",
+        "almostAlways (# speed 2) $ s \"hh*8\"",
+    ),
+    b(
+        "euclid",
+        Transform,
+        &[req("k", Value), req("n", Value)],
+        "k onsets spread over n steps",
+        "euclid 3 8 $ s \"bd\"",
+    ),
+    b(
+        "euclidRot",
+        Transform,
+        &[req("k", Value), req("n", Value), req("r", Value)],
+        "euclid rotated by r steps (Strudel's direction)",
+        "euclidRot 3 8 2 $ s \"bd\"",
+    ),
+    b(
+        "euclidLegato",
+        Transform,
+        &[req("k", Value), req("n", Value)],
+        "euclid with each onset held until the next",
+        "euclidLegato 3 8 $ note \"c\"",
+    ),
+    b(
+        "swingBy",
+        Transform,
+        &[req("x", Value), req("n", Value)],
+        "in each of n slices per cycle, delays the second half by x/2 of a slice",
+        "swingBy (1/3) 4 $ s \"hh*8\"",
+    ),
+    b(
+        "swing",
+        Transform,
+        N,
+        "swingBy (1/3) n",
+        "swing 4 $ s \"hh*8\"",
+    ),
+    b(
+        "early",
+        Transform,
+        &[req("t", Value)],
+        "shifts earlier by t cycles",
+        "early 0.25 $ s \"bd sn\"",
+    ),
+    b(
+        "rotL",
+        Transform,
+        &[req("t", Value)],
+        "same as `early`",
+        "rotL 0.25 $ s \"bd sn\"",
+    ),
+    b(
+        "late",
+        Transform,
+        &[req("t", Value)],
+        "shifts later by t cycles",
+        "late 0.25 $ s \"bd sn\"",
+    ),
+    b(
+        "rotR",
+        Transform,
+        &[req("t", Value)],
+        "same as `late`",
+        "rotR 0.25 $ s \"bd sn\"",
+    ),
+    b(
+        "struct",
+        Transform,
+        &[req("pat", Value)],
+        "takes the structure from a boolean pattern",
+        "struct \"t ~ t t\" $ s \"bd\"",
+    ),
+    b(
+        "mask",
+        Transform,
+        &[req("pat", Value)],
+        "keeps events where the boolean pattern is true",
+        "mask \"1 0 1 1\" $ s \"hh*8\"",
+    ),
+    b(
+        "linger",
+        Transform,
+        &[req("f", Value)],
+        "repeats the first fraction f of each cycle",
+        "linger 0.25 $ s \"bd sn hh cp\"",
+    ),
+    b(
+        "chunk",
+        Transform,
+        &[req("n", Const), req("f", Func)],
+        "applies f to one of n parts of the cycle, in turn",
+        "chunk 4 (fast 2) $ s \"bd sn hh cp\"",
+    ),
+    b(
+        "inside",
+        Transform,
+        &[req("n", Value), req("f", Func)],
+        "slow n, then f, then fast n",
+        "inside 2 rev $ s \"bd sn hh cp\"",
+    ),
+    b(
+        "outside",
+        Transform,
+        &[req("n", Value), req("f", Func)],
+        "fast n, then f, then slow n",
+        "outside 2 rev $ s \"<bd sn> hh\"",
+    ),
+    b(
+        "loopAt",
+        Transform,
+        N,
+        "fits a sample to n cycles (speed and unit)",
+        "loopAt 2 $ chop 4 $ s \"break\"",
+    ),
+    b(
+        "segment",
+        Transform,
+        N,
+        "samples a continuous pattern n times per cycle",
+        "segment 8 $ range 200 800 sine",
+    ),
+    b(
+        "range",
+        Transform,
+        &[req("lo", Value), req("hi", Value)],
+        "scales a 0..1 pattern to lo..hi",
+        "range 200 2000 sine",
+    ),
+    // Filters, envelopes, effects: the input arrives through `#` or `$`.
+    b(
+        "lpf",
+        Effect,
+        FILTER,
+        "low-pass filter (12 dB/oct); cutoff in Hz, q resonance",
+        "saw 55 # lpf 800 0.9",
+    ),
+    b(
+        "hpf",
+        Effect,
+        FILTER,
+        "high-pass filter",
+        "noise # hpf 5000",
+    ),
+    b(
+        "bpf",
+        Effect,
+        FILTER,
+        "band-pass filter",
+        "noise # bpf 1000 4",
+    ),
+    b(
+        "notch",
+        Effect,
+        FILTER,
+        "notch filter",
+        "saw 110 # notch 440 2",
+    ),
+    b(
+        "moog",
+        Effect,
+        &[req("cutoff", Value), opt("res", 0.5)],
+        "Moog-style 24 dB/oct ladder low-pass",
+        "saw 55 # moog 600 0.7",
+    ),
+    b(
+        "ad",
+        Effect,
+        &[req("attack", Value), req("decay", Value)],
+        "attack-decay envelope per event (seconds)",
+        "saw \"c3 e3\" # ad 0.01 0.3",
+    ),
+    b(
+        "adsr",
+        Effect,
+        &[
+            req("attack", Value),
+            req("decay", Value),
+            opt("sustain", 0.7),
+            opt("release", 0.1),
+        ],
+        "attack-decay-sustain-release envelope per event",
+        "saw \"c3 e3\" # adsr 0.01 0.1 0.6 0.3",
+    ),
+    b(
+        "ar",
+        Effect,
+        &[req("attack", Value), req("release", Value)],
+        "attack-release envelope per event",
+        "sine \"c4 e4\" # ar 0.05 0.5",
+    ),
+    b(
+        "reverb",
+        Effect,
+        &[req("room", Value), req("damp", Value), opt("mix", 0.3)],
+        "stereo reverb; room size and damping 0..1",
+        "s \"cp*2\" # reverb 0.8 0.4 :mix 0.3",
+    ),
+    b(
+        "delay",
+        Effect,
+        &[req("time", Value), opt("feedback", 0.5), opt("mix", 0.5)],
+        "echo after `time` seconds",
+        "s \"sn\" # delay 0.375 0.5 0.4",
+    ),
+    b(
+        "distortion",
+        Effect,
+        &[req("drive", Value), opt("mix", 1.0)],
+        "waveshaping distortion",
+        "saw 55 # distortion 4 0.8",
+    ),
+    b(
+        "bitcrush",
+        Effect,
+        &[req("bits", Value), opt("rate", 1.0)],
+        "reduces bit depth and sample rate (rate = hold factor ≥ 1)",
+        "s \"bd*4\" # bitcrush 4 8",
+    ),
+    b(
+        "chorus",
+        Effect,
+        &[req("rate", Value), req("depth", Value), opt("mix", 0.5)],
+        "modulated-delay chorus",
+        "saw 110 # chorus 0.5 0.3",
+    ),
+    b(
+        "compressor",
+        Effect,
+        &[
+            req("threshold_db", Value),
+            req("ratio", Value),
+            req("attack", Value),
+            req("release", Value),
+            opt("makeup_db", 0.0),
+        ],
+        "dynamic range compressor",
+        "s \"bd*4\" # compressor -20 4 0.01 0.1",
+    ),
+    b(
+        "pan2",
+        Effect,
+        &[req("pos", Value)],
+        "places a signal in the stereo field, -1 left .. 1 right",
+        "sine 440 # pan2 (-0.5)",
+    ),
+    // Per-event parameters.
+    b(
+        "gain",
+        Param,
+        PAT,
+        "amplitude per event; on a signal, multiplies it",
+        "s \"bd*4\" # gain \"1 0.7\"",
+    ),
+    b(
+        "pan",
+        Param,
+        PAT,
+        "stereo position per event, -1 left .. 1 right",
+        "s \"hh*4\" # pan \"-1 1\"",
+    ),
+    b(
+        "speed",
+        Param,
+        PAT,
+        "playback rate; negative plays backwards",
+        "s \"arpy\" # speed 2",
+    ),
+    b(
+        "cut",
+        Param,
+        PAT,
+        "choke group: a new event stops the sounding one",
+        "s \"oh*4\" # cut 1",
+    ),
+    b(
+        "begin",
+        Param,
+        PAT,
+        "start of the sample, 0..1",
+        "s \"break\" # begin 0.25",
+    ),
+    b(
+        "end",
+        Param,
+        PAT,
+        "end of the sample, 0..1",
+        "s \"break\" # end 0.5",
+    ),
+    b(
+        "attack",
+        Param,
+        PAT,
+        "fade-in time in seconds",
+        "s \"pad\" # attack 0.1",
+    ),
+    b(
+        "release",
+        Param,
+        PAT,
+        "fade-out time in seconds",
+        "s \"pad\" # release 0.5",
+    ),
+    b(
+        "legato",
+        Param,
+        PAT,
+        "holds each event for legato × its duration",
+        "s \"arpy*4\" # legato 0.5",
+    ),
+    b(
+        "unit",
+        Param,
+        PAT,
+        "`\"c\"`: speed in cycles per sample",
+        "s \"break\" # unit \"c\" # speed 1",
+    ),
+    b(
+        "loop",
+        Param,
+        PAT,
+        "number of loops of the sample",
+        "s \"arpy\" # loop 2",
+    ),
+    b(
+        "orbit",
+        Param,
+        PAT,
+        "effect bus number (kept for Tidal compatibility)",
+        "s \"bd\" # orbit 1",
+    ),
+    b(
+        "shape",
+        Param,
+        PAT,
+        "waveshaping amount 0..1 per event",
+        "s \"bd\" # shape 0.5",
+    ),
+    b(
+        "vowel",
+        Param,
+        PAT,
+        "formant filter per event: a e i o u",
+        "s \"arpy*4\" # vowel \"a e\"",
+    ),
+    b(
+        "cutoff",
+        Param,
+        PAT,
+        "low-pass cutoff per event, Hz",
+        "s \"hh*8\" # cutoff 3000",
+    ),
+    b(
+        "resonance",
+        Param,
+        PAT,
+        "low-pass resonance per event",
+        "s \"hh*8\" # cutoff 3000 # resonance 0.3",
+    ),
+    b(
+        "room",
+        Param,
+        PAT,
+        "reverb send per event",
+        "s \"cp\" # room 0.3",
+    ),
+    b(
+        "size",
+        Param,
+        PAT,
+        "reverb size per event",
+        "s \"cp\" # room 0.3 # size 0.8",
+    ),
+];
+
+pub fn lookup(name: &str) -> Option<&'static Builtin> {
+    BUILTINS.iter().find(|b| b.name == name)
+}
+
+pub fn names() -> impl Iterator<Item = &'static str> {
+    BUILTINS.iter().map(|b| b.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_required_params_come_first() {
+        let mut seen = std::collections::HashSet::new();
+        for b in BUILTINS {
+            assert!(seen.insert(b.name), "{} twice", b.name);
+            let first_optional = b
+                .params
+                .iter()
+                .position(|p| p.default != Default::Required)
+                .unwrap_or(b.params.len());
+            assert!(
+                b.params[first_optional..]
+                    .iter()
+                    .all(|p| p.default != Default::Required),
+                "{}: required after optional",
+                b.name
+            );
+        }
+    }
+
+    #[test]
+    fn signature_shows_defaults() {
+        assert_eq!(lookup("lpf").unwrap().signature(), "lpf cutoff [q=0.707]");
+        assert_eq!(lookup("rev").unwrap().signature(), "rev");
+    }
+}

@@ -1,0 +1,53 @@
+//! The Phonon compiler: `.ph` text to a program the runtime can run.
+//!
+//! Front end: `lexer` (logos) → `parser` (layout + chumsky) → `resolve` (names, arity, kinds,
+//! `$` subjects, mini-notation via `mini`). Every stage reports `diagnostic::Diagnostic`s with
+//! spans and keeps going, so one run reports every error in the file.
+
+pub mod ast;
+pub mod ast_dump;
+pub mod builtins;
+pub mod diagnostic;
+pub mod lexer;
+pub mod mini;
+pub mod parser;
+pub mod resolve;
+pub mod suggest;
+
+use diagnostic::Diagnostic;
+use resolve::Checked;
+
+/// The result of the front end: the checked program (meaningful only when `diagnostics` holds
+/// no error) and every error and warning found.
+#[derive(Debug)]
+pub struct FrontEnd {
+    pub checked: Checked,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl FrontEnd {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+}
+
+/// Lexes, parses and checks a whole file. Never panics, whatever the input.
+pub fn front_end(src: &str) -> FrontEnd {
+    let (tokens, mut diagnostics) = lexer::lex(src);
+    let (program, mut parse_diags) = parser::parse_program(&tokens, src);
+    // A statement that did not parse is missing from `program`; do not also complain that,
+    // say, the program has no output.
+    let statements_lost = !diagnostics.is_empty() || !parse_diags.is_empty();
+    diagnostics.append(&mut parse_diags);
+    let (checked, mut check_diags) = resolve::check(program, src, statements_lost);
+    diagnostics.append(&mut check_diags);
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    FrontEnd {
+        checked,
+        diagnostics,
+    }
+}

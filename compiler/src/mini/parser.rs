@@ -1,0 +1,447 @@
+//! Mini-notation parser (chumsky over the characters of one string), following Strudel's
+//! krill grammar rule by rule so that the same text means the same thing.
+
+use super::ast::{Elem, Group, MiniPattern, Op, Sequence, Step};
+use crate::diagnostic::{Diagnostic, Span};
+use chumsky::prelude::*;
+
+type Extra<'a> = extra::Err<Rich<'a, char>>;
+
+/// Characters a word may contain (krill's `step_char`, plus `'` for chords like `c4'maj`).
+fn is_step_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '~' | '-' | '#' | '.' | '^' | '_' | '\'')
+}
+
+/// Characters with a meaning in mini-notation besides words and whitespace.
+const OPERATOR_CHARS: &str = "[]{}<>,|@!?*/:()%";
+
+fn is_ws(c: char) -> bool {
+    matches!(c, ' ' | '\n' | '\r' | '\t' | '\u{a0}')
+}
+
+/// Parses the text of a string literal. `offset` is the byte position of the text's first
+/// character in the file, so diagnostics point into the file.
+pub fn parse_mini(text: &str, offset: usize) -> Result<MiniPattern, Vec<Diagnostic>> {
+    let unknown = unknown_operators(text, offset);
+    if !unknown.is_empty() {
+        return Err(unknown);
+    }
+    if text.trim_matches(is_ws).is_empty() {
+        return Err(vec![
+            Diagnostic::error(
+                offset.saturating_sub(1)..offset + text.len() + 1,
+                "empty pattern string",
+            )
+            .with_label("nothing to play here")
+            .with_hint("write at least one step, or `\"~\"` for silence"),
+        ]);
+    }
+    match parser().parse(text).into_result() {
+        Ok(root) => {
+            let mut pattern = MiniPattern {
+                root,
+                span: offset..offset + text.len(),
+            };
+            shift_group(&mut pattern.root, offset);
+            pattern.assign_seeds();
+            Ok(pattern)
+        }
+        Err(errors) => Err(errors
+            .into_iter()
+            .take(1)
+            .map(|e| rich_to_diagnostic(&e, text, offset))
+            .collect()),
+    }
+}
+
+fn unknown_operators(text: &str, offset: usize) -> Vec<Diagnostic> {
+    text.char_indices()
+        .filter(|&(_, c)| !(is_ws(c) || is_step_char(c) || OPERATOR_CHARS.contains(c)))
+        .map(|(i, c)| {
+            let at = offset + i;
+            Diagnostic::error(
+                at..at + c.len_utf8(),
+                format!("unknown mini-notation operator `{c}`"),
+            )
+            .with_label("not mini-notation")
+            .with_hint(
+                "mini-notation has ~ [ ] < > { } , | . @ _ ! ? * / : ( ) and `%` after `{...}`",
+            )
+        })
+        .collect()
+}
+
+fn rich_to_diagnostic(e: &Rich<'_, char>, text: &str, offset: usize) -> Diagnostic {
+    let span = e.span();
+    let start = offset + span.start;
+    let end = (offset + span.end).max(start + 1);
+    let found = e.found().copied();
+    let expected: Vec<String> = e
+        .expected()
+        .map(|p| p.to_string())
+        .filter(|s| !s.contains("whitespace"))
+        .collect();
+    let (message, hint) = match found {
+        None => (
+            "mini-notation ends too early".to_string(),
+            closing_hint(text).unwrap_or_else(|| "the pattern is incomplete".to_string()),
+        ),
+        Some('%') => (
+            "`%` here is not mini-notation".to_string(),
+            "`%` sets the steps of a polymeter: `{a b c}%4`".to_string(),
+        ),
+        Some(c) => (
+            format!("unexpected `{c}` in mini-notation"),
+            closing_hint(text).unwrap_or_else(|| {
+                if expected.is_empty() {
+                    "check the brackets and operators around here".to_string()
+                } else {
+                    format!("expected {}", expected.join(", "))
+                }
+            }),
+        ),
+    };
+    Diagnostic::error(start..end, message)
+        .with_label("mini-notation error here")
+        .with_hint(hint)
+}
+
+/// A hint about the first unbalanced bracket, if there is one.
+fn closing_hint(text: &str) -> Option<String> {
+    let mut stack = Vec::new();
+    for c in text.chars() {
+        match c {
+            '[' | '<' | '{' | '(' => stack.push(c),
+            ']' | '>' | '}' | ')' => {
+                let open = match c {
+                    ']' => '[',
+                    '>' => '<',
+                    '}' => '{',
+                    _ => '(',
+                };
+                if stack.pop() != Some(open) {
+                    return Some(format!("`{c}` closes nothing that is open"));
+                }
+            }
+            _ => {}
+        }
+    }
+    stack.pop().map(|open| {
+        let close = match open {
+            '[' => ']',
+            '<' => '>',
+            '{' => '}',
+            _ => ')',
+        };
+        format!("`{open}` is never closed: add `{close}`")
+    })
+}
+
+fn number<'a>() -> impl Parser<'a, &'a str, f64, Extra<'a>> + Clone {
+    let digits = any()
+        .filter(|c: &char| c.is_ascii_digit())
+        .repeated()
+        .at_least(1);
+    let frac = just('.').then(digits);
+    let exp = one_of("eE").then(one_of("+-").or_not()).then(digits);
+    just('-')
+        .or_not()
+        .then(digits)
+        .then(frac.or_not())
+        .then(exp.or_not())
+        .to_slice()
+        .map(|s: &str| s.parse::<f64>().unwrap_or(f64::NAN))
+        .labelled("a number")
+}
+
+/// How a parsed step operator changes the step (krill's closures).
+#[derive(Clone)]
+enum RawOp {
+    Weight(Option<f64>),
+    Replicate(Option<f64>),
+    Push(Box<Op>),
+}
+
+fn parser<'a>() -> impl Parser<'a, &'a str, Group, Extra<'a>> {
+    let ws = any().filter(|c: &char| is_ws(*c)).repeated();
+
+    let mut group = Recursive::declare();
+    let mut slice_with_ops = Recursive::declare();
+
+    let word = any()
+        .filter(|c: &char| is_step_char(*c))
+        .repeated()
+        .at_least(1)
+        .to_slice()
+        .try_map(|s: &str, span| {
+            if s == "." || s == "_" {
+                Err(Rich::custom(span, format!("`{s}` is not a step")))
+            } else {
+                Ok(s.to_string())
+            }
+        })
+        .labelled("a step");
+
+    let sequence = slice_with_ops
+        .clone()
+        .repeated()
+        .at_least(1)
+        .collect::<Vec<Step>>()
+        .map_with(|steps, e| {
+            let s: SimpleSpan = e.span();
+            Sequence {
+                steps,
+                span: s.start..s.end,
+            }
+        });
+    let sequence = just('^').or_not().ignore_then(sequence);
+
+    let comma = ws.then(just(',')).then(ws);
+    let stack_tail = comma
+        .ignore_then(sequence.clone())
+        .repeated()
+        .collect::<Vec<_>>();
+
+    // `{...}` and `<...>` contain sequences joined by `,` only.
+    let polymeter_stack = sequence
+        .clone()
+        .then(stack_tail.clone())
+        .map(|(head, mut tail)| {
+            tail.insert(0, head);
+            tail
+        });
+
+    let step_elem = ws.ignore_then(word).then_ignore(ws).map(Elem::Atom);
+    let sub_cycle = group
+        .clone()
+        .delimited_by(just('[').then(ws), ws.then(just(']')))
+        .padded_by(ws)
+        .map(|g| Elem::Sub(Box::new(g)));
+    let polymeter = polymeter_stack
+        .clone()
+        .delimited_by(just('{').then(ws), ws.then(just('}')))
+        .then(
+            just('%')
+                .ignore_then(slice_with_ops.clone().map(Box::new))
+                .or_not(),
+        )
+        .padded_by(ws)
+        .map(|(sequences, steps_per_cycle)| Elem::Poly {
+            sequences,
+            steps_per_cycle,
+        });
+    let slow_sequence = polymeter_stack
+        .clone()
+        .delimited_by(just('<').then(ws), ws.then(just('>')))
+        .padded_by(ws)
+        .map(Elem::Alt);
+    let slice = choice((step_elem, sub_cycle, polymeter, slow_sequence));
+
+    // An operator's argument is a bare slice (no operators of its own), as in krill.
+    let slice_arg = slice.clone().map_with(|elem, e| {
+        let s: SimpleSpan = e.span();
+        Step {
+            elem,
+            ops: Vec::new(),
+            weight: 1.0,
+            span: s.start..s.end,
+        }
+    });
+
+    let op_weight = ws
+        .ignore_then(one_of("@_"))
+        .ignore_then(number().or_not())
+        .map(RawOp::Weight);
+    let op_replicate = ws
+        .ignore_then(just('!'))
+        .ignore_then(number().or_not())
+        .map(RawOp::Replicate);
+    let op_euclid = just('(')
+        .ignore_then(ws)
+        .ignore_then(slice_with_ops.clone())
+        .then_ignore(comma)
+        .then(slice_with_ops.clone())
+        .then_ignore(ws.then(just(',')).or_not())
+        .then_ignore(ws)
+        .then(slice_with_ops.clone().or_not())
+        .then_ignore(ws.then(just(')')))
+        .map(|((pulses, steps), rotation)| {
+            RawOp::Push(Box::new(Op::Euclid {
+                pulses,
+                steps,
+                rotation,
+            }))
+        });
+    let op_slow = just('/')
+        .ignore_then(slice_arg.clone())
+        .map(|s| RawOp::Push(Box::new(Op::Slow(s))));
+    let op_fast = just('*')
+        .ignore_then(slice_arg.clone())
+        .map(|s| RawOp::Push(Box::new(Op::Fast(s))));
+    let op_degrade = just('?')
+        .ignore_then(number().or_not())
+        .map(|amount| RawOp::Push(Box::new(Op::Degrade { amount, seed: 0 })));
+    let op_tail = just(':')
+        .ignore_then(slice_arg.clone())
+        .map(|s| RawOp::Push(Box::new(Op::Tail(s))));
+    let op_range = just("..")
+        .ignore_then(slice_arg.clone())
+        .map(|s| RawOp::Push(Box::new(Op::Range(s))));
+    let slice_op = choice((
+        op_weight,
+        op_euclid,
+        op_slow,
+        op_fast,
+        op_replicate,
+        op_degrade,
+        op_tail,
+        op_range,
+    ));
+
+    slice_with_ops.define(
+        slice
+            .then(slice_op.repeated().collect::<Vec<RawOp>>())
+            .map_with(|(elem, raw_ops), e| {
+                let s: SimpleSpan = e.span();
+                build_step(elem, raw_ops, s.start..s.end)
+            }),
+    );
+
+    let pipe = ws.then(just('|')).then(ws);
+    let dot = ws.then(just('.')).then(ws);
+    let choose_tail = pipe
+        .ignore_then(sequence.clone())
+        .repeated()
+        .at_least(1)
+        .collect::<Vec<_>>();
+    let dot_tail = dot
+        .ignore_then(sequence.clone())
+        .repeated()
+        .at_least(1)
+        .collect::<Vec<_>>();
+    let stack_tail1 = comma
+        .ignore_then(sequence.clone())
+        .repeated()
+        .at_least(1)
+        .collect::<Vec<_>>();
+
+    #[derive(Clone)]
+    enum Tail {
+        Stack(Vec<Sequence>),
+        Choose(Vec<Sequence>),
+        Feet(Vec<Sequence>),
+    }
+    group.define(
+        sequence
+            .then(
+                choice((
+                    stack_tail1.map(Tail::Stack),
+                    choose_tail.map(Tail::Choose),
+                    dot_tail.map(Tail::Feet),
+                ))
+                .or_not(),
+            )
+            .map(|(head, tail)| match tail {
+                None => Group::Seq(head),
+                Some(Tail::Stack(mut t)) => {
+                    t.insert(0, head);
+                    Group::Stack(t)
+                }
+                Some(Tail::Choose(mut t)) => {
+                    t.insert(0, head);
+                    Group::Choose {
+                        alternatives: t,
+                        seed: 0,
+                    }
+                }
+                Some(Tail::Feet(mut t)) => {
+                    t.insert(0, head);
+                    Group::Feet { feet: t, seed: 0 }
+                }
+            }),
+    );
+
+    ws.ignore_then(group).then_ignore(ws).then_ignore(end())
+}
+
+/// Applies krill's operator rules: `@n` adds n-1 to the weight (bare `@`/`_` adds 1); `!n`
+/// accumulates repetitions, keeps a single replicate operator at the end, and sets the weight.
+fn build_step(elem: Elem, raw_ops: Vec<RawOp>, span: Span) -> Step {
+    let mut weight = 1.0;
+    let mut reps = 1.0;
+    let mut ops = Vec::new();
+    for raw in raw_ops {
+        match raw {
+            RawOp::Weight(a) => weight += a.unwrap_or(2.0) - 1.0,
+            RawOp::Replicate(a) => {
+                reps += a.unwrap_or(2.0) - 1.0;
+                ops.retain(|o| !matches!(o, Op::Replicate(_)));
+                ops.push(Op::Replicate(reps.max(0.0) as u32));
+                weight = reps;
+            }
+            RawOp::Push(op) => ops.push(*op),
+        }
+    }
+    Step {
+        elem,
+        ops,
+        weight,
+        span,
+    }
+}
+
+fn shift_span(span: &mut Span, by: usize) {
+    span.start += by;
+    span.end += by;
+}
+
+fn shift_group(group: &mut Group, by: usize) {
+    match group {
+        Group::Seq(s) => shift_seq(s, by),
+        Group::Stack(seqs)
+        | Group::Choose {
+            alternatives: seqs, ..
+        }
+        | Group::Feet { feet: seqs, .. } => seqs.iter_mut().for_each(|s| shift_seq(s, by)),
+    }
+}
+
+fn shift_seq(seq: &mut Sequence, by: usize) {
+    shift_span(&mut seq.span, by);
+    seq.steps.iter_mut().for_each(|s| shift_step(s, by));
+}
+
+fn shift_step(step: &mut Step, by: usize) {
+    shift_span(&mut step.span, by);
+    match &mut step.elem {
+        Elem::Atom(_) => {}
+        Elem::Sub(g) => shift_group(g, by),
+        Elem::Alt(seqs) => seqs.iter_mut().for_each(|s| shift_seq(s, by)),
+        Elem::Poly {
+            sequences,
+            steps_per_cycle,
+        } => {
+            sequences.iter_mut().for_each(|s| shift_seq(s, by));
+            if let Some(s) = steps_per_cycle {
+                shift_step(s, by);
+            }
+        }
+    }
+    for op in &mut step.ops {
+        match op {
+            Op::Fast(s) | Op::Slow(s) | Op::Tail(s) | Op::Range(s) => shift_step(s, by),
+            Op::Euclid {
+                pulses,
+                steps,
+                rotation,
+            } => {
+                shift_step(pulses, by);
+                shift_step(steps, by);
+                if let Some(r) = rotation {
+                    shift_step(r, by);
+                }
+            }
+            Op::Replicate(_) | Op::Degrade { .. } => {}
+        }
+    }
+}

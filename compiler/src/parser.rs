@@ -1,0 +1,550 @@
+//! Statements and expressions. The file is first cut into statements by layout (a statement
+//! starts at column 0; indented lines and lines inside open brackets continue it), so one bad
+//! statement never hides the errors of the others. Each statement's head (`out:`, `~bus:`,
+//! `tempo:`, `hush`) is matched directly; its body is parsed by a chumsky expression parser.
+
+use crate::ast::{
+    Arg, BinOp, Expr, ExprKind, Name, OutputName, Program, SectionOp, Statement, StatementKind,
+    TempoUnit,
+};
+use crate::diagnostic::{Diagnostic, Span};
+use crate::lexer::{Lexeme, Token};
+use crate::suggest::did_you_mean;
+use chumsky::input::{Stream, ValueInput};
+use chumsky::prelude::*;
+
+/// Parses a token stream (from `lexer::lex`). Returns the statements that parsed and a
+/// diagnostic for every statement that did not.
+pub fn parse_program(tokens: &[Lexeme], src: &str) -> (Program, Vec<Diagnostic>) {
+    let mut statements = Vec::new();
+    let mut diags = Vec::new();
+    for group in split_statements(tokens, src) {
+        match parse_statement(&group, src.len()) {
+            Ok(s) => statements.push(s),
+            Err(mut d) => diags.append(&mut d),
+        }
+    }
+    (Program { statements }, diags)
+}
+
+/// Cuts the tokens into statements. A token at column 0 starts a statement when no bracket is
+/// open, or when it looks like a statement head (`name:`), so an unclosed bracket does not
+/// swallow the rest of the file.
+fn split_statements(tokens: &[Lexeme], src: &str) -> Vec<Vec<Lexeme>> {
+    let mut groups = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut depth: i32 = 0;
+    let mut prev_was_newline = true;
+    for (i, lexeme) in tokens.iter().enumerate() {
+        if lexeme.token == Token::Newline {
+            prev_was_newline = true;
+            continue;
+        }
+        let at_col0 = prev_was_newline
+            && (lexeme.span.start == 0 || src.as_bytes()[lexeme.span.start - 1] == b'\n');
+        prev_was_newline = false;
+        if at_col0 && (depth <= 0 || looks_like_head(tokens, i)) {
+            if let Some(s) = start {
+                groups.push(s..i);
+            }
+            start = Some(i);
+            depth = 0;
+        } else if start.is_none() {
+            // An indented first line: it continues nothing, report it as its own statement.
+            start = Some(i);
+        }
+        match lexeme.token {
+            Token::LParen | Token::LBracket => depth += 1,
+            Token::RParen | Token::RBracket => depth -= 1,
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        groups.push(s..tokens.len());
+    }
+    groups
+        .into_iter()
+        .map(|r| {
+            // Newlines inside a statement mean nothing more.
+            tokens[r]
+                .iter()
+                .filter(|l| l.token != Token::Newline)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+        .filter(|g| !g.is_empty())
+        .collect()
+}
+
+fn looks_like_head(tokens: &[Lexeme], i: usize) -> bool {
+    let next = tokens.get(i + 1).map(|l| &l.token);
+    match &tokens[i].token {
+        Token::Bus(_) => matches!(next, Some(Token::Colon | Token::Dollar)),
+        Token::Ident(name) => {
+            name == "hush" || matches!(next, Some(Token::Colon | Token::Dollar)) && !name.is_empty()
+        }
+        _ => false,
+    }
+}
+
+/// `out` → main, `o3`/`out3`/`d3` → 3. Zero is not an output number.
+pub fn output_name(name: &str) -> Option<OutputName> {
+    if name == "out" {
+        return Some(OutputName::Main);
+    }
+    let digits = name
+        .strip_prefix("out")
+        .or_else(|| name.strip_prefix('o'))
+        .or_else(|| name.strip_prefix('d'))?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    match digits.parse::<u32>() {
+        Ok(n) if n >= 1 => Some(OutputName::Numbered(n)),
+        _ => None,
+    }
+}
+
+const STATEMENT_HINT: &str = "a statement starts at column 0 with `out:`, `o1:`, `~name:`, `tempo:`, `bpm:` or `hush`; indent a line to continue the previous statement";
+
+fn parse_statement(tokens: &[Lexeme], src_len: usize) -> Result<Statement, Vec<Diagnostic>> {
+    let first = &tokens[0];
+    let span = first.span.start..tokens[tokens.len() - 1].span.end;
+    let name = |text: &str| Name {
+        text: text.to_string(),
+        span: first.span.clone(),
+    };
+    let separator = tokens.get(1).map(|l| &l.token);
+    let body = || parse_body(&tokens[2..], tokens[1].span.end, src_len);
+    let kind = match &first.token {
+        Token::Ident(word) if word == "hush" => {
+            if let Some(extra) = tokens.get(1) {
+                return Err(vec![
+                    Diagnostic::error(extra.span.start..span.end, "`hush` takes no arguments")
+                        .with_hint("write `hush` alone on its line to silence every output"),
+                ]);
+            }
+            StatementKind::Hush
+        }
+        Token::Ident(word) if matches!(word.as_str(), "tempo" | "cps" | "bpm") => {
+            if separator != Some(&Token::Colon) {
+                return Err(vec![expected_separator(tokens, word, ":")]);
+            }
+            let unit = if word == "bpm" {
+                TempoUnit::Bpm
+            } else {
+                TempoUnit::Cps
+            };
+            StatementKind::Tempo {
+                unit,
+                value: body()?,
+            }
+        }
+        Token::Ident(word) if output_name(word).is_some() => {
+            if !matches!(separator, Some(Token::Colon | Token::Dollar)) {
+                return Err(vec![expected_separator(tokens, word, ": or $")]);
+            }
+            StatementKind::Output {
+                target: output_name(word).expect("checked by the guard"),
+                name: name(word),
+                body: body()?,
+            }
+        }
+        Token::Bus(bus) => {
+            if !matches!(separator, Some(Token::Colon | Token::Dollar)) {
+                return Err(vec![expected_separator(
+                    tokens,
+                    &format!("~{bus}"),
+                    ": or $",
+                )]);
+            }
+            StatementKind::Bus {
+                name: Name {
+                    text: bus.clone(),
+                    span: first.span.clone(),
+                },
+                body: body()?,
+            }
+        }
+        Token::Ident(word) if separator == Some(&Token::Colon) => {
+            let mut d =
+                Diagnostic::error(first.span.clone(), format!("unknown statement `{word}:`"))
+                    .with_label("not an output, bus or setting");
+            let heads = ["out", "o1", "d1", "tempo", "cps", "bpm", "hush"];
+            d = match did_you_mean(word, heads.iter().copied()) {
+                Some(s) => d.with_hint(format!(
+                    "did you mean `{s}:`? A bus is written with a tilde: `~{word}:`"
+                )),
+                None => d.with_hint(format!(
+                    "a bus is written with a tilde: `~{word}:`; outputs are `out:`, `o1:`, `d1:`"
+                )),
+            };
+            return Err(vec![d]);
+        }
+        _ => {
+            return Err(vec![
+                Diagnostic::error(first.span.clone(), "this line is not a statement")
+                    .with_label(format!("`{}` cannot start a statement", first.token))
+                    .with_hint(STATEMENT_HINT),
+            ]);
+        }
+    };
+    Ok(Statement { kind, span })
+}
+
+fn expected_separator(tokens: &[Lexeme], head: &str, what: &str) -> Diagnostic {
+    let at = tokens
+        .get(1)
+        .map_or(tokens[0].span.end..tokens[0].span.end, |l| l.span.clone());
+    Diagnostic::error(at, format!("expected `{what}` after `{head}`"))
+        .with_label(format!("`{head}` must be followed by `{what}`"))
+        .with_hint(format!("write `{head}: ...`"))
+}
+
+fn parse_body(tokens: &[Lexeme], after: usize, src_len: usize) -> Result<Expr, Vec<Diagnostic>> {
+    if tokens.is_empty() {
+        return Err(vec![
+            Diagnostic::error(after..after, "missing expression")
+                .with_label("nothing after the `:`")
+                .with_hint("give the statement a value, e.g. `out: s \"bd sn\"`"),
+        ]);
+    }
+    let eoi: SimpleSpan = (src_len..src_len).into();
+    let stream = Stream::from_iter(
+        tokens
+            .iter()
+            .map(|l| (l.token.clone(), SimpleSpan::from(l.span.clone())))
+            .collect::<Vec<_>>(),
+    )
+    .map(eoi, |(t, s): (_, _)| (t, s));
+    expr_parser()
+        .then_ignore(end())
+        .parse(stream)
+        .into_result()
+        .map_err(|errors| {
+            errors
+                .into_iter()
+                .take(1)
+                .map(|e| syntax_error(&e, tokens))
+                .collect()
+        })
+}
+
+fn syntax_error(e: &Rich<'_, Token>, tokens: &[Lexeme]) -> Diagnostic {
+    let span: Span = e.span().into_range();
+    let expected: Vec<String> = e
+        .expected()
+        .map(|p| p.to_string())
+        .filter(|s| s != "end of input")
+        .collect();
+    let expected_text = if expected.is_empty() {
+        String::new()
+    } else {
+        format!("; expected {}", expected.join(" or "))
+    };
+    match e.found() {
+        None => Diagnostic::error(span, "the expression ends too early")
+            .with_label("something is missing here")
+            .with_hint(format!("the statement is incomplete{expected_text}")),
+        Some(Token::Error(c)) => Diagnostic::error(span, format!("unexpected character `{c}`"))
+            .with_label("not part of the Phonon language"),
+        Some(Token::Colon) => Diagnostic::error(span, "unexpected `:`")
+            .with_label("`:` only follows a statement name")
+            .with_hint("keyword arguments touch their name: `:mix 0.3`"),
+        Some(Token::RParen | Token::RBracket) => {
+            Diagnostic::error(span, format!("unexpected `{}`", e.found().unwrap()))
+                .with_label("this closes nothing that is open")
+        }
+        Some(found) => {
+            let unclosed = unclosed_bracket(tokens);
+            let d = Diagnostic::error(span, format!("unexpected `{found}`"))
+                .with_label(format!("`{found}` cannot appear here"));
+            match unclosed {
+                Some(open) => d.with_hint(format!("`{open}` is never closed")),
+                None => d.with_hint(format!("check the expression around here{expected_text}")),
+            }
+        }
+    }
+}
+
+fn unclosed_bracket(tokens: &[Lexeme]) -> Option<Token> {
+    let mut stack = Vec::new();
+    for l in tokens {
+        match l.token {
+            Token::LParen | Token::LBracket => stack.push(l.token.clone()),
+            Token::RParen | Token::RBracket => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    stack.pop()
+}
+
+type Extra<'t> = extra::Err<Rich<'t, Token>>;
+
+fn spanned(kind: ExprKind, span: SimpleSpan) -> Expr {
+    Expr::new(kind, span.into_range())
+}
+
+/// The expression grammar, lowest precedence first: `#` chain, `$` chain, `+ -` (and the
+/// structure operators), `* /`, unary `-`, application by juxtaposition, atoms.
+fn expr_parser<'t, I>() -> impl Parser<'t, I, Expr, Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+{
+    recursive(|expr| {
+        let literal = select! {
+            Token::Number(n) => ExprKind::Number(n),
+            Token::Str(s) => ExprKind::Str { text: s, pattern: None },
+            Token::Bus(b) => ExprKind::Bus(b),
+            Token::Ident(i) => ExprKind::Ident(i),
+        }
+        .labelled("a value");
+        let list = expr
+            .clone()
+            .separated_by(just(Token::Comma))
+            .allow_trailing()
+            .collect::<Vec<Expr>>()
+            .delimited_by(just(Token::LBracket), just(Token::RBracket))
+            .map(ExprKind::List);
+        let paren = expr
+            .clone()
+            .separated_by(just(Token::Comma))
+            .at_least(1)
+            .collect::<Vec<Expr>>()
+            .delimited_by(just(Token::LParen), just(Token::RParen))
+            .map(|mut items| {
+                if items.len() == 1 {
+                    Ok(items.pop().expect("one item"))
+                } else {
+                    Err(ExprKind::Tuple(items))
+                }
+            });
+        // `(# speed 2)`, `(|+ n 12)`. `-` is left out: `(-1)` and `(- x)` are negations.
+        let section_op = select! {
+            Token::Hash => SectionOp::Chain,
+            Token::Plus => SectionOp::Binary(BinOp::from_text("+").expect("valid")),
+            Token::Star => SectionOp::Binary(BinOp::from_text("*").expect("valid")),
+            Token::Slash => SectionOp::Binary(BinOp::from_text("/").expect("valid")),
+            Token::StructOp(s) => SectionOp::Binary(BinOp::from_text(&s).expect("lexed")),
+        };
+        let section = section_op
+            .then(expr.clone())
+            .delimited_by(just(Token::LParen), just(Token::RParen))
+            .map(|(op, operand)| ExprKind::Section {
+                op,
+                operand: Box::new(operand),
+            });
+        let atom = choice((
+            literal.map_with(|k, e| spanned(k, e.span())),
+            section.map_with(|k, e| spanned(k, e.span())),
+            list.map_with(|k, e| spanned(k, e.span())),
+            paren.map_with(|r, e| match r {
+                Ok(inner) => inner,
+                Err(tuple) => spanned(tuple, e.span()),
+            }),
+        ));
+
+        let keyword = select! { Token::Keyword(k) => k }
+            .map_with(|text, e| {
+                let span: SimpleSpan = e.span();
+                Name {
+                    text,
+                    span: span.into_range(),
+                }
+            })
+            .then(atom.clone())
+            .map(|(name, value)| Arg::Keyword { name, value });
+        let arg = keyword.or(atom.clone().map(Arg::Positional));
+        let application =
+            atom.then(arg.repeated().collect::<Vec<Arg>>())
+                .map_with(|(func, args), e| {
+                    if args.is_empty() {
+                        func
+                    } else {
+                        spanned(
+                            ExprKind::App {
+                                func: Box::new(func),
+                                args,
+                            },
+                            e.span(),
+                        )
+                    }
+                });
+
+        let unary = just(Token::Minus)
+            .map_with(|_, e| e.span())
+            .repeated()
+            .foldr_with(application, |minus: SimpleSpan, operand: Expr, _| {
+                let span = minus.start..operand.span.end;
+                Expr::new(ExprKind::Neg(Box::new(operand)), span)
+            });
+
+        let binary = |lhs: Expr, (op, rhs): (BinOp, Expr)| {
+            let span = lhs.span.start..rhs.span.end;
+            Expr::new(
+                ExprKind::Binary {
+                    op,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                },
+                span,
+            )
+        };
+        let mul_op = select! {
+            Token::Star => BinOp::from_text("*").expect("valid"),
+            Token::Slash => BinOp::from_text("/").expect("valid"),
+            Token::StructOp(s) if is_multiplicative(&s) => BinOp::from_text(&s).expect("lexed"),
+        };
+        let add_op = select! {
+            Token::Plus => BinOp::from_text("+").expect("valid"),
+            Token::Minus => BinOp::from_text("-").expect("valid"),
+            Token::StructOp(s) if !is_multiplicative(&s) => BinOp::from_text(&s).expect("lexed"),
+        };
+        let product = unary.clone().foldl(mul_op.then(unary).repeated(), binary);
+        let sum = product
+            .clone()
+            .foldl(add_op.then(product).repeated(), binary);
+
+        let dollar = sum
+            .separated_by(just(Token::Dollar))
+            .at_least(1)
+            .collect::<Vec<Expr>>()
+            .map_with(|mut items, e| {
+                if items.len() == 1 {
+                    items.pop().expect("one item")
+                } else {
+                    spanned(
+                        ExprKind::Dollar {
+                            items,
+                            subject: None,
+                        },
+                        e.span(),
+                    )
+                }
+            });
+        dollar.clone().foldl(
+            just(Token::Hash).ignore_then(dollar).repeated(),
+            |lhs, rhs| {
+                let span = lhs.span.start..rhs.span.end;
+                Expr::new(
+                    ExprKind::Chain {
+                        lhs: Box::new(lhs),
+                        rhs: Box::new(rhs),
+                    },
+                    span,
+                )
+            },
+        )
+    })
+}
+
+fn is_multiplicative(op: &str) -> bool {
+    op.contains(['*', '/', '%'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lexer::lex;
+
+    fn parse_ok(src: &str) -> Program {
+        let (tokens, d) = lex(src);
+        assert!(d.is_empty(), "{d:?}");
+        let (p, d) = parse_program(&tokens, src);
+        assert!(d.is_empty(), "{src}: {d:?}");
+        p
+    }
+
+    fn body(src: &str) -> Expr {
+        match parse_ok(src).statements.remove(0).kind {
+            StatementKind::Output { body, .. } | StatementKind::Bus { body, .. } => body,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn output_names() {
+        assert_eq!(output_name("out"), Some(OutputName::Main));
+        assert_eq!(output_name("o3"), Some(OutputName::Numbered(3)));
+        assert_eq!(output_name("out12"), Some(OutputName::Numbered(12)));
+        assert_eq!(output_name("d1"), Some(OutputName::Numbered(1)));
+        assert_eq!(output_name("d0"), None);
+        assert_eq!(output_name("dx"), None);
+        assert_eq!(output_name("output"), None);
+    }
+
+    #[test]
+    fn hash_is_lowest_then_dollar() {
+        let e = body("out: a $ b # c");
+        let ExprKind::Chain { lhs, .. } = e.kind else {
+            panic!("{e:?}")
+        };
+        assert!(matches!(lhs.kind, ExprKind::Dollar { ref items, .. } if items.len() == 2));
+    }
+
+    #[test]
+    fn multiplication_binds_tighter_than_addition() {
+        let e = body("out: 1 + 2 * 3");
+        let ExprKind::Binary { op, rhs, .. } = e.kind else {
+            panic!()
+        };
+        assert_eq!(op.text(), "+");
+        assert!(matches!(rhs.kind, ExprKind::Binary { op, .. } if op.text() == "*"));
+    }
+
+    #[test]
+    fn application_takes_atoms_and_keywords() {
+        let e = body("out: reverb 0.5 0.3 :mix 0.2");
+        let ExprKind::App { args, .. } = e.kind else {
+            panic!()
+        };
+        assert_eq!(args.len(), 3);
+        assert!(matches!(&args[2], Arg::Keyword { name, .. } if name.text == "mix"));
+    }
+
+    #[test]
+    fn continuation_lines_and_open_brackets() {
+        let p = parse_ok("out: s \"bd sn\"\n  # gain 0.5\n~a: stack [s \"bd\",\ns \"hh\"]\nhush\n");
+        assert_eq!(p.statements.len(), 3);
+    }
+
+    #[test]
+    fn each_bad_statement_is_reported() {
+        let src = "out: (s \"bd\"\n~x: 1 +\nfoo: 3\nout2: s \"hh\"\n";
+        let (tokens, _) = lex(src);
+        let (p, d) = parse_program(&tokens, src);
+        assert_eq!(d.len(), 3, "{d:#?}");
+        assert_eq!(p.statements.len(), 1);
+    }
+
+    #[test]
+    fn operator_sections() {
+        let e = body("out: off 0.25 (# speed 2) $ every 2 (|+ n 12) $ n \"0\"");
+        let ExprKind::Dollar { items, .. } = e.kind else {
+            panic!()
+        };
+        let ExprKind::App { args, .. } = &items[0].kind else {
+            panic!()
+        };
+        assert!(matches!(
+            args[1].value().kind,
+            ExprKind::Section {
+                op: SectionOp::Chain,
+                ..
+            }
+        ));
+        // `(-1)` stays a negative number.
+        assert!(matches!(body("out: (-1)").kind, ExprKind::Number(n) if n == -1.0));
+    }
+
+    #[test]
+    fn tuple_is_kept_for_the_resolver() {
+        let e = body("out: lpf(800, 0.9)");
+        let ExprKind::App { args, .. } = e.kind else {
+            panic!()
+        };
+        assert!(matches!(args[0].value().kind, ExprKind::Tuple(_)));
+    }
+}

@@ -1,0 +1,823 @@
+//! Name resolution and checking. Gives every expression a coarse kind (a value, a control
+//! pattern, a transform, a list), checks calls against the built-in table, finds the subject of
+//! each `$` chain, parses every mini-notation string, and reports every problem it finds.
+
+use crate::ast::{
+    Arg, Arith, BinOp, Expr, ExprKind, OutputName, Program, SectionOp, Statement, StatementKind,
+    Structure, TempoUnit,
+};
+use crate::builtins::{self, Builtin, Role, Ty};
+use crate::diagnostic::{Diagnostic, Span};
+use crate::mini::parse_mini;
+use crate::suggest::did_you_mean;
+use std::collections::{BTreeMap, HashMap};
+
+/// What an expression is, as far as checking needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A number, pattern or signal.
+    Value,
+    /// A pattern of per-event parameters (`gain 0.5`, `n "0 1"`): a value that can also be
+    /// the right-hand side of `#`.
+    Control,
+    /// A transform or effect waiting for its input (`fast 2`, `lpf 800`, `rev`).
+    Function,
+    List,
+    /// Could not be decided because of an error already reported.
+    Unknown,
+}
+
+impl Kind {
+    fn is_value(self) -> bool {
+        matches!(self, Kind::Value | Kind::Control | Kind::Unknown)
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Kind::Value => "a pattern or signal",
+            Kind::Control => "a parameter pattern",
+            Kind::Function => "a transform",
+            Kind::List => "a list",
+            Kind::Unknown => "something unknown",
+        }
+    }
+}
+
+/// A program that passed checking.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The program with mini-notation parsed and `$` subjects found.
+    pub program: Program,
+    /// Cycles per second (`tempo:`/`cps:`, or `bpm:` / 60; 0.5 when not given).
+    pub cps: f64,
+    /// Each output and the index of the statement that defines it (the last one wins).
+    pub outputs: BTreeMap<OutputName, usize>,
+    /// Each bus and the index of the statement that defines it (the last one wins).
+    pub buses: BTreeMap<String, usize>,
+    pub hush: bool,
+}
+
+pub const DEFAULT_CPS: f64 = 0.5;
+
+/// Checks a parsed program. Errors and warnings come back together; the program is usable
+/// only when no error is among them.
+/// `statements_lost` says that earlier stages dropped statements with errors, so whole-program
+/// checks (is there an output?) would only repeat those errors.
+pub fn check(mut program: Program, src: &str, statements_lost: bool) -> (Checked, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut buses: BTreeMap<String, usize> = BTreeMap::new();
+    let mut outputs: BTreeMap<OutputName, usize> = BTreeMap::new();
+    let mut cps = None;
+    let mut hush = false;
+
+    for (i, st) in program.statements.iter().enumerate() {
+        match &st.kind {
+            StatementKind::Bus { name, .. } => {
+                if let Some(&prev) = buses.get(&name.text) {
+                    diags.push(redefinition(
+                        &format!("~{}", name.text),
+                        name.span.clone(),
+                        &program.statements[prev],
+                        src,
+                    ));
+                }
+                buses.insert(name.text.clone(), i);
+            }
+            StatementKind::Output { target, name, .. } => {
+                if let Some(&prev) = outputs.get(target) {
+                    diags.push(redefinition(
+                        &name.text,
+                        name.span.clone(),
+                        &program.statements[prev],
+                        src,
+                    ));
+                }
+                outputs.insert(*target, i);
+            }
+            StatementKind::Hush => hush = true,
+            StatementKind::Tempo { .. } => {}
+        }
+    }
+
+    let mut resolver = Resolver {
+        bus_bodies: buses
+            .iter()
+            .map(|(name, &i)| {
+                let body = match &program.statements[i].kind {
+                    StatementKind::Bus { body, .. } => body.clone(),
+                    _ => unreachable!("buses index bus statements"),
+                };
+                (name.clone(), body)
+            })
+            .collect(),
+        bus_kinds: HashMap::new(),
+        diags: Vec::new(),
+        emit: true,
+        src,
+    };
+
+    for st in &mut program.statements {
+        match &mut st.kind {
+            StatementKind::Tempo { unit, value } => {
+                resolver.visit(value);
+                match const_eval(value) {
+                    Some(v) if v > 0.0 && v.is_finite() => {
+                        cps = Some(match unit {
+                            TempoUnit::Cps => v,
+                            TempoUnit::Bpm => v / 60.0,
+                        })
+                    }
+                    _ => resolver.error(
+                        Diagnostic::error(
+                            value.span.clone(),
+                            "the tempo must be a positive number",
+                        )
+                        .with_label("not a positive number")
+                        .with_hint("e.g. `tempo: 0.5` (cycles per second) or `bpm: 120`"),
+                    ),
+                }
+            }
+            StatementKind::Bus { body, .. } => {
+                let kind = resolver.visit(body);
+                if kind == Kind::List {
+                    resolver.error(list_not_playable(body.span.clone()));
+                }
+            }
+            StatementKind::Output { name, body, .. } => {
+                let kind = resolver.visit(body);
+                resolver.require_playable(&name.text, body, kind);
+            }
+            StatementKind::Hush => {}
+        }
+    }
+    diags.append(&mut resolver.diags);
+
+    let has_output_bus = buses.contains_key("out") || buses.contains_key("master");
+    if outputs.is_empty() && !has_output_bus && !hush && !statements_lost {
+        let end = src.trim_end().len();
+        diags.push(
+            Diagnostic::error(end..end, "this program has no output")
+                .with_label("nothing is sent to an output")
+                .with_hint(
+                    "add a line like `out: s \"bd sn\"` (or `o1:`, `d1:`), or define a bus `~out:`",
+                ),
+        );
+    }
+
+    let checked = Checked {
+        program,
+        cps: cps.unwrap_or(DEFAULT_CPS),
+        outputs,
+        buses,
+        hush,
+    };
+    (checked, diags)
+}
+
+fn redefinition(what: &str, span: Span, earlier: &Statement, src: &str) -> Diagnostic {
+    let (line, _) = crate::diagnostic::line_col(src, earlier.span.start);
+    Diagnostic::warning(span, format!("`{what}` is defined again"))
+        .with_label(format!("this replaces the definition on line {line}"))
+        .with_secondary(earlier.span.clone(), "earlier definition, now unused")
+        .with_hint("the later definition wins; delete or rename one of them")
+}
+
+fn list_not_playable(span: Span) -> Diagnostic {
+    Diagnostic::error(span, "a list cannot be played")
+        .with_label("a list")
+        .with_hint("to play patterns together use `stack [a, b]`; in turn, `cat [a, b]`")
+}
+
+/// Evaluates an expression made only of numbers and arithmetic.
+pub fn const_eval(e: &Expr) -> Option<f64> {
+    match &e.kind {
+        ExprKind::Number(n) => Some(*n),
+        ExprKind::Neg(inner) => const_eval(inner).map(|v| -v),
+        ExprKind::Binary {
+            op:
+                BinOp {
+                    arith,
+                    structure: Structure::Plain,
+                },
+            lhs,
+            rhs,
+        } => {
+            let (a, b) = (const_eval(lhs)?, const_eval(rhs)?);
+            match arith {
+                Arith::Add => Some(a + b),
+                Arith::Sub => Some(a - b),
+                Arith::Mul => Some(a * b),
+                Arith::Div => Some(a / b),
+                Arith::Mod => Some(a.rem_euclid(b)),
+                Arith::KeepLeft | Arith::KeepRight => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+enum BusKind {
+    InProgress,
+    Done(Kind),
+}
+
+struct Resolver<'a> {
+    bus_bodies: HashMap<String, Expr>,
+    bus_kinds: HashMap<String, BusKind>,
+    diags: Vec<Diagnostic>,
+    /// False while inferring a bus's kind from a copy of its body: the body is checked (and
+    /// its errors reported) once, when its own statement is visited.
+    emit: bool,
+    src: &'a str,
+}
+
+impl Resolver<'_> {
+    fn error(&mut self, d: Diagnostic) {
+        if self.emit {
+            self.diags.push(d);
+        }
+    }
+
+    fn require_playable(&mut self, target: &str, body: &Expr, kind: Kind) {
+        match kind {
+            Kind::Function => {
+                let d = if matches!(body.kind, ExprKind::Dollar { .. }) {
+                    Diagnostic::error(
+                        body.span.clone(),
+                        "this `$` chain has no subject: every element is a transform",
+                    )
+                    .with_label("nothing here is a pattern or signal to transform")
+                } else {
+                    Diagnostic::error(
+                        body.span.clone(),
+                        format!("`{target}` needs a pattern or signal, but this is a transform"),
+                    )
+                    .with_label("a transform, waiting for its input")
+                };
+                self.error(d.with_hint("give it something to transform, e.g. `fast 2 $ s \"bd sn\"` or `saw 55 # lpf 800`"));
+            }
+            Kind::List => self.error(list_not_playable(body.span.clone())),
+            Kind::Value | Kind::Control | Kind::Unknown => {}
+        }
+    }
+
+    fn bus_kind(&mut self, name: &str) -> Kind {
+        match self.bus_kinds.get(name) {
+            Some(BusKind::Done(k)) => return *k,
+            // A bus that reaches itself is feedback; its value is a signal.
+            Some(BusKind::InProgress) => return Kind::Value,
+            None => {}
+        }
+        let Some(mut body) = self.bus_bodies.get(name).cloned() else {
+            return Kind::Unknown;
+        };
+        self.bus_kinds.insert(name.to_string(), BusKind::InProgress);
+        let emit = std::mem::replace(&mut self.emit, false);
+        let kind = self.visit(&mut body);
+        self.emit = emit;
+        self.bus_kinds.insert(name.to_string(), BusKind::Done(kind));
+        kind
+    }
+
+    fn visit(&mut self, e: &mut Expr) -> Kind {
+        let span = e.span.clone();
+        match &mut e.kind {
+            ExprKind::Number(_) => Kind::Value,
+            ExprKind::Str { text, pattern } => {
+                if self.emit {
+                    match parse_mini(text, span.start + 1) {
+                        Ok(p) => *pattern = Some(p),
+                        Err(mut d) => self.diags.append(&mut d),
+                    }
+                }
+                Kind::Value
+            }
+            ExprKind::Bus(name) => {
+                let name = name.clone();
+                if self.bus_bodies.contains_key(&name) {
+                    self.bus_kind(&name)
+                } else {
+                    self.unknown_bus(&name, span);
+                    Kind::Unknown
+                }
+            }
+            ExprKind::Ident(name) => {
+                let name = name.clone();
+                self.ident(&name, span)
+            }
+            ExprKind::List(items) => {
+                for item in items {
+                    self.visit(item);
+                }
+                Kind::List
+            }
+            ExprKind::Tuple(items) => {
+                for item in items.iter_mut() {
+                    self.visit(item);
+                }
+                self.error(
+                    Diagnostic::error(span, "`(a, b)` is not an expression")
+                        .with_label("a parenthesised list")
+                        .with_hint("lists use brackets: `[a, b]`"),
+                );
+                Kind::Unknown
+            }
+            ExprKind::App { func, args } => self.application(func, args, span),
+            ExprKind::Binary { lhs, rhs, op } => {
+                let op = *op;
+                let (l, r) = (self.visit(lhs), self.visit(rhs));
+                for (kind, side) in [(l, &**lhs), (r, &**rhs)] {
+                    if !kind.is_value() {
+                        self.error(
+                            Diagnostic::error(
+                                side.span.clone(),
+                                format!("`{}` needs a value on each side", op.text()),
+                            )
+                            .with_label(format!("this is {}", kind.describe()))
+                            .with_hint(
+                                "apply transforms with `$` and effects with `#`; arithmetic combines patterns and signals",
+                            ),
+                        );
+                    }
+                }
+                Kind::Value
+            }
+            ExprKind::Neg(inner) => {
+                let k = self.visit(inner);
+                if !k.is_value() {
+                    self.error(
+                        Diagnostic::error(span, "only a value can be negated")
+                            .with_label(format!("this is {}", k.describe())),
+                    );
+                }
+                Kind::Value
+            }
+            ExprKind::Section { op, operand } => {
+                let op = *op;
+                let k = self.visit(operand);
+                let ok = match op {
+                    SectionOp::Chain => matches!(k, Kind::Function | Kind::Control | Kind::Unknown),
+                    SectionOp::Binary(_) => k.is_value(),
+                };
+                if !ok {
+                    self.error(
+                        Diagnostic::error(
+                            operand.span.clone(),
+                            "this operator section has the wrong kind of operand",
+                        )
+                        .with_label(format!("this is {}", k.describe()))
+                        .with_hint("sections look like `(# speed 2)`, `(|+ n 12)` or `(* 0.5)`"),
+                    );
+                }
+                Kind::Function
+            }
+            ExprKind::Chain { lhs, rhs } => {
+                let (l, r) = (self.visit(lhs), self.visit(rhs));
+                self.chain(l, r, rhs.span.clone())
+            }
+            ExprKind::Dollar { items, subject } => {
+                let kinds: Vec<Kind> = items.iter_mut().map(|i| self.visit(i)).collect();
+                let spans: Vec<Span> = items.iter().map(|i| i.span.clone()).collect();
+                self.dollar(&kinds, &spans, subject)
+            }
+        }
+    }
+
+    fn chain(&mut self, l: Kind, r: Kind, rhs_span: Span) -> Kind {
+        match (l, r) {
+            (Kind::List, _) | (_, Kind::List) => {
+                self.error(
+                    Diagnostic::error(rhs_span, "`#` does not work on lists")
+                        .with_hint("combine patterns with `stack [a, b]` first"),
+                );
+                Kind::Unknown
+            }
+            (_, Kind::Value) => {
+                self.error(
+                    Diagnostic::error(
+                        rhs_span,
+                        "`#` needs an effect, transform or parameter on its right",
+                    )
+                    .with_label("this is a pattern or signal")
+                    .with_hint(
+                        "e.g. `# lpf 800`, `# gain 0.5` or `# ~fx`; to mix two signals use `+`",
+                    ),
+                );
+                l
+            }
+            (Kind::Unknown, _) | (_, Kind::Unknown) => l,
+            (Kind::Control, Kind::Control) => Kind::Control,
+            (Kind::Value | Kind::Control, _) => Kind::Value,
+            (Kind::Function, _) => Kind::Function,
+        }
+    }
+
+    /// The one-subject rule: exactly one element is not a transform.
+    fn dollar(&mut self, kinds: &[Kind], spans: &[Span], subject: &mut Option<usize>) -> Kind {
+        if kinds.contains(&Kind::Unknown) {
+            return Kind::Unknown;
+        }
+        let subjects: Vec<usize> = (0..kinds.len())
+            .filter(|&i| kinds[i] != Kind::Function)
+            .collect();
+        match subjects.as_slice() {
+            [] => Kind::Function,
+            [one] => {
+                *subject = Some(*one);
+                if kinds[*one] == Kind::List {
+                    self.error(list_not_playable(spans[*one].clone()));
+                    return Kind::Unknown;
+                }
+                kinds[*one]
+            }
+            [first, second, ..] => {
+                self.error(
+                    Diagnostic::error(
+                        spans[*second].clone(),
+                        format!("this `$` chain has {} subjects", subjects.len()),
+                    )
+                    .with_label("a second pattern or signal")
+                    .with_secondary(spans[*first].clone(), "the first subject")
+                    .with_hint(
+                        "a `$` chain transforms one pattern; combine patterns with `stack [a, b]` or `+`",
+                    ),
+                );
+                *subject = Some(*first);
+                Kind::Value
+            }
+        }
+    }
+
+    fn unknown_bus(&mut self, name: &str, span: Span) {
+        let names: Vec<&str> = self.bus_bodies.keys().map(String::as_str).collect();
+        let hint = match did_you_mean(name, names.iter().copied()) {
+            Some(s) => format!("did you mean `~{s}`?"),
+            None => format!("define it on its own line: `~{name}: ...`"),
+        };
+        self.error(
+            Diagnostic::error(span, format!("the bus `~{name}` is never defined"))
+                .with_label("no statement defines this bus")
+                .with_hint(hint),
+        );
+    }
+
+    fn unknown_function(&mut self, name: &str, span: Span) {
+        let hint = if looks_like_note(name) {
+            format!("note names go inside a pattern string: `\"{name}\"`")
+        } else if self.bus_bodies.contains_key(name) {
+            format!("buses are written with a tilde: `~{name}`")
+        } else if let Some(s) = did_you_mean(name, builtins::names()) {
+            format!("did you mean `{s}`?")
+        } else {
+            "see the function reference (docs/functions.md) for what is built in".to_string()
+        };
+        self.error(
+            Diagnostic::error(span, format!("unknown function `{name}`"))
+                .with_label("not a built-in function")
+                .with_hint(hint),
+        );
+    }
+
+    fn ident(&mut self, name: &str, span: Span) -> Kind {
+        let Some(b) = builtins::lookup(name) else {
+            self.unknown_function(name, span);
+            return Kind::Unknown;
+        };
+        let required = b.required();
+        match b.role {
+            Role::Transform if required == 0 => Kind::Function,
+            Role::Source if required == 0 => Kind::Value,
+            _ => {
+                self.error(
+                    Diagnostic::error(
+                        span,
+                        format!(
+                            "`{name}` needs {} before it can be used",
+                            count(required, "argument")
+                        ),
+                    )
+                    .with_label(format!("`{}`", b.signature()))
+                    .with_hint(format!("for example: `{}`", b.example)),
+                );
+                Kind::Unknown
+            }
+        }
+    }
+
+    fn application(&mut self, func: &mut Expr, args: &mut [Arg], span: Span) -> Kind {
+        let name = match &func.kind {
+            ExprKind::Ident(name) => name.clone(),
+            _ => {
+                self.visit(func);
+                for arg in args.iter_mut() {
+                    self.visit_arg(arg);
+                }
+                let hint = match &func.kind {
+                    ExprKind::Str { .. } => {
+                        "to play steps one after another, put them in one string: \"bd sn\""
+                    }
+                    ExprKind::Bus(_) => "to process a bus, chain it: `~bus # lpf 800`",
+                    _ => "only a function name can take arguments",
+                };
+                self.error(
+                    Diagnostic::error(func.span.clone(), "this cannot be applied to arguments")
+                        .with_label("not a function")
+                        .with_secondary(args[0].value().span.clone(), "given an argument here")
+                        .with_hint(hint),
+                );
+                return Kind::Unknown;
+            }
+        };
+
+        // `lpf(800, 0.9)`: call syntax from other languages.
+        if let [Arg::Positional(first)] = &*args
+            && let ExprKind::Tuple(items) = &first.kind
+        {
+            let written: Vec<&str> = items
+                .iter()
+                .map(|i| self.src.get(i.span.clone()).unwrap_or("…"))
+                .map(|t| if t.contains(' ') { "(…)" } else { t })
+                .collect();
+            let suggestion = format!("{name} {}", written.join(" "));
+            self.error(
+                Diagnostic::error(
+                    func.span.start..first.span.end,
+                    "`f(a, b)` call syntax is not supported",
+                )
+                .with_label("call syntax")
+                .with_hint(format!(
+                    "Phonon applies functions by juxtaposition: write `{suggestion}`"
+                )),
+            );
+            return Kind::Unknown;
+        }
+
+        let Some(b) = builtins::lookup(&name) else {
+            self.unknown_function(&name, func.span.clone());
+            for arg in args.iter_mut() {
+                self.visit_arg(arg);
+            }
+            return Kind::Unknown;
+        };
+        self.check_call(b, func.span.clone(), args, span)
+    }
+
+    fn visit_arg(&mut self, arg: &mut Arg) -> Kind {
+        match arg {
+            Arg::Positional(e) | Arg::Keyword { value: e, .. } => self.visit(e),
+        }
+    }
+
+    fn check_call(&mut self, b: &Builtin, name_span: Span, args: &mut [Arg], span: Span) -> Kind {
+        let takes_input = b.role == Role::Transform;
+        let max_positional = b.params.len() + usize::from(takes_input);
+        let mut filled: Vec<Option<Span>> = vec![None; b.params.len()];
+        let mut input: Option<Kind> = None;
+        let mut positional = 0;
+        let mut ok = true;
+
+        for arg in args.iter_mut() {
+            match arg {
+                Arg::Positional(e) => {
+                    let index = positional;
+                    positional += 1;
+                    if index < b.params.len() {
+                        filled[index] = Some(e.span.clone());
+                        let kind = self.visit(e);
+                        ok &= self.check_arg(b, index, e, kind);
+                    } else if index < max_positional {
+                        let kind = self.visit(e);
+                        if !kind.is_value() {
+                            self.error(
+                                Diagnostic::error(
+                                    e.span.clone(),
+                                    format!(
+                                        "`{}` transforms a pattern, but this is {}",
+                                        b.name,
+                                        kind.describe()
+                                    ),
+                                )
+                                .with_label("the input of the transform")
+                                .with_hint(format!("for example: `{}`", b.example)),
+                            );
+                            ok = false;
+                        }
+                        input = Some(kind);
+                    } else {
+                        self.visit(e);
+                        let hint = match b.role {
+                            Role::Effect => {
+                                format!("its input comes through `#` or `$`: e.g. `{}`", b.example)
+                            }
+                            _ => format!("for example: `{}`", b.example),
+                        };
+                        self.error(
+                            Diagnostic::error(
+                                e.span.clone(),
+                                format!(
+                                    "`{}` takes at most {}, but more are given",
+                                    b.name,
+                                    count(max_positional, "argument")
+                                ),
+                            )
+                            .with_label("one argument too many")
+                            .with_secondary(name_span.clone(), format!("`{}`", b.signature()))
+                            .with_hint(hint),
+                        );
+                        ok = false;
+                    }
+                }
+                Arg::Keyword { name, value } => {
+                    let kind = self.visit(value);
+                    match b.params.iter().position(|p| p.name == name.text) {
+                        None => {
+                            let names = b.params.iter().map(|p| p.name);
+                            let hint = match did_you_mean(&name.text, names) {
+                                Some(s) => format!("did you mean `:{s}`?"),
+                                None if b.params.is_empty() => {
+                                    format!("`{}` takes no arguments", b.name)
+                                }
+                                None => format!("its arguments are `{}`", b.signature()),
+                            };
+                            self.error(
+                                Diagnostic::error(
+                                    name.span.clone(),
+                                    format!("`{}` has no argument `:{}`", b.name, name.text),
+                                )
+                                .with_label("unknown keyword argument")
+                                .with_hint(hint),
+                            );
+                            ok = false;
+                        }
+                        Some(index) => {
+                            if let Some(prev) = &filled[index] {
+                                self.error(
+                                    Diagnostic::error(
+                                        name.span.clone(),
+                                        format!("`:{}` is given twice", name.text),
+                                    )
+                                    .with_secondary(prev.clone(), "already given here")
+                                    .with_hint("give each argument once"),
+                                );
+                                ok = false;
+                            } else {
+                                filled[index] = Some(name.span.clone());
+                                ok &= self.check_arg(b, index, value, kind);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        let missing: Vec<&str> = b
+            .params
+            .iter()
+            .zip(&filled)
+            .filter(|(p, f)| p.default == builtins::Default::Required && f.is_none())
+            .map(|(p, _)| p.name)
+            .collect();
+        if !missing.is_empty() {
+            self.error(
+                Diagnostic::error(
+                    span,
+                    format!(
+                        "`{}` needs {}, but {} given",
+                        b.name,
+                        count(b.required(), "argument"),
+                        match positional {
+                            0 => "none is".to_string(),
+                            1 => "1 is".to_string(),
+                            n => format!("{n} are"),
+                        }
+                    ),
+                )
+                .with_label(format!("missing {}", missing.join(", ")))
+                .with_hint(format!(
+                    "`{}`, for example `{}`",
+                    b.signature(),
+                    b.example
+                )),
+            );
+            ok = false;
+        }
+
+        if !ok {
+            return Kind::Unknown;
+        }
+        match b.role {
+            Role::Source => Kind::Value,
+            Role::Param => Kind::Control,
+            Role::Effect => Kind::Function,
+            Role::Transform if input.is_some() => Kind::Value,
+            Role::Transform => Kind::Function,
+        }
+    }
+
+    /// Checks one argument against its parameter; reports and returns false when it does not fit.
+    fn check_arg(&mut self, b: &Builtin, index: usize, e: &Expr, kind: Kind) -> bool {
+        let p = &b.params[index];
+        if kind == Kind::Unknown {
+            return true;
+        }
+        let problem = match p.ty {
+            Ty::Value | Ty::Const if kind == Kind::Function => Some((
+                format!(
+                    "`{}` expects a value for `{}`, but this is a transform",
+                    b.name, p.name
+                ),
+                "a transform needs its input: apply it with `$`".to_string(),
+            )),
+            Ty::Value | Ty::Const if kind == Kind::List => Some((
+                format!(
+                    "`{}` expects a value for `{}`, but this is a list",
+                    b.name, p.name
+                ),
+                "to play patterns together use `stack [a, b]`".to_string(),
+            )),
+            Ty::Const if const_eval(e).is_none() => Some((
+                format!("`{}` needs a plain number for `{}`", b.name, p.name),
+                format!(
+                    "`{}` decides the structure, so it must be known when compiling",
+                    p.name
+                ),
+            )),
+            Ty::Func if kind != Kind::Function => Some((
+                format!(
+                    "`{}` expects a transform for `{}`, but this is {}",
+                    b.name,
+                    p.name,
+                    kind.describe()
+                ),
+                format!("for example: `{}`", b.example),
+            )),
+            Ty::List if kind != Kind::List => Some((
+                format!(
+                    "`{}` expects a list, but this is {}",
+                    b.name,
+                    kind.describe()
+                ),
+                format!("for example: `{}`", b.example),
+            )),
+            _ => None,
+        };
+        if let Some((message, hint)) = problem {
+            self.error(
+                Diagnostic::error(e.span.clone(), message)
+                    .with_label(format!("argument `{}` of `{}`", p.name, b.signature()))
+                    .with_hint(hint),
+            );
+            return false;
+        }
+        if b.name == "timeCat" {
+            return self.check_time_cat(e);
+        }
+        true
+    }
+
+    /// `timeCat [[weight, pattern], ...]` with constant positive weights.
+    fn check_time_cat(&mut self, e: &Expr) -> bool {
+        let ExprKind::List(items) = &e.kind else {
+            return true;
+        };
+        let mut ok = true;
+        for item in items {
+            let good = match &item.kind {
+                ExprKind::List(pair) if pair.len() == 2 => {
+                    const_eval(&pair[0]).is_some_and(|w| w > 0.0)
+                }
+                _ => false,
+            };
+            if !good {
+                self.error(
+                    Diagnostic::error(
+                        item.span.clone(),
+                        "`timeCat` takes `[weight, pattern]` pairs",
+                    )
+                    .with_label("not a `[weight, pattern]` pair with a positive number weight")
+                    .with_hint("for example: `timeCat [[1, s \"bd*4\"], [3, s \"hh*6\"]]`"),
+                );
+                ok = false;
+            }
+        }
+        ok
+    }
+}
+
+fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+fn looks_like_note(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some('a'..='g'))
+        && chars
+            .as_str()
+            .trim_start_matches(['s', 'f', '#'])
+            .parse::<i32>()
+            .is_ok()
+}
