@@ -19,6 +19,16 @@ pub fn parse_program(tokens: &[Lexeme], src: &str) -> (Program, Vec<Diagnostic>)
     let mut statements = Vec::new();
     let mut diags = Vec::new();
     for group in split_statements(tokens, src) {
+        let first = &group[0].span;
+        let at_col0 = first.start == 0 || src.as_bytes()[first.start - 1] == b'\n';
+        if !at_col0 {
+            diags.push(
+                Diagnostic::error(first.clone(), "this line is not a statement")
+                    .with_label("indented, but there is no statement before it to continue")
+                    .with_hint(STATEMENT_HINT),
+            );
+            continue;
+        }
         match parse_statement(&group, src.len()) {
             Ok(s) => statements.push(s),
             Err(mut d) => diags.append(&mut d),
@@ -201,7 +211,83 @@ fn expected_separator(tokens: &[Lexeme], head: &str, what: &str) -> Diagnostic {
         .with_hint(format!("write `{head}: ...`"))
 }
 
+/// Limits that keep every later pass (recursive by nature) far from the end of the stack.
+/// Real programs stay an order of magnitude below them.
+pub const MAX_STATEMENT_TOKENS: usize = 4096;
+pub const MAX_NESTING: usize = 100;
+pub const MAX_EXPR_DEPTH: usize = 200;
+
+fn too_complex(span: Span, what: String) -> Diagnostic {
+    Diagnostic::error(span, what)
+        .with_label("too complex")
+        .with_hint("split it into buses: `~part: ...`, then use `~part`")
+}
+
+/// Rejects statements that are too long or nest brackets or minus signs too deeply.
+fn check_limits(tokens: &[Lexeme]) -> Result<(), Diagnostic> {
+    if tokens.len() > MAX_STATEMENT_TOKENS {
+        let span = tokens[0].span.start..tokens[tokens.len() - 1].span.end;
+        return Err(too_complex(
+            span,
+            format!(
+                "this statement has {} tokens; the limit is {MAX_STATEMENT_TOKENS}",
+                tokens.len()
+            ),
+        ));
+    }
+    let mut depth = 0usize;
+    let mut minus_run = 0usize;
+    for l in tokens {
+        match l.token {
+            Token::LParen | Token::LBracket => depth += 1,
+            Token::RParen | Token::RBracket => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        minus_run = if l.token == Token::Minus {
+            minus_run + 1
+        } else {
+            0
+        };
+        if depth > MAX_NESTING || minus_run > MAX_NESTING {
+            return Err(too_complex(
+                l.span.clone(),
+                format!("nested more than {MAX_NESTING} levels deep"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The depth of an expression tree, computed without recursion (the tree may be deep).
+fn expr_depth(root: &Expr) -> usize {
+    let mut deepest = 0;
+    let mut stack: Vec<(&Expr, usize)> = vec![(root, 1)];
+    while let Some((e, d)) = stack.pop() {
+        deepest = deepest.max(d);
+        let mut children: Vec<&Expr> = Vec::new();
+        let mut push = |child| children.push(child);
+        match &e.kind {
+            ExprKind::Number(_) | ExprKind::Str { .. } | ExprKind::Bus(_) | ExprKind::Ident(_) => {}
+            ExprKind::List(items) | ExprKind::Tuple(items) | ExprKind::Dollar { items, .. } => {
+                items.iter().for_each(&mut push)
+            }
+            ExprKind::App { func, args } => {
+                push(func);
+                args.iter().map(Arg::value).for_each(push);
+            }
+            ExprKind::Binary { lhs, rhs, .. } | ExprKind::Chain { lhs, rhs } => {
+                push(lhs);
+                push(rhs);
+            }
+            ExprKind::Neg(inner) | ExprKind::Section { operand: inner, .. } => push(inner),
+        }
+        stack.extend(children.into_iter().map(|c| (c, d + 1)));
+    }
+    deepest
+}
+
 fn parse_body(tokens: &[Lexeme], after: usize, src_len: usize) -> Result<Expr, Vec<Diagnostic>> {
+    check_limits(tokens).map_err(|d| vec![d])?;
     if tokens.is_empty() {
         return Err(vec![
             Diagnostic::error(after..after, "missing expression")
@@ -217,7 +303,7 @@ fn parse_body(tokens: &[Lexeme], after: usize, src_len: usize) -> Result<Expr, V
             .collect::<Vec<_>>(),
     )
     .map(eoi, |(t, s): (_, _)| (t, s));
-    expr_parser()
+    let expr = expr_parser()
         .then_ignore(end())
         .parse(stream)
         .into_result()
@@ -226,8 +312,16 @@ fn parse_body(tokens: &[Lexeme], after: usize, src_len: usize) -> Result<Expr, V
                 .into_iter()
                 .take(1)
                 .map(|e| syntax_error(&e, tokens))
-                .collect()
-        })
+                .collect::<Vec<_>>()
+        })?;
+    let depth = expr_depth(&expr);
+    if depth > MAX_EXPR_DEPTH {
+        return Err(vec![too_complex(
+            expr.span.clone(),
+            format!("this expression is {depth} levels deep; the limit is {MAX_EXPR_DEPTH}"),
+        )]);
+    }
+    Ok(expr)
 }
 
 fn syntax_error(e: &Rich<'_, Token>, tokens: &[Lexeme]) -> Diagnostic {

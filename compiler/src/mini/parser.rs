@@ -26,6 +26,16 @@ pub fn parse_mini(text: &str, offset: usize) -> Result<MiniPattern, Vec<Diagnost
     if !unknown.is_empty() {
         return Err(unknown);
     }
+    if let Some(at) = too_deep(text) {
+        return Err(vec![
+            Diagnostic::error(
+                offset + at..offset + at + 1,
+                format!("mini-notation nested more than {MAX_NESTING} levels deep"),
+            )
+            .with_label("too deep")
+            .with_hint("flatten the pattern or split it into several strings"),
+        ]);
+    }
     if text.trim_matches(is_ws).is_empty() {
         return Err(vec![
             Diagnostic::error(
@@ -71,6 +81,26 @@ fn unknown_operators(text: &str, offset: usize) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// Bracket nesting beyond this is refused before parsing: the passes over the tree recurse.
+const MAX_NESTING: usize = 100;
+
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in text.char_indices() {
+        match c {
+            '[' | '<' | '{' | '(' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(i);
+                }
+            }
+            ']' | '>' | '}' | ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 fn rich_to_diagnostic(e: &Rich<'_, char>, text: &str, offset: usize) -> Diagnostic {
     let span = e.span();
     let start = offset + span.start;
@@ -81,10 +111,21 @@ fn rich_to_diagnostic(e: &Rich<'_, char>, text: &str, offset: usize) -> Diagnost
         .map(|p| p.to_string())
         .filter(|s| !s.contains("whitespace"))
         .collect();
+    // An unclosed bracket is best shown where it opens, not where the text runs out.
+    if let Some((at, hint)) = unbalanced(text) {
+        let message = if found.is_none() {
+            "mini-notation ends too early".to_string()
+        } else {
+            "unbalanced brackets in mini-notation".to_string()
+        };
+        return Diagnostic::error(offset + at..offset + at + 1, message)
+            .with_label("this bracket is not matched")
+            .with_hint(hint);
+    }
     let (message, hint) = match found {
         None => (
             "mini-notation ends too early".to_string(),
-            closing_hint(text).unwrap_or_else(|| "the pattern is incomplete".to_string()),
+            "the pattern is incomplete".to_string(),
         ),
         Some('%') => (
             "`%` here is not mini-notation".to_string(),
@@ -92,13 +133,11 @@ fn rich_to_diagnostic(e: &Rich<'_, char>, text: &str, offset: usize) -> Diagnost
         ),
         Some(c) => (
             format!("unexpected `{c}` in mini-notation"),
-            closing_hint(text).unwrap_or_else(|| {
-                if expected.is_empty() {
-                    "check the brackets and operators around here".to_string()
-                } else {
-                    format!("expected {}", expected.join(", "))
-                }
-            }),
+            if expected.is_empty() {
+                "check the brackets and operators around here".to_string()
+            } else {
+                format!("expected {}", expected.join(", "))
+            },
         ),
     };
     Diagnostic::error(start..end, message)
@@ -106,12 +145,12 @@ fn rich_to_diagnostic(e: &Rich<'_, char>, text: &str, offset: usize) -> Diagnost
         .with_hint(hint)
 }
 
-/// A hint about the first unbalanced bracket, if there is one.
-fn closing_hint(text: &str) -> Option<String> {
+/// The byte position of the first unbalanced bracket and a hint about it, if there is one.
+fn unbalanced(text: &str) -> Option<(usize, String)> {
     let mut stack = Vec::new();
-    for c in text.chars() {
+    for (i, c) in text.char_indices() {
         match c {
-            '[' | '<' | '{' | '(' => stack.push(c),
+            '[' | '<' | '{' | '(' => stack.push((i, c)),
             ']' | '>' | '}' | ')' => {
                 let open = match c {
                     ']' => '[',
@@ -119,21 +158,21 @@ fn closing_hint(text: &str) -> Option<String> {
                     '}' => '{',
                     _ => '(',
                 };
-                if stack.pop() != Some(open) {
-                    return Some(format!("`{c}` closes nothing that is open"));
+                if stack.pop().map(|(_, o)| o) != Some(open) {
+                    return Some((i, format!("`{c}` closes nothing that is open")));
                 }
             }
             _ => {}
         }
     }
-    stack.pop().map(|open| {
+    stack.pop().map(|(i, open)| {
         let close = match open {
             '[' => ']',
             '<' => '>',
             '{' => '}',
             _ => ')',
         };
-        format!("`{open}` is never closed: add `{close}`")
+        (i, format!("`{open}` is never closed: add `{close}`"))
     })
 }
 
