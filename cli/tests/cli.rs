@@ -1,0 +1,135 @@
+//! The `phonon` binary as a user runs it: exit codes, stdin, help, diagnostics.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn phonon(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_phonon"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("phonon runs");
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(text.as_bytes())
+            .expect("write stdin");
+    }
+    child.wait_with_output().expect("phonon finishes")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn compile_accepts_every_example() {
+    let mut count = 0;
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "ph") {
+            count += 1;
+            let out = phonon(&["compile", path.to_str().unwrap()], None);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}: {}",
+                path.display(),
+                text(&out.stderr)
+            );
+            assert!(
+                text(&out.stdout).contains(": ok ("),
+                "{}",
+                text(&out.stdout)
+            );
+        }
+    }
+    assert!(count >= 12, "only {count} examples");
+}
+
+#[test]
+fn compile_reports_all_five_planted_errors_and_exits_1() {
+    let out = phonon(&["compile", "tests/data/five_errors.ph"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    for place in [
+        "five_errors.ph:5:14",
+        "five_errors.ph:6:21",
+        "five_errors.ph:7:13",
+        "five_errors.ph:8:5",
+        "five_errors.ph:9:11",
+    ] {
+        assert!(err.contains(place), "missing {place} in:\n{err}");
+    }
+    assert!(err.contains("did you mean `lpf`?"), "{err}");
+    assert!(err.contains("5 errors found"), "{err}");
+    // Not a terminal: no colour codes.
+    assert!(!err.contains('\u{1b}'), "{err}");
+}
+
+#[test]
+fn stdin_is_read_with_dash() {
+    let out = phonon(&["compile", "-"], Some("out: s \"bd sn\"\n"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("<stdin>: ok"));
+    let out = phonon(&["compile", "-"], Some("out: s \"bd sn\" # lfp 3\n"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("<stdin>:1:18"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(phonon(&["compile"], None).status.code(), Some(2));
+    assert_eq!(phonon(&["frobnicate"], None).status.code(), Some(2));
+    assert_eq!(
+        phonon(&["ir", "examples/house.ph"], None).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn a_missing_file_is_a_clear_error() {
+    let out = phonon(&["compile", "no/such/file.ph"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("cannot read `no/such/file.ph`"));
+}
+
+#[test]
+fn help_has_examples() {
+    let out = phonon(&["--help"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout);
+    assert!(
+        help.contains("compile") && help.contains("Examples:"),
+        "{help}"
+    );
+    for sub in ["compile", "ir"] {
+        let out = phonon(&[sub, "--help"], None);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(text(&out.stdout).contains("Examples:"), "{sub}");
+    }
+}
+
+#[test]
+fn ir_ast_prints_the_tree() {
+    let out = phonon(
+        &["ir", "-", "--ast"],
+        Some("out: jux rev $ s \"bd [sn sn]\"\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let tree = text(&out.stdout);
+    assert!(
+        tree.starts_with("output out (written `out`) @1:1\n  dollar (subject: element 1) @1:6\n"),
+        "{tree}"
+    );
+    assert!(tree.contains("atom sn @1:23"), "{tree}");
+}

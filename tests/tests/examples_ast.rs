@@ -1,0 +1,47 @@
+//! Snapshot of `phonon ir FILE --ast` for every example: a change in how any example parses
+//! shows up as a reviewable diff.
+
+use std::path::PathBuf;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let args: Vec<String> = std::iter::once("phonon")
+        .chain(args.iter().copied())
+        .map(String::from)
+        .collect();
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let code = phonon_cli::run(
+        &args,
+        phonon_cli::Io {
+            stdin: &mut std::io::empty(),
+            stdout: &mut stdout,
+            stderr: &mut stderr,
+            color: false,
+        },
+    );
+    (
+        code,
+        String::from_utf8(stdout).unwrap(),
+        String::from_utf8(stderr).unwrap(),
+    )
+}
+
+fn examples() -> Vec<PathBuf> {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples"));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ph"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn ast_of_every_example() {
+    for path in examples() {
+        let (code, out, err) = run(&["ir", path.to_str().unwrap(), "--ast"]);
+        assert_eq!(code, 0, "{}: {err}", path.display());
+        let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+        insta::assert_snapshot!(format!("ast_{name}"), out);
+    }
+}
