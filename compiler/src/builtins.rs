@@ -826,6 +826,48 @@ pub static BUILTINS: &[Builtin] = &[
     ),
 ];
 
+/// The function reference (docs/functions.md), generated from this table so that it cannot
+/// drift from what the compiler accepts.
+pub fn reference_markdown() -> String {
+    let mut out = String::from(
+        "# Function reference\n\n\
+         Generated from `compiler/src/builtins.rs` (a test fails when this file is out of date; \
+         regenerate with `PHONON_BLESS=1 cargo test -p phonon-compiler --test function_reference`).\n\n\
+         `[x=v]` is an optional argument with its default. Every argument can also be given by \
+         keyword: `reverb 0.8 0.4 :mix 0.3`.\n",
+    );
+    let sections = [
+        (Role::Source, "Sources and oscillators", "Make a pattern or a signal."),
+        (
+            Role::Transform,
+            "Transforms",
+            "Take a pattern last: `fast 2 $ s \"bd sn\"`, `fast 2 \"bd sn\"`, or as a value: `every 4 (fast 2)`. On a signal they transform every pattern inside it.",
+        ),
+        (
+            Role::Effect,
+            "Filters, envelopes and effects",
+            "Process the signal that arrives through `#` or `$`: `saw 55 # lpf 800 0.9`.",
+        ),
+        (
+            Role::Param,
+            "Per-event parameters",
+            "Set a parameter on each event of the pattern on their left: `s \"bd*4\" # gain 0.8`. On their own they are control patterns.",
+        ),
+    ];
+    for (role, title, intro) in sections {
+        out.push_str(&format!("\n## {title}\n\n{intro}\n\n| function | what it does | example |\n|---|---|---|\n"));
+        for b in BUILTINS.iter().filter(|b| b.role == role) {
+            out.push_str(&format!(
+                "| `{}` | {} | `{}` |\n",
+                b.signature(),
+                b.summary.replace('|', "\\|"),
+                b.example.replace('|', "\\|")
+            ));
+        }
+    }
+    out
+}
+
 pub fn lookup(name: &str) -> Option<&'static Builtin> {
     BUILTINS.iter().find(|b| b.name == name)
 }
