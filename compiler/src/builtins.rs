@@ -837,7 +837,11 @@ pub fn reference_markdown() -> String {
          keyword: `reverb 0.8 0.4 :mix 0.3`.\n",
     );
     let sections = [
-        (Role::Source, "Sources and oscillators", "Make a pattern or a signal."),
+        (
+            Role::Source,
+            "Sources and oscillators",
+            "Make a pattern or a signal.",
+        ),
         (
             Role::Transform,
             "Transforms",
@@ -855,7 +859,9 @@ pub fn reference_markdown() -> String {
         ),
     ];
     for (role, title, intro) in sections {
-        out.push_str(&format!("\n## {title}\n\n{intro}\n\n| function | what it does | example |\n|---|---|---|\n"));
+        out.push_str(&format!(
+            "\n## {title}\n\n{intro}\n\n| function | what it does | example |\n|---|---|---|\n"
+        ));
         for b in BUILTINS.iter().filter(|b| b.role == role) {
             out.push_str(&format!(
                 "| `{}` | {} | `{}` |\n",
