@@ -1,0 +1,427 @@
+//! Patterns: functions from a query span to the events in it, with Tidal's semantics as
+//! implemented by Strudel 1.2.6 (`pattern.mjs`), ported operation by operation so that the
+//! same expression gives the same events, fragments included.
+
+pub mod signal;
+pub mod span;
+pub mod transform;
+pub mod value;
+
+pub use span::{Hap, TimeSpan};
+pub use value::Value;
+
+use crate::time::Rational;
+use std::sync::Arc;
+
+/// What a query asks for: a span, and the random seed set by `seed n` (Strudel's `randSeed`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct State {
+    pub span: TimeSpan,
+    pub seed: Option<f64>,
+}
+
+impl State {
+    pub fn new(span: TimeSpan) -> State {
+        State { span, seed: None }
+    }
+
+    pub fn with_span(&self, span: TimeSpan) -> State {
+        State { span, ..*self }
+    }
+}
+
+type QueryFn = dyn Fn(&State) -> Vec<Hap> + Send + Sync;
+
+#[derive(Clone)]
+pub struct Pattern {
+    query: Arc<QueryFn>,
+    /// Steps per cycle (Strudel's `_steps`), when known.
+    pub steps: Option<Rational>,
+    /// The value of a `pure` pattern: patterned arguments that are constant take a direct path.
+    pub pure_value: Option<Value>,
+    /// The summed weights of a mini-notation sequence (`__weight`), used by `{...}` polymeter.
+    pub weight: Option<Rational>,
+}
+
+impl std::fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "Pattern(steps: {:?})", self.steps)
+    }
+}
+
+impl Pattern {
+    pub fn new(query: impl Fn(&State) -> Vec<Hap> + Send + Sync + 'static) -> Pattern {
+        Pattern {
+            query: Arc::new(query),
+            steps: None,
+            pure_value: None,
+            weight: None,
+        }
+    }
+
+    pub fn with_steps(mut self, steps: Option<Rational>) -> Pattern {
+        self.steps = steps;
+        self
+    }
+
+    pub fn query(&self, state: &State) -> Vec<Hap> {
+        (self.query)(state)
+    }
+
+    /// Every event in `[begin, end)`.
+    pub fn query_span(&self, begin: Rational, end: Rational) -> Vec<Hap> {
+        self.query(&State::new(TimeSpan::new(begin, end)))
+    }
+
+    /// Queries cycle by cycle, so the inner query never crosses a cycle boundary.
+    pub fn split_queries(&self) -> Pattern {
+        let pat = self.clone();
+        Pattern::new(move |state| {
+            state
+                .span
+                .span_cycles()
+                .into_iter()
+                .flat_map(|span| pat.query(&state.with_span(span)))
+                .collect()
+        })
+        .with_steps(self.steps)
+    }
+
+    pub fn with_query_span(
+        &self,
+        f: impl Fn(&TimeSpan) -> TimeSpan + Send + Sync + 'static,
+    ) -> Pattern {
+        let pat = self.clone();
+        Pattern::new(move |state| pat.query(&state.with_span(f(&state.span))))
+    }
+
+    /// Like `with_query_span`, but `f` may decline to query at all.
+    pub fn with_query_span_maybe(
+        &self,
+        f: impl Fn(&TimeSpan) -> Option<TimeSpan> + Send + Sync + 'static,
+    ) -> Pattern {
+        let pat = self.clone();
+        Pattern::new(move |state| match f(&state.span) {
+            Some(span) => pat.query(&state.with_span(span)),
+            None => Vec::new(),
+        })
+    }
+
+    pub fn with_query_time(
+        &self,
+        f: impl Fn(Rational) -> Rational + Send + Sync + 'static,
+    ) -> Pattern {
+        self.with_query_span(move |span| span.with_time(&f))
+    }
+
+    pub fn with_hap_span(
+        &self,
+        f: impl Fn(&TimeSpan) -> TimeSpan + Send + Sync + 'static,
+    ) -> Pattern {
+        let pat = self.clone();
+        Pattern::new(move |state| {
+            pat.query(state)
+                .into_iter()
+                .map(|hap| hap.with_span(&f))
+                .collect()
+        })
+    }
+
+    pub fn with_hap_time(
+        &self,
+        f: impl Fn(Rational) -> Rational + Send + Sync + 'static,
+    ) -> Pattern {
+        self.with_hap_span(move |span| span.with_time(&f))
+    }
+
+    pub fn with_haps(
+        &self,
+        f: impl Fn(Vec<Hap>, &State) -> Vec<Hap> + Send + Sync + 'static,
+    ) -> Pattern {
+        let pat = self.clone();
+        Pattern::new(move |state| f(pat.query(state), state)).with_steps(self.steps)
+    }
+
+    pub fn with_hap(&self, f: impl Fn(Hap) -> Hap + Send + Sync + 'static) -> Pattern {
+        self.with_haps(move |haps, _| haps.into_iter().map(&f).collect())
+    }
+
+    pub fn fmap(&self, f: impl Fn(&Value) -> Value + Send + Sync + 'static) -> Pattern {
+        self.with_hap(move |hap| Hap {
+            value: f(&hap.value),
+            ..hap
+        })
+    }
+
+    pub fn filter_haps(&self, f: impl Fn(&Hap) -> bool + Send + Sync + 'static) -> Pattern {
+        let pat = self.clone();
+        Pattern::new(move |state| pat.query(state).into_iter().filter(|h| f(h)).collect())
+    }
+
+    pub fn filter_values(&self, f: impl Fn(&Value) -> bool + Send + Sync + 'static) -> Pattern {
+        self.filter_haps(move |h| f(&h.value))
+            .with_steps(self.steps)
+    }
+
+    pub fn onsets_only(&self) -> Pattern {
+        self.filter_haps(Hap::has_onset)
+    }
+
+    pub fn discrete_only(&self) -> Pattern {
+        self.filter_haps(|h| h.whole.is_some())
+    }
+
+    /// Structure from both sides: wholes intersect (Strudel `appBoth`).
+    pub fn app_both(
+        &self,
+        other: &Pattern,
+        f: impl Fn(&Value, &Value) -> Value + Send + Sync + 'static,
+    ) -> Pattern {
+        let (left, right) = (self.clone(), other.clone());
+        Pattern::new(move |state| {
+            let lefts = left.query(state);
+            let rights = right.query(state);
+            let mut out = Vec::new();
+            for l in &lefts {
+                for r in &rights {
+                    let Some(part) = l.part.intersection(&r.part) else {
+                        continue;
+                    };
+                    let whole = match (l.whole, r.whole) {
+                        (Some(a), Some(b)) => match a.intersection(&b) {
+                            Some(w) => Some(w),
+                            // Strudel throws here; the parts meet, so the wholes do too.
+                            None => continue,
+                        },
+                        _ => None,
+                    };
+                    out.push(Hap::new(whole, part, f(&l.value, &r.value)));
+                }
+            }
+            out
+        })
+        .with_steps(lcm_opt(self.steps, other.steps))
+    }
+
+    /// Structure from the left: each left event takes the values of the right events it
+    /// overlaps (Strudel `appLeft`).
+    pub fn app_left(
+        &self,
+        other: &Pattern,
+        f: impl Fn(&Value, &Value) -> Value + Send + Sync + 'static,
+    ) -> Pattern {
+        let (left, right) = (self.clone(), other.clone());
+        Pattern::new(move |state| {
+            let mut out = Vec::new();
+            for l in left.query(state) {
+                for r in right.query(&state.with_span(l.whole_or_part())) {
+                    if let Some(part) = l.part.intersection(&r.part) {
+                        out.push(Hap::new(l.whole, part, f(&l.value, &r.value)));
+                    }
+                }
+            }
+            out
+        })
+        .with_steps(self.steps)
+    }
+
+    /// Structure from the right (Strudel `appRight`).
+    pub fn app_right(
+        &self,
+        other: &Pattern,
+        f: impl Fn(&Value, &Value) -> Value + Send + Sync + 'static,
+    ) -> Pattern {
+        let (left, right) = (self.clone(), other.clone());
+        Pattern::new(move |state| {
+            let mut out = Vec::new();
+            for r in right.query(state) {
+                for l in left.query(&state.with_span(r.whole_or_part())) {
+                    if let Some(part) = l.part.intersection(&r.part) {
+                        out.push(Hap::new(r.whole, part, f(&l.value, &r.value)));
+                    }
+                }
+            }
+            out
+        })
+        .with_steps(other.steps)
+    }
+
+    fn bind_whole(
+        &self,
+        choose: fn(Option<TimeSpan>, Option<TimeSpan>) -> Option<Option<TimeSpan>>,
+        f: impl Fn(&Value) -> Pattern + Send + Sync + 'static,
+    ) -> Pattern {
+        let outer = self.clone();
+        Pattern::new(move |state| {
+            let mut out = Vec::new();
+            for a in outer.query(state) {
+                for b in f(&a.value).query(&state.with_span(a.part)) {
+                    if let Some(whole) = choose(a.whole, b.whole) {
+                        out.push(Hap::new(whole, b.part, b.value));
+                    }
+                }
+            }
+            out
+        })
+    }
+
+    /// Wholes from both the outer and the inner pattern, intersected.
+    pub fn bind(&self, f: impl Fn(&Value) -> Pattern + Send + Sync + 'static) -> Pattern {
+        self.bind_whole(
+            |a, b| match (a, b) {
+                (Some(a), Some(b)) => a.intersection(&b).map(Some),
+                _ => Some(None),
+            },
+            f,
+        )
+    }
+
+    /// Wholes from the inner pattern (the structure comes from the patterns `f` returns).
+    pub fn inner_bind(&self, f: impl Fn(&Value) -> Pattern + Send + Sync + 'static) -> Pattern {
+        self.bind_whole(|_, b| Some(b), f)
+    }
+
+    /// Wholes from the outer pattern.
+    pub fn outer_bind(&self, f: impl Fn(&Value) -> Pattern + Send + Sync + 'static) -> Pattern {
+        self.bind_whole(|a, _| Some(a), f).with_steps(self.steps)
+    }
+
+    /// Each outer event plays a whole cycle of the pattern `f` returns, squeezed into it.
+    pub fn squeeze_bind(&self, f: impl Fn(&Value) -> Pattern + Send + Sync + 'static) -> Pattern {
+        let outer = self.discrete_only();
+        Pattern::new(move |state| {
+            let mut out = Vec::new();
+            for o in outer.query(state) {
+                let inner = f(&o.value).focus_span(o.whole_or_part());
+                for i in inner.query(&state.with_span(o.part)) {
+                    let whole = match (i.whole, o.whole) {
+                        (Some(iw), Some(ow)) => match iw.intersection(&ow) {
+                            Some(w) => Some(w),
+                            None => continue,
+                        },
+                        _ => None,
+                    };
+                    if let Some(part) = i.part.intersection(&o.part) {
+                        out.push(Hap::new(whole, part, i.value));
+                    }
+                }
+            }
+            out
+        })
+    }
+}
+
+/// Least common multiple of two step counts, when both are known.
+fn lcm_opt(a: Option<Rational>, b: Option<Rational>) -> Option<Rational> {
+    let (a, b) = (a?, b?);
+    Some(lcm(a, b))
+}
+
+/// lcm of rationals: lcm(a/b, c/d) = lcm(a, c) / gcd(b, d), as fraction.js computes it.
+pub fn lcm(a: Rational, b: Rational) -> Rational {
+    fn gcd(mut x: i64, mut y: i64) -> i64 {
+        x = x.abs();
+        y = y.abs();
+        while y != 0 {
+            (x, y) = (y, x % y);
+        }
+        x
+    }
+    if a.is_zero() || b.is_zero() {
+        return Rational::ZERO;
+    }
+    let n = (a.num() / gcd(a.num(), b.num()))
+        .saturating_mul(b.num())
+        .abs();
+    Rational::new(n, gcd(a.den(), b.den()))
+}
+
+/// A value repeated once per cycle.
+pub fn pure(value: Value) -> Pattern {
+    let v = value.clone();
+    let mut p = Pattern::new(move |state| {
+        state
+            .span
+            .span_cycles()
+            .into_iter()
+            .map(|part| Hap::new(Some(TimeSpan::whole_cycle(part.begin)), part, v.clone()))
+            .collect()
+    })
+    .with_steps(Some(Rational::ONE));
+    p.pure_value = Some(value);
+    p
+}
+
+/// No events, `steps` steps long.
+pub fn gap(steps: Rational) -> Pattern {
+    Pattern::new(|_| Vec::new()).with_steps(Some(steps))
+}
+
+pub fn silence() -> Pattern {
+    gap(Rational::ONE)
+}
+
+/// All patterns at once.
+pub fn stack(pats: Vec<Pattern>) -> Pattern {
+    let steps = pats.iter().map(|p| p.steps).reduce(lcm_opt).flatten();
+    Pattern::new(move |state| pats.iter().flat_map(|p| p.query(state)).collect()).with_steps(steps)
+}
+
+/// One pattern per cycle, in turn; cycles of a pattern are not skipped (the n-th time a
+/// pattern plays, it plays its n-th cycle).
+pub fn slowcat(pats: Vec<Pattern>) -> Pattern {
+    if pats.len() == 1 {
+        return pats.into_iter().next().expect("one pattern");
+    }
+    if pats.is_empty() {
+        return silence();
+    }
+    let steps = pats.iter().map(|p| p.steps).reduce(lcm_opt).flatten();
+    let n = Rational::int(pats.len() as i64);
+    Pattern::new(move |state| {
+        let span = state.span;
+        let index = span.begin.sam().num().rem_euclid(pats.len() as i64) as usize;
+        let offset = span.begin.floor() - (span.begin / n).floor();
+        pats[index]
+            .query(&state.with_span(span.with_time(|t| t - offset)))
+            .into_iter()
+            .map(|h| h.with_span(|s| s.with_time(|t| t + offset)))
+            .collect()
+    })
+    .split_queries()
+    .with_steps(steps)
+}
+
+/// All patterns squeezed into one cycle, one step each.
+pub fn fastcat(pats: Vec<Pattern>) -> Pattern {
+    let n = pats.len();
+    let mut result = slowcat(pats);
+    if n > 1 {
+        result = transform::fast(&result, Rational::int(n as i64));
+        result.steps = Some(Rational::int(n as i64));
+    }
+    result
+}
+
+/// Patterns squeezed into one cycle in proportion to their weights (Strudel `stepcat`).
+pub fn timecat(weighted: Vec<(Rational, Pattern)>) -> Pattern {
+    if weighted.is_empty() {
+        return gap(Rational::ZERO);
+    }
+    if weighted.len() == 1 {
+        let (w, p) = weighted.into_iter().next().expect("one pattern");
+        return p.with_steps(Some(w));
+    }
+    let total = weighted.iter().fold(Rational::ZERO, |acc, (w, _)| acc + *w);
+    let mut begin = Rational::ZERO;
+    let mut pats = Vec::new();
+    for (w, p) in weighted {
+        if w.is_zero() {
+            continue;
+        }
+        let end = begin + w;
+        pats.push(transform::compress(&p, begin / total, end / total));
+        begin = end;
+    }
+    stack(pats).with_steps(Some(total))
+}

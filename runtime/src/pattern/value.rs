@@ -1,0 +1,160 @@
+//! Event values: numbers, strings, lists (`bd:3` → `["bd", 3]`) and control maps
+//! (`{s: "bd", n: 3}`), as in Strudel.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Arc;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Num(f64),
+    Str(Arc<str>),
+    List(Arc<Vec<Value>>),
+    Map(Arc<BTreeMap<String, Value>>),
+}
+
+impl Value {
+    pub fn str(s: &str) -> Value {
+        Value::Str(Arc::from(s))
+    }
+
+    pub fn map(entries: BTreeMap<String, Value>) -> Value {
+        Value::Map(Arc::new(entries))
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Num(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// JavaScript truthiness, as `struct` and `mask` use it: 0 and "" are false; every other
+    /// number and string (even "f" or "false") is true.
+    pub fn is_truthy(&self) -> bool {
+        match self {
+            Value::Num(n) => *n != 0.0 && !n.is_nan(),
+            Value::Str(s) => !s.is_empty(),
+            Value::List(_) | Value::Map(_) => true,
+        }
+    }
+
+    /// Canonical JSON as the oracle prints it: object keys sorted, numbers as JavaScript
+    /// prints them (`1` not `1.0`, `-0` as `0`).
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        self.write_json(&mut out);
+        out
+    }
+
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Value::Num(n) => out.push_str(&js_number(*n)),
+            Value::Str(s) => write_json_string(out, s),
+            Value::List(items) => {
+                out.push('[');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    v.write_json(out);
+                }
+                out.push(']');
+            }
+            Value::Map(m) => {
+                out.push('{');
+                for (i, (k, v)) in m.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_json_string(out, k);
+                    out.push(':');
+                    v.write_json(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+fn write_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// A number as JavaScript's `JSON.stringify` writes it (shortest round trip; exponent form
+/// outside 1e-6..1e21).
+pub fn js_number(n: f64) -> String {
+    if n.is_nan() {
+        return "{\"$num\":\"NaN\"}".to_string();
+    }
+    if n.is_infinite() {
+        return if n > 0.0 {
+            "{\"$num\":\"Infinity\"}".to_string()
+        } else {
+            "{\"$num\":\"-Infinity\"}".to_string()
+        };
+    }
+    if n == 0.0 {
+        return "0".to_string();
+    }
+    let abs = n.abs();
+    if (1e-6..1e21).contains(&abs) {
+        // Rust's Display is the shortest round-trip representation without an exponent.
+        format!("{n}")
+    } else {
+        let s = format!("{n:e}");
+        // Rust writes `1e-8`/`1.5e21`; JavaScript writes `1e-8`/`1.5e+21`.
+        match s.split_once('e') {
+            Some((m, e)) if !e.starts_with('-') => format!("{m}e+{e}"),
+            _ => s,
+        }
+    }
+}
+
+impl From<f64> for Value {
+    fn from(n: f64) -> Value {
+        Value::Num(n)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::str(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_like_javascript() {
+        assert_eq!(js_number(1.0), "1");
+        assert_eq!(js_number(-0.0), "0");
+        assert_eq!(js_number(0.1), "0.1");
+        assert_eq!(js_number(0.20971520000000007), "0.20971520000000007");
+        assert_eq!(js_number(1e21), "1e+21");
+        assert_eq!(js_number(1e-7), "1e-7");
+        assert_eq!(js_number(123456789.0), "123456789");
+    }
+
+    #[test]
+    fn maps_have_sorted_keys() {
+        let mut m = BTreeMap::new();
+        m.insert("s".to_string(), Value::str("bd"));
+        m.insert("n".to_string(), Value::Num(3.0));
+        assert_eq!(Value::map(m).to_json(), r#"{"n":3,"s":"bd"}"#);
+    }
+}
