@@ -9,8 +9,10 @@ pub mod ast_dump;
 pub mod builtins;
 pub mod diagnostic;
 pub mod lexer;
+pub mod lower;
 pub mod mini;
 pub mod parser;
+pub mod query;
 pub mod resolve;
 pub mod suggest;
 

@@ -422,6 +422,46 @@ pub fn segment_p(pat: &Pattern, rate: &Pattern) -> Pattern {
     })
 }
 
+/// One pattern per cycle by absolute cycle number: unlike `slowcat`, cycles are skipped
+/// (Strudel `slowcatPrime`). Negative cycles play nothing, as in Strudel.
+pub fn slowcat_prime(pats: Vec<Pattern>) -> Pattern {
+    Pattern::new(move |state| {
+        let cycle = state.span.begin.floor().num();
+        let n = pats.len() as i64;
+        // JavaScript's `%` keeps the sign: cycle -1 selects nothing.
+        match pats.get((cycle % n.max(1)) as usize) {
+            Some(p) if cycle >= 0 => p.query(state),
+            _ => Vec::new(),
+        }
+    })
+    .split_queries()
+}
+
+/// Applies `f` on cycles 0, n, 2n, ... (`every` is Strudel's `firstOf`).
+pub fn first_of(pat: &Pattern, n: i64, f: &dyn Fn(Pattern) -> Pattern) -> Pattern {
+    if n < 1 {
+        return silence();
+    }
+    let mut pats = vec![f(pat.clone())];
+    pats.extend(std::iter::repeat_n(pat.clone(), (n - 1) as usize));
+    slowcat_prime(pats)
+}
+
+/// Applies `f` on cycles n-1, 2n-1, ...
+pub fn last_of(pat: &Pattern, n: i64, f: &dyn Fn(Pattern) -> Pattern) -> Pattern {
+    if n < 1 {
+        return silence();
+    }
+    let mut pats: Vec<Pattern> = std::iter::repeat_n(pat.clone(), (n - 1) as usize).collect();
+    pats.push(f(pat.clone()));
+    slowcat_prime(pats)
+}
+
+/// Reversed every other cycle (`lastOf 2 rev`).
+pub fn palindrome(pat: &Pattern) -> Pattern {
+    last_of(pat, 2, &|p| rev(&p)).with_steps(pat.steps)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

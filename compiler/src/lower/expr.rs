@@ -1,0 +1,535 @@
+//! Expressions to runtime patterns: strings are mini-notation, numbers are constant patterns,
+//! transforms become functions from pattern to pattern, `$` applies them (prefix
+//! nearest-first, suffix left to right), `#` sets per-event parameters, arithmetic combines
+//! patterns with Tidal's structure rules.
+
+use super::mini::lower_mini;
+use crate::ast::{Arg, Arith, BinOp, Expr, ExprKind, SectionOp, Structure};
+use crate::diagnostic::Diagnostic;
+use crate::mini::parse_mini;
+use crate::resolve::Checked;
+use phonon_runtime::Rational;
+use phonon_runtime::pattern::signal;
+use phonon_runtime::pattern::transform as tf;
+use phonon_runtime::pattern::{Pattern, Value, fastcat, pure, silence, slowcat, stack, timecat};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub type Transform = Arc<dyn Fn(Pattern) -> Pattern + Send + Sync>;
+
+/// What an expression lowers to.
+#[derive(Clone)]
+pub enum Lowered {
+    Pattern(Pattern),
+    Transform(Transform),
+    List(Vec<Lowered>),
+}
+
+type Result<T> = std::result::Result<T, Diagnostic>;
+
+pub struct Lowerer<'a> {
+    checked: &'a Checked,
+    buses: HashMap<String, Lowered>,
+    /// Buses being lowered, to refuse pattern-level feedback.
+    visiting: Vec<String>,
+}
+
+fn unsupported(e: &Expr, what: &str) -> Diagnostic {
+    Diagnostic::error(e.span.clone(), format!("{what} cannot be used as a pattern"))
+        .with_label("not a pattern")
+        .with_hint("`phonon query` evaluates patterns: strings, transforms, `s`/`n`/`note`, parameters and arithmetic")
+}
+
+impl<'a> Lowerer<'a> {
+    pub fn new(checked: &'a Checked) -> Self {
+        Lowerer {
+            checked,
+            buses: HashMap::new(),
+            visiting: Vec::new(),
+        }
+    }
+
+    pub fn pattern(&mut self, e: &Expr) -> Result<Pattern> {
+        match self.expr(e)? {
+            Lowered::Pattern(p) => Ok(p),
+            Lowered::Transform(_) => Err(Diagnostic::error(
+                e.span.clone(),
+                "this is a transform, not a pattern",
+            )
+            .with_hint("give it a pattern: `fast 2 $ \"bd sn\"`")),
+            Lowered::List(_) => Err(Diagnostic::error(e.span.clone(), "a list is not a pattern")
+                .with_hint("use `stack [a, b]` or `cat [a, b]`")),
+        }
+    }
+
+    fn transform(&mut self, e: &Expr) -> Result<Transform> {
+        match self.expr(e)? {
+            Lowered::Transform(t) => Ok(t),
+            _ => Err(Diagnostic::error(e.span.clone(), "expected a transform")
+                .with_hint("for example `rev` or `(fast 2)`")),
+        }
+    }
+
+    fn list(&mut self, e: &Expr) -> Result<Vec<Lowered>> {
+        match self.expr(e)? {
+            Lowered::List(items) => Ok(items),
+            _ => Err(Diagnostic::error(
+                e.span.clone(),
+                "expected a list `[a, b]`",
+            )),
+        }
+    }
+
+    pub fn expr(&mut self, e: &Expr) -> Result<Lowered> {
+        match &e.kind {
+            ExprKind::Number(n) => Ok(Lowered::Pattern(pure(Value::Num(*n)))),
+            ExprKind::Str { text, pattern } => {
+                let parsed = match pattern {
+                    Some(p) => p.clone(),
+                    None => parse_mini(text, e.span.start + 1).map_err(|mut d| d.remove(0))?,
+                };
+                Ok(Lowered::Pattern(lower_mini(&parsed)))
+            }
+            ExprKind::Bus(name) => self.bus(name, e),
+            ExprKind::Ident(name) => self.call(name, e, &[]),
+            ExprKind::List(items) => Ok(Lowered::List(
+                items.iter().map(|i| self.expr(i)).collect::<Result<_>>()?,
+            )),
+            ExprKind::Tuple(_) => Err(unsupported(e, "a tuple")),
+            ExprKind::App { func, args } => match &func.kind {
+                ExprKind::Ident(name) => self.call(name, e, args),
+                _ => Err(unsupported(e, "this application")),
+            },
+            ExprKind::Binary { op, lhs, rhs } => {
+                let (l, r) = (self.pattern(lhs)?, self.pattern(rhs)?);
+                Ok(Lowered::Pattern(binary(*op, &l, &r)))
+            }
+            ExprKind::Neg(inner) => {
+                let p = self.pattern(inner)?;
+                Ok(Lowered::Pattern(p.fmap(|v| numeric(v, |x| -x))))
+            }
+            ExprKind::Section { op, operand } => {
+                let operand = self.expr(operand)?;
+                let op = *op;
+                Ok(Lowered::Transform(Arc::new(move |p| {
+                    match (&operand, op) {
+                        (Lowered::Pattern(o), SectionOp::Binary(b)) => binary(b, &p, o),
+                        (Lowered::Pattern(o), SectionOp::Chain) => set_controls(&p, o),
+                        (Lowered::Transform(t), _) => t(p),
+                        (Lowered::List(_), _) => p,
+                    }
+                })))
+            }
+            ExprKind::Chain { lhs, rhs } => {
+                let l = self.expr(lhs)?;
+                let r = self.expr(rhs)?;
+                Ok(match (l, r) {
+                    (Lowered::Pattern(p), Lowered::Pattern(c)) => {
+                        Lowered::Pattern(set_controls(&p, &c))
+                    }
+                    (Lowered::Pattern(p), Lowered::Transform(t)) => Lowered::Pattern(t(p)),
+                    (Lowered::Transform(f), Lowered::Pattern(c)) => {
+                        Lowered::Transform(Arc::new(move |p| set_controls(&f(p), &c)))
+                    }
+                    (Lowered::Transform(f), Lowered::Transform(g)) => {
+                        Lowered::Transform(Arc::new(move |p| g(f(p))))
+                    }
+                    _ => return Err(unsupported(e, "`#` on a list")),
+                })
+            }
+            ExprKind::Dollar { items, subject } => {
+                let lowered: Vec<Lowered> =
+                    items.iter().map(|i| self.expr(i)).collect::<Result<_>>()?;
+                let as_transform = |l: &Lowered| match l {
+                    Lowered::Transform(t) => Some(t.clone()),
+                    _ => None,
+                };
+                match subject {
+                    Some(s) => {
+                        let Lowered::Pattern(mut p) = lowered[*s].clone() else {
+                            return Err(unsupported(&items[*s], "this subject"));
+                        };
+                        // Prefix transforms apply nearest-first, suffix ones left to right.
+                        for t in lowered[..*s].iter().rev().filter_map(as_transform) {
+                            p = t(p);
+                        }
+                        for t in lowered[*s + 1..].iter().filter_map(as_transform) {
+                            p = t(p);
+                        }
+                        Ok(Lowered::Pattern(p))
+                    }
+                    None => {
+                        let ts: Vec<Transform> = lowered.iter().filter_map(as_transform).collect();
+                        Ok(Lowered::Transform(Arc::new(move |mut p| {
+                            for t in ts.iter().rev() {
+                                p = t(p);
+                            }
+                            p
+                        })))
+                    }
+                }
+            }
+        }
+    }
+
+    fn bus(&mut self, name: &str, e: &Expr) -> Result<Lowered> {
+        if let Some(l) = self.buses.get(name) {
+            return Ok(l.clone());
+        }
+        if self.visiting.iter().any(|v| v == name) {
+            return Err(Diagnostic::error(
+                e.span.clone(),
+                format!("`~{name}` refers to itself as a pattern"),
+            )
+            .with_hint("feedback works on signals, not on patterns of events"));
+        }
+        let Some(&index) = self.checked.buses.get(name) else {
+            return Err(Diagnostic::error(
+                e.span.clone(),
+                format!("unknown bus `~{name}`"),
+            ));
+        };
+        let body = match &self.checked.program.statements[index].kind {
+            crate::ast::StatementKind::Bus { body, .. } => body.clone(),
+            _ => unreachable!("buses index bus statements"),
+        };
+        self.visiting.push(name.to_string());
+        let lowered = self.expr(&body);
+        self.visiting.pop();
+        let lowered = lowered?;
+        self.buses.insert(name.to_string(), lowered.clone());
+        Ok(lowered)
+    }
+
+    /// Positional arguments (keyword arguments are placed by the resolver's rules: by name).
+    fn args<'e>(&self, name: &str, args: &'e [Arg]) -> Vec<&'e Expr> {
+        let params: Vec<&str> = crate::builtins::lookup(name)
+            .map(|b| b.params.iter().map(|p| p.name).collect())
+            .unwrap_or_default();
+        let mut slots: Vec<Option<&Expr>> = vec![None; params.len()];
+        let mut extra = Vec::new();
+        let mut next = 0;
+        for arg in args {
+            match arg {
+                Arg::Positional(v) => {
+                    while next < slots.len() && slots[next].is_some() {
+                        next += 1;
+                    }
+                    if next < slots.len() {
+                        slots[next] = Some(v);
+                        next += 1;
+                    } else {
+                        extra.push(v);
+                    }
+                }
+                Arg::Keyword { name, value } => {
+                    if let Some(i) = params.iter().position(|p| *p == name.text) {
+                        slots[i] = Some(value);
+                    }
+                }
+            }
+        }
+        slots.into_iter().flatten().chain(extra).collect()
+    }
+
+    fn call(&mut self, name: &str, e: &Expr, args: &[Arg]) -> Result<Lowered> {
+        let args = self.args(name, args);
+        let b = crate::builtins::lookup(name);
+        let n_params = b.map_or(0, |b| b.params.len());
+        // A transform given its input as a last argument: `fast 2 "bd sn"`.
+        let is_transform = b.is_some_and(|b| b.role == crate::builtins::Role::Transform);
+        if is_transform && args.len() == n_params + 1 {
+            let t = self.transform_call(name, e, &args[..n_params])?;
+            let input = self.pattern(args[n_params])?;
+            return Ok(Lowered::Pattern(t(input)));
+        }
+        if is_transform {
+            return Ok(Lowered::Transform(self.transform_call(name, e, &args)?));
+        }
+        self.source_call(name, e, &args)
+    }
+
+    fn source_call(&mut self, name: &str, e: &Expr, args: &[&Expr]) -> Result<Lowered> {
+        let p = |l: &mut Self, i: usize| l.pattern(args[i]);
+        let pat = match name {
+            "s" | "sound" | "n" | "note" | "gain" | "pan" | "speed" | "cut" | "begin" | "end"
+            | "attack" | "release" | "legato" | "unit" | "loop" | "orbit" | "shape" | "vowel"
+            | "cutoff" | "resonance" | "room" | "size" => {
+                let control = match crate::builtins::lookup(name) {
+                    Some(b) if b.name != "sound" => b.name,
+                    _ => "s",
+                };
+                control_pattern(control, &p(self, 0)?)
+            }
+            "stack" | "cat" | "slowcat" | "fastcat" => {
+                let items = self.list(args[0])?;
+                let pats = items
+                    .into_iter()
+                    .zip(list_items(args[0]))
+                    .map(|(l, ex)| match l {
+                        Lowered::Pattern(p) => Ok(p),
+                        _ => Err(unsupported(ex, "this list item")),
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                match name {
+                    "stack" => stack(pats),
+                    "fastcat" => fastcat(pats),
+                    _ => slowcat(pats),
+                }
+            }
+            "timeCat" => {
+                let mut weighted = Vec::new();
+                for item in list_items(args[0]) {
+                    let pair = list_items(item);
+                    let w = crate::resolve::const_eval(pair[0]).unwrap_or(1.0);
+                    weighted.push((Rational::from_f64(w), self.pattern(pair[1])?));
+                }
+                timecat(weighted)
+            }
+            "run" => {
+                let n = p(self, 0)?;
+                tf::patterned(&n, &silence(), |v, _| match v.as_f64() {
+                    Some(n) if n >= 1.0 => {
+                        fastcat((0..n as i64).map(|i| pure(Value::Num(i as f64))).collect())
+                    }
+                    _ => silence(),
+                })
+            }
+            "irand" => {
+                let n = p(self, 0)?;
+                tf::patterned(&n, &silence(), |v, _| {
+                    signal::irand(v.as_f64().unwrap_or(0.0))
+                })
+            }
+            "rand" => signal::rand(),
+            "silence" => silence(),
+            "sine" if args.is_empty() => signal::sine(),
+            "saw" if args.is_empty() => signal::saw(),
+            "square" if args.is_empty() => signal::square(),
+            "tri" if args.is_empty() => signal::tri(),
+            _ => return Err(unsupported(e, &format!("`{name}`"))),
+        };
+        Ok(Lowered::Pattern(pat))
+    }
+
+    fn transform_call(&mut self, name: &str, e: &Expr, args: &[&Expr]) -> Result<Transform> {
+        let mut pats = Vec::new();
+        let mut funcs = Vec::new();
+        let params = crate::builtins::lookup(name).map_or(&[][..], |b| b.params);
+        for (i, a) in args.iter().enumerate() {
+            if params
+                .get(i)
+                .is_some_and(|p| p.ty == crate::builtins::Ty::Func)
+            {
+                funcs.push(self.transform(a)?);
+            } else {
+                pats.push(self.pattern(a)?);
+            }
+        }
+        let a = |i: usize| pats[i].clone();
+        let f = |i: usize| funcs[i].clone();
+        let t: Transform = match name {
+            "fast" => {
+                let x = a(0);
+                Arc::new(move |p| tf::fast_p(&p, &x))
+            }
+            "slow" => {
+                let x = a(0);
+                Arc::new(move |p| tf::slow_p(&p, &x))
+            }
+            "early" | "rotL" => {
+                let x = a(0);
+                Arc::new(move |p| tf::early_p(&p, &x))
+            }
+            "late" | "rotR" => {
+                let x = a(0);
+                Arc::new(move |p| tf::late_p(&p, &x))
+            }
+            "rev" => Arc::new(|p| tf::rev(&p)),
+            "ply" => {
+                let x = a(0);
+                Arc::new(move |p| tf::ply_p(&p, &x))
+            }
+            "segment" => {
+                let x = a(0);
+                Arc::new(move |p| tf::segment_p(&p, &x))
+            }
+            "struct" => {
+                let x = a(0);
+                Arc::new(move |p| tf::struct_(&p, &x))
+            }
+            "mask" => {
+                let x = a(0);
+                Arc::new(move |p| tf::mask(&p, &x))
+            }
+            "euclid" => {
+                let (k, n) = (a(0), a(1));
+                Arc::new(move |p| tf::euclid_p(&p, &k, &n))
+            }
+            "euclidRot" => {
+                let (k, n, r) = (a(0), a(1), a(2));
+                Arc::new(move |p| tf::euclid_rot_p(&p, &k, &n, &r))
+            }
+            "euclidLegato" => {
+                let (k, n) = (a(0), a(1));
+                Arc::new(move |p| tf::euclid_legato_p(&p, &k, &n, &pure(Value::Num(0.0))))
+            }
+            "every" => {
+                let (n, g) = (a(0), f(0));
+                Arc::new(move |p| {
+                    let g = g.clone();
+                    tf::patterned(&n, &p, move |v, p| match v.as_f64() {
+                        Some(n) => tf::first_of(p, n as i64, &*g),
+                        None => p.clone(),
+                    })
+                })
+            }
+            _ => return Err(unsupported(e, &format!("the transform `{name}`"))),
+        };
+        Ok(t)
+    }
+}
+
+fn list_items(e: &Expr) -> Vec<&Expr> {
+    match &e.kind {
+        ExprKind::List(items) => items.iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn numeric(v: &Value, f: impl Fn(f64) -> f64) -> Value {
+    match v {
+        Value::Num(x) => Value::Num(f(*x)),
+        other => other.clone(),
+    }
+}
+
+/// `{name: value}` for every event (`s "bd"` → `{s: "bd"}`); `bd:3` becomes `{s: "bd", n: 3}`.
+pub fn control_pattern(name: &'static str, p: &Pattern) -> Pattern {
+    p.fmap(move |v| {
+        let mut m = std::collections::BTreeMap::new();
+        match (name, v) {
+            ("s", Value::List(items)) if !items.is_empty() => {
+                m.insert("s".to_string(), items[0].clone());
+                if let Some(n) = items.get(1) {
+                    m.insert("n".to_string(), n.clone());
+                }
+                if let Some(g) = items.get(2) {
+                    m.insert("gain".to_string(), g.clone());
+                }
+            }
+            _ => {
+                m.insert(name.to_string(), v.clone());
+            }
+        }
+        Value::map(m)
+    })
+}
+
+/// Tidal's `#`: structure from the left, the right's values override (Strudel `set.in`).
+pub fn set_controls(p: &Pattern, c: &Pattern) -> Pattern {
+    p.app_left(c, |a, b| union(a, b, |_, y| y.clone()))
+}
+
+/// Combines two values with `op`; control maps combine key by key, other keys are kept
+/// (Strudel `_composeOp` with `unionWithObj`).
+fn union(a: &Value, b: &Value, op: impl Fn(&Value, &Value) -> Value) -> Value {
+    match (a, b) {
+        (Value::Map(x), Value::Map(y)) => {
+            let mut m = (**x).clone();
+            for (k, v) in y.iter() {
+                let combined = match m.get(k) {
+                    Some(old) => op(old, v),
+                    None => v.clone(),
+                };
+                m.insert(k.clone(), combined);
+            }
+            Value::map(m)
+        }
+        (Value::Map(_), _) => union(a, &wrap_value(b), op),
+        (_, Value::Map(_)) => union(&wrap_value(a), b, op),
+        _ => op(a, b),
+    }
+}
+
+fn wrap_value(v: &Value) -> Value {
+    let mut m = std::collections::BTreeMap::new();
+    m.insert("value".to_string(), v.clone());
+    Value::map(m)
+}
+
+/// Note names as numbers in arithmetic (Strudel's `parseNumeral`: `c` = 48 ... in octave 3).
+pub fn numeral(v: &Value) -> Option<f64> {
+    match v {
+        Value::Num(x) => Some(*x),
+        Value::Str(s) => note_to_midi(s),
+        _ => None,
+    }
+}
+
+/// `c4` = 60, `a4` = 69, default octave 3, `#`/`s` sharp, `b`/`f` flat.
+pub fn note_to_midi(s: &str) -> Option<f64> {
+    let mut chars = s.chars().peekable();
+    let letter = chars.next()?.to_ascii_lowercase();
+    let base = match letter {
+        'c' => 0,
+        'd' => 2,
+        'e' => 4,
+        'f' => 5,
+        'g' => 7,
+        'a' => 9,
+        'b' => 11,
+        _ => return None,
+    };
+    let mut accidental = 0;
+    while let Some(&c) = chars.peek() {
+        match c {
+            '#' | 's' => accidental += 1,
+            'b' | 'f' => accidental -= 1,
+            _ => break,
+        }
+        chars.next();
+    }
+    let rest: String = chars.collect();
+    let octave = if rest.is_empty() {
+        3
+    } else {
+        rest.parse::<i32>().ok()?
+    };
+    Some(((octave + 1) * 12 + base + accidental) as f64)
+}
+
+fn arith(op: Arith, a: &Value, b: &Value) -> Value {
+    let (Some(x), Some(y)) = (numeral(a), numeral(b)) else {
+        return match op {
+            Arith::KeepLeft => a.clone(),
+            Arith::KeepRight => b.clone(),
+            // Strings that are not note names: Strudel concatenates for `+`.
+            Arith::Add => match (a, b) {
+                (Value::Str(x), Value::Str(y)) => Value::str(&format!("{x}{y}")),
+                _ => a.clone(),
+            },
+            _ => a.clone(),
+        };
+    };
+    Value::Num(match op {
+        Arith::Add => x + y,
+        Arith::Sub => x - y,
+        Arith::Mul => x * y,
+        Arith::Div => x / y,
+        Arith::Mod => ((x % y) + y) % y,
+        Arith::KeepLeft => return a.clone(),
+        Arith::KeepRight => return b.clone(),
+    })
+}
+
+/// Arithmetic between patterns. Plain operators take structure from both sides (Tidal);
+/// `|op` from the left, `op|` from the right.
+pub fn binary(op: BinOp, l: &Pattern, r: &Pattern) -> Pattern {
+    let f = move |a: &Value, b: &Value| union(a, b, |x, y| arith(op.arith, x, y));
+    match op.structure {
+        Structure::Left => l.app_left(r, f),
+        Structure::Right => l.app_right(r, f),
+        Structure::Plain | Structure::Both => l.app_both(r, f),
+    }
+}
