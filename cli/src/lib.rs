@@ -17,7 +17,7 @@ pub const EXIT_USAGE: i32 = 2;
     about = "Phonon: a live-coding music language, compiled",
     long_about = "Phonon compiles `.ph` programs (TidalCycles-style patterns and synthesis in one file) \
                   to native code and plays them.",
-    after_help = "Examples:\n  phonon compile examples/house.ph\n  phonon ir examples/house.ph --ast\n  cat beat.ph | phonon compile -"
+    after_help = "Examples:\n  phonon compile examples/house.ph\n  phonon ir examples/house.ph --ast\n  phonon query 'jux rev $ s \"bd sn\"' --from 0 --to 2\n  cat beat.ph | phonon compile -"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -44,6 +44,25 @@ enum Command {
         /// Print the syntax tree: every statement, expression and mini-notation step with its line:col.
         #[arg(long, required = true)]
         ast: bool,
+    },
+    /// Print the events of a pattern as JSON lines (the format of the Strudel oracle).
+    #[command(
+        after_help = "Each line is {\"whole\":[bn,bd,en,ed] or null,\"part\":[bn,bd,en,ed],\"value\":...}: exact reduced fractions, \
+sorted by part begin, whole begin, then value. Every fragment in the span is printed.\n\n\
+Examples:\n  phonon query '\"bd*2 [sn cp]\" $ fast 2'\n  phonon query 'jux rev $ s \"bd sn\"' --from 0 --to 2\n  phonon query examples/euclid.ph --out o2 --from 1/3 --to 7/4"
+    )]
+    Query {
+        /// A pattern expression, or a `.ph` file (`-` for standard input).
+        expr_or_file: String,
+        /// Start of the span in cycles: `0`, `1/3`, `0.25`.
+        #[arg(long, default_value = "0", allow_hyphen_values = true)]
+        from: String,
+        /// End of the span in cycles.
+        #[arg(long, default_value = "1", allow_hyphen_values = true)]
+        to: String,
+        /// Which output of a file: `out`, `o2`, `d1`, ... (needed when the file has several).
+        #[arg(long)]
+        out: Option<String>,
     },
 }
 
@@ -78,6 +97,12 @@ pub fn run(args: &[String], io: Io) -> i32 {
     match cli.command {
         Command::Compile { file } => compile(&file, io),
         Command::Ir { file, ast: _ } => ir_ast(&file, io),
+        Command::Query {
+            expr_or_file,
+            from,
+            to,
+            out,
+        } => query(&expr_or_file, &from, &to, out.as_deref(), io),
     }
 }
 
@@ -172,4 +197,55 @@ fn ir_ast(path: &PathBuf, mut io: Io) -> i32 {
         }
         Err(code) => code,
     }
+}
+
+fn query(expr_or_file: &str, from: &str, to: &str, out: Option<&str>, mut io: Io) -> i32 {
+    use phonon_compiler::query::{query_expression, query_source, rational_arg};
+    let (Some(begin), Some(end)) = (rational_arg(from), rational_arg(to)) else {
+        let _ = writeln!(
+            io.stderr,
+            "error: --from and --to take numbers like 0, 1/3 or 0.25 (got `{from}`, `{to}`)"
+        );
+        return EXIT_USAGE;
+    };
+    let is_file = expr_or_file == "-"
+        || expr_or_file.ends_with(".ph") && std::path::Path::new(expr_or_file).exists();
+    let pattern = if is_file {
+        let source = match read_source(&PathBuf::from(expr_or_file), &mut io) {
+            Ok(s) => s,
+            Err(code) => return code,
+        };
+        query_source(&source.text, &source.name, out)
+    } else {
+        query_expression(expr_or_file)
+    };
+    let pattern = match pattern {
+        Ok(p) => p,
+        Err(message) => {
+            let _ = writeln!(io.stderr, "{message}");
+            return EXIT_USER_ERROR;
+        }
+    };
+    let mut haps = pattern.query_span(begin, end);
+    haps.sort_by(|a, b| {
+        a.part
+            .begin
+            .cmp(&b.part.begin)
+            .then_with(|| match (&a.whole, &b.whole) {
+                (None, None) => std::cmp::Ordering::Equal,
+                (None, Some(_)) => std::cmp::Ordering::Less,
+                (Some(_), None) => std::cmp::Ordering::Greater,
+                (Some(x), Some(y)) => x.begin.cmp(&y.begin),
+            })
+            .then_with(|| a.value.to_json().cmp(&b.value.to_json()))
+            .then_with(|| a.part.end.cmp(&b.part.end))
+            .then_with(|| {
+                let e = |h: &phonon_runtime::pattern::Hap| h.whole.map(|w| w.end);
+                e(a).cmp(&e(b))
+            })
+    });
+    for h in &haps {
+        let _ = writeln!(io.stdout, "{}", phonon_runtime::pattern::hap_to_json(h));
+    }
+    0
 }

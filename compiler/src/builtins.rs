@@ -580,6 +580,41 @@ pub static BUILTINS: &[Builtin] = &[
         "scales a 0..1 pattern to lo..hi",
         "range 200 2000 sine",
     ),
+    b(
+        "lastOf",
+        Transform,
+        &[req("n", Value), req("f", Func)],
+        "applies f on the last of every n cycles (cycles n-1, 2n-1, ...)",
+        "lastOf 4 rev $ s \"bd sn\"",
+    ),
+    b(
+        "iterBack",
+        Transform,
+        N,
+        "like iter, shifting later each cycle",
+        "iterBack 4 $ s \"bd hh sn cp\"",
+    ),
+    b(
+        "chunkBack",
+        Transform,
+        &[req("n", Const), req("f", Func)],
+        "like chunk, going backwards through the parts",
+        "chunkBack 4 (fast 2) $ s \"bd sn hh cp\"",
+    ),
+    b(
+        "undegradeBy",
+        Transform,
+        &[req("p", Value)],
+        "keeps exactly the events degradeBy p would drop",
+        "undegradeBy 0.3 $ s \"hh*8\"",
+    ),
+    b(
+        "seed",
+        Transform,
+        &[req("n", Const)],
+        "shifts the random stream of everything inside by n",
+        "seed 3 $ degrade $ s \"hh*8\"",
+    ),
     // Filters, envelopes, effects: the input arrives through `#` or `$`.
     b(
         "lpf",

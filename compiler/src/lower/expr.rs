@@ -9,6 +9,8 @@ use crate::diagnostic::Diagnostic;
 use crate::mini::parse_mini;
 use crate::resolve::Checked;
 use phonon_runtime::Rational;
+use phonon_runtime::pattern::library::{self as lib};
+use phonon_runtime::pattern::ops;
 use phonon_runtime::pattern::signal;
 use phonon_runtime::pattern::transform as tf;
 use phonon_runtime::pattern::{Pattern, Value, fastcat, pure, silence, slowcat, stack, timecat};
@@ -100,6 +102,13 @@ impl<'a> Lowerer<'a> {
                 ExprKind::Ident(name) => self.call(name, e, args),
                 _ => Err(unsupported(e, "this application")),
             },
+            // Constant arithmetic is folded: `late (1/3)` gets the number 1/3, as Strudel does.
+            ExprKind::Binary { .. } | ExprKind::Neg(_)
+                if crate::resolve::const_eval(e).is_some() =>
+            {
+                let v = crate::resolve::const_eval(e).expect("checked by the guard");
+                Ok(Lowered::Pattern(pure(Value::Num(v))))
+            }
             ExprKind::Binary { op, lhs, rhs } => {
                 let (l, r) = (self.pattern(lhs)?, self.pattern(rhs)?);
                 Ok(Lowered::Pattern(binary(*op, &l, &r)))
@@ -384,10 +393,180 @@ impl<'a> Lowerer<'a> {
                     })
                 })
             }
+            "lastOf" => {
+                let (n, g) = (a(0), f(0));
+                Arc::new(move |p| {
+                    let g = g.clone();
+                    tf::patterned(&n, &p, move |v, p| match v.as_f64() {
+                        Some(n) => tf::last_of(p, n as i64, &*g),
+                        None => p.clone(),
+                    })
+                })
+            }
+            "whenmod" => {
+                let (x, y) = (const_num(args[0]), const_num(args[1]));
+                let g = f(0);
+                Arc::new(move |p| tf::when_mod(&p, x, y, &*g))
+            }
+            "palindrome" => Arc::new(|p| tf::palindrome(&p)),
+            "jux" => {
+                let g = f(0);
+                Arc::new(move |p| lib::jux_by(&p, 1.0, &g))
+            }
+            "juxBy" => {
+                let (x, g) = (a(0), f(0));
+                Arc::new(move |p| {
+                    let g = g.clone();
+                    tf::patterned(&x, &p, move |v, p| {
+                        lib::jux_by(p, v.as_f64().unwrap_or(1.0), &g)
+                    })
+                })
+            }
+            "off" => {
+                let (t, g) = (a(0), f(0));
+                Arc::new(move |p| lib::off(&p, &t, &g))
+            }
+            "superimpose" => {
+                let g = f(0);
+                Arc::new(move |p| lib::superimpose(&p, &g))
+            }
+            "stut" | "echo" => {
+                let count = const_num(args[0]) as i64;
+                let (time, feedback) = if name == "stut" {
+                    (a(2), a(1))
+                } else {
+                    (a(1), a(2))
+                };
+                Arc::new(move |p| {
+                    tf::patterned2(&time, &feedback, &p, move |t, fb, p| {
+                        match (tf::value_to_rational(t), fb.as_f64()) {
+                            (Some(t), Some(fb)) => lib::echo(p, count, t, fb),
+                            _ => silence(),
+                        }
+                    })
+                })
+            }
+            "chop" | "striate" => {
+                let x = a(0);
+                let striate = name == "striate";
+                Arc::new(move |p| {
+                    tf::patterned(&x, &p, move |v, p| match v.as_f64() {
+                        Some(n) if striate => lib::striate(p, n as i64),
+                        Some(n) => lib::chop(p, n as i64),
+                        None => silence(),
+                    })
+                })
+            }
+            "iter" | "iterBack" => {
+                let x = a(0);
+                let back = name == "iterBack";
+                Arc::new(move |p| {
+                    tf::patterned(&x, &p, move |v, p| match v.as_f64() {
+                        Some(n) => lib::iter(p, n as i64, back),
+                        None => silence(),
+                    })
+                    .with_steps(p.steps)
+                })
+            }
+            "linger" => {
+                let x = a(0);
+                Arc::new(move |p| {
+                    tf::patterned(&x, &p, |v, p| match tf::value_to_rational(v) {
+                        Some(t) => lib::linger(p, t),
+                        None => silence(),
+                    })
+                    .with_steps(p.steps)
+                })
+            }
+            "chunk" | "chunkBack" => {
+                let n = const_num(args[0]) as i64;
+                let (g, back) = (f(0), name == "chunkBack");
+                Arc::new(move |p| lib::chunk(&p, n, &g, back))
+            }
+            "degrade" => Arc::new(|p| tf::degrade_by_with(&p, &signal::rand(), 0.5)),
+            "degradeBy" | "undegradeBy" => {
+                let x = a(0);
+                let undo = name == "undegradeBy";
+                Arc::new(move |p| {
+                    tf::patterned(&x, &p, move |v, p| {
+                        let x = v.as_f64().unwrap_or(0.0);
+                        if undo {
+                            lib::undegrade_by(p, x)
+                        } else {
+                            tf::degrade_by_with(p, &signal::rand(), x)
+                        }
+                    })
+                    .with_steps(p.steps)
+                })
+            }
+            "sometimesBy" => {
+                let (x, g) = (a(0), f(0));
+                Arc::new(move |p| lib::sometimes_by(&p, &x, &g))
+            }
+            "sometimes" | "often" | "rarely" | "almostNever" | "almostAlways" => {
+                let x = pure(Value::Num(match name {
+                    "sometimes" => 0.5,
+                    "often" => 0.75,
+                    "rarely" => 0.25,
+                    "almostNever" => 0.1,
+                    _ => 0.9,
+                }));
+                let g = f(0);
+                Arc::new(move |p| lib::sometimes_by(&p, &x, &g))
+            }
+            "inside" | "outside" => {
+                let (x, g) = (a(0), f(0));
+                let outside = name == "outside";
+                Arc::new(move |p| {
+                    let g = g.clone();
+                    tf::patterned(&x, &p, move |v, p| match tf::value_to_rational(v) {
+                        Some(n) if outside => lib::outside(p, n, &g),
+                        Some(n) => lib::inside(p, n, &g),
+                        None => silence(),
+                    })
+                })
+            }
+            "swingBy" => {
+                let (x, n) = (a(0), a(1));
+                Arc::new(move |p| {
+                    tf::patterned2(&x, &n, &p, |x, n, p| {
+                        match (x.as_f64(), tf::value_to_rational(n)) {
+                            (Some(x), Some(n)) => lib::swing_by(p, x, n),
+                            _ => silence(),
+                        }
+                    })
+                })
+            }
+            "swing" => {
+                let n = a(0);
+                Arc::new(move |p| {
+                    tf::patterned(&n, &p, |n, p| match tf::value_to_rational(n) {
+                        Some(n) => lib::swing_by(p, 1.0 / 3.0, n),
+                        None => silence(),
+                    })
+                })
+            }
+            "hurry" => {
+                let x = a(0);
+                Arc::new(move |p| tf::patterned(&x, &p, |v, p| lib::hurry(p, v)))
+            }
+            "range" => {
+                let (lo, hi) = (a(0), a(1));
+                Arc::new(move |p| tf::patterned2(&lo, &hi, &p, |lo, hi, p| lib::range(p, lo, hi)))
+            }
+            "seed" => {
+                let x = const_num(args[0]);
+                Arc::new(move |p| signal::with_seed(&p, x))
+            }
             _ => return Err(unsupported(e, &format!("the transform `{name}`"))),
         };
         Ok(t)
     }
+}
+
+/// A compile-time number (the resolver has checked that it is one).
+fn const_num(e: &Expr) -> f64 {
+    crate::resolve::const_eval(e).unwrap_or(0.0)
 }
 
 fn list_items(e: &Expr) -> Vec<&Expr> {
@@ -428,79 +607,11 @@ pub fn control_pattern(name: &'static str, p: &Pattern) -> Pattern {
 
 /// Tidal's `#`: structure from the left, the right's values override (Strudel `set.in`).
 pub fn set_controls(p: &Pattern, c: &Pattern) -> Pattern {
-    p.app_left(c, |a, b| union(a, b, |_, y| y.clone()))
-}
-
-/// Combines two values with `op`; control maps combine key by key, other keys are kept
-/// (Strudel `_composeOp` with `unionWithObj`).
-fn union(a: &Value, b: &Value, op: impl Fn(&Value, &Value) -> Value) -> Value {
-    match (a, b) {
-        (Value::Map(x), Value::Map(y)) => {
-            let mut m = (**x).clone();
-            for (k, v) in y.iter() {
-                let combined = match m.get(k) {
-                    Some(old) => op(old, v),
-                    None => v.clone(),
-                };
-                m.insert(k.clone(), combined);
-            }
-            Value::map(m)
-        }
-        (Value::Map(_), _) => union(a, &wrap_value(b), op),
-        (_, Value::Map(_)) => union(&wrap_value(a), b, op),
-        _ => op(a, b),
-    }
-}
-
-fn wrap_value(v: &Value) -> Value {
-    let mut m = std::collections::BTreeMap::new();
-    m.insert("value".to_string(), v.clone());
-    Value::map(m)
-}
-
-/// Note names as numbers in arithmetic (Strudel's `parseNumeral`: `c` = 48 ... in octave 3).
-pub fn numeral(v: &Value) -> Option<f64> {
-    match v {
-        Value::Num(x) => Some(*x),
-        Value::Str(s) => note_to_midi(s),
-        _ => None,
-    }
-}
-
-/// `c4` = 60, `a4` = 69, default octave 3, `#`/`s` sharp, `b`/`f` flat.
-pub fn note_to_midi(s: &str) -> Option<f64> {
-    let mut chars = s.chars().peekable();
-    let letter = chars.next()?.to_ascii_lowercase();
-    let base = match letter {
-        'c' => 0,
-        'd' => 2,
-        'e' => 4,
-        'f' => 5,
-        'g' => 7,
-        'a' => 9,
-        'b' => 11,
-        _ => return None,
-    };
-    let mut accidental = 0;
-    while let Some(&c) = chars.peek() {
-        match c {
-            '#' | 's' => accidental += 1,
-            'b' | 'f' => accidental -= 1,
-            _ => break,
-        }
-        chars.next();
-    }
-    let rest: String = chars.collect();
-    let octave = if rest.is_empty() {
-        3
-    } else {
-        rest.parse::<i32>().ok()?
-    };
-    Some(((octave + 1) * 12 + base + accidental) as f64)
+    ops::set(p, c)
 }
 
 fn arith(op: Arith, a: &Value, b: &Value) -> Value {
-    let (Some(x), Some(y)) = (numeral(a), numeral(b)) else {
+    let (Some(x), Some(y)) = (ops::numeral(a), ops::numeral(b)) else {
         return match op {
             Arith::KeepLeft => a.clone(),
             Arith::KeepRight => b.clone(),
@@ -523,10 +634,25 @@ fn arith(op: Arith, a: &Value, b: &Value) -> Value {
     })
 }
 
+/// Arithmetic on event values. Two control maps combine key by key; a control map and a
+/// plain number apply the number to every numeric control (Tidal's behaviour: `n "0 2" |+ 12`
+/// transposes; Strudel 1.2.6 only warns and leaves the map unchanged).
+fn combine(op: Arith, a: &Value, b: &Value) -> Value {
+    let each = |m: &std::collections::BTreeMap<String, Value>, f: &dyn Fn(&Value) -> Value| {
+        Value::map(m.iter().map(|(k, v)| (k.clone(), f(v))).collect())
+    };
+    match (a, b) {
+        (Value::Map(_), Value::Map(_)) => ops::union(a, b, &|x, y| arith(op, x, y)),
+        (Value::Map(m), plain) => each(m, &|v| arith(op, v, plain)),
+        (plain, Value::Map(m)) => each(m, &|v| arith(op, plain, v)),
+        _ => arith(op, a, b),
+    }
+}
+
 /// Arithmetic between patterns. Plain operators take structure from both sides (Tidal);
 /// `|op` from the left, `op|` from the right.
 pub fn binary(op: BinOp, l: &Pattern, r: &Pattern) -> Pattern {
-    let f = move |a: &Value, b: &Value| union(a, b, |x, y| arith(op.arith, x, y));
+    let f = move |a: &Value, b: &Value| combine(op.arith, a, b);
     match op.structure {
         Structure::Left => l.app_left(r, f),
         Structure::Right => l.app_right(r, f),

@@ -2,6 +2,8 @@
 //! implemented by Strudel 1.2.6 (`pattern.mjs`), ported operation by operation so that the
 //! same expression gives the same events, fragments included.
 
+pub mod library;
+pub mod ops;
 pub mod signal;
 pub mod span;
 pub mod transform;
@@ -309,6 +311,26 @@ impl Pattern {
             out
         })
     }
+}
+
+/// One event as a JSON line in the oracle's format:
+/// `{"whole":[bn,bd,en,ed] or null,"part":[bn,bd,en,ed],"value":...}`.
+pub fn hap_to_json(h: &Hap) -> String {
+    let span = |s: &TimeSpan| {
+        format!(
+            "[{},{},{},{}]",
+            s.begin.num(),
+            s.begin.den(),
+            s.end.num(),
+            s.end.den()
+        )
+    };
+    format!(
+        "{{\"whole\":{},\"part\":{},\"value\":{}}}",
+        h.whole.as_ref().map_or("null".to_string(), span),
+        span(&h.part),
+        h.value.to_json()
+    )
 }
 
 /// Least common multiple of two step counts, when both are known.

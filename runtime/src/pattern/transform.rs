@@ -457,6 +457,20 @@ pub fn last_of(pat: &Pattern, n: i64, f: &dyn Fn(Pattern) -> Pattern) -> Pattern
     slowcat_prime(pats)
 }
 
+/// Applies `f` when the cycle number modulo `a` is at least `b`.
+pub fn when_mod(pat: &Pattern, a: f64, b: f64, f: &dyn Fn(Pattern) -> Pattern) -> Pattern {
+    let (p, applied) = (pat.clone(), f(pat.clone()));
+    Pattern::new(move |state| {
+        let cycle = state.span.begin.sam().to_f64();
+        if ((cycle % a) + a) % a >= b {
+            applied.query(state)
+        } else {
+            p.query(state)
+        }
+    })
+    .split_queries()
+}
+
 /// Reversed every other cycle (`lastOf 2 rev`).
 pub fn palindrome(pat: &Pattern) -> Pattern {
     last_of(pat, 2, &|p| rev(&p)).with_steps(pat.steps)

@@ -1,0 +1,246 @@
+//! Higher-level transforms built from the core ones, each ported from Strudel 1.2.6
+//! (`pattern.mjs`, `signal.mjs`); the comment on each says what it does musically.
+
+use super::ops::{mul_value, set, set_control, union};
+use super::signal::rand;
+use super::transform::{
+    degrade_by_with, early, fast, late, repeat_cycles, slow, value_to_rational,
+};
+use super::{Pattern, Value, fastcat, pure, silence, slowcat, stack};
+use crate::time::Rational;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub type Func = Arc<dyn Fn(Pattern) -> Pattern + Send + Sync>;
+
+fn with_pan(pat: &Pattern, delta: f64) -> Pattern {
+    pat.fmap(move |v| {
+        let current = match v {
+            Value::Map(m) => m.get("pan").and_then(Value::as_f64),
+            _ => None,
+        };
+        let mut m = BTreeMap::new();
+        m.insert(
+            "pan".to_string(),
+            Value::Num(current.unwrap_or(0.0) + delta),
+        );
+        union(v, &Value::map(m), &|_, y| y.clone())
+    })
+}
+
+/// The original panned left, `f` of it panned right, by `amount` (1 = hard left/right).
+/// Pan runs from -1 to 1 here, where Strudel uses 0 to 1.
+pub fn jux_by(pat: &Pattern, amount: f64, f: &Func) -> Pattern {
+    stack(vec![with_pan(pat, -amount), f(with_pan(pat, amount))])
+}
+
+/// Adds a copy shifted later by `time` with `f` applied.
+pub fn off(pat: &Pattern, time: &Pattern, f: &Func) -> Pattern {
+    stack(vec![pat.clone(), f(super::transform::late_p(pat, time))])
+}
+
+pub fn superimpose(pat: &Pattern, f: &Func) -> Pattern {
+    stack(vec![pat.clone(), f(pat.clone())])
+}
+
+/// `count` copies, each `time` cycles later than the one before, with `gain` set to
+/// `feedback^i` (set, not multiplied, as Strudel does).
+pub fn echo(pat: &Pattern, count: i64, time: Rational, feedback: f64) -> Pattern {
+    stack(
+        (0..count.max(0))
+            .map(|i| {
+                let shifted = late(pat, time * Rational::int(i));
+                set_control(&shifted, "gain", Value::Num(feedback.powi(i as i32)))
+            })
+            .collect(),
+    )
+}
+
+fn slice_map(begin: f64, end: f64) -> BTreeMap<String, Value> {
+    let mut m = BTreeMap::new();
+    m.insert("begin".to_string(), Value::Num(begin));
+    m.insert("end".to_string(), Value::Num(end));
+    m
+}
+
+/// Cuts each event into `n` parts, each playing the matching part of its sample.
+pub fn chop(pat: &Pattern, n: i64) -> Pattern {
+    if n < 1 {
+        return silence();
+    }
+    pat.squeeze_bind(move |v| {
+        let (b0, e0) = match v {
+            Value::Map(m) => match (
+                m.get("begin").and_then(Value::as_f64),
+                m.get("end").and_then(Value::as_f64),
+            ) {
+                (Some(b), Some(e)) => (Some(b), Some(e)),
+                _ => (None, None),
+            },
+            _ => (None, None),
+        };
+        fastcat(
+            (0..n)
+                .map(|i| {
+                    let (mut b, mut e) = (i as f64 / n as f64, (i + 1) as f64 / n as f64);
+                    if let (Some(b0), Some(e0)) = (b0, e0) {
+                        let d = e0 - b0;
+                        (b, e) = (b0 + b * d, b0 + e * d);
+                    }
+                    pure(union(v, &Value::map(slice_map(b, e)), &|_, y| y.clone()))
+                })
+                .collect(),
+        )
+    })
+}
+
+/// Plays slice i of every sample in the i-th repetition of the pattern, `n` times per cycle.
+pub fn striate(pat: &Pattern, n: i64) -> Pattern {
+    if n < 1 {
+        return silence();
+    }
+    let slices = slowcat(
+        (0..n)
+            .map(|i| {
+                pure(Value::map(slice_map(
+                    i as f64 / n as f64,
+                    (i + 1) as f64 / n as f64,
+                )))
+            })
+            .collect(),
+    );
+    fast(&set(pat, &slices), Rational::int(n))
+}
+
+/// Shifts the pattern by 1/n of a cycle more each cycle (earlier; `back` makes it later).
+pub fn iter(pat: &Pattern, n: i64, back: bool) -> Pattern {
+    if n < 1 {
+        return silence();
+    }
+    let times = Rational::int(n);
+    slowcat(
+        (0..n)
+            .map(|i| {
+                let shift = Rational::int(i) / times;
+                if back {
+                    late(pat, shift)
+                } else {
+                    early(pat, shift)
+                }
+            })
+            .collect(),
+    )
+}
+
+/// Plays the span `[s, e)` of each cycle stretched over the whole cycle.
+pub fn zoom(pat: &Pattern, s: Rational, e: Rational) -> Pattern {
+    if s >= e {
+        return super::gap(Rational::ZERO);
+    }
+    let d = e - s;
+    pat.with_query_span(move |span| span.with_cycle(|t| t * d + s))
+        .with_hap_span(move |span| span.with_cycle(|t| (t - s) / d))
+        .split_queries()
+        .with_steps(pat.steps.map(|st| st * d))
+}
+
+/// Repeats the first fraction `t` of each cycle (the last `-t` when negative).
+pub fn linger(pat: &Pattern, t: Rational) -> Pattern {
+    if t.is_zero() {
+        silence()
+    } else if t < Rational::ZERO {
+        slow(&zoom(pat, t + Rational::ONE, Rational::ONE), t)
+    } else {
+        slow(&zoom(pat, Rational::ZERO, t), t)
+    }
+}
+
+/// Applies `f` to one of `n` parts of the cycle in turn (`back` goes the other way).
+pub fn chunk(pat: &Pattern, n: i64, f: &Func, back: bool) -> Pattern {
+    if n < 1 {
+        return silence();
+    }
+    let mut binary = vec![pure(Value::Num(1.0))];
+    binary.extend((1..n).map(|_| pure(Value::Num(0.0))));
+    let binary_pat = iter(&fastcat(binary), n, !back);
+    let repeated = repeat_cycles(pat, Rational::int(n));
+    let f = f.clone();
+    binary_pat.inner_bind(move |on| {
+        if on.is_truthy() {
+            f(repeated.clone())
+        } else {
+            repeated.clone()
+        }
+    })
+}
+
+/// Applies `f` to a random selection of events with probability `x` (the same draw decides
+/// which events are dropped from the original and which are transformed).
+pub fn sometimes_by(pat: &Pattern, x: &Pattern, f: &Func) -> Pattern {
+    let pat = pat.clone();
+    let f = f.clone();
+    x.inner_bind(move |v| {
+        let x = v.as_f64().unwrap_or(0.0);
+        let undegraded = degrade_by_with(&pat, &undegrade_rand(), 1.0 - x);
+        stack(vec![degrade_by_with(&pat, &rand(), x), f(undegraded)])
+    })
+}
+
+fn undegrade_rand() -> Pattern {
+    rand().fmap(|v| match v {
+        Value::Num(r) => Value::Num(1.0 - r),
+        other => other.clone(),
+    })
+}
+
+/// Keeps events where `1 - rand > x` (the complement of `degradeBy`).
+pub fn undegrade_by(pat: &Pattern, x: f64) -> Pattern {
+    degrade_by_with(pat, &undegrade_rand(), x)
+}
+
+/// `slow n`, then `f`, then `fast n`: `f` works on cycles n times longer.
+pub fn inside(pat: &Pattern, n: Rational, f: &Func) -> Pattern {
+    fast(&f(slow(pat, n)), n)
+}
+
+pub fn outside(pat: &Pattern, n: Rational, f: &Func) -> Pattern {
+    inside(pat, Rational::ONE / n, f)
+}
+
+/// In each of `n` slices per cycle, events in the second half are delayed by `x/2` of a
+/// slice (Strudel: `inside(n, late(seq(0, x/2)))`, so shifted events come back as fragments).
+pub fn swing_by(pat: &Pattern, x: f64, n: Rational) -> Pattern {
+    let shifts = fastcat(vec![pure(Value::Num(0.0)), pure(Value::Num(x / 2.0))]);
+    let f: Func = Arc::new(move |p| super::transform::late_p(&p, &shifts));
+    inside(pat, n, &f)
+}
+
+/// `fast r`, and `speed` multiplied by `r`.
+pub fn hurry(pat: &Pattern, r: &Value) -> Pattern {
+    let Some(factor) = value_to_rational(r) else {
+        return silence();
+    };
+    let mut m = BTreeMap::new();
+    m.insert("speed".to_string(), r.clone());
+    let speed = pure(Value::map(m));
+    fast(pat, factor).app_left(&speed, mul_value)
+}
+
+/// Scales 0..1 to lo..hi: `pat * (hi - lo) + lo`, structure from the pattern.
+pub fn range(pat: &Pattern, lo: &Value, hi: &Value) -> Pattern {
+    let (Some(lo), Some(hi)) = (lo.as_f64(), hi.as_f64()) else {
+        return silence();
+    };
+    let scaled = pat.app_left(&pure(Value::Num(hi - lo)), |a, b| {
+        union(a, b, &|x, y| match (x.as_f64(), y.as_f64()) {
+            (Some(x), Some(y)) => Value::Num(x * y),
+            _ => x.clone(),
+        })
+    });
+    scaled.app_left(&pure(Value::Num(lo)), |a, b| {
+        union(a, b, &|x, y| match (x.as_f64(), y.as_f64()) {
+            (Some(x), Some(y)) => Value::Num(x + y),
+            _ => x.clone(),
+        })
+    })
+}
