@@ -133,3 +133,48 @@ fn ir_ast_prints_the_tree() {
     );
     assert!(tree.contains("atom sn @1:23"), "{tree}");
 }
+
+#[test]
+fn query_prints_oracle_format_sorted() {
+    let out = phonon(&["query", "\"bd*2 [sn cp]\" $ fast 2", "--to", "1/2"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        concat!(
+            "{\"whole\":[0,1,1,8],\"part\":[0,1,1,8],\"value\":\"bd\"}\n",
+            "{\"whole\":[1,8,1,4],\"part\":[1,8,1,4],\"value\":\"bd\"}\n",
+            "{\"whole\":[1,4,3,8],\"part\":[1,4,3,8],\"value\":\"sn\"}\n",
+            "{\"whole\":[3,8,1,2],\"part\":[3,8,1,2],\"value\":\"cp\"}\n",
+        )
+    );
+}
+
+#[test]
+fn query_prints_fragments_and_reads_files() {
+    // An event that started before --from appears with its clipped part.
+    let out = phonon(
+        &["query", "\"a b\" $ slow 4", "--from", "1/3", "--to", "7/4"],
+        None,
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "{\"whole\":[0,1,2,1],\"part\":[1,3,7,4],\"value\":\"a\"}\n"
+    );
+    let out = phonon(
+        &["query", "examples/euclid.ph", "--out", "o3", "--to", "1/4"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("\"pan\":-0.5"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = phonon(&["query", "examples/euclid.ph"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("choose one with --out"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -213,6 +213,10 @@ impl Pattern {
         f: impl Fn(&Value, &Value) -> Value + Send + Sync + 'static,
     ) -> Pattern {
         let (left, right) = (self.clone(), other.clone());
+        if let Some(constant) = other.pure_value.clone() {
+            return Pattern::new(move |state| app_left_pure(left.query(state), &constant, &f))
+                .with_steps(self.steps);
+        }
         Pattern::new(move |state| {
             let mut out = Vec::new();
             for l in left.query(state) {
@@ -331,6 +335,31 @@ pub fn hap_to_json(h: &Hap) -> String {
         span(&h.part),
         h.value.to_json()
     )
+}
+
+/// `app_left` against a constant: the same events as querying `pure(constant)` over each
+/// left event, without the queries. A pure pattern splits at cycle boundaries, so an event
+/// whose span crosses one comes out in fragments, exactly as Strudel returns it.
+fn app_left_pure(
+    lefts: Vec<Hap>,
+    constant: &Value,
+    f: &impl Fn(&Value, &Value) -> Value,
+) -> Vec<Hap> {
+    let mut out = Vec::with_capacity(lefts.len());
+    for l in lefts {
+        let span = l.whole_or_part();
+        if span.begin.sam() == span.end.sam() || span.end == span.begin.next_sam() {
+            // Within one cycle: the pure event covers the whole span.
+            out.push(Hap::new(l.whole, l.part, f(&l.value, constant)));
+            continue;
+        }
+        for cycle in span.span_cycles() {
+            if let Some(part) = l.part.intersection(&cycle) {
+                out.push(Hap::new(l.whole, part, f(&l.value, constant)));
+            }
+        }
+    }
+    out
 }
 
 /// Least common multiple of two step counts, when both are known.
