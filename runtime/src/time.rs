@@ -21,6 +21,29 @@ fn gcd(mut a: i128, mut b: i128) -> i128 {
     a
 }
 
+/// Binary gcd on 64 bits: no divisions, which are what makes rational arithmetic slow.
+fn gcd64(a: i64, b: i64) -> i64 {
+    let (mut a, mut b) = (a.unsigned_abs(), b.unsigned_abs());
+    if a == 0 {
+        return b as i64;
+    }
+    if b == 0 {
+        return a as i64;
+    }
+    let shift = (a | b).trailing_zeros();
+    a >>= a.trailing_zeros();
+    loop {
+        b >>= b.trailing_zeros();
+        if a > b {
+            std::mem::swap(&mut a, &mut b);
+        }
+        b -= a;
+        if b == 0 {
+            return (a << shift) as i64;
+        }
+    }
+}
+
 impl Rational {
     pub const ZERO: Rational = Rational { num: 0, den: 1 };
     pub const ONE: Rational = Rational { num: 1, den: 1 };
@@ -65,6 +88,7 @@ impl Rational {
     }
 
     /// The largest integer not above this value.
+    #[inline]
     pub fn floor(self) -> Rational {
         Rational::int(self.num.div_euclid(self.den))
     }
@@ -166,13 +190,30 @@ impl From<i64> for Rational {
 impl Add for Rational {
     type Output = Rational;
     fn add(self, o: Rational) -> Rational {
-        if self.den == o.den {
-            return Rational::from_i128(self.num as i128 + o.num as i128, self.den as i128);
+        if o.num == 0 {
+            return self;
         }
-        Rational::from_i128(
-            self.num as i128 * o.den as i128 + o.num as i128 * self.den as i128,
-            self.den as i128 * o.den as i128,
-        )
+        if self.num == 0 {
+            return o;
+        }
+        // Knuth's addition keeps the intermediates small: with g = gcd(b, d),
+        // a/b + c/d = (a·(d/g) + c·(b/g)) / (b/g·d), reduced by gcd(numerator, g) only.
+        let g = gcd64(self.den, o.den);
+        let fast = (|| {
+            let t = self
+                .num
+                .checked_mul(o.den / g)?
+                .checked_add(o.num.checked_mul(self.den / g)?)?;
+            let g2 = gcd64(t, g);
+            let den = (self.den / g).checked_mul(o.den / g2)?;
+            Some(Rational { num: t / g2, den })
+        })();
+        fast.unwrap_or_else(|| {
+            Rational::from_i128(
+                self.num as i128 * o.den as i128 + o.num as i128 * self.den as i128,
+                self.den as i128 * o.den as i128,
+            )
+        })
     }
 }
 
@@ -186,10 +227,24 @@ impl Sub for Rational {
 impl Mul for Rational {
     type Output = Rational;
     fn mul(self, o: Rational) -> Rational {
-        Rational::from_i128(
-            self.num as i128 * o.num as i128,
-            self.den as i128 * o.den as i128,
-        )
+        if self.num == 0 || o.num == 0 {
+            return Rational::ZERO;
+        }
+        // Cross-reduce first: the result is then already in lowest terms.
+        let g1 = gcd64(self.num, o.den);
+        let g2 = gcd64(o.num, self.den);
+        let fast = (|| {
+            Some(Rational {
+                num: (self.num / g1).checked_mul(o.num / g2)?,
+                den: (self.den / g2).checked_mul(o.den / g1)?,
+            })
+        })();
+        fast.unwrap_or_else(|| {
+            Rational::from_i128(
+                self.num as i128 * o.num as i128,
+                self.den as i128 * o.den as i128,
+            )
+        })
     }
 }
 
@@ -197,10 +252,15 @@ impl Div for Rational {
     type Output = Rational;
     /// Division by zero gives zero; callers that divide by user values check for zero first.
     fn div(self, o: Rational) -> Rational {
-        Rational::from_i128(
-            self.num as i128 * o.den as i128,
-            self.den as i128 * o.num as i128,
-        )
+        if o.num == 0 {
+            return Rational::ZERO;
+        }
+        let (num, den) = if o.num < 0 {
+            (-o.den, -o.num)
+        } else {
+            (o.den, o.num)
+        };
+        self * Rational { num, den }
     }
 }
 
@@ -216,6 +276,9 @@ impl Neg for Rational {
 
 impl Ord for Rational {
     fn cmp(&self, o: &Rational) -> Ordering {
+        if self.den == o.den {
+            return self.num.cmp(&o.num);
+        }
         (self.num as i128 * o.den as i128).cmp(&(o.num as i128 * self.den as i128))
     }
 }
@@ -293,6 +356,19 @@ mod tests {
             if !y.is_zero() {
                 prop_assert_eq!(x * y / y, x);
             }
+        }
+
+        #[test]
+        fn fast_paths_agree_with_exact_i128(a in any::<i32>(), b in 1i32..i32::MAX, c in any::<i32>(), d in 1i32..i32::MAX) {
+            let (x, y) = (r(a as i64, b as i64), r(c as i64, d as i64));
+            let reference = |n: i128, d: i128| Rational::from_i128(n, d);
+            let (xn, xd, yn, yd) = (x.num() as i128, x.den() as i128, y.num() as i128, y.den() as i128);
+            prop_assert_eq!(x + y, reference(xn * yd + yn * xd, xd * yd));
+            prop_assert_eq!(x * y, reference(xn * yn, xd * yd));
+            if yn != 0 {
+                prop_assert_eq!(x / y, reference(xn * yd, xd * yn));
+            }
+            prop_assert_eq!(x.cmp(&y), (xn * yd).cmp(&(yn * xd)));
         }
 
         #[test]

@@ -586,19 +586,19 @@ fn numeric(v: &Value, f: impl Fn(f64) -> f64) -> Value {
 /// `{name: value}` for every event (`s "bd"` → `{s: "bd"}`); `bd:3` becomes `{s: "bd", n: 3}`.
 pub fn control_pattern(name: &'static str, p: &Pattern) -> Pattern {
     p.fmap(move |v| {
-        let mut m = std::collections::BTreeMap::new();
+        let mut m = phonon_runtime::pattern::value::Controls::new();
         match (name, v) {
             ("s", Value::List(items)) if !items.is_empty() => {
-                m.insert("s".to_string(), items[0].clone());
+                m.insert("s", items[0].clone());
                 if let Some(n) = items.get(1) {
-                    m.insert("n".to_string(), n.clone());
+                    m.insert("n", n.clone());
                 }
                 if let Some(g) = items.get(2) {
-                    m.insert("gain".to_string(), g.clone());
+                    m.insert("gain", g.clone());
                 }
             }
             _ => {
-                m.insert(name.to_string(), v.clone());
+                m.insert(name, v.clone());
             }
         }
         Value::map(m)
@@ -638,8 +638,8 @@ fn arith(op: Arith, a: &Value, b: &Value) -> Value {
 /// plain number apply the number to every numeric control (Tidal's behaviour: `n "0 2" |+ 12`
 /// transposes; Strudel 1.2.6 only warns and leaves the map unchanged).
 fn combine(op: Arith, a: &Value, b: &Value) -> Value {
-    let each = |m: &std::collections::BTreeMap<String, Value>, f: &dyn Fn(&Value) -> Value| {
-        Value::map(m.iter().map(|(k, v)| (k.clone(), f(v))).collect())
+    let each = |m: &phonon_runtime::pattern::value::Controls, f: &dyn Fn(&Value) -> Value| {
+        Value::map(m.map_values(f))
     };
     match (a, b) {
         (Value::Map(_), Value::Map(_)) => ops::union(a, b, &|x, y| arith(op, x, y)),

@@ -6,9 +6,9 @@ use super::signal::rand;
 use super::transform::{
     degrade_by_with, early, fast, late, repeat_cycles, slow, value_to_rational,
 };
+use super::value::Controls;
 use super::{Pattern, Value, fastcat, pure, silence, slowcat, stack};
 use crate::time::Rational;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub type Func = Arc<dyn Fn(Pattern) -> Pattern + Send + Sync>;
@@ -19,11 +19,8 @@ fn with_pan(pat: &Pattern, delta: f64) -> Pattern {
             Value::Map(m) => m.get("pan").and_then(Value::as_f64),
             _ => None,
         };
-        let mut m = BTreeMap::new();
-        m.insert(
-            "pan".to_string(),
-            Value::Num(current.unwrap_or(0.0) + delta),
-        );
+        let mut m = Controls::new();
+        m.insert("pan", Value::Num(current.unwrap_or(0.0) + delta));
         union(v, &Value::map(m), &|_, y| y.clone())
     })
 }
@@ -56,10 +53,10 @@ pub fn echo(pat: &Pattern, count: i64, time: Rational, feedback: f64) -> Pattern
     )
 }
 
-fn slice_map(begin: f64, end: f64) -> BTreeMap<String, Value> {
-    let mut m = BTreeMap::new();
-    m.insert("begin".to_string(), Value::Num(begin));
-    m.insert("end".to_string(), Value::Num(end));
+fn slice_map(begin: f64, end: f64) -> Controls {
+    let mut m = Controls::new();
+    m.insert("begin", Value::Num(begin));
+    m.insert("end", Value::Num(end));
     m
 }
 
@@ -220,8 +217,8 @@ pub fn hurry(pat: &Pattern, r: &Value) -> Pattern {
     let Some(factor) = value_to_rational(r) else {
         return silence();
     };
-    let mut m = BTreeMap::new();
-    m.insert("speed".to_string(), r.clone());
+    let mut m = Controls::new();
+    m.insert("speed", r.clone());
     let speed = pure(Value::map(m));
     fast(pat, factor).app_left(&speed, mul_value)
 }

@@ -1,8 +1,8 @@
 //! Operations on event values: control-map union (`#`), arithmetic with note names, as
 //! Strudel's `_composeOp`, `unionWithObj` and `parseNumeral` do them.
 
+use super::value::Controls;
 use super::{Pattern, Value};
-use std::collections::BTreeMap;
 
 /// Combines two values with `op`; when either is a control map, maps combine key by key
 /// (shared keys through `op`, the others kept) and a plain value counts as `{value: x}`.
@@ -15,7 +15,7 @@ pub fn union(a: &Value, b: &Value, op: &dyn Fn(&Value, &Value) -> Value) -> Valu
                     Some(old) => op(old, v),
                     None => v.clone(),
                 };
-                m.insert(k.clone(), combined);
+                m.insert(k, combined);
             }
             Value::map(m)
         }
@@ -26,16 +26,16 @@ pub fn union(a: &Value, b: &Value, op: &dyn Fn(&Value, &Value) -> Value) -> Valu
 }
 
 fn wrap_value(v: &Value) -> Value {
-    let mut m = BTreeMap::new();
-    m.insert("value".to_string(), v.clone());
+    let mut m = Controls::new();
+    m.insert("value", v.clone());
     Value::map(m)
 }
 
 /// Sets one control on every event (`pat.gain(x)` in Strudel): structure from the pattern,
 /// the new value replaces an old one.
-pub fn set_control(pat: &Pattern, name: &str, value: Value) -> Pattern {
-    let mut m = BTreeMap::new();
-    m.insert(name.to_string(), value);
+pub fn set_control(pat: &Pattern, name: &'static str, value: Value) -> Pattern {
+    let mut m = Controls::new();
+    m.insert(name, value);
     set(pat, &super::pure(Value::map(m)))
 }
 

@@ -1,16 +1,59 @@
 //! Event values: numbers, strings, lists (`bd:3` → `["bd", 3]`) and control maps
 //! (`{s: "bd", n: 3}`), as in Strudel.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Arc;
+
+/// A control map (`{s: "bd", n: 3}`): a few entries kept sorted by name. Names are static:
+/// every control name is known when the program is compiled, so maps never allocate names.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Controls(Vec<(&'static str, Value)>);
+
+impl Controls {
+    pub fn new() -> Controls {
+        Controls(Vec::new())
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0
+            .binary_search_by(|(k, _)| (*k).cmp(name))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    /// Sets `name`, replacing an existing value.
+    pub fn insert(&mut self, name: &'static str, value: Value) {
+        match self.0.binary_search_by(|(k, _)| (*k).cmp(name)) {
+            Ok(i) => self.0[i].1 = value,
+            Err(i) => self.0.insert(i, (name, value)),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Value)> {
+        self.0.iter().map(|(k, v)| (*k, v))
+    }
+
+    pub fn map_values(&self, f: impl Fn(&Value) -> Value) -> Controls {
+        Controls(self.0.iter().map(|(k, v)| (*k, f(v))).collect())
+    }
+}
+
+impl FromIterator<(&'static str, Value)> for Controls {
+    fn from_iter<I: IntoIterator<Item = (&'static str, Value)>>(iter: I) -> Controls {
+        let mut c = Controls::new();
+        for (k, v) in iter {
+            c.insert(k, v);
+        }
+        c
+    }
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Num(f64),
     Str(Arc<str>),
     List(Arc<Vec<Value>>),
-    Map(Arc<BTreeMap<String, Value>>),
+    Map(Arc<Controls>),
 }
 
 impl Value {
@@ -18,7 +61,7 @@ impl Value {
         Value::Str(Arc::from(s))
     }
 
-    pub fn map(entries: BTreeMap<String, Value>) -> Value {
+    pub fn map(entries: Controls) -> Value {
         Value::Map(Arc::new(entries))
     }
 
@@ -152,9 +195,9 @@ mod tests {
 
     #[test]
     fn maps_have_sorted_keys() {
-        let mut m = BTreeMap::new();
-        m.insert("s".to_string(), Value::str("bd"));
-        m.insert("n".to_string(), Value::Num(3.0));
+        let mut m = Controls::new();
+        m.insert("s", Value::str("bd"));
+        m.insert("n", Value::Num(3.0));
         assert_eq!(Value::map(m).to_json(), r#"{"n":3,"s":"bd"}"#);
     }
 }
