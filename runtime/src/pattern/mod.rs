@@ -5,6 +5,7 @@
 pub mod library;
 pub mod ops;
 pub mod signal;
+pub mod source;
 pub mod span;
 pub mod transform;
 pub mod value;

@@ -9,7 +9,8 @@ use super::{Pattern, Value};
 pub fn union(a: &Value, b: &Value, op: &dyn Fn(&Value, &Value) -> Value) -> Value {
     match (a, b) {
         (Value::Map(x), Value::Map(y)) => {
-            let mut m = (**x).clone();
+            let mut m = Controls::with_capacity(x.len() + y.len());
+            m.extend_from(x);
             for (k, v) in y.iter() {
                 let combined = match m.get(k) {
                     Some(old) => op(old, v),

@@ -109,9 +109,16 @@ impl Hap {
     }
 
     pub fn with_span(self, f: impl Fn(&TimeSpan) -> TimeSpan) -> Hap {
+        let part = f(&self.part);
+        // Most events are whole (part == whole): map the span once.
+        let whole = match self.whole {
+            Some(w) if w == self.part => Some(part),
+            Some(w) => Some(f(&w)),
+            None => None,
+        };
         Hap {
-            whole: self.whole.map(|w| f(&w)),
-            part: f(&self.part),
+            whole,
+            part,
             value: self.value,
         }
     }

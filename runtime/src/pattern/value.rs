@@ -14,6 +14,22 @@ impl Controls {
         Controls(Vec::new())
     }
 
+    pub fn with_capacity(n: usize) -> Controls {
+        Controls(Vec::with_capacity(n))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn extend_from(&mut self, other: &Controls) {
+        self.0.extend(other.0.iter().cloned());
+    }
+
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.0
             .binary_search_by(|(k, _)| (*k).cmp(name))
