@@ -44,7 +44,7 @@ impl PatternSource {
             .into_iter()
             .filter(|h| h.has_onset())
             .collect();
-        events.sort_by(|a, b| a.part.begin.cmp(&b.part.begin));
+        events.sort_by_key(|h| h.part.begin);
         self.events = events;
         self.cycle = Some(cycle);
         self.cursor = 0;
@@ -106,7 +106,7 @@ mod tests {
             .into_iter()
             .filter(|h| h.has_onset())
             .collect();
-        expected.sort_by(|a, b| a.part.begin.cmp(&b.part.begin));
+        expected.sort_by_key(|h| h.part.begin);
         let key = |h: &Hap| (h.whole, h.value.clone());
         assert_eq!(
             got.iter().map(key).collect::<Vec<_>>(),
