@@ -44,6 +44,16 @@ pub struct Pattern {
     pub pure_value: Option<Value>,
     /// The summed weights of a mini-notation sequence (`__weight`), used by `{...}` polymeter.
     pub weight: Option<Rational>,
+    /// When this pattern is another one seen through a time map `t -> scale * t + offset`
+    /// (any chain of `fast`, `slow`, `early`, `late`): that pattern and the map, so that
+    /// further time transforms fold into one map instead of stacking query layers.
+    time_map: Option<Arc<TimeMap>>,
+}
+
+struct TimeMap {
+    inner: Pattern,
+    scale: Rational,
+    offset: Rational,
 }
 
 impl std::fmt::Debug for Pattern {
@@ -59,7 +69,41 @@ impl Pattern {
             steps: None,
             pure_value: None,
             weight: None,
+            time_map: None,
         }
+    }
+
+    /// This pattern seen through `t -> scale * t + offset`: queries are mapped forwards, events
+    /// back. Maps compose, so `fast 2 $ fast 3` is a single map with scale 6.
+    pub fn time_mapped(&self, scale: Rational, offset: Rational) -> Pattern {
+        let (inner, scale, offset) = match &self.time_map {
+            Some(m) => (
+                m.inner.clone(),
+                m.scale * scale,
+                m.scale * offset + m.offset,
+            ),
+            None => (self.clone(), scale, offset),
+        };
+        let base = inner.clone();
+        let mut p = Pattern::new(move |state| {
+            let span = state.span.with_time(|t| t * scale + offset);
+            base.query(&state.with_span(span))
+                .into_iter()
+                .map(|h| h.with_span(|s| s.with_time(|t| (t - offset) / scale)))
+                .collect()
+        });
+        p.steps = self.steps;
+        p.time_map = Some(Arc::new(TimeMap {
+            inner,
+            scale,
+            offset,
+        }));
+        p
+    }
+
+    /// The folded time map `(scale, offset)`, when this pattern is a time-mapped view.
+    pub fn time_map(&self) -> Option<(Rational, Rational)> {
+        self.time_map.as_ref().map(|m| (m.scale, m.offset))
     }
 
     pub fn with_steps(mut self, steps: Option<Rational>) -> Pattern {
@@ -150,6 +194,15 @@ impl Pattern {
     }
 
     pub fn fmap(&self, f: impl Fn(&Value) -> Value + Send + Sync + 'static) -> Pattern {
+        // Changing values commutes with changing time: keep the time map outermost so that
+        // later time transforms can still fold into it.
+        if let Some(m) = &self.time_map {
+            return m
+                .inner
+                .fmap(f)
+                .time_mapped(m.scale, m.offset)
+                .with_steps(self.steps);
+        }
         self.with_hap(move |hap| Hap {
             value: f(&hap.value),
             ..hap

@@ -79,9 +79,7 @@ pub fn fast(pat: &Pattern, factor: Rational) -> Pattern {
     if factor.is_zero() {
         return silence();
     }
-    pat.with_query_time(move |t| t * factor)
-        .with_hap_time(move |t| t / factor)
-        .with_steps(pat.steps)
+    pat.time_mapped(factor, Rational::ZERO)
 }
 
 pub fn slow(pat: &Pattern, factor: Rational) -> Pattern {
@@ -92,9 +90,7 @@ pub fn slow(pat: &Pattern, factor: Rational) -> Pattern {
 }
 
 pub fn early(pat: &Pattern, offset: Rational) -> Pattern {
-    pat.with_query_time(move |t| t + offset)
-        .with_hap_time(move |t| t - offset)
-        .with_steps(pat.steps)
+    pat.time_mapped(Rational::ONE, offset)
 }
 
 pub fn late(pat: &Pattern, offset: Rational) -> Pattern {
@@ -479,6 +475,29 @@ pub fn palindrome(pat: &Pattern) -> Pattern {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_transforms_fold_into_one_map() {
+        let a = pure(Value::str("a"));
+        let p = fast(&fast(&a, Rational::int(3)), Rational::int(2));
+        assert_eq!(p.time_map(), Some((Rational::int(6), Rational::ZERO)));
+        // late 1/4 of fast 2: query t -> 2 (t - 1/4) = 2t - 1/2.
+        let q = fast(&late(&a, Rational::new(1, 4)), Rational::int(2));
+        assert_eq!(q.time_map(), Some((Rational::int(2), Rational::new(-1, 4))));
+        let r = late(&fast(&a, Rational::int(2)), Rational::new(1, 4));
+        assert_eq!(r.time_map(), Some((Rational::int(2), Rational::new(-1, 2))));
+        // Value maps do not get in the way.
+        let s = fast(
+            &fast(&a, Rational::int(3)).fmap(|v| v.clone()),
+            Rational::int(2),
+        );
+        assert_eq!(s.time_map(), Some((Rational::int(6), Rational::ZERO)));
+        assert_eq!(
+            s.query_span(Rational::ZERO, Rational::ONE).len(),
+            6,
+            "six events per cycle"
+        );
+    }
 
     fn bits(b: &[bool]) -> String {
         b.iter().map(|&x| if x { 'x' } else { '.' }).collect()
