@@ -791,10 +791,10 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "legato",
-        Param,
-        PAT,
-        "holds each event for legato × its duration",
-        "s \"arpy*4\" # legato 0.5",
+        Transform,
+        &[req("x", Value)],
+        "holds each event for x times its duration (sets `legato`)",
+        "legato 0.5 $ s \"arpy*4\"",
     ),
     b(
         "unit",

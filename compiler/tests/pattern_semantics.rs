@@ -74,3 +74,45 @@ fn transforms_apply_to_patterns_inside_parameters() {
         ]
     );
 }
+
+#[test]
+fn whenmod_follows_tidal() {
+    // Strudel 1.2.6 has no whenmod; Tidal: apply f when cycle mod a >= b.
+    let p = query_expression("whenmod 4 2 rev $ \"a b\"").unwrap();
+    let firsts: Vec<String> = (0..8)
+        .map(|c| {
+            let haps = p.query_span(Rational::int(c), Rational::int(c) + Rational::new(1, 2));
+            haps[0].value.to_json()
+        })
+        .collect();
+    assert_eq!(
+        firsts,
+        [
+            "\"a\"", "\"a\"", "\"b\"", "\"b\"", "\"a\"", "\"a\"", "\"b\"", "\"b\""
+        ]
+    );
+}
+
+#[test]
+fn loop_at_slows_and_sets_speed_and_unit() {
+    assert_eq!(
+        events("loopAt 2 $ (s \"break\" # speed 2)"),
+        vec![r#"{"whole":[0,1,2,1],"part":[0,1,1,1],"value":{"s":"break","speed":1,"unit":"c"}}"#]
+    );
+}
+
+#[test]
+fn legato_is_a_transform_and_a_parameter() {
+    let expected = vec![r#"{"whole":[0,1,1,1],"part":[0,1,1,1],"value":{"legato":0.5,"s":"a"}}"#];
+    assert_eq!(events("legato 0.5 $ s \"a\""), expected);
+    assert_eq!(events("s \"a\" # legato 0.5"), expected);
+}
+
+#[test]
+fn time_transforms_are_folded_at_compile_time() {
+    let p = query_expression("fast 2 $ fast 3 $ \"a\"").unwrap();
+    assert_eq!(p.time_map(), Some((Rational::int(6), Rational::ZERO)));
+    let p = query_expression("\"a\" $ slow 2 $ late 0.25 $ fast 4").unwrap();
+    // fast 4 of late 1/4 of slow 2: t -> ((4t) - 1/4) / 2 = 2t - 1/8.
+    assert_eq!(p.time_map(), Some((Rational::int(2), Rational::new(-1, 8))));
+}

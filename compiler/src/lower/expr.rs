@@ -262,8 +262,8 @@ impl<'a> Lowerer<'a> {
         let p = |l: &mut Self, i: usize| l.pattern(args[i]);
         let pat = match name {
             "s" | "sound" | "n" | "note" | "gain" | "pan" | "speed" | "cut" | "begin" | "end"
-            | "attack" | "release" | "legato" | "unit" | "loop" | "orbit" | "shape" | "vowel"
-            | "cutoff" | "resonance" | "room" | "size" => {
+            | "attack" | "release" | "unit" | "loop" | "orbit" | "shape" | "vowel" | "cutoff"
+            | "resonance" | "room" | "size" => {
                 let control = match crate::builtins::lookup(name) {
                     Some(b) if b.name != "sound" => b.name,
                     _ => "s",
@@ -553,6 +553,19 @@ impl<'a> Lowerer<'a> {
             "range" => {
                 let (lo, hi) = (a(0), a(1));
                 Arc::new(move |p| tf::patterned2(&lo, &hi, &p, |lo, hi, p| lib::range(p, lo, hi)))
+            }
+            "legato" => {
+                let x = control_pattern("legato", &a(0));
+                Arc::new(move |p| ops::set(&p, &x))
+            }
+            "loopAt" => {
+                let n = a(0);
+                Arc::new(move |p| {
+                    tf::patterned(&n, &p, |v, p| match tf::value_to_rational(v) {
+                        Some(n) if !n.is_zero() => lib::loop_at(p, n),
+                        _ => silence(),
+                    })
+                })
             }
             "seed" => {
                 let x = const_num(args[0]);

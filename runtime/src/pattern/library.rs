@@ -241,3 +241,18 @@ pub fn range(pat: &Pattern, lo: &Value, hi: &Value) -> Pattern {
         })
     })
 }
+
+/// Fits each sample to `n` cycles: `slow n`, speed multiplied by `1/n`, `unit "c"` (Tidal's
+/// definition; Strudel 1.2.6 sets speed to `cps/n` instead of multiplying).
+pub fn loop_at(pat: &Pattern, n: Rational) -> Pattern {
+    let mut m = Controls::new();
+    m.insert("speed", Value::Num((Rational::ONE / n).to_f64()));
+    let speed = pure(Value::map(m));
+    let multiplied = slow(pat, n).app_left(&speed, |a, b| {
+        union(a, b, &|x, y| match (x.as_f64(), y.as_f64()) {
+            (Some(x), Some(y)) => Value::Num(x * y),
+            _ => y.clone(),
+        })
+    });
+    super::ops::set_control(&multiplied, "unit", Value::str("c"))
+}
