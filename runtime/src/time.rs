@@ -90,6 +90,9 @@ impl Rational {
     /// The largest integer not above this value.
     #[inline]
     pub fn floor(self) -> Rational {
+        if self.den == 1 {
+            return self;
+        }
         Rational::int(self.num.div_euclid(self.den))
     }
 
@@ -196,6 +199,32 @@ impl Add for Rational {
         if self.num == 0 {
             return o;
         }
+        // Adding an integer keeps the fraction in lowest terms: gcd(a + k·b, b) = gcd(a, b).
+        if o.den == 1
+            && let Some(num) = o
+                .num
+                .checked_mul(self.den)
+                .and_then(|k| k.checked_add(self.num))
+        {
+            return Rational { num, den: self.den };
+        }
+        if self.den == 1
+            && let Some(num) = self
+                .num
+                .checked_mul(o.den)
+                .and_then(|k| k.checked_add(o.num))
+        {
+            return Rational { num, den: o.den };
+        }
+        if self.den == o.den
+            && let Some(t) = self.num.checked_add(o.num)
+        {
+            let g = gcd64(t, self.den);
+            return Rational {
+                num: t / g,
+                den: self.den / g,
+            };
+        }
         // Knuth's addition keeps the intermediates small: with g = gcd(b, d),
         // a/b + c/d = (a·(d/g) + c·(b/g)) / (b/g·d), reduced by gcd(numerator, g) only.
         let g = gcd64(self.den, o.den);
@@ -229,6 +258,12 @@ impl Mul for Rational {
     fn mul(self, o: Rational) -> Rational {
         if self.num == 0 || o.num == 0 {
             return Rational::ZERO;
+        }
+        if self.den == 1
+            && o.den == 1
+            && let Some(num) = self.num.checked_mul(o.num)
+        {
+            return Rational::int(num);
         }
         // Cross-reduce first: the result is then already in lowest terms.
         let g1 = gcd64(self.num, o.den);

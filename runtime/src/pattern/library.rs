@@ -19,9 +19,13 @@ fn with_pan(pat: &Pattern, delta: f64) -> Pattern {
             Value::Map(m) => m.get("pan").and_then(Value::as_f64),
             _ => None,
         };
-        let mut m = Controls::new();
-        m.insert("pan", Value::Num(current.unwrap_or(0.0) + delta));
-        union(v, &Value::map(m), &|_, y| y.clone())
+        let pan = Value::Num(current.unwrap_or(0.0) + delta);
+        let mut m = match v {
+            Value::Map(m) => (**m).clone(),
+            plain => std::iter::once(("value", plain.clone())).collect(),
+        };
+        m.insert("pan", pan);
+        Value::map(m)
     })
 }
 

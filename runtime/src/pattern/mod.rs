@@ -266,17 +266,46 @@ impl Pattern {
         other: &Pattern,
         f: impl Fn(&Value, &Value) -> Value + Send + Sync + 'static,
     ) -> Pattern {
-        let (left, right) = (self.clone(), other.clone());
         if let Some(constant) = other.pure_value.clone() {
-            return Pattern::new(move |state| app_left_pure(left.query(state), &constant, &f))
-                .with_steps(self.steps);
+            return self.app_left_const(constant, move |a, b| f(&a, b));
         }
+        let (left, right) = (self.clone(), other.clone());
         Pattern::new(move |state| {
             let mut out = Vec::new();
             for l in left.query(state) {
                 for r in right.query(&state.with_span(l.whole_or_part())) {
                     if let Some(part) = l.part.intersection(&r.part) {
                         out.push(Hap::new(l.whole, part, f(&l.value, &r.value)));
+                    }
+                }
+            }
+            out
+        })
+        .with_steps(self.steps)
+    }
+
+    /// `app_left` against `pure(constant)`, taking each left value by value (so `f` may reuse
+    /// it). A pure pattern splits at cycle boundaries, so an event whose span crosses one comes
+    /// out in fragments, exactly as Strudel returns it.
+    pub fn app_left_const(
+        &self,
+        constant: Value,
+        f: impl Fn(Value, &Value) -> Value + Send + Sync + 'static,
+    ) -> Pattern {
+        let left = self.clone();
+        Pattern::new(move |state| {
+            let mut out = Vec::new();
+            for l in left.query(state) {
+                let span = l.whole_or_part();
+                if span.begin.sam() == span.end.sam() || span.end == span.begin.next_sam() {
+                    // Within one cycle: the pure event covers the whole span.
+                    let Hap { whole, part, value } = l;
+                    out.push(Hap::new(whole, part, f(value, &constant)));
+                    continue;
+                }
+                for cycle in span.span_cycles() {
+                    if let Some(part) = l.part.intersection(&cycle) {
+                        out.push(Hap::new(l.whole, part, f(l.value.clone(), &constant)));
                     }
                 }
             }
@@ -389,31 +418,6 @@ pub fn hap_to_json(h: &Hap) -> String {
         span(&h.part),
         h.value.to_json()
     )
-}
-
-/// `app_left` against a constant: the same events as querying `pure(constant)` over each
-/// left event, without the queries. A pure pattern splits at cycle boundaries, so an event
-/// whose span crosses one comes out in fragments, exactly as Strudel returns it.
-fn app_left_pure(
-    lefts: Vec<Hap>,
-    constant: &Value,
-    f: &impl Fn(&Value, &Value) -> Value,
-) -> Vec<Hap> {
-    let mut out = Vec::with_capacity(lefts.len());
-    for l in lefts {
-        let span = l.whole_or_part();
-        if span.begin.sam() == span.end.sam() || span.end == span.begin.next_sam() {
-            // Within one cycle: the pure event covers the whole span.
-            out.push(Hap::new(l.whole, l.part, f(&l.value, constant)));
-            continue;
-        }
-        for cycle in span.span_cycles() {
-            if let Some(part) = l.part.intersection(&cycle) {
-                out.push(Hap::new(l.whole, part, f(&l.value, constant)));
-            }
-        }
-    }
-    out
 }
 
 /// Least common multiple of two step counts, when both are known.

@@ -3,6 +3,26 @@
 
 use super::value::Controls;
 use super::{Pattern, Value};
+use std::sync::Arc;
+
+/// `union` taking the left value by value: a control map that only this event holds is
+/// updated in place instead of copied.
+pub fn union_owned(a: Value, b: &Value, op: &dyn Fn(&Value, &Value) -> Value) -> Value {
+    match (a, b) {
+        (Value::Map(mut x), Value::Map(y)) => {
+            let m = Arc::make_mut(&mut x);
+            for (k, v) in y.iter() {
+                let combined = match m.get(k) {
+                    Some(old) => op(old, v),
+                    None => v.clone(),
+                };
+                m.insert(k, combined);
+            }
+            Value::Map(x)
+        }
+        (a, b) => union(&a, b, op),
+    }
+}
 
 /// Combines two values with `op`; when either is a control map, maps combine key by key
 /// (shared keys through `op`, the others kept) and a plain value counts as `{value: x}`.
@@ -42,6 +62,11 @@ pub fn set_control(pat: &Pattern, name: &'static str, value: Value) -> Pattern {
 
 /// Tidal's `#` (Strudel `set.in`): structure from the left, values from the right win.
 pub fn set(pat: &Pattern, controls: &Pattern) -> Pattern {
+    if let Some(constant) = &controls.pure_value {
+        return pat.app_left_const(constant.clone(), |a, b| {
+            union_owned(a, b, &|_, y| y.clone())
+        });
+    }
     pat.app_left(controls, |a, b| union(a, b, &|_, y| y.clone()))
 }
 

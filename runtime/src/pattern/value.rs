@@ -1,21 +1,22 @@
 //! Event values: numbers, strings, lists (`bd:3` → `["bd", 3]`) and control maps
 //! (`{s: "bd", n: 3}`), as in Strudel.
 
+use smallvec::SmallVec;
 use std::fmt::Write;
 use std::sync::Arc;
 
 /// A control map (`{s: "bd", n: 3}`): a few entries kept sorted by name. Names are static:
 /// every control name is known when the program is compiled, so maps never allocate names.
 #[derive(Clone, Debug, PartialEq, Default)]
-pub struct Controls(Vec<(&'static str, Value)>);
+pub struct Controls(SmallVec<[(&'static str, Value); 4]>);
 
 impl Controls {
     pub fn new() -> Controls {
-        Controls(Vec::new())
+        Controls(SmallVec::new())
     }
 
     pub fn with_capacity(n: usize) -> Controls {
-        Controls(Vec::with_capacity(n))
+        Controls(SmallVec::with_capacity(n))
     }
 
     pub fn len(&self) -> usize {
