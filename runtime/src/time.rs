@@ -24,6 +24,9 @@ fn gcd(mut a: i128, mut b: i128) -> i128 {
 /// Binary gcd on 64 bits: no divisions, which are what makes rational arithmetic slow.
 fn gcd64(a: i64, b: i64) -> i64 {
     let (mut a, mut b) = (a.unsigned_abs(), b.unsigned_abs());
+    if a == 1 || b == 1 {
+        return 1;
+    }
     if a == 0 {
         return b as i64;
     }
