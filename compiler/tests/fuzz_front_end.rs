@@ -3,6 +3,7 @@
 //! `PHONON_FUZZ_SEED` and `PHONON_FUZZ_CASES` to explore further.
 
 use phonon_compiler::{diagnostic::render_all, front_end};
+use phonon_runtime::Rational;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// xorshift64*: small, fast, reproducible.
@@ -247,6 +248,100 @@ fn front_end_never_panics_on_generated_input() {
         "only {with_errors} inputs had errors"
     );
     assert!(with_errors < cases, "every input had errors");
+}
+
+/// Pattern-heavy programs with awkward arguments (zero, negative, fractional, patterned),
+/// lowered and queried: neither the lowering nor the pattern engine may panic.
+#[test]
+fn lowering_and_querying_never_panic() {
+    const TRANSFORMS: &[&str] = &[
+        "fast",
+        "slow",
+        "ply",
+        "chop",
+        "striate",
+        "iter",
+        "iterBack",
+        "segment",
+        "linger",
+        "early",
+        "late",
+        "hurry",
+        "swing",
+        "degradeBy",
+        "undegradeBy",
+        "loopAt",
+        "legato",
+    ];
+    const ARGS: &[&str] = &[
+        "0",
+        "1",
+        "2",
+        "-1",
+        "0.5",
+        "-0.25",
+        "3",
+        "(1/3)",
+        "\"<0 2>\"",
+        "\"1 -1\"",
+        "\"0 .. 3\"",
+        "100",
+    ];
+    const SUBJECTS: &[&str] = &[
+        "s \"bd*2 [sn cp]\"",
+        "\"a b c\"",
+        "n \"0 .. 7\"",
+        "\"a(3,8,<0 2>)\"",
+        "sine",
+        "rand",
+        "\"<a b>? c|d\"",
+        "\"{a b c}%<4 0>\"",
+        "\"a*0 b/0 c@0\"",
+        "\"a(-3,8) b(3,0)\"",
+        "\"[a, b]!3 ~\"",
+    ];
+    let mut rng = Rng(env_or("PHONON_FUZZ_SEED", 0x5EED_CAFE) | 1);
+    let cases = env_or("PHONON_FUZZ_CASES", 100_000) / 20;
+    let spans = [
+        (Rational::ZERO, Rational::ONE),
+        (Rational::new(-7, 3), Rational::new(2, 3)),
+        (Rational::new(1, 3), Rational::new(1, 3)),
+        (Rational::int(99), Rational::new(401, 4)),
+    ];
+    let mut with_events = 0u64;
+    for case in 0..cases {
+        let mut expr = rng.pick(SUBJECTS).to_string();
+        for _ in 0..1 + rng.below(4) {
+            let t = rng.pick(TRANSFORMS);
+            expr = format!("{t} {} $ {expr}", rng.pick(ARGS));
+        }
+        if rng.below(3) == 0 {
+            expr = format!(
+                "jux rev $ every {} (stut 3 0.5 {}) $ {expr}",
+                rng.pick(ARGS),
+                rng.pick(ARGS)
+            );
+        }
+        if rng.below(3) == 0 {
+            expr = format!("{expr} # gain {} # pan {}", rng.pick(ARGS), rng.pick(ARGS));
+        }
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            if let Ok(p) = phonon_compiler::query::query_expression(&expr) {
+                let (a, b) = spans[case as usize % spans.len()];
+                p.query_span(a, b).len()
+            } else {
+                0
+            }
+        }));
+        match result {
+            Ok(n) => with_events += u64::from(n > 0),
+            Err(_) => panic!("panicked on case {case}: {expr}"),
+        }
+    }
+    assert!(
+        with_events > cases / 3,
+        "only {with_events} of {cases} programs produced events"
+    );
 }
 
 #[test]

@@ -116,3 +116,23 @@ fn time_transforms_are_folded_at_compile_time() {
     // fast 4 of late 1/4 of slow 2: t -> ((4t) - 1/4) / 2 = 2t - 1/8.
     assert_eq!(p.time_map(), Some((Rational::int(2), Rational::new(-1, 8))));
 }
+
+#[test]
+fn absurd_subdivisions_are_silent_rather_than_stalling() {
+    for expr in [
+        "\"a*1e9\"",
+        "\"a(3,1000000000)\"",
+        "run 1e9",
+        "chop 1e9 $ s \"bd\"",
+        "ply 1e9 $ \"a\"",
+        "iter 1e9 $ \"a b\"",
+        "stut 1000000000 0.5 0.1 $ s \"bd\"",
+    ] {
+        // Without the limit these would stall or exhaust memory (the test would hang).
+        let n = query_expression(expr)
+            .unwrap()
+            .query_span(Rational::ZERO, Rational::ONE)
+            .len();
+        assert!(n <= 1 << 16, "{expr}: {n} events");
+    }
+}

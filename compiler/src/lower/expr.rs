@@ -13,7 +13,9 @@ use phonon_runtime::pattern::library::{self as lib};
 use phonon_runtime::pattern::ops;
 use phonon_runtime::pattern::signal;
 use phonon_runtime::pattern::transform as tf;
-use phonon_runtime::pattern::{Pattern, Value, fastcat, pure, silence, slowcat, stack, timecat};
+use phonon_runtime::pattern::{
+    MAX_SUBDIVISION, Pattern, Value, fastcat, pure, silence, slowcat, stack, timecat,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -298,7 +300,7 @@ impl<'a> Lowerer<'a> {
             "run" => {
                 let n = p(self, 0)?;
                 tf::patterned(&n, &silence(), |v, _| match v.as_f64() {
-                    Some(n) if n >= 1.0 => {
+                    Some(n) if (1.0..=MAX_SUBDIVISION as f64).contains(&n) => {
                         fastcat((0..n as i64).map(|i| pure(Value::Num(i as f64))).collect())
                     }
                     _ => silence(),

@@ -16,6 +16,12 @@ pub use value::Value;
 use crate::time::Rational;
 use std::sync::Arc;
 
+/// The largest subdivision a pattern may ask for: steps of `euclid`, parts of `chop`,
+/// `striate`, `iter`, `chunk`, `run`, copies of `echo`, and `fast`/`ply` factors. Beyond it a
+/// single cycle would hold more events than anything can play, and building them would stall
+/// or exhaust memory, so such values give silence (see docs/patterns.md).
+pub const MAX_SUBDIVISION: i64 = 1 << 16;
+
 /// What a query asks for: a span, and the random seed set by `seed n` (Strudel's `randSeed`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct State {

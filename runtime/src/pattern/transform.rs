@@ -3,7 +3,7 @@
 //! pattern arguments the way Strudel's `register` does (constant arguments take the direct
 //! path, others are inner-joined).
 
-use super::{Hap, Pattern, TimeSpan, Value, fastcat, pure, silence, timecat};
+use super::{Hap, MAX_SUBDIVISION, Pattern, TimeSpan, Value, fastcat, pure, silence, timecat};
 use crate::time::Rational;
 
 /// A value as a time (Strudel's `Fraction(x)`); `None` for values that are not numbers.
@@ -76,7 +76,9 @@ pub fn patterned3(
 }
 
 pub fn fast(pat: &Pattern, factor: Rational) -> Pattern {
-    if factor.is_zero() {
+    if factor.is_zero()
+        || factor.num().unsigned_abs() > (MAX_SUBDIVISION as u64) * factor.den().unsigned_abs()
+    {
         return silence();
     }
     pat.time_mapped(factor, Rational::ZERO)
@@ -247,6 +249,9 @@ fn keep_if(pat: &Pattern, bools: &Pattern, structure_from_bools: bool) -> Patter
 pub fn bjorklund(ons: i64, steps: i64) -> Vec<bool> {
     let inverted = ons < 0;
     let abs_ons = ons.unsigned_abs() as usize;
+    if steps > MAX_SUBDIVISION {
+        return Vec::new();
+    }
     let steps = steps.max(0) as usize;
     if abs_ons > steps {
         // Strudel would build a negative-length array and fail; nothing sensible plays.
@@ -395,6 +400,9 @@ pub fn degrade_by_with(pat: &Pattern, with: &Pattern, x: f64) -> Pattern {
 
 /// Repeats each event `factor` times within its span.
 pub fn ply(pat: &Pattern, factor: Rational) -> Pattern {
+    if factor > Rational::int(MAX_SUBDIVISION) {
+        return silence();
+    }
     pat.squeeze_bind(move |v| fast(&pure(v.clone()), factor))
         .with_steps(pat.steps.map(|s| s * factor))
 }
