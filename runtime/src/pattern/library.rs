@@ -32,7 +32,13 @@ fn with_pan(pat: &Pattern, delta: f64) -> Pattern {
 /// The original panned left, `f` of it panned right, by `amount` (1 = hard left/right).
 /// Pan runs from -1 to 1 here, where Strudel uses 0 to 1.
 pub fn jux_by(pat: &Pattern, amount: f64, f: &Func) -> Pattern {
-    stack(vec![with_pan(pat, -amount), f(with_pan(pat, amount))])
+    // Both sides query the input over the same spans (a whole-cycle query reflected by `rev`
+    // is the same span): compute it once.
+    let shared = pat.memo_last();
+    stack(vec![
+        with_pan(&shared, -amount),
+        f(with_pan(&shared, amount)),
+    ])
 }
 
 /// Adds a copy shifted later by `time` with `f` applied.

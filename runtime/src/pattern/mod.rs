@@ -46,8 +46,12 @@ pub struct Pattern {
     query: Arc<QueryFn>,
     /// Steps per cycle (Strudel's `_steps`), when known.
     pub steps: Option<Rational>,
-    /// The value of a `pure` pattern: patterned arguments that are constant take a direct path.
+    /// The value of a `pure` pattern (Strudel's `__pure`): patterned arguments that are pure
+    /// take the direct path, as in Strudel's `register`. `fmap` drops it, as Strudel does.
     pub pure_value: Option<Value>,
+    /// The value when the pattern is one value per cycle, whatever made it (kept by `fmap`):
+    /// combining with it needs no queries.
+    constant: Option<Value>,
     /// The summed weights of a mini-notation sequence (`__weight`), used by `{...}` polymeter.
     pub weight: Option<Rational>,
     /// When this pattern is another one seen through a time map `t -> scale * t + offset`
@@ -74,6 +78,7 @@ impl Pattern {
             query: Arc::new(query),
             steps: None,
             pure_value: None,
+            constant: None,
             weight: None,
             time_map: None,
         }
@@ -105,6 +110,11 @@ impl Pattern {
             offset,
         }));
         p
+    }
+
+    /// The value of a pattern that is one constant value per cycle.
+    pub fn constant_value(&self) -> Option<&Value> {
+        self.constant.as_ref()
     }
 
     /// The folded time map `(scale, offset)`, when this pattern is a time-mapped view.
@@ -200,6 +210,15 @@ impl Pattern {
     }
 
     pub fn fmap(&self, f: impl Fn(&Value) -> Value + Send + Sync + 'static) -> Pattern {
+        // A constant stays a constant: compute the new value once, not once per event.
+        // (It is no longer marked pure: Strudel's `fmap` drops `__pure` too, which decides
+        // how patterned arguments are joined.)
+        if let Some(v) = &self.constant {
+            let mut p = pure(f(v));
+            p.pure_value = None;
+            p.steps = self.steps;
+            return p;
+        }
         // Changing values commutes with changing time: keep the time map outermost so that
         // later time transforms can still fold into it.
         if let Some(m) = &self.time_map {
@@ -231,6 +250,26 @@ impl Pattern {
 
     pub fn discrete_only(&self) -> Pattern {
         self.filter_haps(|h| h.whole.is_some())
+    }
+
+    /// The same pattern, remembering its last result: when it is queried again for the same
+    /// span (as both sides of `jux` do), the events are copied instead of computed again.
+    pub fn memo_last(&self) -> Pattern {
+        let inner = self.clone();
+        let last: std::sync::Mutex<Option<(State, Vec<Hap>)>> = std::sync::Mutex::new(None);
+        let mut p = Pattern::new(move |state| {
+            let mut slot = last.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((s, haps)) = slot.as_ref()
+                && s == state
+            {
+                return haps.clone();
+            }
+            let haps = inner.query(state);
+            *slot = Some((*state, haps.clone()));
+            haps
+        });
+        p.steps = self.steps;
+        p
     }
 
     /// Structure from both sides: wholes intersect (Strudel `appBoth`).
@@ -272,7 +311,7 @@ impl Pattern {
         other: &Pattern,
         f: impl Fn(&Value, &Value) -> Value + Send + Sync + 'static,
     ) -> Pattern {
-        if let Some(constant) = other.pure_value.clone() {
+        if let Some(constant) = other.constant.clone() {
             return self.app_left_const(constant, move |a, b| f(&a, b));
         }
         let (left, right) = (self.clone(), other.clone());
@@ -463,7 +502,8 @@ pub fn pure(value: Value) -> Pattern {
             .collect()
     })
     .with_steps(Some(Rational::ONE));
-    p.pure_value = Some(value);
+    p.pure_value = Some(value.clone());
+    p.constant = Some(value);
     p
 }
 

@@ -62,7 +62,7 @@ pub fn set_control(pat: &Pattern, name: &'static str, value: Value) -> Pattern {
 
 /// Tidal's `#` (Strudel `set.in`): structure from the left, values from the right win.
 pub fn set(pat: &Pattern, controls: &Pattern) -> Pattern {
-    if let Some(constant) = &controls.pure_value {
+    if let Some(constant) = controls.constant_value() {
         return pat.app_left_const(constant.clone(), |a, b| {
             union_owned(a, b, &|_, y| y.clone())
         });
