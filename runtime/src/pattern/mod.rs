@@ -314,19 +314,7 @@ impl Pattern {
         if let Some(constant) = other.constant.clone() {
             return self.app_left_const(constant, move |a, b| f(&a, b));
         }
-        let (left, right) = (self.clone(), other.clone());
-        Pattern::new(move |state| {
-            let mut out = Vec::new();
-            for l in left.query(state) {
-                for r in right.query(&state.with_span(l.whole_or_part())) {
-                    if let Some(part) = l.part.intersection(&r.part) {
-                        out.push(Hap::new(l.whole, part, f(&l.value, &r.value)));
-                    }
-                }
-            }
-            out
-        })
-        .with_steps(self.steps)
+        structured(self, other, move |outer, inner| f(outer, inner)).with_steps(self.steps)
     }
 
     /// `app_left` against `pure(constant)`, taking each left value by value (so `f` may reuse
@@ -365,19 +353,7 @@ impl Pattern {
         other: &Pattern,
         f: impl Fn(&Value, &Value) -> Value + Send + Sync + 'static,
     ) -> Pattern {
-        let (left, right) = (self.clone(), other.clone());
-        Pattern::new(move |state| {
-            let mut out = Vec::new();
-            for r in right.query(state) {
-                for l in left.query(&state.with_span(r.whole_or_part())) {
-                    if let Some(part) = l.part.intersection(&r.part) {
-                        out.push(Hap::new(r.whole, part, f(&l.value, &r.value)));
-                    }
-                }
-            }
-            out
-        })
-        .with_steps(other.steps)
+        structured(other, self, move |outer, inner| f(inner, outer)).with_steps(other.steps)
     }
 
     fn bind_whole(
@@ -463,6 +439,27 @@ pub fn hap_to_json(h: &Hap) -> String {
         span(&h.part),
         h.value.to_json()
     )
+}
+
+/// Structure from `outer`: each of its events takes values from the events of `inner` that
+/// overlap it (queried over the outer event's whole), one fragment per overlap.
+fn structured(
+    outer: &Pattern,
+    inner: &Pattern,
+    f: impl Fn(&Value, &Value) -> Value + Send + Sync + 'static,
+) -> Pattern {
+    let (outer, inner) = (outer.clone(), inner.clone());
+    Pattern::new(move |state| {
+        let mut out = Vec::new();
+        for o in outer.query(state) {
+            for i in inner.query(&state.with_span(o.whole_or_part())) {
+                if let Some(part) = o.part.intersection(&i.part) {
+                    out.push(Hap::new(o.whole, part, f(&o.value, &i.value)));
+                }
+            }
+        }
+        out
+    })
 }
 
 /// Least common multiple of two step counts, when both are known.

@@ -28,18 +28,7 @@ pub fn union_owned(a: Value, b: &Value, op: &dyn Fn(&Value, &Value) -> Value) ->
 /// (shared keys through `op`, the others kept) and a plain value counts as `{value: x}`.
 pub fn union(a: &Value, b: &Value, op: &dyn Fn(&Value, &Value) -> Value) -> Value {
     match (a, b) {
-        (Value::Map(x), Value::Map(y)) => {
-            let mut m = Controls::with_capacity(x.len() + y.len());
-            m.extend_from(x);
-            for (k, v) in y.iter() {
-                let combined = match m.get(k) {
-                    Some(old) => op(old, v),
-                    None => v.clone(),
-                };
-                m.insert(k, combined);
-            }
-            Value::map(m)
-        }
+        (Value::Map(_), Value::Map(_)) => union_owned(a.clone(), b, op),
         (Value::Map(_), _) => union(a, &wrap_value(b), op),
         (_, Value::Map(_)) => union(&wrap_value(a), b, op),
         _ => op(a, b),
