@@ -11,42 +11,69 @@ use phonon_runtime::pattern::Pattern;
 /// Compiles a single expression (`"bd*2" $ fast 2`) to a pattern. Errors come rendered,
 /// pointing into the expression.
 pub fn query_expression(expr: &str) -> Result<Pattern, String> {
-    let src = format!("out: {expr}");
-    query_source(&src, "<expression>", None)
+    const WRAPPER: &str = "out: ";
+    let src = format!("{WRAPPER}{expr}");
+    let shift = |span: &std::ops::Range<usize>| {
+        span.start.saturating_sub(WRAPPER.len())..span.end.saturating_sub(WRAPPER.len())
+    };
+    compile_output(&src, None).map_err(|diags| {
+        // Point into the expression as the user wrote it, not into the wrapper.
+        let shifted: Vec<Diagnostic> = diags
+            .into_iter()
+            .map(|mut d| {
+                d.span = shift(&d.span);
+                for (span, _) in &mut d.secondary {
+                    *span = shift(span);
+                }
+                d
+            })
+            .collect();
+        render_all(&shifted, "<expression>", expr, false)
+    })
 }
 
 /// Compiles a whole program and returns the pattern of one output (the main output, or the
 /// only one, when `output` is `None`).
 pub fn query_source(src: &str, file: &str, output: Option<&str>) -> Result<Pattern, String> {
+    compile_output(src, output).map_err(|diags| {
+        if diags.is_empty() {
+            // No diagnostics: the output choice was the problem.
+            let fe = crate::front_end(src);
+            let names: Vec<String> = fe.checked.outputs.keys().map(|o| o.to_string()).collect();
+            match output {
+                Some(name) => format!("no output `{name}` in {file}; it has: {}", names.join(", ")),
+                None => format!(
+                    "{file} has several outputs ({}); choose one with --out",
+                    names.join(", ")
+                ),
+            }
+        } else {
+            render_all(&diags, file, src, false)
+        }
+    })
+}
+
+/// Compiles a program and lowers one output. Errors are the diagnostics (empty when the
+/// output could not be chosen).
+fn compile_output(src: &str, output: Option<&str>) -> Result<Pattern, Vec<Diagnostic>> {
     let fe = crate::front_end(src);
     if fe.has_errors() {
-        return Err(render_all(&fe.diagnostics, file, src, false));
+        return Err(fe.diagnostics);
     }
     let checked = &fe.checked;
     let target = match output {
         Some(name) => output_name(name)
             .filter(|t| checked.outputs.contains_key(t))
-            .ok_or_else(|| {
-                let names: Vec<String> = checked.outputs.keys().map(|o| o.to_string()).collect();
-                format!("no output `{name}` in {file}; it has: {}", names.join(", "))
-            })?,
+            .ok_or_else(Vec::new)?,
         None if checked.outputs.contains_key(&OutputName::Main) => OutputName::Main,
         None if checked.outputs.len() == 1 => *checked.outputs.keys().next().expect("one output"),
-        None => {
-            let names: Vec<String> = checked.outputs.keys().map(|o| o.to_string()).collect();
-            return Err(format!(
-                "{file} has several outputs ({}); choose one with --out",
-                names.join(", ")
-            ));
-        }
+        None => return Err(Vec::new()),
     };
     let index = checked.outputs[&target];
     let StatementKind::Output { body, .. } = &checked.program.statements[index].kind else {
         unreachable!("outputs index output statements")
     };
-    Lowerer::new(checked)
-        .pattern(body)
-        .map_err(|d: Diagnostic| render_all(&[d], file, src, false))
+    Lowerer::new(checked).pattern(body).map_err(|d| vec![d])
 }
 
 /// A time argument: `2`, `-7/3`, `0.25` (decimals are exact: `0.1` is 1/10).
@@ -73,6 +100,13 @@ pub fn rational_arg(text: &str) -> Option<Rational> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expression_errors_point_into_the_expression() {
+        let e = query_expression("fast 2 $ lfp 3").unwrap_err();
+        assert!(e.contains("<expression>:1:10"), "{e}");
+        assert!(!e.contains("out:"), "{e}");
+    }
 
     #[test]
     fn time_arguments_are_exact() {
