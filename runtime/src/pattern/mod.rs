@@ -228,10 +228,18 @@ impl Pattern {
                 .time_mapped(m.scale, m.offset)
                 .with_steps(self.steps);
         }
-        self.with_hap(move |hap| Hap {
-            value: f(&hap.value),
-            ..hap
+        let pat = self.clone();
+        Pattern::new(move |state| {
+            let mut cache = LastValue::default();
+            pat.query(state)
+                .into_iter()
+                .map(|hap| Hap {
+                    value: cache.get_or(&hap.value, |v| f(v)),
+                    ..hap
+                })
+                .collect()
         })
+        .with_steps(self.steps)
     }
 
     pub fn filter_haps(&self, f: impl Fn(&Hap) -> bool + Send + Sync + 'static) -> Pattern {
@@ -328,12 +336,14 @@ impl Pattern {
         let left = self.clone();
         Pattern::new(move |state| {
             let mut out = Vec::new();
+            let mut cache = LastValue::default();
             for l in left.query(state) {
                 let span = l.whole_or_part();
                 if span.begin.sam() == span.end.sam() || span.end == span.begin.next_sam() {
                     // Within one cycle: the pure event covers the whole span.
                     let Hap { whole, part, value } = l;
-                    out.push(Hap::new(whole, part, f(value, &constant)));
+                    let value = cache.get_or_owned(value, |v| f(v, &constant));
+                    out.push(Hap::new(whole, part, value));
                     continue;
                 }
                 for cycle in span.span_cycles() {
@@ -439,6 +449,52 @@ pub fn hap_to_json(h: &Hap) -> String {
         span(&h.part),
         h.value.to_json()
     )
+}
+
+/// The last input and output of a value function within one query. Events of one layer
+/// usually share the same control map (one `Arc`), so a pure function of the value needs to
+/// run once per distinct map, not once per event. The input is kept alive, so its address
+/// cannot be reused by another map while it is cached.
+#[derive(Default)]
+struct LastValue {
+    last: Option<(Value, Value)>,
+}
+
+impl LastValue {
+    fn same(a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Map(x), Value::Map(y)) => Arc::ptr_eq(x, y),
+            _ => false,
+        }
+    }
+
+    fn get_or(&mut self, input: &Value, f: impl FnOnce(&Value) -> Value) -> Value {
+        if let Some((i, o)) = &self.last
+            && Self::same(i, input)
+        {
+            return o.clone();
+        }
+        let out = f(input);
+        if matches!(input, Value::Map(_)) {
+            self.last = Some((input.clone(), out.clone()));
+        }
+        out
+    }
+
+    fn get_or_owned(&mut self, input: Value, f: impl FnOnce(Value) -> Value) -> Value {
+        if let Some((i, o)) = &self.last
+            && Self::same(i, &input)
+        {
+            return o.clone();
+        }
+        if let Value::Map(_) = input {
+            let kept = input.clone();
+            let out = f(input);
+            self.last = Some((kept, out.clone()));
+            return out;
+        }
+        f(input)
+    }
 }
 
 /// Structure from `outer`: each of its events takes values from the events of `inner` that
