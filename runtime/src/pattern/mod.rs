@@ -140,12 +140,11 @@ impl Pattern {
     pub fn split_queries(&self) -> Pattern {
         let pat = self.clone();
         Pattern::new(move |state| {
-            state
-                .span
-                .span_cycles()
-                .into_iter()
-                .flat_map(|span| pat.query(&state.with_span(span)))
-                .collect()
+            let spans = state.span.span_cycles();
+            if let [only] = spans.as_slice() {
+                return pat.query(&state.with_span(*only));
+            }
+            concat(spans.into_iter().map(|span| pat.query(&state.with_span(span))))
         })
         .with_steps(self.steps)
     }
@@ -451,6 +450,19 @@ pub fn hap_to_json(h: &Hap) -> String {
     )
 }
 
+/// Joins query results, reusing the first result's allocation.
+fn concat(parts: impl Iterator<Item = Vec<Hap>>) -> Vec<Hap> {
+    let mut out: Vec<Hap> = Vec::new();
+    for mut part in parts {
+        if out.is_empty() {
+            out = part;
+        } else {
+            out.append(&mut part);
+        }
+    }
+    out
+}
+
 /// The last input and output of a value function within one query. Events of one layer
 /// usually share the same control map (one `Arc`), so a pure function of the value needs to
 /// run once per distinct map, not once per event. The input is kept alive, so its address
@@ -572,7 +584,7 @@ pub fn silence() -> Pattern {
 /// All patterns at once.
 pub fn stack(pats: Vec<Pattern>) -> Pattern {
     let steps = pats.iter().map(|p| p.steps).reduce(lcm_opt).flatten();
-    Pattern::new(move |state| pats.iter().flat_map(|p| p.query(state)).collect()).with_steps(steps)
+    Pattern::new(move |state| concat(pats.iter().map(|p| p.query(state)))).with_steps(steps)
 }
 
 /// One pattern per cycle, in turn; cycles of a pattern are not skipped (the n-th time a
