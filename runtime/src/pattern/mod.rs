@@ -96,13 +96,30 @@ impl Pattern {
             None => (self.clone(), scale, offset),
         };
         let base = inner.clone();
-        let mut p = Pattern::new(move |state| {
-            let span = state.span.with_time(|t| t * scale + offset);
-            base.query(&state.with_span(span))
-                .into_iter()
-                .map(|h| h.with_span(|s| s.with_time(|t| (t - offset) / scale)))
-                .collect()
-        });
+        let inverse = Rational::ONE / scale;
+        let mut p = if scale == Rational::ONE {
+            // A pure shift.
+            Pattern::new(move |state| {
+                let span = state.span.with_time(|t| t + offset);
+                let mut haps = base.query(&state.with_span(span));
+                haps.iter_mut()
+                    .for_each(|h| h.map_span_in_place(|t| t - offset));
+                haps
+            })
+        } else {
+            Pattern::new(move |state| {
+                let span = state.span.with_time(|t| t * scale + offset);
+                let mut haps = base.query(&state.with_span(span));
+                if offset.is_zero() {
+                    haps.iter_mut()
+                        .for_each(|h| h.map_span_in_place(|t| t * inverse));
+                } else {
+                    haps.iter_mut()
+                        .for_each(|h| h.map_span_in_place(|t| (t - offset) * inverse));
+                }
+                haps
+            })
+        };
         p.steps = self.steps;
         p.time_map = Some(Arc::new(TimeMap {
             inner,
@@ -144,7 +161,11 @@ impl Pattern {
             if let [only] = spans.as_slice() {
                 return pat.query(&state.with_span(*only));
             }
-            concat(spans.into_iter().map(|span| pat.query(&state.with_span(span))))
+            concat(
+                spans
+                    .into_iter()
+                    .map(|span| pat.query(&state.with_span(span))),
+            )
         })
         .with_steps(self.steps)
     }
@@ -338,7 +359,8 @@ impl Pattern {
             let mut cache = LastValue::default();
             for l in left.query(state) {
                 let span = l.whole_or_part();
-                if span.begin.sam() == span.end.sam() || span.end == span.begin.next_sam() {
+                // Within one cycle (end at most the next cycle start): one pure event covers it.
+                if span.end <= span.begin.next_sam() {
                     // Within one cycle: the pure event covers the whole span.
                     let Hap { whole, part, value } = l;
                     let value = cache.get_or_owned(value, |v| f(v, &constant));

@@ -108,6 +108,18 @@ impl Hap {
         self.whole.is_some_and(|w| w.begin == self.part.begin)
     }
 
+    /// Applies a time function to both ends of `part` and `whole`, in place (once when they
+    /// are the same span).
+    pub fn map_span_in_place(&mut self, f: impl Fn(Rational) -> Rational) {
+        let same = self.whole == Some(self.part);
+        self.part = self.part.with_time(&f);
+        self.whole = if same {
+            Some(self.part)
+        } else {
+            self.whole.map(|w| w.with_time(&f))
+        };
+    }
+
     pub fn with_span(self, f: impl Fn(&TimeSpan) -> TimeSpan) -> Hap {
         let part = f(&self.part);
         // Most events are whole (part == whole): map the span once.
