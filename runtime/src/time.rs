@@ -27,6 +27,13 @@ fn gcd64(a: i64, b: i64) -> i64 {
     if a == 1 || b == 1 {
         return 1;
     }
+    // Musical time is mostly dyadic: with a power of two the gcd is a power of two too.
+    if b.is_power_of_two() && a != 0 {
+        return 1 << a.trailing_zeros().min(b.trailing_zeros());
+    }
+    if a.is_power_of_two() && b != 0 {
+        return 1 << a.trailing_zeros().min(b.trailing_zeros());
+    }
     if a == 0 {
         return b as i64;
     }
@@ -95,6 +102,10 @@ impl Rational {
     pub fn floor(self) -> Rational {
         if self.den == 1 {
             return self;
+        }
+        if self.den.count_ones() == 1 {
+            // An arithmetic shift floors towards minus infinity, like div_euclid here.
+            return Rational::int(self.num >> self.den.trailing_zeros());
         }
         Rational::int(self.num.div_euclid(self.den))
     }

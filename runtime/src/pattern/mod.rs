@@ -251,13 +251,11 @@ impl Pattern {
         let pat = self.clone();
         Pattern::new(move |state| {
             let mut cache = LastValue::default();
-            pat.query(state)
-                .into_iter()
-                .map(|hap| Hap {
-                    value: cache.get_or(&hap.value, |v| f(v)),
-                    ..hap
-                })
-                .collect()
+            let mut haps = pat.query(state);
+            for hap in &mut haps {
+                hap.value = cache.get_or(&hap.value, |v| f(v));
+            }
+            haps
         })
         .with_steps(self.steps)
     }
@@ -355,9 +353,21 @@ impl Pattern {
     ) -> Pattern {
         let left = self.clone();
         Pattern::new(move |state| {
-            let mut out = Vec::new();
             let mut cache = LastValue::default();
-            for l in left.query(state) {
+            let mut haps = left.query(state);
+            // Usually no event crosses a cycle boundary: change the values in place.
+            if haps
+                .iter()
+                .all(|h| h.whole_or_part().end <= h.whole_or_part().begin.next_sam())
+            {
+                for h in &mut haps {
+                    let value = std::mem::replace(&mut h.value, Value::Num(0.0));
+                    h.value = cache.get_or_owned(value, |v| f(v, &constant));
+                }
+                return haps;
+            }
+            let mut out = Vec::new();
+            for l in haps {
                 let span = l.whole_or_part();
                 // Within one cycle (end at most the next cycle start): one pure event covers it.
                 if span.end <= span.begin.next_sam() {
