@@ -189,12 +189,20 @@ pub fn rev(pat: &Pattern) -> Pattern {
     Pattern::new(move |state| {
         let cycle = state.span.begin.sam();
         let next = state.span.begin.next_sam();
-        let reflect =
-            move |s: &TimeSpan| TimeSpan::new(cycle + (next - s.end), cycle + (next - s.begin));
-        p.query(&state.with_span(reflect(&state.span)))
-            .into_iter()
-            .map(|h| h.with_span(reflect))
-            .collect()
+        // t -> cycle + (next - t), with the ends swapped.
+        let mirror = cycle + next;
+        let reflect = move |s: &TimeSpan| TimeSpan::new(mirror - s.end, mirror - s.begin);
+        let mut haps = p.query(&state.with_span(reflect(&state.span)));
+        for h in &mut haps {
+            let same = h.whole == Some(h.part);
+            h.part = reflect(&h.part);
+            h.whole = if same {
+                Some(h.part)
+            } else {
+                h.whole.map(|w| reflect(&w))
+            };
+        }
+        haps
     })
     .split_queries()
     .with_steps(pat.steps)
