@@ -21,6 +21,18 @@ fn gcd(mut a: i128, mut b: i128) -> i128 {
     a
 }
 
+/// `x / g` where `g` is known to divide `x`: free for 1, a shift for powers of two.
+#[inline]
+fn div_exact(x: i64, g: i64) -> i64 {
+    if g == 1 {
+        x
+    } else if g.count_ones() == 1 {
+        x >> g.trailing_zeros()
+    } else {
+        x / g
+    }
+}
+
 /// Binary gcd on 64 bits: no divisions, which are what makes rational arithmetic slow.
 fn gcd64(a: i64, b: i64) -> i64 {
     let (mut a, mut b) = (a.unsigned_abs(), b.unsigned_abs());
@@ -235,8 +247,8 @@ impl Add for Rational {
         {
             let g = gcd64(t, self.den);
             return Rational {
-                num: t / g,
-                den: self.den / g,
+                num: div_exact(t, g),
+                den: div_exact(self.den, g),
             };
         }
         // Knuth's addition keeps the intermediates small: with g = gcd(b, d),
@@ -245,11 +257,14 @@ impl Add for Rational {
         let fast = (|| {
             let t = self
                 .num
-                .checked_mul(o.den / g)?
-                .checked_add(o.num.checked_mul(self.den / g)?)?;
+                .checked_mul(div_exact(o.den, g))?
+                .checked_add(o.num.checked_mul(div_exact(self.den, g))?)?;
             let g2 = gcd64(t, g);
-            let den = (self.den / g).checked_mul(o.den / g2)?;
-            Some(Rational { num: t / g2, den })
+            let den = div_exact(self.den, g).checked_mul(div_exact(o.den, g2))?;
+            Some(Rational {
+                num: div_exact(t, g2),
+                den,
+            })
         })();
         fast.unwrap_or_else(|| {
             Rational::from_i128(
@@ -284,8 +299,8 @@ impl Mul for Rational {
         let g2 = gcd64(o.num, self.den);
         let fast = (|| {
             Some(Rational {
-                num: (self.num / g1).checked_mul(o.num / g2)?,
-                den: (self.den / g2).checked_mul(o.den / g1)?,
+                num: div_exact(self.num, g1).checked_mul(div_exact(o.num, g2))?,
+                den: div_exact(self.den, g2).checked_mul(div_exact(o.den, g1))?,
             })
         })();
         fast.unwrap_or_else(|| {

@@ -269,3 +269,51 @@ pub fn loop_at(pat: &Pattern, n: Rational) -> Pattern {
     });
     super::ops::set_control(&multiplied, "unit", Value::str("c"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pattern::transform::{late, rev};
+    use crate::pattern::{Hap, timecat};
+
+    fn sorted(mut haps: Vec<Hap>) -> Vec<String> {
+        let mut v: Vec<String> = haps
+            .drain(..)
+            .map(|h| crate::pattern::hap_to_json(&h))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn jux_with_shared_input_equals_the_plain_definition() {
+        let names = ["a", "b", "c"];
+        let seq = timecat(
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (Rational::int(i as i64 + 1), pure(Value::str(n))))
+                .collect(),
+        );
+        let pat = echo(
+            &late(&seq, Rational::new(1, 5)),
+            3,
+            Rational::new(1, 8),
+            0.5,
+        );
+        let f: Func = Arc::new(|p| rev(&p));
+        let juxed = jux_by(&pat, 1.0, &f);
+        let plain = stack(vec![with_pan(&pat, -1.0), rev(&with_pan(&pat, 1.0))]);
+        for (a, b) in [(0, 1), (1, 3), (-7, 3), (5, 4), (2, 11)] {
+            let (begin, end) = (Rational::new(a, 3), Rational::new(b, 2));
+            // Query twice in a row: the shared input must not hand out stale events.
+            for _ in 0..2 {
+                assert_eq!(
+                    sorted(juxed.query_span(begin, end)),
+                    sorted(plain.query_span(begin, end)),
+                    "[{begin:?}, {end:?})"
+                );
+            }
+        }
+    }
+}

@@ -278,17 +278,18 @@ impl Pattern {
         self.filter_haps(|h| h.whole.is_some())
     }
 
-    /// The same pattern, remembering its last result: when it is queried again for the same
-    /// span (as both sides of `jux` do), the events are copied instead of computed again.
+    /// The same pattern, remembering its last result for one more reader: when it is queried
+    /// again for the same span (as both sides of `jux` are), the events are handed over
+    /// instead of computed again.
     pub fn memo_last(&self) -> Pattern {
         let inner = self.clone();
         let last: std::sync::Mutex<Option<(State, Vec<Hap>)>> = std::sync::Mutex::new(None);
         let mut p = Pattern::new(move |state| {
             let mut slot = last.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some((s, haps)) = slot.as_ref()
-                && s == state
-            {
-                return haps.clone();
+            // The second reader of the same span takes the stored events; a third would
+            // compute them again (correct, only slower).
+            if slot.as_ref().is_some_and(|(s, _)| s == state) {
+                return slot.take().map(|(_, haps)| haps).unwrap_or_default();
             }
             let haps = inner.query(state);
             *slot = Some((*state, haps.clone()));
