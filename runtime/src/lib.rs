@@ -1,6 +1,7 @@
 //! The Phonon runtime: everything that runs a compiled program. Never depends on the compiler.
 
+pub mod clock;
+pub mod pattern;
 pub mod time;
 
 pub use time::Rational;
-pub mod pattern;

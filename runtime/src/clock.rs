@@ -1,0 +1,137 @@
+//! Exact conversion between audio frames and cycles.
+//!
+//! Frame `f` starts at cycle `f · cps / sample_rate`, computed as a fraction. An event at cycle
+//! position `t` plays from the frame nearest to it: `round(t · sample_rate / cps)`, halves
+//! rounding up, so no event is more than half a frame early or late. A block of frames
+//! `[f0, f0 + n)` therefore owns exactly the events with `t` in
+//! `[(f0 - ½) · cps / sr, (f0 + n - ½) · cps / sr)`: consecutive blocks split the timeline
+//! with nothing lost or played twice.
+
+use crate::pattern::Hap;
+use crate::pattern::source::PatternSource;
+use crate::time::Rational;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Clock {
+    /// Cycles per second.
+    pub cps: Rational,
+    pub sample_rate: i64,
+}
+
+impl Clock {
+    pub fn new(cps: Rational, sample_rate: i64) -> Clock {
+        Clock { cps, sample_rate }
+    }
+
+    /// The cycle position where frame `frame` starts.
+    pub fn cycle_at(&self, frame: Rational) -> Rational {
+        frame * self.cps / Rational::int(self.sample_rate)
+    }
+
+    /// The frame an event at cycle position `t` starts on (nearest frame, halves up).
+    pub fn frame_of(&self, t: Rational) -> i64 {
+        let exact = t * Rational::int(self.sample_rate) / self.cps;
+        (exact + Rational::new(1, 2)).floor().num()
+    }
+
+    /// The cycle span whose events start in the block of frames `[first, first + frames)`.
+    pub fn block_span(&self, first: i64, frames: i64) -> (Rational, Rational) {
+        let half = Rational::new(1, 2);
+        (
+            self.cycle_at(Rational::int(first) - half),
+            self.cycle_at(Rational::int(first + frames) - half),
+        )
+    }
+}
+
+impl PatternSource {
+    /// Calls `f(offset, event)` for every event that starts in the block of frames
+    /// `[first, first + frames)`, with `offset` the frame within the block, in time order.
+    pub fn for_each_onset_in_block(
+        &mut self,
+        clock: &Clock,
+        first: i64,
+        frames: i64,
+        mut f: impl FnMut(i64, &Hap),
+    ) {
+        let (begin, end) = clock.block_span(first, frames);
+        self.for_each_onset(begin, end, |h| {
+            let start = h.whole.map_or(h.part.begin, |w| w.begin);
+            f(clock.frame_of(start) - first, h)
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pattern::{Value, fastcat, pure, transform};
+
+    fn clock() -> Clock {
+        Clock::new(Rational::new(1, 2), 44_100)
+    }
+
+    #[test]
+    fn frames_and_cycles_are_exact() {
+        let c = clock();
+        // At 0.5 cps one cycle is 2 s = 88,200 frames; a quarter cycle is frame 22,050.
+        assert_eq!(c.frame_of(Rational::new(1, 4)), 22_050);
+        assert_eq!(c.cycle_at(Rational::int(22_050)), Rational::new(1, 4));
+        assert_eq!(c.frame_of(Rational::int(3)), 264_600);
+        // 1/3 cycle = 29,400 frames exactly; 1/7 cycle = 12,600 frames exactly.
+        assert_eq!(c.frame_of(Rational::new(1, 3)), 29_400);
+        assert_eq!(c.frame_of(Rational::new(1, 7)), 12_600);
+    }
+
+    #[test]
+    fn rounding_is_to_the_nearest_frame_halves_up() {
+        let c = clock();
+        let frame = |f: Rational| c.frame_of(c.cycle_at(f));
+        assert_eq!(frame(Rational::new(49, 100)), 0);
+        assert_eq!(frame(Rational::new(1, 2)), 1);
+        assert_eq!(frame(Rational::new(151, 100)), 2);
+        assert_eq!(frame(Rational::new(-1, 2)), 0);
+        assert_eq!(frame(Rational::new(-51, 100)), -1);
+    }
+
+    #[test]
+    fn blocks_partition_the_events_and_place_them_at_their_frames() {
+        // 11 steps per cycle at 130 bpm-ish tempo and an odd sample rate: onsets rarely fall
+        // on frame boundaries.
+        let clock = Clock::new(Rational::new(13, 24), 48_000);
+        let steps: Vec<_> = (0..11).map(|i| pure(Value::Num(i as f64))).collect();
+        let pattern = transform::late(&fastcat(steps), Rational::new(1, 97));
+        let mut source = PatternSource::new(pattern.clone());
+        let mut placed = Vec::new();
+        let block = 517;
+        let mut first = 0;
+        while first < 48_000 * 5 {
+            source.for_each_onset_in_block(&clock, first, block, |offset, h| {
+                assert!(
+                    (0..block).contains(&offset),
+                    "offset {offset} outside the block"
+                );
+                placed.push((first + offset, h.whole.unwrap().begin));
+            });
+            first += block;
+        }
+        // Every onset in the rendered span appears once, at the frame nearest to it.
+        let (_, end) = clock.block_span(0, first);
+        let expected: Vec<Rational> = pattern
+            .query_span(clock.block_span(0, 0).0, end)
+            .into_iter()
+            .filter(|h| h.has_onset())
+            .map(|h| h.whole.unwrap().begin)
+            .collect();
+        assert_eq!(placed.len(), expected.len());
+        for ((frame, t), e) in placed.iter().zip(&expected) {
+            assert_eq!(t, e);
+            let exact = clock.cycle_at(Rational::int(*frame));
+            let error = (exact - *t).to_f64().abs() * clock.sample_rate as f64 / clock.cps.to_f64();
+            assert!(
+                error <= 0.5 + 1e-9,
+                "event at {t:?} placed {error} frames away"
+            );
+        }
+    }
+}
