@@ -136,3 +136,13 @@ fn absurd_subdivisions_are_silent_rather_than_stalling() {
         assert!(n <= 1 << 16, "{expr}: {n} events");
     }
 }
+
+#[test]
+fn a_bus_holding_a_list_is_reported_not_dropped() {
+    let src = "~parts: [s \"bd*2\", s \"hh\"]\nout: stack ~parts";
+    let e = phonon_compiler::query::query_source(src, "x.ph", None).unwrap_err();
+    assert!(
+        e.contains("a list cannot be played") && e.contains("x.ph:1:9"),
+        "{e}"
+    );
+}

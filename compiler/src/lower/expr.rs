@@ -276,10 +276,9 @@ impl<'a> Lowerer<'a> {
                 let items = self.list(args[0])?;
                 let pats = items
                     .into_iter()
-                    .zip(list_items(args[0]))
-                    .map(|(l, ex)| match l {
+                    .map(|l| match l {
                         Lowered::Pattern(p) => Ok(p),
-                        _ => Err(unsupported(ex, "this list item")),
+                        _ => Err(unsupported(args[0], "a list item that is not a pattern")),
                     })
                     .collect::<Result<Vec<_>>>()?;
                 match name {
@@ -289,11 +288,24 @@ impl<'a> Lowerer<'a> {
                 }
             }
             "timeCat" => {
+                // The weights must be known when compiling, so the list is written in place.
+                let ExprKind::List(items) = &args[0].kind else {
+                    return Err(Diagnostic::error(
+                        args[0].span.clone(),
+                        "`timeCat` needs its `[weight, pattern]` pairs written in place",
+                    )
+                    .with_hint("for example: `timeCat [[1, s \"bd*4\"], [3, s \"hh*6\"]]`"));
+                };
                 let mut weighted = Vec::new();
-                for item in list_items(args[0]) {
+                for item in items {
                     let pair = list_items(item);
-                    let w = crate::resolve::const_eval(pair[0]).unwrap_or(1.0);
-                    weighted.push((Rational::from_f64(w), self.pattern(pair[1])?));
+                    let (Some(w), Some(p)) = (
+                        pair.first().and_then(|w| crate::resolve::const_eval(w)),
+                        pair.get(1),
+                    ) else {
+                        return Err(unsupported(item, "this `timeCat` item"));
+                    };
+                    weighted.push((Rational::from_f64(w), self.pattern(p)?));
                 }
                 timecat(weighted)
             }
