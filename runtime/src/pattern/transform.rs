@@ -59,15 +59,17 @@ pub fn patterned3(
     if let (Some(x), Some(y), Some(z)) = (&a.pure_value, &b.pure_value, &c.pure_value) {
         return f(x, y, z, pat);
     }
-    let list = |x: &Value, y: &Value| match x {
+    // Pair first, then append: argument values may themselves be lists (`bd:3`).
+    let pair = |x: &Value, y: &Value| Value::List(std::sync::Arc::new(vec![x.clone(), y.clone()]));
+    let append = |xy: &Value, z: &Value| match xy {
         Value::List(items) => {
             let mut v = (**items).clone();
-            v.push(y.clone());
+            v.push(z.clone());
             Value::List(std::sync::Arc::new(v))
         }
-        _ => Value::List(std::sync::Arc::new(vec![x.clone(), y.clone()])),
+        other => other.clone(),
     };
-    let triples = a.app_left(b, list).app_left(c, list);
+    let triples = a.app_left(b, pair).app_left(c, append);
     let pat = pat.clone();
     triples.inner_bind(move |v| match v {
         Value::List(xyz) if xyz.len() == 3 => f(&xyz[0], &xyz[1], &xyz[2], &pat),
