@@ -7,13 +7,19 @@
 pub mod ast;
 pub mod ast_dump;
 pub mod builtins;
+pub mod codegen;
 pub mod diagnostic;
+pub mod dsp;
+pub mod interp;
+pub mod ir;
 pub mod lexer;
 pub mod lower;
 pub mod mini;
 pub mod parser;
+pub mod program;
 pub mod query;
 pub mod resolve;
+pub mod schedule;
 pub mod suggest;
 
 use diagnostic::Diagnostic;

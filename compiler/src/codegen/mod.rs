@@ -1,0 +1,357 @@
+//! Code generation: every kernel of the plan becomes one Cranelift-compiled `extern "C"`
+//! function that processes a whole block (see [`phonon_runtime::engine::KernelFn`] for the
+//! calling convention). One JIT module holds all kernels of a program; dropping the returned
+//! [`Code`] frees it.
+//!
+//! Lane-mode kernels (with state) loop over frames with the four lanes in one f32x4 value,
+//! state kept in registers across the loop and written back at the end. Time-mode kernels
+//! (stateless) compute four frames per iteration and finish with a one-frame tail loop.
+
+mod lanes;
+
+use crate::dsp;
+use crate::ir::NodeKind;
+use crate::schedule::{Kernel, LANES, Operand};
+use cranelift_codegen::Context;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{AbiParam, InstBuilder, MemFlagsData, Value, types};
+use cranelift_codegen::isa::TargetFrontendConfig;
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{Linkage, Module};
+use lanes::Lanes;
+use phonon_runtime::engine::KernelFn;
+
+/// The machine code of a program's kernels.
+pub struct Code(Option<JITModule>);
+
+// SAFETY: after finalisation the module is only kept to free its memory on drop; nothing
+// reads or changes it from any thread.
+unsafe impl Send for Code {}
+unsafe impl Sync for Code {}
+
+impl Drop for Code {
+    fn drop(&mut self) {
+        if let Some(module) = self.0.take() {
+            // SAFETY: the engine drops its kernels (the only users of these functions)
+            // before the code.
+            unsafe { module.free_memory() };
+        }
+    }
+}
+
+pub struct Compiled {
+    pub funcs: Vec<KernelFn>,
+    /// Each kernel's Cranelift IR, when asked for.
+    pub clif: Vec<String>,
+    pub code: Code,
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    format!("code generation failed: {e}")
+}
+
+/// Compiles every kernel.
+pub fn compile(kernels: &[Kernel], sample_rate: f32, keep_clif: bool) -> Result<Compiled, String> {
+    let mut flags = settings::builder();
+    flags.set("opt_level", "speed").map_err(err)?;
+    // Native ISA flags: FMA, SSE4.1 rounding and AVX encodings where the CPU has them.
+    let isa = cranelift_native::builder()
+        .map_err(err)?
+        .finish(settings::Flags::new(flags))
+        .map_err(err)?;
+    let frontend = isa.frontend_config();
+    let mut module = JITModule::new(JITBuilder::with_isa(
+        isa,
+        cranelift_module::default_libcall_names(),
+    ));
+    let mut ctx = module.make_context();
+    let mut fbc = FunctionBuilderContext::new();
+    let mut ids = Vec::new();
+    let mut clif = Vec::new();
+    for (i, k) in kernels.iter().enumerate() {
+        module.clear_context(&mut ctx);
+        build(
+            k,
+            sample_rate,
+            &mut ctx,
+            &mut fbc,
+            frontend,
+            module.target_config().pointer_type(),
+        );
+        if keep_clif {
+            clif.push(ctx.func.display().to_string());
+        }
+        let id = module
+            .declare_function(&format!("kernel{i}"), Linkage::Local, &ctx.func.signature)
+            .map_err(err)?;
+        module.define_function(id, &mut ctx).map_err(err)?;
+        ids.push(id);
+    }
+    module.finalize_definitions().map_err(err)?;
+    let funcs = ids
+        .iter()
+        .map(|&id| {
+            let ptr = module.get_finalized_function(id);
+            // SAFETY: every kernel was built with the `KernelFn` signature.
+            unsafe { std::mem::transmute::<*const u8, KernelFn>(ptr) }
+        })
+        .collect();
+    Ok(Compiled {
+        funcs,
+        clif,
+        code: Code(Some(module)),
+    })
+}
+
+/// Byte offset of float `index` in the state block when stored lane-major (4 per slot).
+fn slot_offset(slot: usize) -> i32 {
+    (slot * LANES * 4) as i32
+}
+
+fn build(
+    k: &Kernel,
+    sample_rate: f32,
+    ctx: &mut Context,
+    fbc: &mut FunctionBuilderContext,
+    frontend: TargetFrontendConfig,
+    ptr: types::Type,
+) {
+    let sig = &mut ctx.func.signature;
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(types::I64));
+    let mut b = FunctionBuilder::new(&mut ctx.func, fbc);
+    let mem = MemFlagsData::new().with_notrap();
+    let shape = &k.shape;
+    let lanes = k.lanes.len();
+
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let (io, state, frames) = {
+        let p = b.block_params(entry);
+        (p[0], p[1], p[2])
+    };
+    // Per-lane constants live in the state block; load them once.
+    let params: Vec<Value> = (0..shape.params)
+        .map(|p| b.ins().load(types::F32X4, mem, state, slot_offset(p)))
+        .collect();
+    // State slots become variables: in registers for the whole loop.
+    let mut state_vars: Vec<Vec<Variable>> = Vec::new();
+    let mut next_slot = shape.params;
+    for op in &shape.ops {
+        let mut vars = Vec::new();
+        for _ in 0..op.kind.state_slots() {
+            let var = b.declare_var(types::F32X4);
+            let v = b
+                .ins()
+                .load(types::F32X4, mem, state, slot_offset(next_slot));
+            b.def_var(var, v);
+            vars.push(var);
+            next_slot += 1;
+        }
+        state_vars.push(vars);
+    }
+    let pointer = |b: &mut FunctionBuilder, slot: usize, lane: usize| {
+        b.ins()
+            .load(ptr, mem, io, ((slot * LANES + lane) * 8) as i32)
+    };
+    // Input pointers, per lane; a slot every lane reads from the same buffer is loaded once.
+    let inputs: Vec<Vec<Value>> = (0..shape.inputs)
+        .map(|i| {
+            let shared = k.lanes.iter().all(|l| l.inputs[i] == k.lanes[0].inputs[i]);
+            let n = if shared || !shape.is_lane_mode() {
+                1
+            } else {
+                lanes
+            };
+            (0..n).map(|l| pointer(&mut b, i, l)).collect()
+        })
+        .collect();
+    let outputs: Vec<Vec<Value>> = (0..shape.exports.len())
+        .map(|e| {
+            (0..lanes)
+                .map(|l| pointer(&mut b, shape.inputs + e, l))
+                .collect()
+        })
+        .collect();
+
+    let counter = b.declare_var(types::I64);
+    let zero = b.ins().iconst(types::I64, 0);
+    b.def_var(counter, zero);
+    let exit = b.create_block();
+
+    let ctx = Body {
+        k,
+        sample_rate,
+        params: &params,
+        state_vars: &state_vars,
+        inputs: &inputs,
+        outputs: &outputs,
+        mem,
+    };
+
+    if shape.is_lane_mode() {
+        ctx.frame_loop(&mut b, counter, frames, exit, Step::Lanes);
+    } else {
+        let tail = b.create_block();
+        ctx.frame_loop(&mut b, counter, frames, tail, Step::Vector);
+        b.switch_to_block(tail);
+        ctx.frame_loop(&mut b, counter, frames, exit, Step::Tail);
+    }
+
+    b.switch_to_block(exit);
+    let mut slot = shape.params;
+    for vars in &state_vars {
+        for &var in vars {
+            let v = b.use_var(var);
+            b.ins().store(mem, v, state, slot_offset(slot));
+            slot += 1;
+        }
+    }
+    b.ins().return_(&[]);
+    b.seal_all_blocks();
+    b.finalize(frontend);
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Step {
+    /// One frame per iteration, lanes are instances.
+    Lanes,
+    /// Four frames per iteration of one instance.
+    Vector,
+    /// One frame per iteration of one instance (after the vector loop).
+    Tail,
+}
+
+struct Body<'a> {
+    k: &'a Kernel,
+    sample_rate: f32,
+    params: &'a [Value],
+    state_vars: &'a [Vec<Variable>],
+    inputs: &'a [Vec<Value>],
+    outputs: &'a [Vec<Value>],
+    mem: MemFlagsData,
+}
+
+impl Body<'_> {
+    /// Emits `while counter (+ step) <= frames { body }` and continues at `after`.
+    fn frame_loop(
+        &self,
+        b: &mut FunctionBuilder,
+        counter: Variable,
+        frames: Value,
+        after: cranelift_codegen::ir::Block,
+        step: Step,
+    ) {
+        let header = b.create_block();
+        let body = b.create_block();
+        b.ins().jump(header, &[]);
+        b.switch_to_block(header);
+        let i = b.use_var(counter);
+        let width = if step == Step::Vector { 4 } else { 1 };
+        let end = b.ins().iadd_imm_s(i, width);
+        let done = b.ins().icmp(IntCC::SignedGreaterThan, end, frames);
+        b.ins().brif(done, after, &[], body, &[]);
+        b.switch_to_block(body);
+        let offset = b.ins().ishl_imm_u(i, 2);
+        self.frame(b, offset, step);
+        let next = b.ins().iadd_imm_s(i, width);
+        b.def_var(counter, next);
+        b.ins().jump(header, &[]);
+    }
+
+    /// The operations for one iteration.
+    fn frame(&self, b: &mut FunctionBuilder, offset: Value, step: Step) {
+        let shape = &self.k.shape;
+        let mem = self.mem;
+        let load_input = |b: &mut FunctionBuilder, slot: usize| -> Value {
+            let ptrs = &self.inputs[slot];
+            let at = |b: &mut FunctionBuilder, p: Value| b.ins().iadd(p, offset);
+            match step {
+                Step::Vector => {
+                    let a = at(b, ptrs[0]);
+                    b.ins().load(types::F32X4, mem, a, 0)
+                }
+                Step::Tail => {
+                    let a = at(b, ptrs[0]);
+                    let x = b.ins().load(types::F32, mem, a, 0);
+                    b.ins().splat(types::F32X4, x)
+                }
+                Step::Lanes if ptrs.len() == 1 => {
+                    let a = at(b, ptrs[0]);
+                    let x = b.ins().load(types::F32, mem, a, 0);
+                    b.ins().splat(types::F32X4, x)
+                }
+                Step::Lanes => {
+                    let a = at(b, ptrs[0]);
+                    let x = b.ins().load(types::F32, mem, a, 0);
+                    let mut v = b.ins().scalar_to_vector(types::F32X4, x);
+                    for (l, &p) in ptrs.iter().enumerate().skip(1) {
+                        let a = at(b, p);
+                        let x = b.ins().load(types::F32, mem, a, 0);
+                        v = b.ins().insertlane(v, x, l as u8);
+                    }
+                    v
+                }
+            }
+        };
+        let inputs: Vec<Value> = (0..shape.inputs).map(|s| load_input(b, s)).collect();
+        let mut values: Vec<Value> = Vec::with_capacity(shape.ops.len());
+        let mut delayed = Vec::new();
+        for (o, op) in shape.ops.iter().enumerate() {
+            let vars = &self.state_vars[o];
+            let mut state: Vec<Value> = vars.iter().map(|&v| b.use_var(v)).collect();
+            let v = if op.kind == NodeKind::Delay1 {
+                if let Operand::Local(src) = op.args[0] {
+                    delayed.push((vars[0], src));
+                }
+                state[0]
+            } else {
+                let args: Vec<Value> = op
+                    .args
+                    .iter()
+                    .map(|a| match *a {
+                        Operand::Local(j) => values[j],
+                        Operand::Input(j) => inputs[j],
+                        Operand::Param(j) => self.params[j],
+                    })
+                    .collect();
+                let mut lanes = Lanes { b };
+                let v = dsp::eval(&mut lanes, &op.kind, &args, &mut state, self.sample_rate);
+                for (&var, &s) in vars.iter().zip(&state) {
+                    b.def_var(var, s);
+                }
+                v
+            };
+            values.push(v);
+        }
+        for (var, src) in delayed {
+            b.def_var(var, values[src]);
+        }
+        for (e, &op) in shape.exports.iter().enumerate() {
+            let v = values[op];
+            match step {
+                Step::Vector => {
+                    let a = b.ins().iadd(self.outputs[e][0], offset);
+                    b.ins().store(mem, v, a, 0);
+                }
+                Step::Tail => {
+                    let x = b.ins().extractlane(v, 0);
+                    let a = b.ins().iadd(self.outputs[e][0], offset);
+                    b.ins().store(mem, x, a, 0);
+                }
+                Step::Lanes => {
+                    for (l, &p) in self.outputs[e].iter().enumerate() {
+                        let x = b.ins().extractlane(v, l as u8);
+                        let a = b.ins().iadd(p, offset);
+                        b.ins().store(mem, x, a, 0);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,712 @@
+//! What every node computes, sample by sample, written once against the [`Dsp`] operations.
+//! The reference interpreter runs it with plain `f32` arithmetic ([`Scalar`]); code generation
+//! runs it with a backend that emits Cranelift instructions on four lanes at once. Both follow
+//! the same operation order, so they agree to the last bit or nearly (the parity tests hold
+//! them to 1e-5).
+//!
+//! Transcendentals are polynomials built from these operations (no library calls in kernels):
+//! `sin` is a degree-11 odd polynomial after folding the phase into a quarter turn (error
+//! about 1e-7), `exp2`/`log2` split exponent and mantissa with integer operations on the bits.
+
+use crate::ir::{Env, Filter, Math, NodeId, NodeKind, Osc};
+
+/// The operations node semantics are written with. `V` is one sample (or four lanes of one).
+pub trait Dsp {
+    type V: Copy;
+    fn c(&mut self, x: f32) -> Self::V;
+    /// A value with these raw bits (for integer operations).
+    fn bits(&mut self, b: u32) -> Self::V;
+    fn add(&mut self, a: Self::V, b: Self::V) -> Self::V;
+    fn sub(&mut self, a: Self::V, b: Self::V) -> Self::V;
+    fn mul(&mut self, a: Self::V, b: Self::V) -> Self::V;
+    fn div(&mut self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a * b + c`, rounded once.
+    fn fma(&mut self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    fn min(&mut self, a: Self::V, b: Self::V) -> Self::V;
+    fn max(&mut self, a: Self::V, b: Self::V) -> Self::V;
+    fn abs(&mut self, a: Self::V) -> Self::V;
+    fn neg(&mut self, a: Self::V) -> Self::V;
+    fn floor(&mut self, a: Self::V) -> Self::V;
+    /// `if a < b { x } else { y }`, lane by lane.
+    fn lt(&mut self, a: Self::V, b: Self::V, x: Self::V, y: Self::V) -> Self::V;
+    // Integer operations on the raw bits.
+    fn shl(&mut self, a: Self::V, k: u8) -> Self::V;
+    fn ushr(&mut self, a: Self::V, k: u8) -> Self::V;
+    fn xor(&mut self, a: Self::V, b: Self::V) -> Self::V;
+    fn and(&mut self, a: Self::V, b: Self::V) -> Self::V;
+    fn or(&mut self, a: Self::V, b: Self::V) -> Self::V;
+    fn iadd(&mut self, a: Self::V, b: Self::V) -> Self::V;
+    /// Signed integer bits to the float of that value.
+    fn int_to_float(&mut self, a: Self::V) -> Self::V;
+    /// A float to the bits of its integer part (saturating).
+    fn float_to_int(&mut self, a: Self::V) -> Self::V;
+}
+
+/// The reference backend: one `f32` at a time.
+pub struct Scalar;
+
+impl Dsp for Scalar {
+    type V = f32;
+    fn c(&mut self, x: f32) -> f32 {
+        x
+    }
+    fn bits(&mut self, b: u32) -> f32 {
+        f32::from_bits(b)
+    }
+    fn add(&mut self, a: f32, b: f32) -> f32 {
+        a + b
+    }
+    fn sub(&mut self, a: f32, b: f32) -> f32 {
+        a - b
+    }
+    fn mul(&mut self, a: f32, b: f32) -> f32 {
+        a * b
+    }
+    fn div(&mut self, a: f32, b: f32) -> f32 {
+        a / b
+    }
+    fn fma(&mut self, a: f32, b: f32, c: f32) -> f32 {
+        a.mul_add(b, c)
+    }
+    // Cranelift's fmin/fmax propagate NaN and order -0 before +0; so do these.
+    fn min(&mut self, a: f32, b: f32) -> f32 {
+        if a.is_nan() || b.is_nan() {
+            f32::NAN
+        } else if a == b {
+            if a.is_sign_negative() { a } else { b }
+        } else if a < b {
+            a
+        } else {
+            b
+        }
+    }
+    fn max(&mut self, a: f32, b: f32) -> f32 {
+        if a.is_nan() || b.is_nan() {
+            f32::NAN
+        } else if a == b {
+            if a.is_sign_positive() { a } else { b }
+        } else if a > b {
+            a
+        } else {
+            b
+        }
+    }
+    fn abs(&mut self, a: f32) -> f32 {
+        a.abs()
+    }
+    fn neg(&mut self, a: f32) -> f32 {
+        -a
+    }
+    fn floor(&mut self, a: f32) -> f32 {
+        a.floor()
+    }
+    fn lt(&mut self, a: f32, b: f32, x: f32, y: f32) -> f32 {
+        if a < b { x } else { y }
+    }
+    fn shl(&mut self, a: f32, k: u8) -> f32 {
+        f32::from_bits(a.to_bits() << k)
+    }
+    fn ushr(&mut self, a: f32, k: u8) -> f32 {
+        f32::from_bits(a.to_bits() >> k)
+    }
+    fn xor(&mut self, a: f32, b: f32) -> f32 {
+        f32::from_bits(a.to_bits() ^ b.to_bits())
+    }
+    fn and(&mut self, a: f32, b: f32) -> f32 {
+        f32::from_bits(a.to_bits() & b.to_bits())
+    }
+    fn or(&mut self, a: f32, b: f32) -> f32 {
+        f32::from_bits(a.to_bits() | b.to_bits())
+    }
+    fn iadd(&mut self, a: f32, b: f32) -> f32 {
+        f32::from_bits(a.to_bits().wrapping_add(b.to_bits()))
+    }
+    fn int_to_float(&mut self, a: f32) -> f32 {
+        a.to_bits() as i32 as f32
+    }
+    fn float_to_int(&mut self, a: f32) -> f32 {
+        f32::from_bits(a as i32 as u32)
+    }
+}
+
+fn clamp<D: Dsp>(d: &mut D, x: D::V, lo: f32, hi: f32) -> D::V {
+    let (lo, hi) = (d.c(lo), d.c(hi));
+    let x = d.max(x, lo);
+    d.min(x, hi)
+}
+
+fn frac<D: Dsp>(d: &mut D, x: D::V) -> D::V {
+    let f = d.floor(x);
+    d.sub(x, f)
+}
+
+/// `sin(2π x)`.
+pub fn sin_turns<D: Dsp>(d: &mut D, x: D::V) -> D::V {
+    let half = d.c(0.5);
+    let shifted = d.add(x, half);
+    let whole = d.floor(shifted);
+    let r = d.sub(x, whole); // in [-0.5, 0.5)
+    // Fold into [-0.25, 0.25]: sin(2π r) = sin(2π (±0.5 - r)).
+    let a = d.sub(half, r);
+    let nhalf = d.c(-0.5);
+    let b = d.sub(nhalf, r);
+    let m = d.min(r, a);
+    let f = d.max(m, b);
+    let tau = d.c(std::f32::consts::TAU);
+    let y = d.mul(f, tau);
+    let y2 = d.mul(y, y);
+    let mut p = d.c(-2.505_210_8e-8);
+    for k in [
+        2.755_731_9e-6,
+        -1.984_127e-4,
+        8.333_333e-3,
+        -1.666_666_7e-1,
+        1.0,
+    ] {
+        let k = d.c(k);
+        p = d.fma(p, y2, k);
+    }
+    d.mul(p, y)
+}
+
+/// `tan(π u)` for u in (0, 0.5).
+fn tan_pi<D: Dsp>(d: &mut D, u: D::V) -> D::V {
+    let h = d.c(0.5);
+    let half = d.mul(u, h);
+    let s = sin_turns(d, half);
+    let q = d.c(0.25);
+    let shifted = d.add(half, q);
+    let c = sin_turns(d, shifted);
+    d.div(s, c)
+}
+
+/// A rational approximation of tanh, exact at 0 and ±3 (where it reaches ±1).
+fn tanh<D: Dsp>(d: &mut D, x: D::V) -> D::V {
+    let x = clamp(d, x, -3.0, 3.0);
+    let x2 = d.mul(x, x);
+    let k27 = d.c(27.0);
+    let num = d.add(k27, x2);
+    let k9 = d.c(9.0);
+    let den = d.fma(k9, x2, k27);
+    let n = d.mul(x, num);
+    d.div(n, den)
+}
+
+pub fn exp2<D: Dsp>(d: &mut D, x: D::V) -> D::V {
+    let x = clamp(d, x, -126.0, 126.0);
+    let whole = d.floor(x);
+    let f = d.sub(x, whole);
+    // Taylor series of 2^f on [0, 1) to degree 9: ln2^k / k!.
+    let mut coeffs = [0f32; 10];
+    let mut c = 1f64;
+    for (k, slot) in coeffs.iter_mut().enumerate() {
+        *slot = c as f32;
+        c *= std::f64::consts::LN_2 / (k + 1) as f64;
+    }
+    let mut p = d.c(coeffs[9]);
+    for k in coeffs[..9].iter().rev() {
+        let k = d.c(*k);
+        p = d.fma(p, f, k);
+    }
+    let i = d.float_to_int(whole);
+    let bias = d.bits(127);
+    let e = d.iadd(i, bias);
+    let scale = d.shl(e, 23);
+    d.mul(p, scale)
+}
+
+pub fn log2<D: Dsp>(d: &mut D, x: D::V) -> D::V {
+    let tiny = d.c(1e-30);
+    let x = d.max(x, tiny);
+    let exp_bits = d.ushr(x, 23);
+    let unbias = d.bits((-127i32) as u32);
+    let e = d.iadd(exp_bits, unbias);
+    let e = d.int_to_float(e);
+    let mant_mask = d.bits(0x007f_ffff);
+    let one_bits = d.bits(0x3f80_0000);
+    let m = d.and(x, mant_mask);
+    let m = d.or(m, one_bits); // in [1, 2)
+    let one = d.c(1.0);
+    let num = d.sub(m, one);
+    let den = d.add(m, one);
+    let t = d.div(num, den);
+    let t2 = d.mul(t, t);
+    let mut p = d.c(1.0 / 11.0);
+    for k in [1.0 / 9.0, 1.0 / 7.0, 1.0 / 5.0, 1.0 / 3.0, 1.0] {
+        let k = d.c(k);
+        p = d.fma(p, t2, k);
+    }
+    let ln = d.mul(p, t);
+    let k = d.c(2.0 * std::f32::consts::LOG2_E);
+    d.fma(ln, k, e)
+}
+
+/// PolyBLEP: the correction that removes most aliasing from a unit step at phase 0.
+fn polyblep<D: Dsp>(d: &mut D, t: D::V, dt: D::V) -> D::V {
+    let zero = d.c(0.0);
+    let one = d.c(1.0);
+    // Just after the step: -(t/dt - 1)^2.
+    let x = d.div(t, dt);
+    let xm = d.sub(x, one);
+    let sq = d.mul(xm, xm);
+    let after = d.neg(sq);
+    let a = d.lt(t, dt, after, zero);
+    // Just before it: ((t - 1)/dt + 1)^2.
+    let tm = d.sub(t, one);
+    let y = d.div(tm, dt);
+    let yp = d.add(y, one);
+    let sq = d.mul(yp, yp);
+    let edge = d.sub(one, dt);
+    let b = d.lt(edge, t, sq, zero);
+    d.add(a, b)
+}
+
+fn white<D: Dsp>(d: &mut D, rng: &mut D::V) -> D::V {
+    // xorshift32.
+    let mut s = *rng;
+    let t = d.shl(s, 13);
+    s = d.xor(s, t);
+    let t = d.ushr(s, 17);
+    s = d.xor(s, t);
+    let t = d.shl(s, 5);
+    s = d.xor(s, t);
+    *rng = s;
+    let m = d.ushr(s, 9);
+    let one_bits = d.bits(0x3f80_0000);
+    let m = d.or(m, one_bits); // [1, 2)
+    let k = d.c(1.5);
+    let centred = d.sub(m, k);
+    let two = d.c(2.0);
+    d.mul(centred, two)
+}
+
+/// The state a node starts with (per instance). Noise generators get a seed from their id.
+pub fn init_state(kind: &NodeKind, id: NodeId) -> Vec<f32> {
+    let mut s = vec![0.0; kind.state_slots()];
+    let seed = f32::from_bits(((id.0 ^ (id.0 >> 32)) as u32) | 1);
+    match kind {
+        NodeKind::Osc(Osc::Noise) => s[0] = seed,
+        NodeKind::Osc(Osc::PinkNoise) => s[7] = seed,
+        NodeKind::Osc(Osc::BrownNoise) => s[1] = seed,
+        _ => {}
+    }
+    s
+}
+
+/// One sample of a node. `state` holds its slots; `Delay1` only reads here (its input is
+/// stored after the whole sample is computed, see [`delay_store`]).
+pub fn eval<D: Dsp>(
+    d: &mut D,
+    kind: &NodeKind,
+    ins: &[D::V],
+    state: &mut [D::V],
+    sample_rate: f32,
+) -> D::V {
+    let inv_sr = 1.0 / sample_rate;
+    match kind {
+        NodeKind::Const(_) | NodeKind::Host { .. } | NodeKind::Start => {
+            unreachable!("operands are not evaluated")
+        }
+        NodeKind::Output { .. } => ins[0],
+        NodeKind::Delay1 => state[0],
+        NodeKind::Math(m) => math(d, *m, ins),
+        NodeKind::Osc(Osc::Noise) => white(d, &mut state[0]),
+        NodeKind::Osc(Osc::PinkNoise) => pink(d, state),
+        NodeKind::Osc(Osc::BrownNoise) => {
+            let w = white(d, &mut state[1]);
+            let k = d.c(0.02);
+            let b = d.fma(w, k, state[0]);
+            let leak = d.c(1.0 / 1.02);
+            let b = d.mul(b, leak);
+            state[0] = b;
+            let gain = d.c(3.5);
+            d.mul(b, gain)
+        }
+        NodeKind::Osc(o) => oscillator(d, *o, ins, state, inv_sr),
+        NodeKind::Filter(Filter::Moog) => moog(d, ins, state, sample_rate),
+        NodeKind::Filter(f) => svf(d, *f, ins, state, sample_rate),
+        NodeKind::Env(e) => envelope(d, *e, ins, state, sample_rate),
+    }
+}
+
+/// After a sample: what a `Delay1` keeps for the next one.
+pub fn delay_store<D: Dsp>(input: D::V, state: &mut [D::V]) {
+    state[0] = input;
+}
+
+fn math<D: Dsp>(d: &mut D, m: Math, ins: &[D::V]) -> D::V {
+    match m {
+        Math::Add => d.add(ins[0], ins[1]),
+        Math::Sub => d.sub(ins[0], ins[1]),
+        Math::Mul => d.mul(ins[0], ins[1]),
+        Math::Div => {
+            let q = d.div(ins[0], ins[1]);
+            let a = d.abs(ins[1]);
+            let tiny = d.c(1e-30);
+            let zero = d.c(0.0);
+            d.lt(a, tiny, zero, q)
+        }
+        Math::Mod => {
+            let q = d.div(ins[0], ins[1]);
+            let f = d.floor(q);
+            let m = d.mul(ins[1], f);
+            let r = d.sub(ins[0], m);
+            let a = d.abs(ins[1]);
+            let tiny = d.c(1e-30);
+            let zero = d.c(0.0);
+            d.lt(a, tiny, zero, r)
+        }
+        Math::Neg => d.neg(ins[0]),
+        Math::PanLeft | Math::PanRight => {
+            let p = clamp(d, ins[0], -1.0, 1.0);
+            let one = d.c(1.0);
+            let p1 = d.add(p, one);
+            let k = d.c(0.125);
+            let turns = d.mul(p1, k);
+            let turns = if m == Math::PanLeft {
+                let q = d.c(0.25);
+                d.add(turns, q)
+            } else {
+                turns
+            };
+            sin_turns(d, turns)
+        }
+    }
+}
+
+fn oscillator<D: Dsp>(d: &mut D, o: Osc, ins: &[D::V], state: &mut [D::V], inv_sr: f32) -> D::V {
+    let phase = state[0];
+    let k = d.c(inv_sr);
+    let inc = d.mul(ins[0], k);
+    let one = d.c(1.0);
+    let minus_one = d.c(-1.0);
+    let out = match o {
+        Osc::Sine => sin_turns(d, phase),
+        Osc::Saw | Osc::Square | Osc::Pulse => {
+            let a = d.abs(inc);
+            let tiny = d.c(1e-6);
+            let dt = d.max(a, tiny);
+            match o {
+                Osc::Saw => {
+                    let two = d.c(2.0);
+                    let naive = d.fma(phase, two, minus_one);
+                    let blep = polyblep(d, phase, dt);
+                    d.sub(naive, blep)
+                }
+                _ => {
+                    let width = if o == Osc::Pulse {
+                        clamp(d, ins[1], 0.01, 0.99)
+                    } else {
+                        d.c(0.5)
+                    };
+                    let naive = d.lt(phase, width, one, minus_one);
+                    let rise = polyblep(d, phase, dt);
+                    let shifted = d.sub(phase, width);
+                    let shifted = d.add(shifted, one);
+                    let fall_phase = frac(d, shifted);
+                    let fall = polyblep(d, fall_phase, dt);
+                    let x = d.add(naive, rise);
+                    d.sub(x, fall)
+                }
+            }
+        }
+        Osc::Tri => {
+            let q = d.c(0.25);
+            let shifted = d.add(phase, q);
+            let f = frac(d, shifted);
+            let h = d.c(0.5);
+            let centred = d.sub(f, h);
+            let a = d.abs(centred);
+            let four = d.c(-4.0);
+            d.fma(a, four, one)
+        }
+        Osc::Impulse => {
+            let zero = d.c(0.0);
+            d.lt(phase, inc, one, zero)
+        }
+        Osc::Noise | Osc::PinkNoise | Osc::BrownNoise => unreachable!("noise has no phase"),
+    };
+    let next = d.add(phase, inc);
+    state[0] = frac(d, next);
+    out
+}
+
+fn pink<D: Dsp>(d: &mut D, s: &mut [D::V]) -> D::V {
+    // Paul Kellet's refined pink filter over white noise.
+    let mut rng = s[7];
+    let w = white(d, &mut rng);
+    s[7] = rng;
+    let coeffs = [
+        (0.99886, 0.055_517_9),
+        (0.99332, 0.075_075_9),
+        (0.969, 0.153_852),
+        (0.8665, 0.310_485_6),
+        (0.55, 0.532_952_2),
+        (-0.7616, -0.016_898),
+    ];
+    let mut sum = s[6];
+    for (i, (a, b)) in coeffs.into_iter().enumerate() {
+        let a = d.c(a);
+        let b = d.c(b);
+        let wb = d.mul(w, b);
+        s[i] = d.fma(s[i], a, wb);
+        sum = d.add(sum, s[i]);
+    }
+    let k = d.c(0.5362);
+    sum = d.fma(w, k, sum);
+    let k6 = d.c(0.115_926);
+    s[6] = d.mul(w, k6);
+    let g = d.c(0.11);
+    d.mul(sum, g)
+}
+
+/// `tan(π fc / sr)` with the cutoff kept inside 10 Hz .. 0.49 sr.
+fn warp<D: Dsp>(d: &mut D, cutoff: D::V, sample_rate: f32) -> D::V {
+    let fc = clamp(d, cutoff, 10.0, 0.49 * sample_rate);
+    let k = d.c(1.0 / sample_rate);
+    let u = d.mul(fc, k);
+    tan_pi(d, u)
+}
+
+/// Andrew Simper's trapezoidal state-variable filter: stable under audio-rate modulation.
+fn svf<D: Dsp>(d: &mut D, f: Filter, ins: &[D::V], s: &mut [D::V], sample_rate: f32) -> D::V {
+    let (x, ic1, ic2) = (ins[0], s[0], s[1]);
+    let g = warp(d, ins[1], sample_rate);
+    let qmin = d.c(0.05);
+    let q = d.max(ins[2], qmin);
+    let one = d.c(1.0);
+    let k = d.div(one, q);
+    let gk = d.add(g, k);
+    let den = d.fma(g, gk, one);
+    let a1 = d.div(one, den);
+    let a2 = d.mul(g, a1);
+    let a3 = d.mul(g, a2);
+    let v3 = d.sub(x, ic2);
+    let t = d.mul(a2, v3);
+    let v1 = d.fma(a1, ic1, t);
+    let t = d.mul(a3, v3);
+    let t = d.fma(a2, ic1, t);
+    let v2 = d.add(ic2, t);
+    let two = d.c(2.0);
+    let n1 = d.neg(ic1);
+    s[0] = d.fma(two, v1, n1);
+    let n2 = d.neg(ic2);
+    s[1] = d.fma(two, v2, n2);
+    match f {
+        Filter::Lpf => v2,
+        Filter::Bpf => d.mul(k, v1),
+        Filter::Hpf => {
+            let kv1 = d.mul(k, v1);
+            let t = d.sub(x, kv1);
+            d.sub(t, v2)
+        }
+        Filter::Notch => {
+            let kv1 = d.mul(k, v1);
+            d.sub(x, kv1)
+        }
+        Filter::Moog => unreachable!("the ladder has its own code"),
+    }
+}
+
+/// A four-pole ladder of trapezoidal one-poles with saturating feedback.
+fn moog<D: Dsp>(d: &mut D, ins: &[D::V], s: &mut [D::V], sample_rate: f32) -> D::V {
+    let g = warp(d, ins[1], sample_rate);
+    let one = d.c(1.0);
+    let gp = d.add(one, g);
+    let big_g = d.div(g, gp);
+    let res = clamp(d, ins[2], 0.0, 1.0);
+    let four = d.c(4.0);
+    let fb = d.mul(res, four);
+    let back = d.mul(fb, s[3]);
+    let driven = d.sub(ins[0], back);
+    let mut y = tanh(d, driven);
+    for slot in s.iter_mut().take(4) {
+        let diff = d.sub(y, *slot);
+        let v = d.mul(diff, big_g);
+        let out = d.add(v, *slot);
+        *slot = d.add(out, v);
+        y = out;
+    }
+    y
+}
+
+/// Envelopes. ADSR is the general machine (stages: 0 idle, 1 attack, 2 decay, 3 sustain,
+/// 4 release), all segments linear. The output is the level before this sample's step, so a
+/// trigger at frame f gives 0 at f and reaches 1 at f + attack·sr.
+fn envelope<D: Dsp>(d: &mut D, e: Env, ins: &[D::V], s: &mut [D::V], sample_rate: f32) -> D::V {
+    match e {
+        Env::Line | Env::XLine => {
+            let (trig, from, to, secs) = (ins[0], ins[1], ins[2], ins[3]);
+            let zero = d.c(0.0);
+            let half = d.c(0.5);
+            let pos = d.lt(half, trig, zero, s[0]);
+            let one = d.c(1.0);
+            let p = d.min(pos, one);
+            let out = if e == Env::Line {
+                let span = d.sub(to, from);
+                d.fma(span, p, from)
+            } else {
+                let ratio = d.div(to, from);
+                let tiny = d.c(1e-6);
+                let ratio = d.max(ratio, tiny);
+                let l = log2(d, ratio);
+                let x = d.mul(l, p);
+                let scale = exp2(d, x);
+                d.mul(from, scale)
+            };
+            let sr = d.c(sample_rate);
+            let n = d.mul(secs, sr);
+            let n = d.max(n, one);
+            let step = d.div(one, n);
+            s[0] = d.add(pos, step);
+            out
+        }
+        Env::Ad => {
+            let one = d.c(1.0);
+            let zero = d.c(0.0);
+            adsr(d, ins[0], one, ins[1], ins[2], zero, zero, s, sample_rate)
+        }
+        Env::Ar => {
+            let one = d.c(1.0);
+            let zero = d.c(0.0);
+            adsr(d, ins[0], ins[1], ins[2], zero, one, ins[3], s, sample_rate)
+        }
+        Env::Adsr => adsr(
+            d,
+            ins[0],
+            ins[1],
+            ins[2],
+            ins[3],
+            ins[4],
+            ins[5],
+            s,
+            sample_rate,
+        ),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn adsr<D: Dsp>(
+    d: &mut D,
+    trig: D::V,
+    gate: D::V,
+    attack: D::V,
+    decay: D::V,
+    sustain: D::V,
+    release: D::V,
+    s: &mut [D::V],
+    sample_rate: f32,
+) -> D::V {
+    let (level, mut stage, mut slope) = (s[0], s[1], s[2]);
+    let zero = d.c(0.0);
+    let half = d.c(0.5);
+    let one = d.c(1.0);
+    let sr = d.c(sample_rate);
+    let sus = clamp(d, sustain, 0.0, 1.0);
+    // A trigger restarts the attack from the current level (no click).
+    stage = d.lt(half, trig, one, stage);
+    // The gate closing during attack, decay or sustain starts the release from here.
+    let k35 = d.c(3.5);
+    let below = d.lt(stage, k35, one, zero);
+    let active = d.lt(half, stage, below, zero);
+    let releasing = d.lt(gate, half, active, zero);
+    let rn = d.mul(release, sr);
+    let rn = d.max(rn, one);
+    let rate = d.div(level, rn);
+    slope = d.lt(half, releasing, rate, slope);
+    let four = d.c(4.0);
+    stage = d.lt(half, releasing, four, stage);
+    let out = level;
+    // Advance one sample in the current stage.
+    let an = d.mul(attack, sr);
+    let an = d.max(an, one);
+    let up = d.div(one, an);
+    let att = d.add(level, up);
+    let dn = d.mul(decay, sr);
+    let dn = d.max(dn, one);
+    let drop = d.sub(one, sus);
+    let down = d.div(drop, dn);
+    let dec = d.sub(level, down);
+    let rel = d.sub(level, slope);
+    let is = |d: &mut D, stage: D::V, k: f32| {
+        let k = d.c(k);
+        let diff = d.sub(stage, k);
+        let a = d.abs(diff);
+        let h = d.c(0.5);
+        let one = d.c(1.0);
+        let zero = d.c(0.0);
+        d.lt(a, h, one, zero)
+    };
+    let (in_a, in_d, in_s, in_r) = (
+        is(d, stage, 1.0),
+        is(d, stage, 2.0),
+        is(d, stage, 3.0),
+        is(d, stage, 4.0),
+    );
+    let rel_level = d.max(rel, zero);
+    let mut new_level = d.lt(half, in_r, rel_level, level);
+    new_level = d.lt(half, in_s, sus, new_level);
+    let dec_level = d.max(dec, sus);
+    new_level = d.lt(half, in_d, dec_level, new_level);
+    let att_level = d.min(att, one);
+    new_level = d.lt(half, in_a, att_level, new_level);
+    let two = d.c(2.0);
+    let three = d.c(3.0);
+    let rel_stage = d.lt(zero, rel, four, zero);
+    let mut new_stage = d.lt(half, in_r, rel_stage, stage);
+    let dec_stage = d.lt(sus, dec, two, three);
+    new_stage = d.lt(half, in_d, dec_stage, new_stage);
+    let att_stage = d.lt(att, one, one, two);
+    new_stage = d.lt(half, in_a, att_stage, new_stage);
+    s[0] = new_level;
+    s[1] = new_stage;
+    s[2] = slope;
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polynomial_transcendentals_are_accurate() {
+        let d = &mut Scalar;
+        for i in 0..=2000 {
+            let x = -3.0 + i as f32 * 0.003;
+            let want = (x as f64 * std::f64::consts::TAU).sin();
+            assert!((sin_turns(d, x) as f64 - want).abs() < 2e-6, "sin at {x}");
+        }
+        for i in 0..=400 {
+            let x = -20.0 + i as f32 * 0.1;
+            let want = (x as f64).exp2();
+            assert!(
+                ((exp2(d, x) as f64 - want) / want).abs() < 1e-6,
+                "exp2 at {x}"
+            );
+        }
+        for i in 1..=400 {
+            let x = i as f32 * 0.37;
+            let want = (x as f64).log2();
+            assert!((log2(d, x) as f64 - want).abs() < 2e-6, "log2 at {x}");
+        }
+        for u in [0.001f32, 0.01, 0.1, 0.2, 0.3, 0.45, 0.49] {
+            let want = (u as f64 * std::f64::consts::PI).tan();
+            assert!(
+                ((tan_pi(d, u) as f64 - want) / want).abs() < 1e-5,
+                "tan at {u}"
+            );
+        }
+    }
+
+    #[test]
+    fn white_noise_is_centred_and_spread() {
+        let d = &mut Scalar;
+        let mut rng = f32::from_bits(0x1234_5677);
+        let xs: Vec<f32> = (0..100_000).map(|_| white(d, &mut rng)).collect();
+        let mean = xs.iter().sum::<f32>() / xs.len() as f32;
+        let min = xs.iter().cloned().fold(1.0, f32::min);
+        let max = xs.iter().cloned().fold(-1.0, f32::max);
+        assert!(mean.abs() < 0.01, "mean {mean}");
+        assert!(min < -0.99 && max > 0.99 && min >= -1.0 && max < 1.0);
+    }
+}

@@ -1,0 +1,742 @@
+//! From the checked program to the signal graph. Patterns are lowered by `lower::expr` and
+//! enter the graph as host inputs; everything else (oscillators, filters, envelopes,
+//! arithmetic, pan) becomes nodes. Stereo values are pairs of nodes.
+
+use super::{Env, Filter, Graph, HostSource, Math, Node, NodeId, NodeKind, NodeRef, Osc, Output};
+use crate::ast::{Arg, Arith, Expr, ExprKind, StatementKind};
+use crate::builtins::{self, Role};
+use crate::diagnostic::Diagnostic;
+use crate::lower::expr::{Lowered, Lowerer, Transform};
+use crate::resolve::{Checked, const_eval};
+use phonon_runtime::engine::host::Read;
+use phonon_runtime::pattern::{Pattern, Value};
+use std::collections::{HashMap, HashSet};
+
+type Result<T> = std::result::Result<T, Diagnostic>;
+
+/// A signal: one node, or a left/right pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sig {
+    Mono(NodeRef),
+    Stereo(NodeRef, NodeRef),
+}
+
+impl Sig {
+    fn channels(self) -> [NodeRef; 2] {
+        match self {
+            Sig::Mono(n) => [n, n],
+            Sig::Stereo(l, r) => [l, r],
+        }
+    }
+}
+
+/// How a pattern is read where a signal is expected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ctx {
+    /// A frequency: note names and `note` values become Hz; the last value holds in rests.
+    Freq,
+    /// Any other parameter: the last value holds in rests.
+    Param,
+    /// A factor of `*`: 0 where no event sounds, so `sig * "1 ~"` is silent in the rest.
+    Gate,
+}
+
+impl Ctx {
+    fn read(self) -> Read {
+        match self {
+            Ctx::Freq => Read::Value {
+                hold: true,
+                hz: true,
+            },
+            Ctx::Param => Read::Value {
+                hold: true,
+                hz: false,
+            },
+            Ctx::Gate => Read::Value {
+                hold: false,
+                hz: false,
+            },
+        }
+    }
+}
+
+/// Lowers a checked program (without errors) to its signal graph.
+pub fn lower_program(checked: &Checked, src: &str, sample_rate: u32) -> Result<Graph> {
+    let mut l = SignalLowerer {
+        checked,
+        src,
+        patterns: Lowerer::new(checked),
+        graph: Graph {
+            sample_rate,
+            cps: checked.cps,
+            hush: checked.hush,
+            ..Graph::default()
+        },
+        buses: HashMap::new(),
+        visiting: Vec::new(),
+        feedback: HashMap::new(),
+        transforms: Vec::new(),
+        hosts: HashMap::new(),
+        touched: Vec::new(),
+        paths: HashSet::new(),
+        consts: HashMap::new(),
+    };
+    let mut outputs: Vec<(String, Expr)> = checked
+        .outputs
+        .iter()
+        .map(|(name, &i)| match &checked.program.statements[i].kind {
+            StatementKind::Output { body, .. } => (name.to_string(), body.clone()),
+            _ => unreachable!("outputs index output statements"),
+        })
+        .collect();
+    if outputs.is_empty() {
+        for bus in ["out", "master"] {
+            if let Some(&i) = checked.buses.get(bus) {
+                if let StatementKind::Bus { body, .. } = &checked.program.statements[i].kind {
+                    outputs.push((format!("~{bus}"), body.clone()));
+                }
+            }
+        }
+    }
+    for (index, (name, body)) in outputs.iter().enumerate() {
+        let sig = l.sig(body, Ctx::Param, name)?;
+        let [left, right] = sig.channels();
+        let left = l.node(
+            &format!("{name}/left"),
+            NodeKind::Output {
+                output: index,
+                channel: 0,
+            },
+            vec![left],
+        );
+        let right = l.node(
+            &format!("{name}/right"),
+            NodeKind::Output {
+                output: index,
+                channel: 1,
+            },
+            vec![right],
+        );
+        l.graph.outputs.push(Output {
+            name: name.clone(),
+            left,
+            right,
+        });
+    }
+    Ok(l.graph)
+}
+
+struct SignalLowerer<'a> {
+    checked: &'a Checked,
+    src: &'a str,
+    patterns: Lowerer<'a>,
+    graph: Graph,
+    /// Buses lowered so far, with the host sources inside them.
+    buses: HashMap<String, (Sig, Vec<usize>)>,
+    visiting: Vec<String>,
+    /// Buses that refer to themselves: the `Delay1` pair standing for their previous sample.
+    feedback: HashMap<String, (NodeRef, NodeRef)>,
+    /// Transforms of enclosing `$` chains, outermost first: applied to every pattern inside.
+    transforms: Vec<Transform>,
+    /// Host inputs already made, by (expression span, read), so a pattern read twice the same
+    /// way is one buffer.
+    hosts: HashMap<(usize, usize, Read), NodeRef>,
+    /// Host sources used, in order: an envelope is triggered by the first one in its input.
+    touched: Vec<usize>,
+    paths: HashSet<String>,
+    consts: HashMap<u32, NodeRef>,
+}
+
+fn not_compiled(e: &Expr, what: &str, hint: &str) -> Diagnostic {
+    Diagnostic::error(
+        e.span.clone(),
+        format!("{what} cannot be compiled to audio yet"),
+    )
+    .with_label("not compiled yet")
+    .with_hint(hint)
+}
+
+impl SignalLowerer<'_> {
+    fn node(&mut self, path: &str, kind: NodeKind, inputs: Vec<NodeRef>) -> NodeRef {
+        // Paths are unique: a second node at the same path gets a numbered suffix.
+        let mut unique = path.to_string();
+        let mut n = 1;
+        while !self.paths.insert(unique.clone()) {
+            n += 1;
+            unique = format!("{path}#{n}");
+        }
+        self.graph.nodes.push(Node {
+            id: NodeId::of(&unique),
+            path: unique,
+            kind,
+            inputs,
+        });
+        self.graph.nodes.len() - 1
+    }
+
+    fn constant(&mut self, v: f32) -> NodeRef {
+        if let Some(&n) = self.consts.get(&v.to_bits()) {
+            return n;
+        }
+        let n = self.node(&format!("const/{v}"), NodeKind::Const(v), vec![]);
+        self.consts.insert(v.to_bits(), n);
+        n
+    }
+
+    fn math(&mut self, path: &str, op: Math, inputs: Vec<NodeRef>) -> NodeRef {
+        // Arithmetic on constants is done now, with the same code the kernels run.
+        let consts: Option<Vec<f32>> = inputs
+            .iter()
+            .map(|&i| match self.graph.nodes[i].kind {
+                NodeKind::Const(c) => Some(c),
+                _ => None,
+            })
+            .collect();
+        if let Some(values) = consts {
+            let kind = NodeKind::Math(op);
+            let v = crate::dsp::eval(
+                &mut crate::dsp::Scalar,
+                &kind,
+                &values,
+                &mut [],
+                self.graph.sample_rate as f32,
+            );
+            return self.constant(v);
+        }
+        self.node(path, NodeKind::Math(op), inputs)
+    }
+
+    /// Applies `f` to each channel of the signals (mono signals are shared by both channels).
+    fn per_channel(
+        &mut self,
+        sigs: &[Sig],
+        mut f: impl FnMut(&mut Self, &[NodeRef], usize) -> NodeRef,
+    ) -> Sig {
+        if sigs.iter().all(|s| matches!(s, Sig::Mono(_))) {
+            let ins: Vec<NodeRef> = sigs.iter().map(|s| s.channels()[0]).collect();
+            return Sig::Mono(f(self, &ins, 0));
+        }
+        let mut out = [0; 2];
+        for (ch, slot) in out.iter_mut().enumerate() {
+            let ins: Vec<NodeRef> = sigs.iter().map(|s| s.channels()[ch]).collect();
+            *slot = f(self, &ins, ch);
+        }
+        Sig::Stereo(out[0], out[1])
+    }
+
+    /// A pattern, if the expression is one (lowered with the enclosing transforms).
+    fn try_pattern(&mut self, e: &Expr) -> Option<Pattern> {
+        match self.patterns.expr(e) {
+            Ok(Lowered::Pattern(p)) => Some(p),
+            _ => None,
+        }
+    }
+
+    fn host(&mut self, e: &Expr, pattern: Pattern, read: Read, path: &str) -> Result<NodeRef> {
+        if plays_samples(&pattern) {
+            return Err(not_compiled(
+                e,
+                "sample playback",
+                "`s` patterns play samples, which the audio compiler does not do yet; `phonon query` shows their events",
+            ));
+        }
+        let key = (e.span.start, e.span.end, read);
+        if self.transforms.is_empty() {
+            if let Some(&n) = self.hosts.get(&key) {
+                if let NodeKind::Host { source, .. } = self.graph.nodes[n].kind {
+                    self.touched.push(source);
+                }
+                return Ok(n);
+            }
+        }
+        let mut p = pattern;
+        for t in self.transforms.iter().rev() {
+            p = t(p);
+        }
+        let source = self.graph.hosts.len();
+        let label = self.checked_text(e);
+        self.graph.hosts.push(HostSource { pattern: p, label });
+        self.touched.push(source);
+        let n = self.node(path, NodeKind::Host { source, read }, vec![]);
+        if self.transforms.is_empty() {
+            self.hosts.insert(key, n);
+        }
+        Ok(n)
+    }
+
+    /// Another read of an existing host source (the trigger or gate of a pattern).
+    fn host_read(&mut self, source: usize, read: Read, path: &str) -> NodeRef {
+        if let Some(n) = self
+            .graph
+            .nodes
+            .iter()
+            .position(|n| n.kind == NodeKind::Host { source, read })
+        {
+            return n;
+        }
+        self.node(path, NodeKind::Host { source, read }, vec![])
+    }
+
+    fn checked_text(&self, e: &Expr) -> String {
+        self.src.get(e.span.clone()).unwrap_or("?").to_string()
+    }
+
+    fn sig(&mut self, e: &Expr, ctx: Ctx, path: &str) -> Result<Sig> {
+        if let Some(v) = const_eval(e) {
+            return Ok(Sig::Mono(self.constant(v as f32)));
+        }
+        if !matches!(e.kind, ExprKind::Bus(_)) || self.bus_is_pattern(e) {
+            if let Some(p) = self.try_pattern(e) {
+                if let Some(Value::Num(v)) = p.constant_value() {
+                    if self.transforms.is_empty() {
+                        return Ok(Sig::Mono(self.constant(*v as f32)));
+                    }
+                }
+                return Ok(Sig::Mono(self.host(
+                    e,
+                    p,
+                    ctx.read(),
+                    &format!("{path}/pattern"),
+                )?));
+            }
+        }
+        match &e.kind {
+            ExprKind::Bus(name) => self.bus(name, e),
+            ExprKind::Ident(name) => self.call(name, e, &[], path),
+            ExprKind::App { func, args } => match &func.kind {
+                ExprKind::Ident(name) => self.call(name, e, args, path),
+                _ => Err(Diagnostic::error(
+                    e.span.clone(),
+                    "this cannot be played as a signal",
+                )),
+            },
+            ExprKind::Binary { op, lhs, rhs } => {
+                let rctx = if op.arith == Arith::Mul {
+                    Ctx::Gate
+                } else {
+                    Ctx::Param
+                };
+                let l = self.sig(lhs, rctx, &format!("{path}/lhs"))?;
+                let r = self.sig(rhs, rctx, &format!("{path}/rhs"))?;
+                let math = match op.arith {
+                    Arith::Add => Math::Add,
+                    Arith::Sub => Math::Sub,
+                    Arith::Mul => Math::Mul,
+                    Arith::Div => Math::Div,
+                    Arith::Mod => Math::Mod,
+                    Arith::KeepLeft => return Ok(l),
+                    Arith::KeepRight => return Ok(r),
+                };
+                let name = format!("{path}/{}", op.text());
+                Ok(self.per_channel(&[l, r], |s, ins, ch| {
+                    s.math(&format!("{name}.{ch}"), math, ins.to_vec())
+                }))
+            }
+            ExprKind::Neg(inner) => {
+                let x = self.sig(inner, ctx, &format!("{path}/neg"))?;
+                Ok(self.per_channel(&[x], |s, ins, ch| {
+                    s.math(&format!("{path}/neg.{ch}"), Math::Neg, ins.to_vec())
+                }))
+            }
+            ExprKind::Chain { lhs, rhs } => {
+                let mark = self.touched.len();
+                let x = self.sig(lhs, ctx, &format!("{path}/in"))?;
+                let inside: Vec<usize> = self.touched[mark..].to_vec();
+                self.effect(rhs, x, &inside, path)
+            }
+            ExprKind::Dollar { items, subject } => {
+                let Some(s) = *subject else {
+                    return Err(
+                        Diagnostic::error(e.span.clone(), "this `$` chain has no input").with_hint(
+                            "give the transforms something to work on: `slow 4 $ saw \"55 110\"`",
+                        ),
+                    );
+                };
+                // Prefix transforms apply nearest-first, suffix ones left to right.
+                let mut order: Vec<&Expr> = items[..s].iter().rev().collect();
+                order.extend(items[s + 1..].iter());
+                let mut ts = Vec::new();
+                for t in order {
+                    match self.patterns.expr(t)? {
+                        Lowered::Transform(t) => ts.push(t),
+                        _ => {
+                            return Err(Diagnostic::error(
+                                t.span.clone(),
+                                "expected a transform here",
+                            )
+                            .with_hint("only one element of a `$` chain is its input"));
+                        }
+                    }
+                }
+                let composed: Transform = std::sync::Arc::new(move |mut p| {
+                    for t in &ts {
+                        p = t(p);
+                    }
+                    p
+                });
+                self.transforms.push(composed);
+                let r = self.sig(&items[s], ctx, path);
+                self.transforms.pop();
+                r
+            }
+            _ => Err(
+                Diagnostic::error(e.span.clone(), "this cannot be played as a signal").with_hint(
+                    "outputs and buses hold patterns or signals: `saw 110`, `\"0 3\"`, `~bus`",
+                ),
+            ),
+        }
+    }
+
+    /// Whether a bus reference holds a pattern (so it is read through the pattern lowerer).
+    fn bus_is_pattern(&mut self, e: &Expr) -> bool {
+        let ExprKind::Bus(name) = &e.kind else {
+            return false;
+        };
+        if self.buses.contains_key(name) || self.visiting.contains(name) {
+            return false;
+        }
+        self.try_pattern(e).is_some()
+    }
+
+    fn bus(&mut self, name: &str, e: &Expr) -> Result<Sig> {
+        if let Some((sig, hosts)) = self.buses.get(name).cloned() {
+            self.touched.extend(hosts);
+            return Ok(sig);
+        }
+        if self.visiting.iter().any(|v| v == name) {
+            // Feedback: the bus's previous sample. The delays' inputs are set once the bus is
+            // lowered.
+            if let Some(&(l, r)) = self.feedback.get(name) {
+                return Ok(Sig::Stereo(l, r));
+            }
+            let l = self.node(&format!("~{name}/feedback.0"), NodeKind::Delay1, vec![]);
+            let r = self.node(&format!("~{name}/feedback.1"), NodeKind::Delay1, vec![]);
+            self.feedback.insert(name.to_string(), (l, r));
+            return Ok(Sig::Stereo(l, r));
+        }
+        let Some(&index) = self.checked.buses.get(name) else {
+            return Err(Diagnostic::error(
+                e.span.clone(),
+                format!("unknown bus `~{name}`"),
+            ));
+        };
+        let StatementKind::Bus { body, .. } = &self.checked.program.statements[index].kind else {
+            unreachable!("buses index bus statements")
+        };
+        if is_effect_chain(body) {
+            return Err(Diagnostic::error(
+                e.span.clone(),
+                format!("`~{name}` holds effects, not a signal"),
+            )
+            .with_hint(format!(
+                "apply it to a signal with `#`: `saw 110 # ~{name}`"
+            )));
+        }
+        self.visiting.push(name.to_string());
+        let mark = self.touched.len();
+        // Buses are lowered without the transforms of the place that uses them first.
+        let saved = std::mem::take(&mut self.transforms);
+        let sig = self.sig(&body.clone(), Ctx::Param, &format!("~{name}"));
+        self.transforms = saved;
+        self.visiting.pop();
+        let sig = sig?;
+        if let Some((l, r)) = self.feedback.remove(name) {
+            let [a, b] = sig.channels();
+            self.graph.nodes[l].inputs = vec![a];
+            self.graph.nodes[r].inputs = vec![b];
+        }
+        let hosts = self.touched[mark..].to_vec();
+        self.buses.insert(name.to_string(), (sig, hosts));
+        Ok(sig)
+    }
+
+    /// Arguments by parameter position, with defaults filled in.
+    fn params<'e>(
+        &mut self,
+        name: &str,
+        e: &Expr,
+        args: &'e [Arg],
+    ) -> Result<Vec<Option<&'e Expr>>> {
+        let b = builtins::lookup(name).ok_or_else(|| {
+            Diagnostic::error(e.span.clone(), format!("unknown function `{name}`"))
+        })?;
+        let mut slots: Vec<Option<&Expr>> = vec![None; b.params.len()];
+        let mut next = 0;
+        for arg in args {
+            match arg {
+                Arg::Positional(v) => {
+                    while next < slots.len() && slots[next].is_some() {
+                        next += 1;
+                    }
+                    if next >= slots.len() {
+                        return Err(Diagnostic::error(
+                            v.span.clone(),
+                            format!("too many arguments for `{name}`"),
+                        ));
+                    }
+                    slots[next] = Some(v);
+                    next += 1;
+                }
+                Arg::Keyword { name: k, value } => {
+                    if let Some(i) = b.params.iter().position(|p| p.name == k.text) {
+                        slots[i] = Some(value);
+                    }
+                }
+            }
+        }
+        Ok(slots)
+    }
+
+    /// Parameter `i` as a mono signal, or its default.
+    fn param(
+        &mut self,
+        name: &str,
+        slots: &[Option<&Expr>],
+        i: usize,
+        ctx: Ctx,
+        path: &str,
+    ) -> Result<NodeRef> {
+        let b = builtins::lookup(name).expect("checked by params");
+        let p = &b.params[i];
+        let sig = match slots[i] {
+            Some(e) => self.sig(e, ctx, &format!("{path}/{}", p.name))?,
+            None => match p.default {
+                builtins::Default::Value(v) => Sig::Mono(self.constant(v as f32)),
+                _ => Sig::Mono(self.constant(0.0)),
+            },
+        };
+        Ok(match sig {
+            Sig::Mono(n) => n,
+            // A stereo parameter is read from its left channel.
+            Sig::Stereo(l, _) => l,
+        })
+    }
+
+    fn call(&mut self, name: &str, e: &Expr, args: &[Arg], path: &str) -> Result<Sig> {
+        let b = builtins::lookup(name);
+        let path = format!("{path}/{name}");
+        let osc = match name {
+            "sine" => Some(Osc::Sine),
+            "saw" => Some(Osc::Saw),
+            "square" => Some(Osc::Square),
+            "tri" => Some(Osc::Tri),
+            "pulse" => Some(Osc::Pulse),
+            "noise" | "white_noise" => Some(Osc::Noise),
+            "pink_noise" => Some(Osc::PinkNoise),
+            "brown_noise" => Some(Osc::BrownNoise),
+            "impulse" => Some(Osc::Impulse),
+            _ => None,
+        };
+        if let Some(osc) = osc {
+            let slots = self.params(name, e, args)?;
+            let mut inputs = Vec::new();
+            for i in 0..slots.len() {
+                let ctx = if i == 0 { Ctx::Freq } else { Ctx::Param };
+                inputs.push(self.param(name, &slots, i, ctx, &path)?);
+            }
+            return Ok(Sig::Mono(self.node(&path, NodeKind::Osc(osc), inputs)));
+        }
+        if let "line" | "xline" = name {
+            let slots = self.params(name, e, args)?;
+            let start = self.node(&format!("{path}/start"), NodeKind::Start, vec![]);
+            let mut inputs = vec![start];
+            for i in 0..3 {
+                inputs.push(self.param(name, &slots, i, Ctx::Param, &path)?);
+            }
+            let env = if name == "line" {
+                Env::Line
+            } else {
+                Env::XLine
+            };
+            return Ok(Sig::Mono(self.node(&path, NodeKind::Env(env), inputs)));
+        }
+        match b.map(|b| b.role) {
+            Some(Role::Effect) => Err(Diagnostic::error(e.span.clone(), format!("`{name}` processes a signal: give it one with `#`"))
+                .with_hint(format!("for example `saw 110 # {name} ...`"))),
+            Some(Role::Transform) => Err(Diagnostic::error(e.span.clone(), format!("`{name}` transforms patterns; on a signal, apply it with `$`"))
+                .with_hint(format!("for example `saw \"55 110\" $ {name} ...`"))),
+            _ => Err(Diagnostic::error(e.span.clone(), format!("`{name}` cannot be played as a signal"))
+                .with_hint("signals come from oscillators (`saw 110`), patterns (`\"0 3\"`) and arithmetic on them")),
+        }
+    }
+
+    /// `x # rhs`: applies an effect, filter, envelope, gain or pan to the signal `x`. `inside`
+    /// are the host sources in `x` (the first one triggers envelopes).
+    fn effect(&mut self, rhs: &Expr, x: Sig, inside: &[usize], path: &str) -> Result<Sig> {
+        match &rhs.kind {
+            ExprKind::Chain { lhs, rhs: next } => {
+                let y = self.effect(lhs, x, inside, path)?;
+                self.effect(next, y, inside, path)
+            }
+            ExprKind::Bus(name) => {
+                let Some(&index) = self.checked.buses.get(name) else {
+                    return Err(Diagnostic::error(
+                        rhs.span.clone(),
+                        format!("unknown bus `~{name}`"),
+                    ));
+                };
+                let StatementKind::Bus { body, .. } = &self.checked.program.statements[index].kind
+                else {
+                    unreachable!("buses index bus statements")
+                };
+                if !is_effect_chain(body) {
+                    return Err(Diagnostic::error(rhs.span.clone(), format!("`~{name}` is not an effect chain"))
+                        .with_hint("`#` on a signal needs an effect: `~fx: lpf 800 # gain 0.5`, then `saw 110 # ~fx`"));
+                }
+                // Each use of an effect bus is its own instance, with its own state.
+                let body = body.clone();
+                self.effect(&body, x, inside, &format!("{path}/~{name}"))
+            }
+            ExprKind::Ident(name) => self.apply(name, rhs, &[], x, inside, path),
+            ExprKind::App { func, args } => match &func.kind {
+                ExprKind::Ident(name) => self.apply(name, rhs, args, x, inside, path),
+                _ => Err(Diagnostic::error(
+                    rhs.span.clone(),
+                    "`#` on a signal needs an effect on its right",
+                )),
+            },
+            _ => Err(Diagnostic::error(
+                rhs.span.clone(),
+                "`#` on a signal needs an effect on its right",
+            )
+            .with_hint("for example `saw 110 # lpf 800 0.7 # gain 0.5`")),
+        }
+    }
+
+    fn apply(
+        &mut self,
+        name: &str,
+        e: &Expr,
+        args: &[Arg],
+        x: Sig,
+        inside: &[usize],
+        path: &str,
+    ) -> Result<Sig> {
+        let p = format!("{path}/{name}");
+        let filter = match name {
+            "lpf" => Some(Filter::Lpf),
+            "hpf" => Some(Filter::Hpf),
+            "bpf" => Some(Filter::Bpf),
+            "notch" => Some(Filter::Notch),
+            "moog" => Some(Filter::Moog),
+            _ => None,
+        };
+        if let Some(f) = filter {
+            let slots = self.params(name, e, args)?;
+            let cutoff = self.param(name, &slots, 0, Ctx::Param, &p)?;
+            let q = self.param(name, &slots, 1, Ctx::Param, &p)?;
+            return Ok(self.per_channel(&[x], |s, ins, ch| {
+                s.node(
+                    &format!("{p}.{ch}"),
+                    NodeKind::Filter(f),
+                    vec![ins[0], cutoff, q],
+                )
+            }));
+        }
+        let env = match name {
+            "ad" => Some(Env::Ad),
+            "adsr" => Some(Env::Adsr),
+            "ar" => Some(Env::Ar),
+            _ => None,
+        };
+        if let Some(kind) = env {
+            let slots = self.params(name, e, args)?;
+            let (trigger, gate) = match inside.first() {
+                Some(&source) => (
+                    self.host_read(source, Read::Trigger, &format!("{p}/trigger")),
+                    self.host_read(source, Read::Gate, &format!("{p}/gate")),
+                ),
+                None => (
+                    self.node(&format!("{p}/start"), NodeKind::Start, vec![]),
+                    self.constant(1.0),
+                ),
+            };
+            let mut inputs = vec![trigger];
+            if kind != Env::Ad {
+                inputs.push(gate);
+            }
+            for i in 0..slots.len() {
+                inputs.push(self.param(name, &slots, i, Ctx::Param, &p)?);
+            }
+            let env = self.node(&p, NodeKind::Env(kind), inputs);
+            return Ok(self.per_channel(&[x], |s, ins, ch| {
+                s.math(&format!("{p}/apply.{ch}"), Math::Mul, vec![ins[0], env])
+            }));
+        }
+        match name {
+            "gain" => {
+                let slots = self.params(name, e, args)?;
+                let g = self.param(name, &slots, 0, Ctx::Param, &p)?;
+                Ok(self.per_channel(&[x], |s, ins, ch| {
+                    s.math(&format!("{p}.{ch}"), Math::Mul, vec![ins[0], g])
+                }))
+            }
+            "pan2" | "pan" => {
+                let slots = self.params(name, e, args)?;
+                let pos = self.param(name, &slots, 0, Ctx::Param, &p)?;
+                let gl = self.math(&format!("{p}/gain.0"), Math::PanLeft, vec![pos]);
+                let gr = self.math(&format!("{p}/gain.1"), Math::PanRight, vec![pos]);
+                let (xl, xr) = match x {
+                    Sig::Mono(m) => (m, m),
+                    Sig::Stereo(l, r) => {
+                        // A stereo signal is balanced: the centre leaves it unchanged.
+                        let s2 = self.constant(std::f32::consts::SQRT_2);
+                        let l2 = self.math(&format!("{p}/balance.0"), Math::Mul, vec![l, s2]);
+                        let r2 = self.math(&format!("{p}/balance.1"), Math::Mul, vec![r, s2]);
+                        (l2, r2)
+                    }
+                };
+                let l = self.math(&format!("{p}.0"), Math::Mul, vec![xl, gl]);
+                let r = self.math(&format!("{p}.1"), Math::Mul, vec![xr, gr]);
+                Ok(Sig::Stereo(l, r))
+            }
+            "reverb" | "delay" | "distortion" | "bitcrush" | "chorus" | "compressor" => {
+                Err(not_compiled(
+                    e,
+                    &format!("the effect `{name}`"),
+                    "filters (lpf hpf bpf notch moog), envelopes (ad adsr ar), gain and pan2 are compiled; the other effects are not yet",
+                ))
+            }
+            _ => match builtins::lookup(name).map(|b| b.role) {
+                Some(Role::Param) => Err(Diagnostic::error(
+                    e.span.clone(),
+                    format!(
+                        "`{name}` sets a parameter of sample events; a signal has no such parameter"
+                    ),
+                )
+                .with_hint("on a signal, `#` takes an effect: `lpf`, `gain`, `pan2`, `adsr`, ...")),
+                Some(Role::Transform) => Err(Diagnostic::error(
+                    e.span.clone(),
+                    format!("`{name}` transforms patterns; on a signal, apply it with `$`"),
+                )
+                .with_hint(format!("for example `saw \"55 110\" $ {name} ...`"))),
+                _ => Err(
+                    Diagnostic::error(e.span.clone(), format!("`{name}` is not an effect"))
+                        .with_hint(
+                            "on a signal, `#` takes an effect: `lpf`, `gain`, `pan2`, `adsr`, ...",
+                        ),
+                ),
+            },
+        }
+    }
+}
+
+/// Whether an expression is a chain of effects waiting for a signal (`lpf 800 # gain 0.5`).
+fn is_effect_chain(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Chain { lhs, rhs } => is_effect_chain(lhs) && is_effect_chain(rhs),
+        ExprKind::Ident(name) => builtins::lookup(name).is_some_and(|b| b.role == Role::Effect),
+        ExprKind::App { func, .. } => {
+            matches!(&func.kind, ExprKind::Ident(name) if builtins::lookup(name).is_some_and(|b| b.role == Role::Effect))
+        }
+        _ => false,
+    }
+}
+
+/// Whether a pattern's events name samples (`s "bd"`): checked on its first cycles.
+fn plays_samples(p: &Pattern) -> bool {
+    use phonon_runtime::Rational;
+    p.query_span(Rational::ZERO, Rational::int(4))
+        .iter()
+        .any(|h| matches!(&h.value, Value::Map(m) if m.get("s").is_some()))
+}

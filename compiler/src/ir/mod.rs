@@ -1,0 +1,211 @@
+//! The signal IR: a dataflow graph in SSA form. Every node computes one mono signal from the
+//! signals of its inputs; stereo is a pair of nodes. Patterns enter the graph as host inputs
+//! (buffers the runtime fills from events before the kernels run). Node identities are
+//! derived from the bus or output a node belongs to and its path inside that definition, so
+//! compiling the same text gives the same ids (live reload carries state by them).
+
+pub mod lower;
+pub mod print;
+
+use phonon_runtime::engine::host::Read;
+use phonon_runtime::pattern::Pattern;
+
+/// Index of a node in [`Graph::nodes`].
+pub type NodeRef = usize;
+
+/// A stable node identity: a hash of the owning definition's name and the node's path in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub u64);
+
+impl NodeId {
+    /// FNV-1a of the path: stable across runs and platforms (unlike `DefaultHasher`).
+    pub fn of(path: &str) -> NodeId {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in path.bytes() {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        NodeId(h)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Osc {
+    Sine,
+    Saw,
+    Square,
+    Tri,
+    /// Inputs: frequency, width.
+    Pulse,
+    Noise,
+    PinkNoise,
+    BrownNoise,
+    Impulse,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Filter {
+    Lpf,
+    Hpf,
+    Bpf,
+    Notch,
+    /// Four-pole ladder; the second parameter is resonance 0..1.
+    Moog,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Env {
+    /// Inputs: trigger, attack, decay.
+    Ad,
+    /// Inputs: trigger, gate, attack, decay, sustain, release.
+    Adsr,
+    /// Inputs: trigger, gate, attack, release.
+    Ar,
+    /// Inputs: trigger, from, to, seconds.
+    Line,
+    XLine,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Math {
+    Add,
+    Sub,
+    Mul,
+    /// Division by zero gives 0, so one bad sample cannot poison a filter's state.
+    Div,
+    /// Floored modulo (the sign of the divisor), 0 for a zero divisor.
+    Mod,
+    Neg,
+    /// Equal-power pan gains of a position -1..1.
+    PanLeft,
+    PanRight,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum NodeKind {
+    Const(f32),
+    /// A buffer the runtime fills from a pattern (`Graph::hosts[source]`).
+    Host {
+        source: usize,
+        read: Read,
+    },
+    /// 1 on the program's first frame: starts envelopes that no pattern triggers.
+    Start,
+    Osc(Osc),
+    /// Inputs: signal, cutoff (Hz), q (or resonance for `Moog`).
+    Filter(Filter),
+    Env(Env),
+    Math(Math),
+    /// The previous sample of its input: the back edge of a feedback loop.
+    Delay1,
+    /// A channel of an output (`channel` 0 = left, 1 = right); its input is what it plays.
+    Output {
+        output: usize,
+        channel: u8,
+    },
+}
+
+impl NodeKind {
+    /// State slots per instance (floats kept from sample to sample).
+    pub fn state_slots(&self) -> usize {
+        match self {
+            NodeKind::Osc(Osc::Noise) => 1,
+            NodeKind::Osc(Osc::PinkNoise) => 8,
+            NodeKind::Osc(Osc::BrownNoise) => 2,
+            NodeKind::Osc(_) => 1,
+            NodeKind::Filter(Filter::Moog) => 4,
+            NodeKind::Filter(_) => 2,
+            NodeKind::Env(Env::Line | Env::XLine) => 1,
+            NodeKind::Env(_) => 3,
+            NodeKind::Delay1 => 1,
+            _ => 0,
+        }
+    }
+
+    pub fn is_stateful(&self) -> bool {
+        self.state_slots() > 0
+    }
+
+    /// Kernels hold only computing nodes; constants and host inputs are their operands.
+    pub fn is_operand(&self) -> bool {
+        matches!(
+            self,
+            NodeKind::Const(_) | NodeKind::Host { .. } | NodeKind::Start
+        )
+    }
+
+    pub fn name(&self) -> String {
+        match self {
+            NodeKind::Const(c) => format!("const {c}"),
+            NodeKind::Host { source, read } => match read {
+                Read::Value { hold, hz } => format!(
+                    "pattern#{source} value{}{}",
+                    if *hold { " hold" } else { " gate0" },
+                    if *hz { " hz" } else { "" }
+                ),
+                Read::Trigger => format!("pattern#{source} trigger"),
+                Read::Gate => format!("pattern#{source} gate"),
+            },
+            NodeKind::Start => "start".into(),
+            NodeKind::Osc(o) => format!("{o:?}").to_lowercase(),
+            NodeKind::Filter(f) => format!("{f:?}").to_lowercase(),
+            NodeKind::Env(e) => format!("{e:?}").to_lowercase(),
+            NodeKind::Math(m) => format!("{m:?}").to_lowercase(),
+            NodeKind::Delay1 => "delay1".into(),
+            NodeKind::Output { output, channel } => {
+                format!("out#{output}.{}", if *channel == 0 { "l" } else { "r" })
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub id: NodeId,
+    /// Where the node comes from: the definition and the path inside it (`~v1/lpf/q`).
+    pub path: String,
+    pub kind: NodeKind,
+    pub inputs: Vec<NodeRef>,
+}
+
+/// A pattern read as a signal.
+#[derive(Clone)]
+pub struct HostSource {
+    pub pattern: Pattern,
+    /// The expression it came from, for the IR dump.
+    pub label: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Output {
+    pub name: String,
+    pub left: NodeRef,
+    pub right: NodeRef,
+}
+
+/// The signal graph of a program. Nodes are in an order where every input comes before its
+/// consumer, except the input of a `Delay1` (the feedback edge).
+#[derive(Clone, Default)]
+pub struct Graph {
+    pub nodes: Vec<Node>,
+    pub hosts: Vec<HostSource>,
+    pub outputs: Vec<Output>,
+    pub sample_rate: u32,
+    pub cps: f64,
+    pub hush: bool,
+}
+
+impl Graph {
+    /// For each node, the nodes that read it.
+    pub fn consumers(&self) -> Vec<Vec<NodeRef>> {
+        let mut c = vec![Vec::new(); self.nodes.len()];
+        for (i, n) in self.nodes.iter().enumerate() {
+            for &input in &n.inputs {
+                if !c[input].contains(&i) {
+                    c[input].push(i);
+                }
+            }
+        }
+        c
+    }
+}

@@ -1,0 +1,189 @@
+//! The whole pipeline, text to runnable program: front end, signal IR, schedule, code
+//! generation, and the runtime's program description (buffers, host inputs, kernel tables).
+
+use crate::codegen;
+use crate::diagnostic::Diagnostic;
+use crate::dsp;
+use crate::ir::{Graph, NodeKind, NodeRef};
+use crate::schedule::{self, LANES, Plan};
+use phonon_runtime::Rational;
+use phonon_runtime::engine::{HostSpec, KernelSpec, OutputSpec, ProgramSpec, Slot};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long each phase took.
+#[derive(Clone, Debug, Default)]
+pub struct Timings {
+    pub front_end: Duration,
+    pub lower: Duration,
+    pub schedule: Duration,
+    pub codegen: Duration,
+    pub link: Duration,
+}
+
+impl Timings {
+    pub fn total(&self) -> Duration {
+        self.front_end + self.lower + self.schedule + self.codegen + self.link
+    }
+}
+
+pub struct Options {
+    pub sample_rate: u32,
+    /// Keep each kernel's Cranelift IR (for `phonon ir --clif`).
+    pub keep_clif: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            sample_rate: 44_100,
+            keep_clif: false,
+        }
+    }
+}
+
+pub struct Compiled {
+    pub graph: Graph,
+    pub plan: Plan,
+    pub spec: ProgramSpec,
+    pub clif: Vec<String>,
+    pub timings: Timings,
+    /// Warnings from the front end.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Compiles a program to native code. Errors are diagnostics (or a code generation failure,
+/// which is a bug, as a diagnostic without a useful span).
+pub fn compile(src: &str, opts: &Options) -> Result<Compiled, Vec<Diagnostic>> {
+    let mut timings = Timings::default();
+    let t = Instant::now();
+    let fe = crate::front_end(src);
+    timings.front_end = t.elapsed();
+    if fe.has_errors() {
+        return Err(fe.diagnostics);
+    }
+    let t = Instant::now();
+    let graph =
+        crate::ir::lower::lower_program(&fe.checked, src, opts.sample_rate).map_err(|d| vec![d])?;
+    timings.lower = t.elapsed();
+    let t = Instant::now();
+    let plan = schedule::schedule(&graph);
+    timings.schedule = t.elapsed();
+    let t = Instant::now();
+    let code = codegen::compile(&plan.kernels, opts.sample_rate as f32, opts.keep_clif)
+        .map_err(|e| vec![Diagnostic::error(0..0, e)])?;
+    timings.codegen = t.elapsed();
+    let t = Instant::now();
+    let clif = code.clif.clone();
+    let spec = link(&graph, &plan, code);
+    timings.link = t.elapsed();
+    Ok(Compiled {
+        graph,
+        plan,
+        spec,
+        clif,
+        timings,
+        warnings: fe.diagnostics,
+    })
+}
+
+/// Assigns buffers and builds the runtime's description of the program.
+fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
+    let mut buffer_of: HashMap<NodeRef, usize> = HashMap::new();
+    let mut buffer = |n: NodeRef| {
+        let next = buffer_of.len();
+        *buffer_of.entry(n).or_insert(next)
+    };
+    // Host inputs and start triggers first, then every kernel export.
+    let mut hosts: Vec<HostSpec> = graph
+        .hosts
+        .iter()
+        .map(|h| HostSpec {
+            pattern: h.pattern.clone(),
+            reads: Vec::new(),
+        })
+        .collect();
+    let mut start_buffers = Vec::new();
+    for (i, n) in graph.nodes.iter().enumerate() {
+        match n.kind {
+            NodeKind::Host { source, read } => hosts[source].reads.push((read, buffer(i))),
+            NodeKind::Start => start_buffers.push(buffer(i)),
+            _ => {}
+        }
+    }
+    let mut stages = Vec::new();
+    for stage in &plan.stages {
+        let mut specs = Vec::new();
+        for &ki in stage {
+            let k = &plan.kernels[ki];
+            let shape = &k.shape;
+            let mut io = Vec::new();
+            for i in 0..shape.inputs {
+                for l in 0..LANES {
+                    io.push(match k.lanes.get(l) {
+                        Some(lane) => Slot::Buffer(buffer(lane.inputs[i])),
+                        None => Slot::Zero,
+                    });
+                }
+            }
+            for &op in &shape.exports {
+                for l in 0..LANES {
+                    io.push(match k.lanes.get(l) {
+                        Some(lane) => Slot::Buffer(buffer(lane.nodes[op])),
+                        None => Slot::Discard,
+                    });
+                }
+            }
+            // State block: parameters, then state slots, each as four lanes.
+            let mut state = Vec::new();
+            for p in 0..shape.params {
+                for l in 0..LANES {
+                    let lane = k.lanes.get(l).unwrap_or(&k.lanes[0]);
+                    state.push(lane.params[p]);
+                }
+            }
+            for (o, op) in shape.ops.iter().enumerate() {
+                let inits: Vec<Vec<f32>> = (0..LANES)
+                    .map(|l| {
+                        let lane = k.lanes.get(l).unwrap_or(&k.lanes[0]);
+                        let node = &graph.nodes[lane.nodes[o]];
+                        dsp::init_state(&op.kind, node.id)
+                    })
+                    .collect();
+                for s in 0..op.kind.state_slots() {
+                    for init in &inits {
+                        state.push(init[s]);
+                    }
+                }
+            }
+            specs.push(KernelSpec {
+                func: code.funcs[ki],
+                io,
+                state,
+                cost: k.cost() * k.lanes.len().max(1),
+            });
+        }
+        stages.push(specs);
+    }
+    let outputs = graph
+        .outputs
+        .iter()
+        .map(|o| OutputSpec {
+            name: o.name.clone(),
+            left: buffer(o.left),
+            right: buffer(o.right),
+        })
+        .collect();
+    ProgramSpec {
+        sample_rate: graph.sample_rate,
+        cps: Rational::from_f64(graph.cps),
+        buffers: buffer_of.len(),
+        hosts,
+        start_buffers,
+        stages,
+        outputs,
+        hush: graph.hush,
+        code: Arc::new(code.code),
+    }
+}

@@ -1,0 +1,261 @@
+//! The block executor. A compiled program is a list of stages; each stage holds kernels that
+//! may run at the same time. Every block: host inputs are filled from pattern events, the
+//! stages run in order (the kernels of a heavy stage in parallel on rayon), and the outputs are
+//! mixed, with anything that is not a finite number replaced by silence.
+
+pub mod host;
+
+use crate::clock::Clock;
+use crate::pattern::Pattern;
+use crate::time::Rational;
+use host::{HostSource, Read};
+use std::any::Any;
+use std::sync::Arc;
+
+/// A JIT-compiled kernel: processes `frames` frames. `io` holds, for each of the kernel's
+/// input and output slots, four buffer pointers (one per lane; unused lanes point at spare
+/// buffers); `state` is the kernel's state block (per-lane parameters, then state slots).
+pub type KernelFn = unsafe extern "C" fn(io: *const *mut f32, state: *mut f32, frames: u64);
+
+/// Where a kernel slot reads or writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    Buffer(usize),
+    /// A buffer of zeros (inputs of unused lanes).
+    Zero,
+    /// A buffer nobody reads (outputs of unused lanes).
+    Discard,
+}
+
+/// One kernel as the compiler describes it.
+#[derive(Clone)]
+pub struct KernelSpec {
+    pub func: KernelFn,
+    /// Four slots per input, then four per output (lane order).
+    pub io: Vec<Slot>,
+    /// The initial state block; its length is the state size in floats.
+    pub state: Vec<f32>,
+    /// Work per frame, in node evaluations, for the parallelism threshold.
+    pub cost: usize,
+}
+
+/// A pattern read as a signal, and the buffers its reads fill.
+pub struct HostSpec {
+    pub pattern: Pattern,
+    pub reads: Vec<(Read, usize)>,
+}
+
+/// An output: the buffers holding its left and right channels.
+#[derive(Clone, Debug)]
+pub struct OutputSpec {
+    pub name: String,
+    pub left: usize,
+    pub right: usize,
+}
+
+/// Everything needed to run a program, independent of block size and thread count.
+pub struct ProgramSpec {
+    pub sample_rate: u32,
+    pub cps: Rational,
+    pub buffers: usize,
+    pub hosts: Vec<HostSpec>,
+    /// Buffers that hold 1 on the program's first frame only (what starts untriggered
+    /// envelopes and lines).
+    pub start_buffers: Vec<usize>,
+    pub stages: Vec<Vec<KernelSpec>>,
+    pub outputs: Vec<OutputSpec>,
+    /// `hush`: every output is silent.
+    pub hush: bool,
+    /// Keeps the machine code alive; dropping it frees the code, so it is dropped after the
+    /// kernels that point into it.
+    pub code: Arc<dyn Any + Send + Sync>,
+}
+
+/// A kernel ready to run: its pointer table and its own state block.
+struct Kernel {
+    func: KernelFn,
+    io: Vec<*mut f32>,
+    state: Vec<f32>,
+    cost: usize,
+}
+
+// SAFETY: a kernel's pointers address the engine's buffers. Within a stage kernels write
+// disjoint buffers (the scheduler gives every value one producer) and only read buffers that
+// earlier stages wrote, so running the kernels of one stage on different threads is race-free.
+unsafe impl Send for Kernel {}
+
+impl Kernel {
+    fn run(&mut self, frames: usize) {
+        // SAFETY: every pointer in `io` addresses a buffer of at least `max_block` floats owned
+        // by the engine, `frames <= max_block`, and the state block has the size the kernel
+        // was compiled for.
+        unsafe { (self.func)(self.io.as_ptr(), self.state.as_mut_ptr(), frames as u64) }
+    }
+}
+
+/// Statistics of the blocks processed so far.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Counters {
+    pub blocks: u64,
+    pub events: u64,
+}
+
+/// A program instantiated for a maximum block size and a number of threads.
+pub struct Engine {
+    clock: Clock,
+    max_block: usize,
+    buffers: Vec<Vec<f32>>,
+    hosts: Vec<HostSource>,
+    start_buffers: Vec<usize>,
+    stages: Vec<Vec<Kernel>>,
+    outputs: Vec<OutputSpec>,
+    hush: bool,
+    frame: i64,
+    pool: Option<rayon::ThreadPool>,
+    counters: Counters,
+    // Declared last so it is dropped after the kernels that point into its code.
+    _code: Arc<dyn Any + Send + Sync>,
+}
+
+/// Below this much work (node evaluations in a stage's block) a stage runs on one thread:
+/// handing work to another thread costs a few microseconds.
+const PARALLEL_WORK: usize = 48 * 1024;
+
+impl Engine {
+    /// `threads`: 1 runs everything on the calling thread; more runs heavy stages on a pool.
+    pub fn new(spec: ProgramSpec, max_block: usize, threads: usize) -> Engine {
+        let max_block = max_block.max(1);
+        // Two spare buffers at the end: zeros (inputs of unused lanes), discard (their outputs).
+        let zero = spec.buffers;
+        let discard = spec.buffers + 1;
+        let mut buffers: Vec<Vec<f32>> = (0..spec.buffers + 2)
+            .map(|_| vec![0.0f32; max_block + 4])
+            .collect();
+        let stages = spec
+            .stages
+            .into_iter()
+            .map(|stage| {
+                stage
+                    .into_iter()
+                    .map(|k| Kernel {
+                        func: k.func,
+                        io: k
+                            .io
+                            .iter()
+                            .map(|slot| {
+                                let index = match slot {
+                                    Slot::Buffer(i) => *i,
+                                    Slot::Zero => zero,
+                                    Slot::Discard => discard,
+                                };
+                                buffers[index].as_mut_ptr()
+                            })
+                            .collect(),
+                        state: k.state,
+                        cost: k.cost,
+                    })
+                    .collect()
+            })
+            .collect();
+        let hosts = spec
+            .hosts
+            .into_iter()
+            .map(|h| HostSource::new(h.pattern, h.reads))
+            .collect();
+        let pool = (threads > 1).then(|| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a thread pool can be built")
+        });
+        Engine {
+            clock: Clock::new(spec.cps, spec.sample_rate as i64),
+            max_block,
+            buffers,
+            hosts,
+            start_buffers: spec.start_buffers,
+            stages,
+            outputs: spec.outputs,
+            hush: spec.hush,
+            frame: 0,
+            pool,
+            counters: Counters::default(),
+            _code: spec.code,
+        }
+    }
+
+    pub fn outputs(&self) -> &[OutputSpec] {
+        &self.outputs
+    }
+
+    pub fn max_block(&self) -> usize {
+        self.max_block
+    }
+
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Computes the next `frames` frames (at most `max_block`). Read the result with
+    /// [`Engine::output`] or [`Engine::mix_master`].
+    pub fn process(&mut self, frames: usize) {
+        assert!(
+            frames <= self.max_block,
+            "block larger than the engine was built for"
+        );
+        let first = self.frame;
+        for host in &mut self.hosts {
+            self.counters.events += host.fill(&self.clock, first, frames, &mut self.buffers) as u64;
+        }
+        for &b in &self.start_buffers {
+            let buf = &mut self.buffers[b][..frames];
+            buf.fill(0.0);
+            if first == 0 && frames > 0 {
+                buf[0] = 1.0;
+            }
+        }
+        for stage in &mut self.stages {
+            let work: usize = stage.iter().map(|k| k.cost).sum::<usize>() * frames;
+            match &self.pool {
+                Some(pool) if stage.len() > 1 && work >= PARALLEL_WORK => pool.install(|| {
+                    use rayon::prelude::*;
+                    stage.par_iter_mut().for_each(|k| k.run(frames));
+                }),
+                _ => stage.iter_mut().for_each(|k| k.run(frames)),
+            }
+        }
+        self.frame += frames as i64;
+        self.counters.blocks += 1;
+    }
+
+    /// One output's channels for the last block, with non-finite samples silenced.
+    pub fn output(&mut self, index: usize, frames: usize) -> (&[f32], &[f32]) {
+        let o = &self.outputs[index];
+        let (l, r) = (o.left, o.right);
+        for b in [l, r] {
+            for x in &mut self.buffers[b][..frames] {
+                if !x.is_finite() || self.hush {
+                    *x = 0.0;
+                }
+            }
+        }
+        (&self.buffers[l][..frames], &self.buffers[r][..frames])
+    }
+
+    /// The sum of every output for the last block, interleaved stereo, into `out`
+    /// (`2 * frames` floats).
+    pub fn mix_master(&mut self, frames: usize, out: &mut [f32]) {
+        out[..2 * frames].fill(0.0);
+        for i in 0..self.outputs.len() {
+            let (l, r) = self.output(i, frames);
+            for (f, (a, b)) in l.iter().zip(r).enumerate() {
+                out[2 * f] += a;
+                out[2 * f + 1] += b;
+            }
+        }
+    }
+}
