@@ -6,6 +6,8 @@ use phonon_compiler::{ast_dump, diagnostic::render_all, front_end};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 
+mod audio;
+
 /// Exit codes: 0 success, 1 the program has errors, 2 the command line is wrong.
 pub const EXIT_USER_ERROR: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
@@ -17,7 +19,7 @@ pub const EXIT_USAGE: i32 = 2;
     about = "Phonon: a live-coding music language, compiled",
     long_about = "Phonon compiles `.ph` programs (TidalCycles-style patterns and synthesis in one file) \
                   to native code and plays them.",
-    after_help = "Examples:\n  phonon compile examples/house.ph\n  phonon ir examples/house.ph --ast\n  phonon query 'jux rev $ s \"bd sn\"' --from 0 --to 2\n  cat beat.ph | phonon compile -"
+    after_help = "Examples:\n  phonon render examples/synth16.ph -o synth16.wav --cycles 4\n  phonon compile examples/acid.ph --timings\n  phonon bench examples/synth16.ph --json\n  phonon ir examples/synth16.ph\n  phonon query 'jux rev $ s \"bd sn\"' --from 0 --to 2\n  cat beat.ph | phonon compile -"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -26,24 +28,87 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Check a program: parse, resolve names, check arguments, and report every error.
+    /// Compile a program to native code, reporting every error.
     #[command(
-        after_help = "Exit status: 0 when the program is clean (warnings allowed), 1 when it has errors, 2 on a usage error.\n\nExamples:\n  phonon compile examples/house.ph\n  echo 'out: s \"bd sn\"' | phonon compile -"
+        after_help = "Runs the whole pipeline: parse, check, lower to the signal IR, schedule, and generate native code.\n\
+Exit status: 0 when the program compiles (warnings allowed), 1 when it has errors, 2 on a usage error.\n\n\
+Examples:\n  phonon compile examples/synth16.ph --timings\n  phonon compile examples/house.ph --check\n  echo 'out: sine 440' | phonon compile -"
     )]
     Compile {
         /// The `.ph` file, or `-` for standard input.
         file: PathBuf,
+        /// Print how long each phase took.
+        #[arg(long)]
+        timings: bool,
+        /// Only run the front end (parse, names, arguments): works for every valid program,
+        /// including what the audio compiler cannot compile yet.
+        #[arg(long, conflicts_with = "timings")]
+        check: bool,
     },
-    /// Show what a program became.
+    /// Show what a program became: the signal IR and the plan, the syntax tree, or the
+    /// Cranelift IR of each kernel.
     #[command(
-        after_help = "Examples:\n  phonon ir examples/house.ph --ast\n  phonon ir - --ast < beat.ph"
+        after_help = "Examples:\n  phonon ir examples/synth16.ph\n  phonon ir examples/house.ph --ast\n  phonon ir examples/feedback.ph --clif"
     )]
     Ir {
         /// The `.ph` file, or `-` for standard input.
         file: PathBuf,
         /// Print the syntax tree: every statement, expression and mini-notation step with its line:col.
-        #[arg(long, required = true)]
+        #[arg(long, conflicts_with = "clif")]
         ast: bool,
+        /// Print each kernel's Cranelift IR.
+        #[arg(long)]
+        clif: bool,
+    },
+    /// Render a program to a 32-bit float WAV file.
+    #[command(after_help = "Without --cycles or --seconds, renders 4 cycles.\n\n\
+Examples:\n  phonon render examples/synth16.ph -o synth16.wav\n  phonon render examples/chords.ph -o chords.wav --seconds 20 --sample-rate 48000\n  phonon render examples/arithmetic.ph -o stems.wav --split")]
+    Render {
+        /// The `.ph` file, or `-` for standard input.
+        file: PathBuf,
+        /// The WAV file to write.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Length in cycles.
+        #[arg(long, conflicts_with = "seconds")]
+        cycles: Option<f64>,
+        /// Length in seconds.
+        #[arg(long)]
+        seconds: Option<f64>,
+        #[arg(long, default_value_t = 44_100, value_parser = clap::value_parser!(u32).range(8_000..=384_000))]
+        sample_rate: u32,
+        /// Frames per block.
+        #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+        block: u32,
+        /// Worker threads (default: the number of cores).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
+        threads: Option<u32>,
+        /// One stereo pair per output (o1 in channels 1-2, o2 in 3-4, ...) instead of the master mix.
+        #[arg(long)]
+        split: bool,
+    },
+    /// Measure a program: compile time and the time of each block, rendered without writing.
+    #[command(
+        after_help = "The real-time factor is audio time rendered over wall time (300 means 300x faster than real time).\n\n\
+Examples:\n  phonon bench examples/synth16.ph\n  phonon bench examples/synth16.ph --blocks 4000 --threads 1 --json"
+    )]
+    Bench {
+        /// The `.ph` file, or `-` for standard input.
+        file: PathBuf,
+        /// Blocks to render.
+        #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
+        blocks: u32,
+        /// Frames per block.
+        #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+        block: u32,
+        #[arg(long, default_value_t = 44_100, value_parser = clap::value_parser!(u32).range(8_000..=384_000))]
+        sample_rate: u32,
+        /// Worker threads (default: the number of cores).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
+        threads: Option<u32>,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Print the events of a pattern as JSON lines (the format of the Strudel oracle).
     #[command(
@@ -95,8 +160,64 @@ pub fn run(args: &[String], io: Io) -> i32 {
         }
     };
     match cli.command {
-        Command::Compile { file } => compile(&file, io),
-        Command::Ir { file, ast: _ } => ir_ast(&file, io),
+        Command::Compile {
+            file,
+            timings,
+            check,
+        } => {
+            if check {
+                compile_check(&file, io)
+            } else {
+                audio::compile(&file, timings, io)
+            }
+        }
+        Command::Ir { file, ast, clif } => {
+            if ast {
+                ir_ast(&file, io)
+            } else {
+                audio::ir(&file, clif, io)
+            }
+        }
+        Command::Render {
+            file,
+            output,
+            cycles,
+            seconds,
+            sample_rate,
+            block,
+            threads,
+            split,
+        } => audio::render(
+            &file,
+            &audio::RenderArgs {
+                output,
+                cycles,
+                seconds,
+                sample_rate,
+                block: block as usize,
+                threads: threads.map(|t| t as usize),
+                split,
+            },
+            io,
+        ),
+        Command::Bench {
+            file,
+            blocks,
+            block,
+            sample_rate,
+            threads,
+            json,
+        } => audio::bench(
+            &file,
+            &audio::BenchArgs {
+                blocks: blocks as usize,
+                block: block as usize,
+                sample_rate,
+                threads: threads.map(|t| t as usize),
+                json,
+            },
+            io,
+        ),
         Command::Query {
             expr_or_file,
             from,
@@ -107,12 +228,12 @@ pub fn run(args: &[String], io: Io) -> i32 {
 }
 
 /// A source file as read, with the name used in diagnostics.
-struct SourceFile {
-    name: String,
-    text: String,
+pub(crate) struct SourceFile {
+    pub(crate) name: String,
+    pub(crate) text: String,
 }
 
-fn read_source(path: &PathBuf, io: &mut Io) -> Result<SourceFile, i32> {
+pub(crate) fn read_source(path: &PathBuf, io: &mut Io) -> Result<SourceFile, i32> {
     if path.as_os_str() == "-" {
         let mut text = String::new();
         return match io.stdin.read_to_string(&mut text) {
@@ -165,7 +286,7 @@ fn checked_front_end(
     Ok((source, result))
 }
 
-fn compile(path: &PathBuf, mut io: Io) -> i32 {
+fn compile_check(path: &PathBuf, mut io: Io) -> i32 {
     match checked_front_end(path, &mut io) {
         Ok((source, result)) => {
             let c = &result.checked;

@@ -34,7 +34,7 @@ fn compile_accepts_every_example() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "ph") {
             count += 1;
-            let out = phonon(&["compile", path.to_str().unwrap()], None);
+            let out = phonon(&["compile", "--check", path.to_str().unwrap()], None);
             assert_eq!(
                 out.status.code(),
                 Some(0),
@@ -50,6 +50,39 @@ fn compile_accepts_every_example() {
         }
     }
     assert!(count >= 12, "only {count} examples");
+}
+
+#[test]
+fn compile_builds_native_code_for_synthesis_examples() {
+    for name in ["synth16", "chords", "feedback"] {
+        let path = format!("examples/{name}.ph");
+        let out = phonon(&["compile", &path, "--timings"], None);
+        assert_eq!(out.status.code(), Some(0), "{path}: {}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(stdout.contains("kernels"), "{stdout}");
+        for phase in [
+            "parse",
+            "lower to IR",
+            "schedule",
+            "codegen",
+            "link",
+            "total",
+        ] {
+            assert!(stdout.contains(phase), "{phase} missing in {stdout}");
+        }
+    }
+}
+
+#[test]
+fn compile_names_what_cannot_be_compiled_yet() {
+    let out = phonon(&["compile", "-"], Some("out: sine 440 # reverb 0.5 0.5\n"));
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("<stdin>:1:17"), "{err}");
+    assert!(
+        err.contains("`reverb` cannot be compiled to audio yet"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -74,10 +107,13 @@ fn compile_reports_all_five_planted_errors_and_exits_1() {
 
 #[test]
 fn stdin_is_read_with_dash() {
-    let out = phonon(&["compile", "-"], Some("out: s \"bd sn\"\n"));
+    let out = phonon(&["compile", "--check", "-"], Some("out: s \"bd sn\"\n"));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).starts_with("<stdin>: ok"));
-    let out = phonon(&["compile", "-"], Some("out: s \"bd sn\" # lfp 3\n"));
+    let out = phonon(
+        &["compile", "--check", "-"],
+        Some("out: s \"bd sn\" # lfp 3\n"),
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("<stdin>:1:18"),
@@ -90,8 +126,12 @@ fn stdin_is_read_with_dash() {
 fn usage_errors_exit_2() {
     assert_eq!(phonon(&["compile"], None).status.code(), Some(2));
     assert_eq!(phonon(&["frobnicate"], None).status.code(), Some(2));
+    assert_eq!(phonon(&["ir"], None).status.code(), Some(2));
+    // render needs somewhere to write
     assert_eq!(
-        phonon(&["ir", "examples/house.ph"], None).status.code(),
+        phonon(&["render", "examples/synth16.ph"], None)
+            .status
+            .code(),
         Some(2)
     );
 }

@@ -192,42 +192,43 @@ fn fuse(graph: &Graph) -> Vec<Vec<NodeRef>> {
         let mut input_groups: Vec<usize> = Vec::new();
         if node.kind != NodeKind::Delay1 {
             for &u in &node.inputs {
-                if let Some(g) = group[u] {
-                    if !input_groups.contains(&g) {
-                        input_groups.push(g);
-                    }
+                if let Some(g) = group[u]
+                    && !input_groups.contains(&g)
+                {
+                    input_groups.push(g);
                 }
             }
         }
         // Input kernels whose values only this node reads are absorbed into its kernel.
-        let (private, shared): (Vec<usize>, Vec<usize>) =
-            input_groups.iter().copied().partition(|&g| {
+        let private: Vec<usize> = input_groups
+            .iter()
+            .copied()
+            .filter(|&g| {
                 members[g]
                     .iter()
                     .all(|&m| consumers[m].iter().all(|&c| c == v || group[c] == Some(g)))
-            });
-        // A stateless node also joins the one shared kernel it reads (it is cheap to compute
-        // there and saves a buffer); a stateful one starts its own kernel rather than
-        // serialising itself behind a kernel others depend on.
-        let target = match (node.kind.is_stateful(), shared.as_slice(), private.first()) {
+            })
+            .collect();
+        // A stateless node that reads one kernel joins it (it is cheap to compute there and
+        // saves a buffer). Otherwise a node joins a kernel it absorbs, or starts its own: it
+        // never joins a kernel that others also read, which would serialise independent work
+        // and break lane packing.
+        let target = match (
+            node.kind.is_stateful(),
+            input_groups.as_slice(),
+            private.first(),
+        ) {
             (false, [only], _) => Some(*only),
-            (false, [], Some(&p)) | (true, _, Some(&p)) => Some(p),
+            (_, _, Some(&p)) => Some(p),
             _ => None,
         };
-        let target = target.map(|t| {
-            for &g in &private {
-                merge(&mut group, &mut members, t, g);
-            }
-            t
-        });
         let g = target.unwrap_or_else(|| {
             members.push(Vec::new());
-            let g = members.len() - 1;
-            for &p in &private {
-                merge(&mut group, &mut members, g, p);
-            }
-            g
+            members.len() - 1
         });
+        for &p in &private {
+            merge(&mut group, &mut members, g, p);
+        }
         group[v] = Some(g);
         members[g].push(v);
     }
@@ -275,12 +276,12 @@ fn group_edges(graph: &Graph, group: &[Option<usize>]) -> HashMap<usize, Vec<usi
             continue;
         }
         for &u in &node.inputs {
-            if let (Some(a), Some(b)) = (group[u], group[v]) {
-                if a != b {
-                    let e = edges.entry(a).or_default();
-                    if !e.contains(&b) {
-                        e.push(b);
-                    }
+            if let (Some(a), Some(b)) = (group[u], group[v])
+                && a != b
+            {
+                let e = edges.entry(a).or_default();
+                if !e.contains(&b) {
+                    e.push(b);
                 }
             }
         }

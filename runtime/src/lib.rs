@@ -3,6 +3,7 @@
 pub mod clock;
 pub mod engine;
 pub mod pattern;
+pub mod render;
 pub mod time;
 
 pub use time::Rational;

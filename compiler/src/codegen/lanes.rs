@@ -17,10 +17,10 @@ fn lanes_le() -> MemFlagsData {
 }
 
 impl Lanes<'_, '_> {
-    fn to_int(&mut self, v: Value) -> Value {
+    fn int_view(&mut self, v: Value) -> Value {
         self.b.ins().bitcast(types::I32X4, lanes_le(), v)
     }
-    fn to_float(&mut self, v: Value) -> Value {
+    fn float_view(&mut self, v: Value) -> Value {
         self.b.ins().bitcast(types::F32X4, lanes_le(), v)
     }
     fn int_op(
@@ -29,9 +29,9 @@ impl Lanes<'_, '_> {
         b: Value,
         f: impl Fn(&mut FunctionBuilder, Value, Value) -> Value,
     ) -> Value {
-        let (x, y) = (self.to_int(a), self.to_int(b));
+        let (x, y) = (self.int_view(a), self.int_view(b));
         let r = f(self.b, x, y);
-        self.to_float(r)
+        self.float_view(r)
     }
 }
 
@@ -44,7 +44,7 @@ impl Dsp for Lanes<'_, '_> {
     fn bits(&mut self, bits: u32) -> Value {
         let s = self.b.ins().iconst(types::I32, bits as i32 as i64);
         let v = self.b.ins().splat(types::I32X4, s);
-        self.to_float(v)
+        self.float_view(v)
     }
     fn add(&mut self, a: Value, b: Value) -> Value {
         self.b.ins().fadd(a, b)
@@ -61,12 +61,6 @@ impl Dsp for Lanes<'_, '_> {
     fn fma(&mut self, a: Value, b: Value, c: Value) -> Value {
         self.b.ins().fma(a, b, c)
     }
-    fn min(&mut self, a: Value, b: Value) -> Value {
-        self.b.ins().fmin(a, b)
-    }
-    fn max(&mut self, a: Value, b: Value) -> Value {
-        self.b.ins().fmax(a, b)
-    }
     fn abs(&mut self, a: Value) -> Value {
         self.b.ins().fabs(a)
     }
@@ -76,20 +70,23 @@ impl Dsp for Lanes<'_, '_> {
     fn floor(&mut self, a: Value) -> Value {
         self.b.ins().floor(a)
     }
+    fn sqrt(&mut self, a: Value) -> Value {
+        self.b.ins().sqrt(a)
+    }
     fn lt(&mut self, a: Value, b: Value, x: Value, y: Value) -> Value {
         let mask = self.b.ins().fcmp(FloatCC::LessThan, a, b);
-        let mask = self.to_float(mask);
+        let mask = self.float_view(mask);
         self.b.ins().bitselect(mask, x, y)
     }
     fn shl(&mut self, a: Value, k: u8) -> Value {
-        let x = self.to_int(a);
+        let x = self.int_view(a);
         let r = self.b.ins().ishl_imm_u(x, k as i64);
-        self.to_float(r)
+        self.float_view(r)
     }
     fn ushr(&mut self, a: Value, k: u8) -> Value {
-        let x = self.to_int(a);
+        let x = self.int_view(a);
         let r = self.b.ins().ushr_imm_u(x, k as i64);
-        self.to_float(r)
+        self.float_view(r)
     }
     fn xor(&mut self, a: Value, b: Value) -> Value {
         self.int_op(a, b, |f, x, y| f.ins().bxor(x, y))
@@ -104,11 +101,11 @@ impl Dsp for Lanes<'_, '_> {
         self.int_op(a, b, |f, x, y| f.ins().iadd(x, y))
     }
     fn int_to_float(&mut self, a: Value) -> Value {
-        let x = self.to_int(a);
+        let x = self.int_view(a);
         self.b.ins().fcvt_from_sint(types::F32X4, x)
     }
     fn float_to_int(&mut self, a: Value) -> Value {
         let i = self.b.ins().fcvt_to_sint_sat(types::I32X4, a);
-        self.to_float(i)
+        self.float_view(i)
     }
 }

@@ -91,10 +91,10 @@ pub fn lower_program(checked: &Checked, src: &str, sample_rate: u32) -> Result<G
         .collect();
     if outputs.is_empty() {
         for bus in ["out", "master"] {
-            if let Some(&i) = checked.buses.get(bus) {
-                if let StatementKind::Bus { body, .. } = &checked.program.statements[i].kind {
-                    outputs.push((format!("~{bus}"), body.clone()));
-                }
+            if let Some(&i) = checked.buses.get(bus)
+                && let StatementKind::Bus { body, .. } = &checked.program.statements[i].kind
+            {
+                outputs.push((format!("~{bus}"), body.clone()));
             }
         }
     }
@@ -241,13 +241,13 @@ impl SignalLowerer<'_> {
             ));
         }
         let key = (e.span.start, e.span.end, read);
-        if self.transforms.is_empty() {
-            if let Some(&n) = self.hosts.get(&key) {
-                if let NodeKind::Host { source, .. } = self.graph.nodes[n].kind {
-                    self.touched.push(source);
-                }
-                return Ok(n);
+        if self.transforms.is_empty()
+            && let Some(&n) = self.hosts.get(&key)
+        {
+            if let NodeKind::Host { source, .. } = self.graph.nodes[n].kind {
+                self.touched.push(source);
             }
+            return Ok(n);
         }
         let mut p = pattern;
         for t in self.transforms.iter().rev() {
@@ -285,20 +285,20 @@ impl SignalLowerer<'_> {
         if let Some(v) = const_eval(e) {
             return Ok(Sig::Mono(self.constant(v as f32)));
         }
-        if !matches!(e.kind, ExprKind::Bus(_)) || self.bus_is_pattern(e) {
-            if let Some(p) = self.try_pattern(e) {
-                if let Some(Value::Num(v)) = p.constant_value() {
-                    if self.transforms.is_empty() {
-                        return Ok(Sig::Mono(self.constant(*v as f32)));
-                    }
-                }
-                return Ok(Sig::Mono(self.host(
-                    e,
-                    p,
-                    ctx.read(),
-                    &format!("{path}/pattern"),
-                )?));
+        if (!matches!(e.kind, ExprKind::Bus(_)) || self.bus_is_pattern(e))
+            && let Some(p) = self.try_pattern(e)
+        {
+            if let Some(Value::Num(v)) = p.constant_value()
+                && self.transforms.is_empty()
+            {
+                return Ok(Sig::Mono(self.constant(*v as f32)));
             }
+            return Ok(Sig::Mono(self.host(
+                e,
+                p,
+                ctx.read(),
+                &format!("{path}/pattern"),
+            )?));
         }
         match &e.kind {
             ExprKind::Bus(name) => self.bus(name, e),

@@ -71,11 +71,17 @@ pub struct ProgramSpec {
     pub code: Arc<dyn Any + Send + Sync>,
 }
 
+/// Sixteen bytes, aligned: the unit of a kernel's state block (kernels load it as f32x4 with
+/// aligned loads).
+#[derive(Clone, Copy)]
+#[repr(C, align(16))]
+struct Lanes4([f32; 4]);
+
 /// A kernel ready to run: its pointer table and its own state block.
 struct Kernel {
     func: KernelFn,
     io: Vec<*mut f32>,
-    state: Vec<f32>,
+    state: Vec<Lanes4>,
     cost: usize,
 }
 
@@ -89,7 +95,13 @@ impl Kernel {
         // SAFETY: every pointer in `io` addresses a buffer of at least `max_block` floats owned
         // by the engine, `frames <= max_block`, and the state block has the size the kernel
         // was compiled for.
-        unsafe { (self.func)(self.io.as_ptr(), self.state.as_mut_ptr(), frames as u64) }
+        unsafe {
+            (self.func)(
+                self.io.as_ptr(),
+                self.state.as_mut_ptr().cast::<f32>(),
+                frames as u64,
+            )
+        }
     }
 }
 
@@ -111,7 +123,7 @@ pub struct Engine {
     outputs: Vec<OutputSpec>,
     hush: bool,
     frame: i64,
-    pool: Option<rayon::ThreadPool>,
+    pool: Option<Arc<rayon::ThreadPool>>,
     counters: Counters,
     // Declared last so it is dropped after the kernels that point into its code.
     _code: Arc<dyn Any + Send + Sync>,
@@ -119,7 +131,7 @@ pub struct Engine {
 
 /// Below this much work (node evaluations in a stage's block) a stage runs on one thread:
 /// handing work to another thread costs a few microseconds.
-const PARALLEL_WORK: usize = 48 * 1024;
+const PARALLEL_WORK: usize = 4 * 1024;
 
 impl Engine {
     /// `threads`: 1 runs everything on the calling thread; more runs heavy stages on a pool.
@@ -151,7 +163,15 @@ impl Engine {
                                 buffers[index].as_mut_ptr()
                             })
                             .collect(),
-                        state: k.state,
+                        state: k
+                            .state
+                            .chunks(4)
+                            .map(|c| {
+                                let mut l = [0.0; 4];
+                                l[..c.len()].copy_from_slice(c);
+                                Lanes4(l)
+                            })
+                            .collect(),
                         cost: k.cost,
                     })
                     .collect()
@@ -163,10 +183,12 @@ impl Engine {
             .map(|h| HostSource::new(h.pattern, h.reads))
             .collect();
         let pool = (threads > 1).then(|| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .expect("a thread pool can be built")
+            Arc::new(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .expect("a thread pool can be built"),
+            )
         });
         Engine {
             clock: Clock::new(spec.cps, spec.sample_rate as i64),
@@ -200,6 +222,16 @@ impl Engine {
         &self.clock
     }
 
+    /// Runs `f` on one of the engine's worker threads, so that every block it processes
+    /// forks its heavy stages directly instead of handing them to the pool and waiting for
+    /// them (which costs a thread wake-up per stage).
+    pub fn run<R: Send>(&mut self, f: impl FnOnce(&mut Engine) -> R + Send) -> R {
+        match self.pool.clone() {
+            Some(pool) => pool.install(|| f(self)),
+            None => f(self),
+        }
+    }
+
     /// Computes the next `frames` frames (at most `max_block`). Read the result with
     /// [`Engine::output`] or [`Engine::mix_master`].
     pub fn process(&mut self, frames: usize) {
@@ -220,11 +252,15 @@ impl Engine {
         }
         for stage in &mut self.stages {
             let work: usize = stage.iter().map(|k| k.cost).sum::<usize>() * frames;
+            let parallel = stage.len() > 1 && work >= PARALLEL_WORK;
+            let run_all = |stage: &mut Vec<Kernel>| {
+                use rayon::prelude::*;
+                stage.par_iter_mut().for_each(|k| k.run(frames));
+            };
             match &self.pool {
-                Some(pool) if stage.len() > 1 && work >= PARALLEL_WORK => pool.install(|| {
-                    use rayon::prelude::*;
-                    stage.par_iter_mut().for_each(|k| k.run(frames));
-                }),
+                // Already on one of the pool's threads (see `Engine::run`): fork directly.
+                Some(_) if parallel && rayon::current_thread_index().is_some() => run_all(stage),
+                Some(pool) if parallel => pool.install(|| run_all(stage)),
                 _ => stage.iter_mut().for_each(|k| k.run(frames)),
             }
         }

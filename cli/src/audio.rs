@@ -1,0 +1,252 @@
+//! The commands that run the whole compiler: `compile`, `ir`, `render`, `bench`.
+
+use crate::{EXIT_USER_ERROR, Io, SourceFile, read_source};
+use phonon_compiler::diagnostic::render_all;
+use phonon_compiler::ir::print;
+use phonon_compiler::program::{Compiled, Options, compile as compile_program};
+use phonon_runtime::engine::Engine;
+use phonon_runtime::render::{render as render_frames, write_wav};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Reads and compiles a file, printing diagnostics (errors and warnings) to stderr.
+fn compiled(path: &PathBuf, opts: &Options, io: &mut Io) -> Result<(SourceFile, Compiled), i32> {
+    let source = read_source(path, io)?;
+    match compile_program(&source.text, opts) {
+        Ok(c) => {
+            if !c.warnings.is_empty() {
+                let _ = writeln!(
+                    io.stderr,
+                    "{}",
+                    render_all(&c.warnings, &source.name, &source.text, io.color)
+                );
+            }
+            Ok((source, c))
+        }
+        Err(diags) => {
+            let _ = writeln!(
+                io.stderr,
+                "{}",
+                render_all(&diags, &source.name, &source.text, io.color)
+            );
+            let n = diags.iter().filter(|d| d.is_error()).count();
+            let _ = writeln!(
+                io.stderr,
+                "{}: {n} error{} found",
+                source.name,
+                if n == 1 { "" } else { "s" }
+            );
+            Err(EXIT_USER_ERROR)
+        }
+    }
+}
+
+fn threads_or_cores(threads: Option<usize>) -> usize {
+    threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+pub fn compile(path: &PathBuf, timings: bool, mut io: Io) -> i32 {
+    let (source, c) = match compiled(path, &Options::default(), &mut io) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let outputs = c.graph.outputs.len();
+    let _ = writeln!(
+        io.stdout,
+        "{}: ok ({} output{}, {} nodes, {} stages, {} kernels, {} cps)",
+        source.name,
+        outputs,
+        if outputs == 1 { "" } else { "s" },
+        c.graph.nodes.len(),
+        c.plan.stages.len(),
+        c.plan.kernels.len(),
+        c.graph.cps
+    );
+    if timings {
+        let t = &c.timings;
+        for (name, d) in [
+            ("parse + check", t.front_end),
+            ("lower to IR", t.lower),
+            ("schedule", t.schedule),
+            ("codegen (Cranelift)", t.codegen),
+            ("link", t.link),
+            ("total", t.total()),
+        ] {
+            let _ = writeln!(io.stdout, "  {name:<20} {:>8.3} ms", ms(d));
+        }
+    }
+    0
+}
+
+pub fn ir(path: &PathBuf, clif: bool, mut io: Io) -> i32 {
+    let opts = Options {
+        keep_clif: clif,
+        ..Options::default()
+    };
+    let (_, c) = match compiled(path, &opts, &mut io) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    if clif {
+        for (i, text) in c.clif.iter().enumerate() {
+            let _ = writeln!(io.stdout, "; kernel {i}\n{text}");
+        }
+    } else {
+        let _ = write!(
+            io.stdout,
+            "{}\n{}",
+            print::graph(&c.graph),
+            print::plan(&c.graph, &c.plan)
+        );
+    }
+    0
+}
+
+pub struct RenderArgs {
+    pub output: PathBuf,
+    pub cycles: Option<f64>,
+    pub seconds: Option<f64>,
+    pub sample_rate: u32,
+    pub block: usize,
+    pub threads: Option<usize>,
+    pub split: bool,
+}
+
+pub fn render(path: &PathBuf, args: &RenderArgs, mut io: Io) -> i32 {
+    let opts = Options {
+        sample_rate: args.sample_rate,
+        ..Options::default()
+    };
+    let (source, c) = match compiled(path, &opts, &mut io) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let sr = args.sample_rate as f64;
+    let seconds = match (args.seconds, args.cycles) {
+        (Some(s), _) => s,
+        (None, Some(n)) => n / c.graph.cps,
+        (None, None) => 4.0 / c.graph.cps,
+    };
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 24.0 * 3600.0) {
+        let _ = writeln!(
+            io.stderr,
+            "error: the length must be positive and at most a day (got {seconds} s)"
+        );
+        return crate::EXIT_USAGE;
+    }
+    let frames = (seconds * sr).round() as usize;
+    let outputs = c.graph.outputs.len();
+    let mut engine = Engine::new(c.spec, args.block, threads_or_cores(args.threads));
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(frames as u64),
+        if io.color && seconds > 30.0 {
+            indicatif::ProgressDrawTarget::stderr()
+        } else {
+            indicatif::ProgressDrawTarget::hidden()
+        },
+    );
+    let started = Instant::now();
+    let (block, split) = (args.block, args.split);
+    let audio = engine.run(|engine| {
+        render_frames(engine, frames, block, split, &mut |done| {
+            bar.set_position(done as u64)
+        })
+    });
+    bar.finish_and_clear();
+    let took = started.elapsed();
+    if let Err(e) = write_wav(&args.output, args.sample_rate, &audio) {
+        let _ = writeln!(io.stderr, "error: {e}");
+        return EXIT_USER_ERROR;
+    }
+    let _ = writeln!(
+        io.stdout,
+        "{}: wrote {} ({:.2} s, {} channel{}{}, {} Hz, 32-bit float) in {:.2} s",
+        source.name,
+        args.output.display(),
+        frames as f64 / sr,
+        audio.channels,
+        if audio.channels == 1 { "" } else { "s" },
+        if args.split {
+            format!(", one stereo pair per output of {outputs}")
+        } else {
+            String::new()
+        },
+        args.sample_rate,
+        took.as_secs_f64()
+    );
+    0
+}
+
+pub struct BenchArgs {
+    pub blocks: usize,
+    pub block: usize,
+    pub sample_rate: u32,
+    pub threads: Option<usize>,
+    pub json: bool,
+}
+
+pub fn bench(path: &PathBuf, args: &BenchArgs, mut io: Io) -> i32 {
+    let opts = Options {
+        sample_rate: args.sample_rate,
+        ..Options::default()
+    };
+    let (source, c) = match compiled(path, &opts, &mut io) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let compile_ms = ms(c.timings.total());
+    let threads = threads_or_cores(args.threads);
+    let mut engine = Engine::new(c.spec, args.block, threads);
+    let mut times = Vec::with_capacity(args.blocks);
+    let started = Instant::now();
+    let (blocks, block) = (args.blocks, args.block);
+    engine.run(|engine| {
+        for _ in 0..blocks {
+            let t = Instant::now();
+            engine.process(block);
+            times.push(ms(t.elapsed()));
+        }
+    });
+    let wall = started.elapsed().as_secs_f64();
+    times.sort_by(|a, b| a.total_cmp(b));
+    let pick = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+    let (min, median, p99, max) = (times[0], pick(0.5), pick(0.99), times[times.len() - 1]);
+    let audio_seconds = (args.blocks * args.block) as f64 / args.sample_rate as f64;
+    let realtime = audio_seconds / wall;
+    let counters = engine.counters();
+    let events_per_block = counters.events as f64 / counters.blocks.max(1) as f64;
+    // Sample voices arrive with the sample player; until then no program has any.
+    let (voices_peak, voices_stolen) = (0, 0);
+    if args.json {
+        let _ = writeln!(
+            io.stdout,
+            "{{\"compile_ms\":{compile_ms:.4},\"block_ms\":{{\"min\":{min:.5},\"median\":{median:.5},\"p99\":{p99:.5},\"max\":{max:.5}}},\"realtime_factor\":{realtime:.2},\"events_per_block\":{events_per_block:.3},\"voices_peak\":{voices_peak},\"voices_stolen\":{voices_stolen},\"threads\":{threads},\"block\":{},\"sample_rate\":{}}}",
+            args.block, args.sample_rate
+        );
+    } else {
+        let budget = args.block as f64 / args.sample_rate as f64 * 1e3;
+        let _ = writeln!(
+            io.stdout,
+            "{}: {} blocks of {} frames at {} Hz on {threads} thread{} (budget {budget:.2} ms per block)\n\
+             compile       {compile_ms:>9.3} ms\n\
+             block min     {min:>9.4} ms\n\
+             block median  {median:>9.4} ms\n\
+             block p99     {p99:>9.4} ms\n\
+             block max     {max:>9.4} ms\n\
+             real time     {realtime:>9.1}x\n\
+             events/block  {events_per_block:>9.2}\n\
+             voices peak   {voices_peak:>9}\n\
+             voices stolen {voices_stolen:>9}",
+            source.name,
+            args.blocks,
+            args.block,
+            args.sample_rate,
+            if threads == 1 { "" } else { "s" },
+        );
+    }
+    0
+}
