@@ -1,1 +1,70 @@
-//! End-to-end tests live in `tests/`; this crate has no library code of its own.
+//! Helpers for the end-to-end tests in `tests/`: compile and render a program in memory, and
+//! analyse the frames (levels, tone amplitudes, peak frequencies).
+
+use phonon_compiler::program::{Options, compile};
+use phonon_runtime::engine::Engine;
+use phonon_runtime::render::{Rendered, render};
+
+pub const SAMPLE_RATE: u32 = 44_100;
+
+/// Compiles `src` and renders `frames` frames in blocks of `block` on `threads` threads.
+/// Panics with the diagnostics if the program does not compile.
+pub fn render_src(src: &str, frames: usize, block: usize, threads: usize, split: bool) -> Rendered {
+    let compiled = compile(src, &Options::default()).unwrap_or_else(|diags| {
+        let messages: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
+        panic!("`{src}` does not compile: {messages:?}")
+    });
+    let mut engine = Engine::new(compiled.spec, block, threads);
+    engine.run(|engine| render(engine, frames, block, split, &mut |_| {}))
+}
+
+/// One channel of interleaved audio.
+pub fn channel(audio: &Rendered, index: usize) -> Vec<f32> {
+    audio
+        .samples
+        .iter()
+        .skip(index)
+        .step_by(audio.channels)
+        .copied()
+        .collect()
+}
+
+pub fn rms(x: &[f32]) -> f64 {
+    (x.iter().map(|&v| v as f64 * v as f64).sum::<f64>() / x.len() as f64).sqrt()
+}
+
+pub fn db(ratio: f64) -> f64 {
+    20.0 * ratio.log10()
+}
+
+/// The amplitude of the component of `x` at `hz` (a Hann-windowed single-bin DFT, scaled so
+/// that a full-scale sine reads 1).
+pub fn tone_amplitude(x: &[f32], hz: f64) -> f64 {
+    let n = x.len();
+    let w = std::f64::consts::TAU * hz / SAMPLE_RATE as f64;
+    let (mut re, mut im, mut window_sum) = (0.0, 0.0, 0.0);
+    for (i, &v) in x.iter().enumerate() {
+        let hann = 0.5 - 0.5 * (std::f64::consts::TAU * i as f64 / (n - 1) as f64).cos();
+        let phase = w * i as f64;
+        re += hann * v as f64 * phase.cos();
+        im -= hann * v as f64 * phase.sin();
+        window_sum += hann;
+    }
+    2.0 * (re * re + im * im).sqrt() / window_sum
+}
+
+/// The frequency in `lo..hi` Hz with the largest amplitude: a 5 Hz scan, then a 0.01 Hz
+/// scan around its best bin.
+pub fn peak_frequency(x: &[f32], lo: f64, hi: f64) -> f64 {
+    let best = |from: f64, to: f64, step: f64| {
+        let steps = ((to - from) / step).round() as usize;
+        (0..=steps)
+            .map(|i| from + i as f64 * step)
+            .map(|f| (f, tone_amplitude(x, f)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(f, _)| f)
+            .expect("a non-empty range")
+    };
+    let coarse = best(lo, hi, 5.0);
+    best(coarse - 5.0, coarse + 5.0, 0.01)
+}

@@ -45,3 +45,20 @@ fn ast_of_every_example() {
         insta::assert_snapshot!(format!("ast_{name}"), out);
     }
 }
+
+/// The signal graph and plan of every example that compiles to audio, and the diagnostic of
+/// every one that does not yet: a change in lowering or scheduling shows up as a diff.
+#[test]
+fn ir_of_every_example() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../");
+    for path in examples() {
+        let (code, out, err) = run(&["ir", path.to_str().unwrap()]);
+        let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+        let shown = match code {
+            0 => out,
+            1 => format!("does not compile:\n{}", err.replace(dir, "")),
+            _ => panic!("{}: exit {code}: {err}", path.display()),
+        };
+        insta::assert_snapshot!(format!("ir_{name}"), shown);
+    }
+}
