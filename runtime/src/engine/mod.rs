@@ -105,6 +105,60 @@ impl Kernel {
     }
 }
 
+/// The kernels of a stage, ordered into one group per thread with about equal cost, so a
+/// parallel block is one fork per thread rather than one task per kernel.
+struct Stage {
+    kernels: Vec<Kernel>,
+    /// The end index of each group in `kernels`.
+    group_ends: Vec<usize>,
+    cost: usize,
+}
+
+impl Stage {
+    fn new(kernels: Vec<Kernel>, threads: usize) -> Stage {
+        // Contiguous groups with about equal cost: kernels written next to each other in the
+        // plan (neighbouring buffers) stay on one thread.
+        let groups = threads.clamp(1, kernels.len().max(1));
+        let total: usize = kernels.iter().map(|k| k.cost).sum();
+        let mut group_ends = Vec::with_capacity(groups);
+        let mut sum = 0;
+        for (i, k) in kernels.iter().enumerate() {
+            sum += k.cost;
+            let g = group_ends.len();
+            if g + 1 < groups && sum * groups >= total * (g + 1) {
+                group_ends.push(i + 1);
+            }
+        }
+        group_ends.push(kernels.len());
+        Stage {
+            cost: total,
+            kernels,
+            group_ends,
+        }
+    }
+
+    fn run_serial(&mut self, frames: usize) {
+        self.kernels.iter_mut().for_each(|k| k.run(frames));
+    }
+
+    /// Runs the groups in parallel (on the current rayon pool).
+    fn run_parallel(&mut self, frames: usize) {
+        fn split(kernels: &mut [Kernel], ends: &[usize], offset: usize, frames: usize) {
+            if ends.len() <= 1 {
+                kernels.iter_mut().for_each(|k| k.run(frames));
+                return;
+            }
+            let mid = ends.len() / 2;
+            let (left, right) = kernels.split_at_mut(ends[mid - 1] - offset);
+            rayon::join(
+                || split(left, &ends[..mid], offset, frames),
+                || split(right, &ends[mid..], ends[mid - 1], frames),
+            );
+        }
+        split(&mut self.kernels, &self.group_ends, 0, frames);
+    }
+}
+
 /// Statistics of the blocks processed so far.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Counters {
@@ -119,7 +173,7 @@ pub struct Engine {
     buffers: Vec<Vec<f32>>,
     hosts: Vec<HostSource>,
     start_buffers: Vec<usize>,
-    stages: Vec<Vec<Kernel>>,
+    stages: Vec<Stage>,
     outputs: Vec<OutputSpec>,
     hush: bool,
     frame: i64,
@@ -143,11 +197,12 @@ impl Engine {
         let mut buffers: Vec<Vec<f32>> = (0..spec.buffers + 2)
             .map(|_| vec![0.0f32; max_block + 4])
             .collect();
+        let threads = threads.max(1);
         let stages = spec
             .stages
             .into_iter()
             .map(|stage| {
-                stage
+                let kernels = stage
                     .into_iter()
                     .map(|k| Kernel {
                         func: k.func,
@@ -174,7 +229,8 @@ impl Engine {
                             .collect(),
                         cost: k.cost,
                     })
-                    .collect()
+                    .collect();
+                Stage::new(kernels, threads)
             })
             .collect();
         let hosts = spec
@@ -251,17 +307,14 @@ impl Engine {
             }
         }
         for stage in &mut self.stages {
-            let work: usize = stage.iter().map(|k| k.cost).sum::<usize>() * frames;
-            let parallel = stage.len() > 1 && work >= PARALLEL_WORK;
-            let run_all = |stage: &mut Vec<Kernel>| {
-                use rayon::prelude::*;
-                stage.par_iter_mut().for_each(|k| k.run(frames));
-            };
+            let parallel = stage.group_ends.len() > 1 && stage.cost * frames >= PARALLEL_WORK;
             match &self.pool {
                 // Already on one of the pool's threads (see `Engine::run`): fork directly.
-                Some(_) if parallel && rayon::current_thread_index().is_some() => run_all(stage),
-                Some(pool) if parallel => pool.install(|| run_all(stage)),
-                _ => stage.iter_mut().for_each(|k| k.run(frames)),
+                Some(_) if parallel && rayon::current_thread_index().is_some() => {
+                    stage.run_parallel(frames)
+                }
+                Some(pool) if parallel => pool.install(|| stage.run_parallel(frames)),
+                _ => stage.run_serial(frames),
             }
         }
         self.frame += frames as i64;
