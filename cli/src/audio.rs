@@ -1,12 +1,15 @@
 //! The commands that run the whole compiler: `compile`, `ir`, `render`, `bench`.
 
-use crate::{EXIT_USER_ERROR, Io, SourceFile, read_source};
+use crate::{EXIT_USER_ERROR, Io, SampleArgs, SourceFile, read_source};
 use phonon_compiler::diagnostic::render_all;
 use phonon_compiler::ir::print;
 use phonon_compiler::program::{Compiled, Options, compile as compile_program};
 use phonon_runtime::engine::Engine;
-use phonon_runtime::render::{render as render_frames, write_wav};
+use phonon_runtime::engine::voices::DEFAULT_VOICE_CAP;
+use phonon_runtime::render::{Rendered, render as render_frames, write_wav};
+use phonon_runtime::samples::{SampleLibrary, SearchPath};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn ms(d: Duration) -> f64 {
@@ -45,12 +48,23 @@ fn compiled(path: &PathBuf, opts: &Options, io: &mut Io) -> Result<(SourceFile, 
     }
 }
 
+impl SampleArgs {
+    fn options(&self, sample_rate: u32) -> Options {
+        Options {
+            sample_rate,
+            keep_clif: false,
+            samples: Arc::new(SampleLibrary::new(SearchPath::standard(&self.dirs))),
+            voice_cap: self.voices.map_or(DEFAULT_VOICE_CAP, |v| v as usize),
+        }
+    }
+}
+
 fn threads_or_cores(threads: Option<usize>) -> usize {
     threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-pub fn compile(path: &PathBuf, timings: bool, mut io: Io) -> i32 {
-    let (source, c) = match compiled(path, &Options::default(), &mut io) {
+pub fn compile(path: &PathBuf, timings: bool, samples: &SampleArgs, mut io: Io) -> i32 {
+    let (source, c) = match compiled(path, &samples.options(44_100), &mut io) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -71,6 +85,7 @@ pub fn compile(path: &PathBuf, timings: bool, mut io: Io) -> i32 {
         for (name, d) in [
             ("parse + check", t.front_end),
             ("lower to IR", t.lower),
+            ("load samples", t.samples),
             ("schedule", t.schedule),
             ("codegen (Cranelift)", t.codegen),
             ("link", t.link),
@@ -82,10 +97,10 @@ pub fn compile(path: &PathBuf, timings: bool, mut io: Io) -> i32 {
     0
 }
 
-pub fn ir(path: &PathBuf, clif: bool, mut io: Io) -> i32 {
+pub fn ir(path: &PathBuf, clif: bool, samples: &SampleArgs, mut io: Io) -> i32 {
     let opts = Options {
         keep_clif: clif,
-        ..Options::default()
+        ..samples.options(44_100)
     };
     let (_, c) = match compiled(path, &opts, &mut io) {
         Ok(x) => x,
@@ -116,11 +131,8 @@ pub struct RenderArgs {
     pub split: bool,
 }
 
-pub fn render(path: &PathBuf, args: &RenderArgs, mut io: Io) -> i32 {
-    let opts = Options {
-        sample_rate: args.sample_rate,
-        ..Options::default()
-    };
+pub fn render(path: &PathBuf, samples: &SampleArgs, args: &RenderArgs, mut io: Io) -> i32 {
+    let opts = samples.options(args.sample_rate);
     let (source, c) = match compiled(path, &opts, &mut io) {
         Ok(x) => x,
         Err(code) => return code,
@@ -189,11 +201,8 @@ pub struct BenchArgs {
     pub json: bool,
 }
 
-pub fn bench(path: &PathBuf, args: &BenchArgs, mut io: Io) -> i32 {
-    let opts = Options {
-        sample_rate: args.sample_rate,
-        ..Options::default()
-    };
+pub fn bench(path: &PathBuf, samples: &SampleArgs, args: &BenchArgs, mut io: Io) -> i32 {
+    let opts = samples.options(args.sample_rate);
     let (source, c) = match compiled(path, &opts, &mut io) {
         Ok(x) => x,
         Err(code) => return code,
@@ -219,8 +228,7 @@ pub fn bench(path: &PathBuf, args: &BenchArgs, mut io: Io) -> i32 {
     let realtime = audio_seconds / wall;
     let counters = engine.counters();
     let events_per_block = counters.events as f64 / counters.blocks.max(1) as f64;
-    // Sample voices arrive with the sample player; until then no program has any.
-    let (voices_peak, voices_stolen) = (0, 0);
+    let (voices_peak, voices_stolen) = (counters.voices_peak, counters.voices_stolen);
     if args.json {
         let _ = writeln!(
             io.stdout,
@@ -248,5 +256,79 @@ pub fn bench(path: &PathBuf, args: &BenchArgs, mut io: Io) -> i32 {
             if threads == 1 { "" } else { "s" },
         );
     }
+    0
+}
+
+/// `phonon kit`: lists the built-in sounds, or writes them as WAV files in Dirt layout.
+pub fn kit(export: Option<&std::path::Path>, sample_rate: u32, io: Io) -> i32 {
+    use phonon_compiler::kit;
+    let names: Vec<&str> = kit::names().collect();
+    let sounds = match kit::sounds(&names, sample_rate) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(io.stderr, "error: {e}");
+            return EXIT_USER_ERROR;
+        }
+    };
+    let Some(dir) = export else {
+        let mut total = 0.0;
+        for s in kit::SOUNDS {
+            let lengths: Vec<String> = sounds[s.name]
+                .iter()
+                .map(|x| {
+                    let secs = x.len() as f64 / sample_rate as f64;
+                    total += secs;
+                    format!("{secs:.2}")
+                })
+                .collect();
+            let _ = writeln!(
+                io.stdout,
+                "{:<6} {:<58} {} s",
+                s.name,
+                s.description,
+                lengths.join(" ")
+            );
+        }
+        let count = kit::SOUNDS.len() * kit::VARIANTS;
+        let _ = writeln!(
+            io.stdout,
+            "{} sounds, {} variants each: {count} samples, mean length {:.2} s",
+            kit::SOUNDS.len(),
+            kit::VARIANTS,
+            total / count as f64
+        );
+        return 0;
+    };
+    for s in kit::SOUNDS {
+        let folder = dir.join(s.name);
+        if let Err(e) = std::fs::create_dir_all(&folder) {
+            let _ = writeln!(
+                io.stderr,
+                "error: cannot create `{}`: {e}",
+                folder.display()
+            );
+            return EXIT_USER_ERROR;
+        }
+        for (v, sample) in sounds[s.name].iter().enumerate() {
+            let path = folder.join(format!("{}{v}.wav", s.name));
+            let audio = Rendered {
+                channels: 1,
+                frames: sample.len(),
+                samples: sample.frames(0).to_vec(),
+            };
+            if let Err(e) = write_wav(&path, sample_rate, &audio) {
+                let _ = writeln!(io.stderr, "error: {e}");
+                return EXIT_USER_ERROR;
+            }
+        }
+    }
+    let _ = writeln!(
+        io.stdout,
+        "wrote {} sounds x {} variants to {} (Dirt-Samples layout, {} Hz)",
+        kit::SOUNDS.len(),
+        kit::VARIANTS,
+        dir.display(),
+        sample_rate
+    );
     0
 }

@@ -19,11 +19,24 @@ pub const EXIT_USAGE: i32 = 2;
     about = "Phonon: a live-coding music language, compiled",
     long_about = "Phonon compiles `.ph` programs (TidalCycles-style patterns and synthesis in one file) \
                   to native code and plays them.",
-    after_help = "Examples:\n  phonon render examples/synth16.ph -o synth16.wav --cycles 4\n  phonon compile examples/acid.ph --timings\n  phonon bench examples/synth16.ph --json\n  phonon ir examples/synth16.ph\n  phonon query 'jux rev $ s \"bd sn\"' --from 0 --to 2\n  cat beat.ph | phonon compile -"
+    after_help = "Examples:\n  phonon render examples/house.ph -o house.wav --cycles 8\n  phonon render examples/synth16.ph -o synth16.wav --cycles 4\n  phonon compile examples/acid.ph --timings\n  phonon bench examples/synth16.ph --json\n  phonon ir examples/synth16.ph\n  phonon query 'jux rev $ s \"bd sn\"' --from 0 --to 2\n  cat beat.ph | phonon compile -"
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// Where samples come from and how many voices a player may hold.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct SampleArgs {
+    /// A folder of sample folders (Dirt-Samples layout), searched first; may be repeated.
+    /// Then PHONON_SAMPLES, ./samples, ~/.local/share/phonon/samples, SuperDirt's
+    /// Dirt-Samples, and the built-in kit.
+    #[arg(long = "samples", value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Voices each sample player may hold before it steals the oldest (default 2048).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub voices: Option<u32>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -44,6 +57,8 @@ Examples:\n  phonon compile examples/synth16.ph --timings\n  phonon compile exam
         /// including what the audio compiler cannot compile yet.
         #[arg(long, conflicts_with = "timings")]
         check: bool,
+        #[command(flatten)]
+        samples: SampleArgs,
     },
     /// Show what a program became: the signal IR and the plan, the syntax tree, or the
     /// Cranelift IR of each kernel.
@@ -59,6 +74,8 @@ Examples:\n  phonon compile examples/synth16.ph --timings\n  phonon compile exam
         /// Print each kernel's Cranelift IR.
         #[arg(long)]
         clif: bool,
+        #[command(flatten)]
+        samples: SampleArgs,
     },
     /// Render a program to a 32-bit float WAV file.
     #[command(after_help = "Without --cycles or --seconds, renders 4 cycles.\n\n\
@@ -86,6 +103,8 @@ Examples:\n  phonon render examples/synth16.ph -o synth16.wav\n  phonon render e
         /// One stereo pair per output (o1 in channels 1-2, o2 in 3-4, ...) instead of the master mix.
         #[arg(long)]
         split: bool,
+        #[command(flatten)]
+        samples: SampleArgs,
     },
     /// Measure a program: compile time and the time of each block, rendered without writing.
     #[command(
@@ -109,6 +128,19 @@ Examples:\n  phonon bench examples/synth16.ph\n  phonon bench examples/synth16.p
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        samples: SampleArgs,
+    },
+    /// List the built-in sample kit, or write it out as WAV files in the Dirt-Samples layout.
+    #[command(
+        after_help = "Examples:\n  phonon kit\n  phonon kit --export ~/.local/share/phonon/samples"
+    )]
+    Kit {
+        /// Write every sound as DIR/<name>/<name><variant>.wav (32-bit float, mono).
+        #[arg(long, value_name = "DIR")]
+        export: Option<PathBuf>,
+        #[arg(long, default_value_t = 44_100, value_parser = clap::value_parser!(u32).range(8_000..=384_000))]
+        sample_rate: u32,
     },
     /// Print the events of a pattern as JSON lines (the format of the Strudel oracle).
     #[command(
@@ -164,20 +196,30 @@ pub fn run(args: &[String], io: Io) -> i32 {
             file,
             timings,
             check,
+            samples,
         } => {
             if check {
                 compile_check(&file, io)
             } else {
-                audio::compile(&file, timings, io)
+                audio::compile(&file, timings, &samples, io)
             }
         }
-        Command::Ir { file, ast, clif } => {
+        Command::Ir {
+            file,
+            ast,
+            clif,
+            samples,
+        } => {
             if ast {
                 ir_ast(&file, io)
             } else {
-                audio::ir(&file, clif, io)
+                audio::ir(&file, clif, &samples, io)
             }
         }
+        Command::Kit {
+            export,
+            sample_rate,
+        } => audio::kit(export.as_deref(), sample_rate, io),
         Command::Render {
             file,
             output,
@@ -187,8 +229,10 @@ pub fn run(args: &[String], io: Io) -> i32 {
             block,
             threads,
             split,
+            samples,
         } => audio::render(
             &file,
+            &samples,
             &audio::RenderArgs {
                 output,
                 cycles,
@@ -207,8 +251,10 @@ pub fn run(args: &[String], io: Io) -> i32 {
             sample_rate,
             threads,
             json,
+            samples,
         } => audio::bench(
             &file,
+            &samples,
             &audio::BenchArgs {
                 blocks: blocks as usize,
                 block: block as usize,

@@ -7,6 +7,11 @@ use crate::ir::{Graph, NodeKind};
 use phonon_runtime::Rational;
 use phonon_runtime::clock::Clock;
 use phonon_runtime::engine::host::HostSource;
+use phonon_runtime::engine::voice_kernel::VoiceKernels;
+use phonon_runtime::engine::voices::{BankSpec, DEFAULT_VOICE_CAP, VoiceBank};
+
+/// The largest block [`Interpreter::process`] takes (voice banks mix into fixed buffers).
+pub const MAX_BLOCK: usize = 4096;
 
 pub struct Interpreter {
     graph: Graph,
@@ -14,6 +19,9 @@ pub struct Interpreter {
     /// Per node: the buffer a host input fills (index into `buffers`).
     host_buffer: Vec<Option<usize>>,
     buffers: Vec<Vec<f32>>,
+    /// Sample players with the reference voice kernels, and their left/right mixes.
+    banks: Vec<VoiceBank>,
+    bank_buffers: Vec<[Box<[f32]>; 2]>,
     state: Vec<Vec<f32>>,
     values: Vec<f32>,
     clock: Clock,
@@ -44,7 +52,33 @@ impl Interpreter {
             .map(|n| dsp::init_state(&n.kind, n.id))
             .collect();
         let clock = Clock::new(Rational::from_f64(graph.cps), graph.sample_rate as i64);
+        let mut bank_buffers: Vec<[Box<[f32]>; 2]> = graph
+            .banks
+            .iter()
+            .map(|_| {
+                [
+                    vec![0.0; MAX_BLOCK + 4].into_boxed_slice(),
+                    vec![0.0; MAX_BLOCK + 4].into_boxed_slice(),
+                ]
+            })
+            .collect();
+        let banks = graph
+            .banks
+            .iter()
+            .zip(&mut bank_buffers)
+            .map(|(b, [l, r])| {
+                let spec = BankSpec {
+                    pattern: b.pattern.clone(),
+                    sounds: b.sounds.clone(),
+                    left: 0,
+                    right: 0,
+                };
+                VoiceBank::new(spec, DEFAULT_VOICE_CAP, l.as_mut_ptr(), r.as_mut_ptr())
+            })
+            .collect();
         Interpreter {
+            banks,
+            bank_buffers,
             values: vec![0.0; graph.nodes.len()],
             hosts,
             host_buffer,
@@ -61,8 +95,13 @@ impl Interpreter {
         for b in &mut self.buffers {
             b.resize(frames.max(b.len()), 0.0);
         }
+        assert!(frames <= MAX_BLOCK, "blocks of at most {MAX_BLOCK} frames");
         for h in &mut self.hosts {
             h.fill(&self.clock, self.frame, frames, &mut self.buffers);
+        }
+        let kernels = VoiceKernels::reference();
+        for b in &mut self.banks {
+            b.process(&self.clock, self.frame, frames, &kernels);
         }
         let mut outs: Vec<(Vec<f32>, Vec<f32>)> =
             vec![(vec![0.0; frames], vec![0.0; frames]); self.graph.outputs.len()];
@@ -75,6 +114,9 @@ impl Interpreter {
                     NodeKind::Const(c) => *c,
                     NodeKind::Host { .. } => {
                         self.buffers[self.host_buffer[i].expect("host nodes have buffers")][f]
+                    }
+                    NodeKind::Voices { bank, channel } => {
+                        self.bank_buffers[*bank][*channel as usize][f]
                     }
                     NodeKind::Start => {
                         if self.frame + f as i64 == 0 {

@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod dsp;
 pub mod interp;
 pub mod ir;
+pub mod kit;
 pub mod lexer;
 pub mod lower;
 pub mod mini;
@@ -20,6 +21,7 @@ pub mod program;
 pub mod query;
 pub mod resolve;
 pub mod schedule;
+pub mod sounds;
 pub mod suggest;
 
 use diagnostic::Diagnostic;

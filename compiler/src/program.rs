@@ -7,7 +7,9 @@ use crate::dsp;
 use crate::ir::{Graph, NodeKind, NodeRef};
 use crate::schedule::{self, LANES, Plan};
 use phonon_runtime::Rational;
+use phonon_runtime::engine::voices::{BankSpec, DEFAULT_VOICE_CAP};
 use phonon_runtime::engine::{HostSpec, KernelSpec, OutputSpec, ProgramSpec, Slot};
+use phonon_runtime::samples::SampleLibrary;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,6 +19,7 @@ use std::time::{Duration, Instant};
 pub struct Timings {
     pub front_end: Duration,
     pub lower: Duration,
+    pub samples: Duration,
     pub schedule: Duration,
     pub codegen: Duration,
     pub link: Duration,
@@ -24,7 +27,7 @@ pub struct Timings {
 
 impl Timings {
     pub fn total(&self) -> Duration {
-        self.front_end + self.lower + self.schedule + self.codegen + self.link
+        self.front_end + self.lower + self.samples + self.schedule + self.codegen + self.link
     }
 }
 
@@ -32,13 +35,22 @@ pub struct Options {
     pub sample_rate: u32,
     /// Keep each kernel's Cranelift IR (for `phonon ir --clif`).
     pub keep_clif: bool,
+    /// Where sample folders are found (the built-in kit answers the names they lack).
+    pub samples: Arc<SampleLibrary>,
+    /// Voices each sample player may hold before it steals the oldest.
+    pub voice_cap: usize,
 }
 
 impl Default for Options {
+    /// 44.1 kHz and the standard sample search path.
     fn default() -> Self {
         Options {
             sample_rate: 44_100,
             keep_clif: false,
+            samples: Arc::new(SampleLibrary::new(
+                phonon_runtime::samples::SearchPath::standard(&[]),
+            )),
+            voice_cap: DEFAULT_VOICE_CAP,
         }
     }
 }
@@ -64,19 +76,29 @@ pub fn compile(src: &str, opts: &Options) -> Result<Compiled, Vec<Diagnostic>> {
         return Err(fe.diagnostics);
     }
     let t = Instant::now();
-    let graph =
+    let (mut graph, mut warnings) =
         crate::ir::lower::lower_program(&fe.checked, src, opts.sample_rate).map_err(|d| vec![d])?;
     timings.lower = t.elapsed();
+    let t = Instant::now();
+    crate::sounds::load(&mut graph, &opts.samples, opts.sample_rate)?;
+    timings.samples = t.elapsed();
     let t = Instant::now();
     let plan = schedule::schedule(&graph);
     timings.schedule = t.elapsed();
     let t = Instant::now();
     let code = codegen::compile(&plan.kernels, opts.sample_rate as f32, opts.keep_clif)
         .map_err(|e| vec![Diagnostic::error(0..0, e)])?;
+    let voice_kernels = if graph.banks.is_empty() {
+        phonon_runtime::engine::voice_kernel::VoiceKernels::reference()
+    } else {
+        codegen::voices::kernels().map_err(|e| vec![Diagnostic::error(0..0, e)])?
+    };
     timings.codegen = t.elapsed();
     let t = Instant::now();
     let clif = code.clif.clone();
-    let spec = link(&graph, &plan, code);
+    let mut spec = link(&graph, &plan, code);
+    spec.voice_kernels = voice_kernels;
+    spec.voice_cap = opts.voice_cap;
     timings.link = t.elapsed();
     Ok(Compiled {
         graph,
@@ -84,7 +106,11 @@ pub fn compile(src: &str, opts: &Options) -> Result<Compiled, Vec<Diagnostic>> {
         spec,
         clif,
         timings,
-        warnings: fe.diagnostics,
+        warnings: {
+            let mut all = fe.diagnostics;
+            all.append(&mut warnings);
+            all
+        },
     })
 }
 
@@ -105,13 +131,28 @@ fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
         })
         .collect();
     let mut start_buffers = Vec::new();
+    let mut bank_buffers = vec![[usize::MAX; 2]; graph.banks.len()];
     for (i, n) in graph.nodes.iter().enumerate() {
         match n.kind {
             NodeKind::Host { source, read } => hosts[source].reads.push((read, buffer(i))),
             NodeKind::Start => start_buffers.push(buffer(i)),
+            NodeKind::Voices { bank, channel } => {
+                bank_buffers[bank][channel as usize] = buffer(i);
+            }
             _ => {}
         }
     }
+    let banks = graph
+        .banks
+        .iter()
+        .zip(&bank_buffers)
+        .map(|(b, &[left, right])| BankSpec {
+            pattern: b.pattern.clone(),
+            sounds: b.sounds.clone(),
+            left,
+            right,
+        })
+        .collect();
     let mut stages = Vec::new();
     for stage in &plan.stages {
         let mut specs = Vec::new();
@@ -182,6 +223,9 @@ fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
         hosts,
         start_buffers,
         stages,
+        banks,
+        voice_kernels: phonon_runtime::engine::voice_kernel::VoiceKernels::reference(),
+        voice_cap: DEFAULT_VOICE_CAP,
         outputs,
         hush: graph.hush,
         code: Arc::new(code.code),

@@ -4,6 +4,7 @@ pub mod clock;
 pub mod engine;
 pub mod pattern;
 pub mod render;
+pub mod samples;
 pub mod time;
 
 pub use time::Rational;

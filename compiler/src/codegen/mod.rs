@@ -8,6 +8,7 @@
 //! (stateless) compute four frames per iteration and finish with a one-frame tail loop.
 
 mod lanes;
+pub mod voices;
 
 use crate::dsp;
 use crate::ir::NodeKind;
@@ -52,8 +53,8 @@ fn err(e: impl std::fmt::Display) -> String {
     format!("code generation failed: {e}")
 }
 
-/// Compiles every kernel.
-pub fn compile(kernels: &[Kernel], sample_rate: f32, keep_clif: bool) -> Result<Compiled, String> {
+/// A JIT module for the host CPU (native ISA flags: FMA, SSE4.1 rounding, AVX encodings).
+fn new_module() -> Result<(JITModule, TargetFrontendConfig), String> {
     let mut flags = settings::builder();
     flags.set("opt_level", "speed").map_err(err)?;
     // The IR is built by this module from a checked plan; the verifier (on by default) would
@@ -68,16 +69,21 @@ pub fn compile(kernels: &[Kernel], sample_rate: f32, keep_clif: bool) -> Result<
             },
         )
         .map_err(err)?;
-    // Native ISA flags: FMA, SSE4.1 rounding and AVX encodings where the CPU has them.
     let isa = cranelift_native::builder()
         .map_err(err)?
         .finish(settings::Flags::new(flags))
         .map_err(err)?;
     let frontend = isa.frontend_config();
-    let mut module = JITModule::new(JITBuilder::with_isa(
+    let module = JITModule::new(JITBuilder::with_isa(
         isa,
         cranelift_module::default_libcall_names(),
     ));
+    Ok((module, frontend))
+}
+
+/// Compiles every kernel.
+pub fn compile(kernels: &[Kernel], sample_rate: f32, keep_clif: bool) -> Result<Compiled, String> {
+    let (mut module, frontend) = new_module()?;
     let mut ctx = module.make_context();
     let mut fbc = FunctionBuilderContext::new();
     let mut ids = Vec::new();

@@ -1,8 +1,12 @@
 //! From the checked program to the signal graph. Patterns are lowered by `lower::expr` and
-//! enter the graph as host inputs; everything else (oscillators, filters, envelopes,
-//! arithmetic, pan) becomes nodes. Stereo values are pairs of nodes.
+//! enter the graph as host inputs, sample patterns as voice banks; everything else
+//! (oscillators, filters, envelopes, arithmetic, pan) becomes nodes. Stereo values are pairs
+//! of nodes.
 
-use super::{Env, Filter, Graph, HostSource, Math, Node, NodeId, NodeKind, NodeRef, Osc, Output};
+use super::sample_use::{APPLIED, SampleUse, sample_use};
+use super::{
+    Bank, Env, Filter, Graph, HostSource, Math, Node, NodeId, NodeKind, NodeRef, Osc, Output,
+};
 use crate::ast::{Arg, Arith, Expr, ExprKind, StatementKind};
 use crate::builtins::{self, Role};
 use crate::diagnostic::Diagnostic;
@@ -60,8 +64,12 @@ impl Ctx {
     }
 }
 
-/// Lowers a checked program (without errors) to its signal graph.
-pub fn lower_program(checked: &Checked, src: &str, sample_rate: u32) -> Result<Graph> {
+/// Lowers a checked program (without errors) to its signal graph, with warnings.
+pub fn lower_program(
+    checked: &Checked,
+    src: &str,
+    sample_rate: u32,
+) -> Result<(Graph, Vec<Diagnostic>)> {
     let mut l = SignalLowerer {
         checked,
         src,
@@ -80,6 +88,8 @@ pub fn lower_program(checked: &Checked, src: &str, sample_rate: u32) -> Result<G
         touched: Vec::new(),
         paths: HashSet::new(),
         consts: HashMap::new(),
+        banks: HashMap::new(),
+        warnings: Vec::new(),
     };
     let mut outputs: Vec<(String, Expr)> = checked
         .outputs
@@ -123,7 +133,7 @@ pub fn lower_program(checked: &Checked, src: &str, sample_rate: u32) -> Result<G
             right,
         });
     }
-    Ok(l.graph)
+    Ok((l.graph, l.warnings))
 }
 
 struct SignalLowerer<'a> {
@@ -145,6 +155,9 @@ struct SignalLowerer<'a> {
     touched: Vec<usize>,
     paths: HashSet<String>,
     consts: HashMap<u32, NodeRef>,
+    /// Voice banks already made, by the span of the pattern they play.
+    banks: HashMap<(usize, usize), (NodeRef, NodeRef)>,
+    warnings: Vec<Diagnostic>,
 }
 
 fn not_compiled(e: &Expr, what: &str, hint: &str) -> Diagnostic {
@@ -232,13 +245,74 @@ impl SignalLowerer<'_> {
         }
     }
 
+    /// A sample pattern becomes a voice bank; the same pattern (or bus) used twice is one.
+    fn bank(&mut self, e: &Expr, pattern: Pattern, samples: SampleUse, path: &str) -> Result<Sig> {
+        let span = match &e.kind {
+            ExprKind::Bus(name) => self
+                .checked
+                .buses
+                .get(name)
+                .and_then(|&i| match &self.checked.program.statements[i].kind {
+                    StatementKind::Bus { body, .. } => Some(body.span.clone()),
+                    _ => None,
+                })
+                .unwrap_or(e.span.clone()),
+            _ => e.span.clone(),
+        };
+        let key = (span.start, span.end);
+        if self.transforms.is_empty()
+            && let Some(&(l, r)) = self.banks.get(&key)
+        {
+            return Ok(Sig::Stereo(l, r));
+        }
+        for (control, at) in &samples.unapplied {
+            self.warnings.push(
+                Diagnostic::warning(
+                    at.clone(),
+                    format!("the sample player does not apply `{control}` yet"),
+                )
+                .with_label("ignored by the sample player")
+                .with_hint(format!(
+                    "the player applies {}; apply effects to the sound instead, e.g. `s \"bd\" # lpf 800`",
+                    APPLIED.join(" ")
+                )),
+            );
+        }
+        let mut p = pattern;
+        for t in self.transforms.iter().rev() {
+            p = t(p);
+        }
+        let bank = self.graph.banks.len();
+        self.graph.banks.push(Bank {
+            pattern: p,
+            label: self.checked_text(e),
+            names: samples.names,
+            sounds: Default::default(),
+        });
+        let l = self.node(
+            &format!("{path}/voices.0"),
+            NodeKind::Voices { bank, channel: 0 },
+            vec![],
+        );
+        let r = self.node(
+            &format!("{path}/voices.1"),
+            NodeKind::Voices { bank, channel: 1 },
+            vec![],
+        );
+        if self.transforms.is_empty() {
+            self.banks.insert(key, (l, r));
+        }
+        Ok(Sig::Stereo(l, r))
+    }
+
     fn host(&mut self, e: &Expr, pattern: Pattern, read: Read, path: &str) -> Result<NodeRef> {
-        if plays_samples(&pattern) {
-            return Err(not_compiled(
-                e,
-                "sample playback",
-                "`s` patterns play samples, which the audio compiler does not do yet; `phonon query` shows their events",
-            ));
+        if sample_use(self.checked, e).plays {
+            return Err(Diagnostic::error(
+                e.span.clone(),
+                "a sample pattern cannot be used as a number",
+            )
+            .with_label("plays samples")
+            .with_hint("a pattern of `s` events is sound: mix it (`+`) or apply effects to it (`#`), but it has no value to read as a frequency or a parameter"));
         }
         let key = (e.span.start, e.span.end, read);
         if self.transforms.is_empty()
@@ -285,9 +359,21 @@ impl SignalLowerer<'_> {
         if let Some(v) = const_eval(e) {
             return Ok(Sig::Mono(self.constant(v as f32)));
         }
-        if (!matches!(e.kind, ExprKind::Bus(_)) || self.bus_is_pattern(e))
+        // `~kick + ~hats` mixes two players; as patterns the events would be added.
+        let mixes_samples = match &e.kind {
+            ExprKind::Binary { lhs, rhs, .. } => {
+                sample_use(self.checked, lhs).plays || sample_use(self.checked, rhs).plays
+            }
+            _ => false,
+        };
+        if !mixes_samples
+            && (!matches!(e.kind, ExprKind::Bus(_)) || self.bus_is_pattern(e))
             && let Some(p) = self.try_pattern(e)
         {
+            let samples = sample_use(self.checked, e);
+            if samples.plays {
+                return self.bank(e, p, samples, path);
+            }
             if let Some(Value::Num(v)) = p.constant_value()
                 && self.transforms.is_empty()
             {
@@ -731,12 +817,4 @@ fn is_effect_chain(e: &Expr) -> bool {
         }
         _ => false,
     }
-}
-
-/// Whether a pattern's events name samples (`s "bd"`): checked on its first cycles.
-fn plays_samples(p: &Pattern) -> bool {
-    use phonon_runtime::Rational;
-    p.query_span(Rational::ZERO, Rational::int(4))
-        .iter()
-        .any(|h| matches!(&h.value, Value::Map(m) if m.get("s").is_some()))
 }

@@ -6,9 +6,12 @@
 
 pub mod lower;
 pub mod print;
+pub mod sample_use;
 
 use phonon_runtime::engine::host::Read;
+use phonon_runtime::engine::voices::SoundTable;
 use phonon_runtime::pattern::Pattern;
+use sample_use::SoundName;
 
 /// Index of a node in [`Graph::nodes`].
 pub type NodeRef = usize;
@@ -91,6 +94,12 @@ pub enum NodeKind {
     },
     /// 1 on the program's first frame: starts envelopes that no pattern triggers.
     Start,
+    /// A channel (0 left, 1 right) of a voice bank's mix (`Graph::banks[bank]`), which the
+    /// runtime's sample player fills before the kernels run.
+    Voices {
+        bank: usize,
+        channel: u8,
+    },
     Osc(Osc),
     /// Inputs: signal, cutoff (Hz), q (or resonance for `Moog`).
     Filter(Filter),
@@ -130,7 +139,7 @@ impl NodeKind {
     pub fn is_operand(&self) -> bool {
         matches!(
             self,
-            NodeKind::Const(_) | NodeKind::Host { .. } | NodeKind::Start
+            NodeKind::Const(_) | NodeKind::Host { .. } | NodeKind::Start | NodeKind::Voices { .. }
         )
     }
 
@@ -147,6 +156,9 @@ impl NodeKind {
                 Read::Gate => format!("pattern#{source} gate"),
             },
             NodeKind::Start => "start".into(),
+            NodeKind::Voices { bank, channel } => {
+                format!("voices#{bank}.{}", if *channel == 0 { "l" } else { "r" })
+            }
             NodeKind::Osc(o) => format!("{o:?}").to_lowercase(),
             NodeKind::Filter(f) => format!("{f:?}").to_lowercase(),
             NodeKind::Env(e) => format!("{e:?}").to_lowercase(),
@@ -176,6 +188,18 @@ pub struct HostSource {
     pub label: String,
 }
 
+/// A sample pattern and the sounds it plays (one voice bank at run time).
+#[derive(Clone)]
+pub struct Bank {
+    pub pattern: Pattern,
+    /// The expression it came from, for the IR dump.
+    pub label: String,
+    /// The sound names its strings spell, where they are written.
+    pub names: Vec<SoundName>,
+    /// The loaded samples by name; filled after lowering, when the samples are loaded.
+    pub sounds: SoundTable,
+}
+
 #[derive(Clone, Debug)]
 pub struct Output {
     pub name: String,
@@ -189,6 +213,7 @@ pub struct Output {
 pub struct Graph {
     pub nodes: Vec<Node>,
     pub hosts: Vec<HostSource>,
+    pub banks: Vec<Bank>,
     pub outputs: Vec<Output>,
     pub sample_rate: u32,
     pub cps: f64,

@@ -33,6 +33,13 @@ pub fn graph(g: &Graph) -> String {
             let _ = writeln!(s, "pattern#{i} = {}", h.label);
         }
     }
+    if !g.banks.is_empty() {
+        let _ = writeln!(s, "\n# sample players (voice banks)");
+        for (i, b) in g.banks.iter().enumerate() {
+            let names: Vec<&str> = b.names.iter().map(|n| n.name.as_str()).collect();
+            let _ = writeln!(s, "voices#{i} = {}  ; sounds: {}", b.label, names.join(" "));
+        }
+    }
     let _ = writeln!(s, "\n# outputs");
     for o in &g.outputs {
         let _ = writeln!(s, "{}: left %{} right %{}", o.name, o.left, o.right);

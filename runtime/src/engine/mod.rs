@@ -4,6 +4,8 @@
 //! mixed, with anything that is not a finite number replaced by silence.
 
 pub mod host;
+pub mod voice_kernel;
+pub mod voices;
 
 use crate::clock::Clock;
 use crate::pattern::Pattern;
@@ -11,6 +13,8 @@ use crate::time::Rational;
 use host::{HostSource, Read};
 use std::any::Any;
 use std::sync::Arc;
+use voice_kernel::VoiceKernels;
+use voices::{BankSpec, VoiceBank};
 
 /// A JIT-compiled kernel: processes `frames` frames. `io` holds, for each of the kernel's
 /// input and output slots, four buffer pointers (one per lane; unused lanes point at spare
@@ -63,6 +67,12 @@ pub struct ProgramSpec {
     /// envelopes and lines).
     pub start_buffers: Vec<usize>,
     pub stages: Vec<Vec<KernelSpec>>,
+    /// Sample players, mixed before the stages run (stages read their buffers).
+    pub banks: Vec<BankSpec>,
+    /// The voice kernels the banks call (the compiler's JIT code).
+    pub voice_kernels: VoiceKernels,
+    /// Voices each bank may hold before it steals the oldest.
+    pub voice_cap: usize,
     pub outputs: Vec<OutputSpec>,
     /// `hush`: every output is silent.
     pub hush: bool,
@@ -164,6 +174,12 @@ impl Stage {
 pub struct Counters {
     pub blocks: u64,
     pub events: u64,
+    /// The most voices sounding in one block, over all banks.
+    pub voices_peak: usize,
+    pub voices_started: u64,
+    pub voices_stolen: u64,
+    /// Events that named a sound the program had not loaded.
+    pub samples_missing: u64,
 }
 
 /// A program instantiated for a maximum block size and a number of threads.
@@ -172,6 +188,8 @@ pub struct Engine {
     max_block: usize,
     buffers: Vec<Vec<f32>>,
     hosts: Vec<HostSource>,
+    banks: Vec<VoiceBank>,
+    voice_kernels: VoiceKernels,
     start_buffers: Vec<usize>,
     stages: Vec<Stage>,
     outputs: Vec<OutputSpec>,
@@ -233,6 +251,15 @@ impl Engine {
                 Stage::new(kernels, threads)
             })
             .collect();
+        let voice_cap = spec.voice_cap;
+        let banks = spec
+            .banks
+            .into_iter()
+            .map(|b| {
+                let (l, r) = (buffers[b.left].as_mut_ptr(), buffers[b.right].as_mut_ptr());
+                VoiceBank::new(b, voice_cap, l, r)
+            })
+            .collect();
         let hosts = spec
             .hosts
             .into_iter()
@@ -251,6 +278,8 @@ impl Engine {
             max_block,
             buffers,
             hosts,
+            banks,
+            voice_kernels: spec.voice_kernels,
             start_buffers: spec.start_buffers,
             stages,
             outputs: spec.outputs,
@@ -306,6 +335,7 @@ impl Engine {
                 buf[0] = 1.0;
             }
         }
+        self.run_banks(first, frames);
         for stage in &mut self.stages {
             let parallel = stage.group_ends.len() > 1 && stage.cost * frames >= PARALLEL_WORK;
             match &self.pool {
@@ -319,6 +349,45 @@ impl Engine {
         }
         self.frame += frames as i64;
         self.counters.blocks += 1;
+    }
+
+    fn run_banks(&mut self, first: i64, frames: usize) {
+        if self.banks.is_empty() {
+            return;
+        }
+        let (clock, kernels) = (self.clock, self.voice_kernels);
+        let voices: usize = self.banks.iter().map(|b| b.active()).sum();
+        let parallel = self.banks.len() > 1 && (voices + 8) * frames >= PARALLEL_WORK;
+        let run_all = |banks: &mut Vec<VoiceBank>| {
+            use rayon::prelude::*;
+            banks
+                .par_iter_mut()
+                .map(|b| b.process(&clock, first, frames, &kernels))
+                .sum::<usize>()
+        };
+        let events = match &self.pool {
+            Some(_) if parallel && rayon::current_thread_index().is_some() => {
+                run_all(&mut self.banks)
+            }
+            Some(pool) if parallel => pool.install(|| run_all(&mut self.banks)),
+            _ => self
+                .banks
+                .iter_mut()
+                .map(|b| b.process(&clock, first, frames, &kernels))
+                .sum(),
+        };
+        let c = &mut self.counters;
+        c.events += events as u64;
+        let mut sounding = 0;
+        let (mut started, mut stolen, mut missing) = (0, 0, 0);
+        for b in &self.banks {
+            sounding += b.sounding();
+            started += b.counters.started;
+            stolen += b.counters.stolen;
+            missing += b.counters.missing;
+        }
+        c.voices_peak = c.voices_peak.max(sounding);
+        (c.voices_started, c.voices_stolen, c.samples_missing) = (started, stolen, missing);
     }
 
     /// One output's channels for the last block, with non-finite samples silenced.

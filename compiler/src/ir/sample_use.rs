@@ -1,0 +1,151 @@
+//! What an expression asks of the sample player, read from the syntax tree: whether it plays
+//! samples at all (an `s`/`sound` call anywhere in it, following buses), the sound names its
+//! `s` strings spell (each with its span, to load them before playback and to report a
+//! missing one where it is written), and the per-event controls it sets that the player does
+//! not apply yet.
+
+use crate::ast::{Arg, Expr, ExprKind, StatementKind};
+use crate::diagnostic::Span;
+use crate::mini::ast::{Elem, Group, MiniPattern, Sequence, Step};
+use crate::resolve::Checked;
+use std::collections::HashSet;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SoundName {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Default)]
+pub struct SampleUse {
+    pub plays: bool,
+    pub names: Vec<SoundName>,
+    /// Controls that are carried by the events but not applied by the player.
+    pub unapplied: Vec<(String, Span)>,
+}
+
+/// Per-event controls the sample player applies.
+pub const APPLIED: &[&str] = &[
+    "s", "sound", "n", "note", "gain", "pan", "speed", "begin", "end", "cut", "attack", "release",
+    "legato", "unit", "loop",
+];
+
+/// Controls a pattern can carry that the player does not apply (yet).
+const UNAPPLIED: &[&str] = &[
+    "orbit",
+    "shape",
+    "vowel",
+    "cutoff",
+    "resonance",
+    "room",
+    "size",
+];
+
+pub fn sample_use(checked: &Checked, e: &Expr) -> SampleUse {
+    let mut walker = Walker {
+        checked,
+        visiting: HashSet::new(),
+        out: SampleUse::default(),
+    };
+    walker.expr(e, false);
+    walker.out
+}
+
+struct Walker<'a> {
+    checked: &'a Checked,
+    visiting: HashSet<String>,
+    out: SampleUse,
+}
+
+impl Walker<'_> {
+    fn expr(&mut self, e: &Expr, in_s: bool) {
+        match &e.kind {
+            ExprKind::Str {
+                pattern: Some(p), ..
+            } if in_s => self.mini(p),
+            ExprKind::Str { .. } | ExprKind::Number(_) | ExprKind::Ident(_) => {
+                if let ExprKind::Ident(name) = &e.kind {
+                    self.call(name, e, &[], in_s);
+                }
+            }
+            ExprKind::Bus(name) => {
+                if !self.visiting.insert(name.clone()) {
+                    return;
+                }
+                if let Some(&i) = self.checked.buses.get(name)
+                    && let StatementKind::Bus { body, .. } =
+                        &self.checked.program.statements[i].kind
+                {
+                    self.expr(body, in_s);
+                }
+                self.visiting.remove(name);
+            }
+            ExprKind::List(items) | ExprKind::Tuple(items) => {
+                items.iter().for_each(|x| self.expr(x, in_s))
+            }
+            ExprKind::App { func, args } => match &func.kind {
+                ExprKind::Ident(name) => self.call(name, e, args, in_s),
+                _ => {
+                    self.expr(func, in_s);
+                    args.iter().for_each(|a| self.expr(a.value(), in_s));
+                }
+            },
+            ExprKind::Binary { lhs, rhs, .. } | ExprKind::Chain { lhs, rhs } => {
+                self.expr(lhs, in_s);
+                self.expr(rhs, in_s);
+            }
+            ExprKind::Neg(x) => self.expr(x, in_s),
+            ExprKind::Section { operand, .. } => self.expr(operand, in_s),
+            ExprKind::Dollar { items, .. } => items.iter().for_each(|x| self.expr(x, in_s)),
+        }
+    }
+
+    fn call(&mut self, name: &str, e: &Expr, args: &[Arg], in_s: bool) {
+        let sound = matches!(name, "s" | "sound");
+        if sound {
+            self.out.plays = true;
+        }
+        if UNAPPLIED.contains(&name) {
+            self.out.unapplied.push((name.to_string(), e.span.clone()));
+        }
+        for a in args {
+            self.expr(a.value(), in_s || sound);
+        }
+    }
+
+    fn mini(&mut self, p: &MiniPattern) {
+        self.group(&p.root);
+    }
+
+    fn group(&mut self, g: &Group) {
+        match g {
+            Group::Seq(s) => self.seq(s),
+            Group::Stack(seqs) => seqs.iter().for_each(|s| self.seq(s)),
+            Group::Choose { alternatives, .. } => alternatives.iter().for_each(|s| self.seq(s)),
+            Group::Feet { feet, .. } => feet.iter().for_each(|s| self.seq(s)),
+        }
+    }
+
+    fn seq(&mut self, s: &Sequence) {
+        s.steps.iter().for_each(|st| self.step(st));
+    }
+
+    fn step(&mut self, st: &Step) {
+        match &st.elem {
+            Elem::Atom(a) => {
+                let is_number = a.parse::<f64>().is_ok();
+                if !st.elem.is_rest() && !is_number && !self.out.names.iter().any(|n| &n.name == a)
+                {
+                    self.out.names.push(SoundName {
+                        name: a.clone(),
+                        span: st.span.clone(),
+                    });
+                }
+            }
+            Elem::Sub(g) => self.group(g),
+            Elem::Alt(seqs) => seqs.iter().for_each(|s| self.seq(s)),
+            Elem::Poly { sequences, .. } => sequences.iter().for_each(|s| self.seq(s)),
+        }
+        // Operator arguments are numbers (`bd*2`, `bd(3,8)`, `bd:3`), not names.
+    }
+}

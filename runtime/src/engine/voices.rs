@@ -1,0 +1,347 @@
+//! Voice banks: the sample player. Each `s` pattern of a program owns one bank, which turns
+//! the pattern's events into voices (with their per-event parameters) and mixes all its
+//! voices into a stereo pair of buffers every block with the JIT voice kernels.
+//!
+//! Voices are preallocated: a bank never holds more than its cap, and beyond it the oldest
+//! voice is stolen (counted). Nothing here allocates per block once the bank is built.
+
+use super::voice_kernel::{VoiceKernels, VoiceKind, VoiceQuad};
+use crate::clock::Clock;
+use crate::pattern::source::PatternSource;
+use crate::pattern::{Hap, Pattern, Value};
+use crate::samples::Sample;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The sounds a bank can play: name → its samples (`name:i` wraps modulo their count).
+pub type SoundTable = HashMap<String, Vec<Arc<Sample>>>;
+
+/// What the compiler hands over for one bank.
+pub struct BankSpec {
+    pub pattern: Pattern,
+    pub sounds: SoundTable,
+    pub left: usize,
+    pub right: usize,
+}
+
+/// Voices a bank may hold before it steals; enough for `examples/stress_extreme.ph`, whose
+/// busiest output (a long cymbal, 1024 starts per second) holds about 1100 at once.
+pub const DEFAULT_VOICE_CAP: usize = 2048;
+
+/// Shortest fade when a voice is cut before its end (choke, legato, `end`): 1 ms of a click
+/// is audible, a linear fade over 2 ms is not.
+const DECLICK_SECONDS: f64 = 0.002;
+
+/// An envelope slope that reaches 1 within a frame: no fade.
+const INSTANT: f32 = 1.0e30;
+
+#[derive(Clone)]
+struct Voice {
+    sample: Arc<Sample>,
+    /// Absolute frames: the first frame it sounds and the frame it has stopped by.
+    start: i64,
+    stop: i64,
+    /// Sample position at `start`, and frames of sample per output frame.
+    pos0: f64,
+    rate: f64,
+    gain_l: f32,
+    gain_r: f32,
+    attack_inv: f32,
+    /// The envelope's release ends at `stop`; frames per unit of level.
+    release_inv: f32,
+    cut: i64,
+    kind: VoiceKind,
+}
+
+/// Counters a bank keeps for `phonon bench`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BankCounters {
+    pub started: u64,
+    pub stolen: u64,
+    /// Events naming a sound the program did not load (a computed name).
+    pub missing: u64,
+}
+
+pub struct VoiceBank {
+    source: PatternSource,
+    sounds: SoundTable,
+    voices: Vec<Voice>,
+    cap: usize,
+    left: *mut f32,
+    right: *mut f32,
+    /// Per kind, the voices mixed this block (capacity `cap`, reused).
+    groups: Vec<Vec<usize>>,
+    silent: Arc<Sample>,
+    pub counters: BankCounters,
+}
+
+// SAFETY: `left`/`right` point into the engine's buffers, which outlive the bank and which no
+// other bank or kernel writes while the banks run (each bank owns its pair).
+unsafe impl Send for VoiceBank {}
+
+fn number(v: Option<&Value>) -> Option<f64> {
+    match v? {
+        Value::Num(x) => Some(*x),
+        Value::Str(s) => crate::pattern::ops::note_to_midi(s).map(|m| m - 60.0),
+        _ => None,
+    }
+}
+
+/// Equal-power gains of a pan position -1 (left) ..1 (right): each side at -3 dB in the
+/// centre, as SuperDirt's and Strudel's panners do.
+pub fn pan_gains(pan: f64) -> (f64, f64) {
+    let angle = (pan.clamp(-1.0, 1.0) + 1.0) * std::f64::consts::FRAC_PI_4;
+    (angle.cos(), angle.sin())
+}
+
+impl VoiceBank {
+    /// `left`/`right` must stay valid for the bank's life and have room for a block plus 4.
+    pub fn new(spec: BankSpec, cap: usize, left: *mut f32, right: *mut f32) -> VoiceBank {
+        let cap = cap.max(1);
+        VoiceBank {
+            source: PatternSource::new(spec.pattern),
+            sounds: spec.sounds,
+            voices: Vec::with_capacity(cap),
+            cap,
+            left,
+            right,
+            groups: (0..VoiceKind::COUNT)
+                .map(|_| Vec::with_capacity(cap))
+                .collect(),
+            silent: Arc::new(Sample::new(vec![vec![0.0]], "silence")),
+            counters: BankCounters::default(),
+        }
+    }
+
+    /// Voices held (sounding, or waiting for their start).
+    pub fn active(&self) -> usize {
+        self.voices.len()
+    }
+
+    /// Voices that sounded in the last block.
+    pub fn sounding(&self) -> usize {
+        self.groups.iter().map(|g| g.len()).sum()
+    }
+
+    /// Starts the voices of this block's events, mixes every voice into the bank's buffers
+    /// for frames `first..first + frames`, and retires finished voices. Returns the number
+    /// of events.
+    pub fn process(
+        &mut self,
+        clock: &Clock,
+        first: i64,
+        frames: usize,
+        kernels: &VoiceKernels,
+    ) -> usize {
+        let mut events = 0;
+        let Self {
+            source,
+            sounds,
+            voices,
+            cap,
+            counters,
+            ..
+        } = self;
+        let mut starter = Starter {
+            sounds,
+            voices,
+            cap: *cap,
+            counters,
+        };
+        source.for_each_onset_in_block(clock, first, frames as i64, |offset, h| {
+            events += 1;
+            starter.start(clock, first + offset, h);
+        });
+        self.mix(first, frames, kernels);
+        let end = first + frames as i64;
+        self.voices.retain(|v| v.stop > end);
+        events
+    }
+
+    fn mix(&mut self, first: i64, frames: usize, kernels: &VoiceKernels) {
+        let end = first + frames as i64;
+        // SAFETY: both buffers have room for a block plus 4 (see `new`).
+        unsafe {
+            std::slice::from_raw_parts_mut(self.left, frames + 4).fill(0.0);
+            std::slice::from_raw_parts_mut(self.right, frames + 4).fill(0.0);
+        }
+        for g in &mut self.groups {
+            g.clear();
+        }
+        for (i, v) in self.voices.iter().enumerate() {
+            if v.start < end && v.stop > first {
+                self.groups[v.kind.index()].push(i);
+            }
+        }
+        for kind in VoiceKind::all() {
+            let func = kernels.get(kind);
+            for chunk in self.groups[kind.index()].chunks(4) {
+                let mut quad = VoiceQuad {
+                    left: [self.silent.data(0); 4],
+                    right: [self.silent.data(0); 4],
+                    base: [0; 4],
+                    len: [0; 4],
+                    frac: [0.0; 4],
+                    rate: [1.0; 4],
+                    gain_l: [0.0; 4],
+                    gain_r: [0.0; 4],
+                    attack_from: [0.0; 4],
+                    attack_inv: [0.0; 4],
+                    release_to: [0.0; 4],
+                    release_inv: [0.0; 4],
+                };
+                let (mut from, mut to) = (frames as i64, 0i64);
+                for (lane, &i) in chunk.iter().enumerate() {
+                    let v = &self.voices[i];
+                    from = from.min((v.start - first).max(0));
+                    to = to.max((v.stop - first).min(frames as i64));
+                    let pos = v.pos0 + v.rate * (first - v.start) as f64;
+                    let base = pos.floor();
+                    quad.left[lane] = v.sample.data(0);
+                    quad.right[lane] = v.sample.data(1);
+                    quad.base[lane] = base.clamp(i32::MIN as f64, i32::MAX as f64) as i32;
+                    quad.len[lane] = v.sample.len() as i32;
+                    quad.frac[lane] = (pos - base) as f32;
+                    quad.rate[lane] = v.rate as f32;
+                    quad.gain_l[lane] = v.gain_l;
+                    quad.gain_r[lane] = v.gain_r;
+                    quad.attack_from[lane] = (v.start - first - 1) as f32;
+                    quad.attack_inv[lane] = v.attack_inv;
+                    quad.release_to[lane] = (v.stop - first).clamp(-(1 << 24), 1 << 24) as f32;
+                    quad.release_inv[lane] = v.release_inv;
+                }
+                let from = from & !3;
+                // SAFETY: the quad's pointers address padded samples that the bank keeps
+                // alive; the buses have room for `frames + 4` floats and `to <= frames`.
+                unsafe {
+                    func(
+                        &quad,
+                        from as u64,
+                        to.max(from) as u64,
+                        self.left,
+                        self.right,
+                    )
+                };
+            }
+        }
+    }
+}
+
+/// Starts voices from events: the part of a bank that event handling needs, borrowed apart
+/// from the pattern source that hands out the events.
+struct Starter<'a> {
+    sounds: &'a SoundTable,
+    voices: &'a mut Vec<Voice>,
+    cap: usize,
+    counters: &'a mut BankCounters,
+}
+
+impl Starter<'_> {
+    fn start(&mut self, clock: &Clock, onset: i64, h: &Hap) {
+        let Value::Map(m) = &h.value else {
+            return;
+        };
+        let Some(Value::Str(name)) = m.get("s") else {
+            return;
+        };
+        let Some(samples) = self.sounds.get(&**name).filter(|s| !s.is_empty()) else {
+            self.counters.missing += 1;
+            return;
+        };
+        let get = |k: &str| number(m.get(k));
+        let n = get("n").unwrap_or(0.0).floor() as i64;
+        let sample = samples[n.rem_euclid(samples.len() as i64) as usize].clone();
+        let len = sample.len() as f64;
+        let sr = clock.sample_rate as f64;
+        let cps = clock.cps.to_f64();
+
+        let begin = get("begin").unwrap_or(0.0).clamp(0.0, 1.0);
+        let end = get("end").unwrap_or(1.0).clamp(0.0, 1.0);
+        let region = (end - begin) * len;
+        let mut rate = get("speed").unwrap_or(1.0) * (get("note").unwrap_or(0.0) / 12.0).exp2();
+        if matches!(m.get("unit"), Some(Value::Str(u)) if &**u == "c") {
+            // `speed` in cycles: the sample lasts 1/speed cycles.
+            rate *= len / sr * cps;
+        }
+        if region < 1.0 || rate == 0.0 || !rate.is_finite() || len == 0.0 {
+            return;
+        }
+        let gain = get("gain").unwrap_or(1.0).max(0.0);
+        let (pl, pr) = pan_gains(get("pan").unwrap_or(0.0));
+        let attack = get("attack").unwrap_or(0.0).max(0.0) * sr;
+        let release = get("release").unwrap_or(0.0).max(0.0) * sr;
+        let loops = get("loop").unwrap_or(1.0).floor().clamp(1.0, 1024.0) as i64;
+        let cut = get("cut").unwrap_or(0.0) as i64;
+        let each = (region / rate.abs()).ceil() as i64;
+        // `legato` holds the sound for that many event durations.
+        let gate = get("legato").map(|l| {
+            let dur = h
+                .whole
+                .map_or(h.part.end - h.part.begin, |w| w.end - w.begin);
+            (l.max(0.0) * dur.to_f64() / cps * sr).round() as i64
+        });
+        if cut != 0 {
+            let fade = (DECLICK_SECONDS * sr).ceil() as i64;
+            for v in self.voices.iter_mut() {
+                if v.cut == cut && v.stop > onset {
+                    v.stop = v.stop.min(onset + fade);
+                    v.release_inv = 1.0 / fade as f32;
+                    v.kind.env = true;
+                }
+            }
+        }
+        let pos0 = if rate > 0.0 {
+            begin * len
+        } else {
+            end * len - 1.0
+        };
+        let whole_sample = begin == 0.0 && end == 1.0;
+        for i in 0..loops {
+            let start = onset + i * each;
+            let natural = start + each + 1;
+            let stop = gate.map_or(natural, |g| natural.min(onset + g.max(1)));
+            if stop <= start {
+                break;
+            }
+            let cut_short = stop < natural || !whole_sample;
+            let release_frames = if cut_short {
+                release.max(DECLICK_SECONDS * sr)
+            } else {
+                release
+            };
+            let env = attack > 0.0 || release_frames > 0.0 || cut_short;
+            let voice = Voice {
+                sample: sample.clone(),
+                start,
+                stop,
+                pos0,
+                rate,
+                gain_l: (gain * pl) as f32,
+                gain_r: (gain * pr) as f32,
+                attack_inv: if attack > 0.0 {
+                    (1.0 / attack) as f32
+                } else {
+                    INSTANT
+                },
+                release_inv: if release_frames > 0.0 {
+                    (1.0 / release_frames) as f32
+                } else {
+                    INSTANT
+                },
+                cut,
+                kind: VoiceKind {
+                    pitched: rate != 1.0,
+                    stereo: sample.is_stereo(),
+                    env,
+                },
+            };
+            if self.voices.len() >= self.cap {
+                // The oldest voice is the first: voices are kept in start order.
+                self.voices.remove(0);
+                self.counters.stolen += 1;
+            }
+            self.voices.push(voice);
+            self.counters.started += 1;
+        }
+    }
+}
