@@ -10,7 +10,19 @@ pub const SAMPLE_RATE: u32 = 44_100;
 /// Compiles `src` and renders `frames` frames in blocks of `block` on `threads` threads.
 /// Panics with the diagnostics if the program does not compile.
 pub fn render_src(src: &str, frames: usize, block: usize, threads: usize, split: bool) -> Rendered {
-    let compiled = compile(src, &Options::default()).unwrap_or_else(|diags| {
+    render_with(src, &Options::default(), frames, block, threads, split)
+}
+
+/// [`render_src`] with compiler options (sample folders, voice cap, rate).
+pub fn render_with(
+    src: &str,
+    opts: &Options,
+    frames: usize,
+    block: usize,
+    threads: usize,
+    split: bool,
+) -> Rendered {
+    let compiled = compile(src, opts).unwrap_or_else(|diags| {
         let messages: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
         panic!("`{src}` does not compile: {messages:?}")
     });

@@ -136,9 +136,11 @@ impl Walker<'_> {
                 let is_number = a.parse::<f64>().is_ok();
                 if !st.elem.is_rest() && !is_number && !self.out.names.iter().any(|n| &n.name == a)
                 {
+                    // The step's span runs on over its operators and trailing space.
+                    let start = st.span.start;
                     self.out.names.push(SoundName {
                         name: a.clone(),
-                        span: st.span.clone(),
+                        span: start..(start + a.len()).min(st.span.end),
                     });
                 }
             }

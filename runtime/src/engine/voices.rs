@@ -91,7 +91,9 @@ fn number(v: Option<&Value>) -> Option<f64> {
 /// centre, as SuperDirt's and Strudel's panners do.
 pub fn pan_gains(pan: f64) -> (f64, f64) {
     let angle = (pan.clamp(-1.0, 1.0) + 1.0) * std::f64::consts::FRAC_PI_4;
-    (angle.cos(), angle.sin())
+    // cos(π/2) is 6e-17 in floating point: a hard pan must leave the other side silent.
+    let exact = |g: f64| if g.abs() < 1e-12 { 0.0 } else { g };
+    (exact(angle.cos()), exact(angle.sin()))
 }
 
 impl VoiceBank {

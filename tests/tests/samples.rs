@@ -1,0 +1,204 @@
+//! Sample playback, on rendered frames: onsets at their exact frame, the kit sample played
+//! back exactly, pan, speed, cut groups, slices, missing names, determinism at scale, and a
+//! folder of FLAC files in the Dirt-Samples layout.
+
+use phonon_compiler::kit;
+use phonon_compiler::program::{Options, compile};
+use phonon_runtime::samples::{SampleLibrary, SearchPath};
+use phonon_tests::{channel, peak_frequency, render_with, rms, tone_amplitude};
+use std::sync::Arc;
+
+const CENTRE: f32 = std::f32::consts::FRAC_1_SQRT_2;
+
+/// Options that see only `dirs` and the built-in kit (never the user's sample folders).
+fn options(dirs: Vec<std::path::PathBuf>) -> Options {
+    Options {
+        samples: Arc::new(SampleLibrary::new(SearchPath::only(dirs))),
+        ..Options::default()
+    }
+}
+
+fn render(src: &str, frames: usize) -> (Vec<f32>, Vec<f32>) {
+    let audio = render_with(src, &options(vec![]), frames, 512, 1, false);
+    (channel(&audio, 0), channel(&audio, 1))
+}
+
+fn kit_sample(name: &str, variant: usize) -> Vec<f32> {
+    kit::sounds(&[name], 44_100).unwrap()[name][variant]
+        .frames(0)
+        .to_vec()
+}
+
+/// `got[at..]` is `want` scaled by `gain`, frame for frame.
+fn assert_plays(got: &[f32], at: usize, want: &[f32], gain: f32, what: &str) {
+    for (i, &w) in want.iter().enumerate() {
+        let g = got[at + i];
+        assert!(
+            (g - w * gain).abs() <= 1e-6,
+            "{what}: frame {} is {g}, want {}",
+            at + i,
+            w * gain
+        );
+    }
+}
+
+#[test]
+fn s_bd_4_is_the_kit_sample_at_each_onset() {
+    let bd = kit_sample("bd", 0);
+    assert_eq!(bd.len(), 22_050);
+    // 0.5 cps: onsets every 0.5 s = 22050 frames, as long as the sample.
+    let (l, r) = render("tempo: 0.5\nout: s \"bd*4\"\n", 88_200);
+    for onset in [0, 22_050, 44_100, 66_150] {
+        assert_plays(&l, onset, &bd, CENTRE, "left");
+        assert_plays(&r, onset, &bd, CENTRE, "right");
+    }
+}
+
+#[test]
+fn an_onset_lands_on_its_exact_frame() {
+    let sn = kit_sample("sn", 0);
+    // Half a cycle at 0.45 cps is frame 49000; at 0.37 cps it is 59594.59, so 59595.
+    for (tempo, frame) in [("0.45", 49_000usize), ("0.37", 59_595)] {
+        let (l, _) = render(
+            &format!("tempo: {tempo}\nout: s \"~ sn\"\n"),
+            frame + 20_000,
+        );
+        assert!(
+            l[..frame].iter().all(|&x| x == 0.0),
+            "tempo {tempo}: early sound"
+        );
+        assert_plays(&l, frame, &sn[..10_000], CENTRE, "snare");
+    }
+}
+
+#[test]
+fn pan_puts_the_sound_on_one_side() {
+    let bd = kit_sample("bd", 0);
+    let (l, r) = render("out: s \"bd\" # pan (-1)\n", 30_000);
+    assert!(r.iter().all(|&x| x == 0.0));
+    assert_plays(&l, 0, &bd, 1.0, "hard left");
+    let (l, r) = render("out: s \"bd\" # pan 1\n", 30_000);
+    assert!(l.iter().all(|&x| x == 0.0));
+    assert_plays(&r, 0, &bd, 1.0, "hard right");
+    // `jux` carries its pan: the original on the left, the transformed copy on the right.
+    let (l, r) = render("out: jux (# speed 2) $ s \"bd\"\n", 30_000);
+    let left_bd: Vec<f32> = bd.clone();
+    assert_plays(&l, 0, &left_bd, 1.0, "jux left");
+    let fast: Vec<f32> = bd.iter().step_by(2).copied().collect();
+    assert_plays(&r, 0, &fast, 1.0, "jux right at double speed");
+}
+
+#[test]
+fn speed_and_note_change_the_rate() {
+    let bd = kit_sample("bd", 0);
+    let (l, _) = render("out: s \"bd\" # speed 2\n", 30_000);
+    // Twice as fast: every other frame of the sample, in half the time.
+    let every_other: Vec<f32> = bd.iter().step_by(2).copied().collect();
+    assert_plays(&l, 0, &every_other, CENTRE, "speed 2");
+    assert!(
+        l[11_026..].iter().all(|&x| x == 0.0),
+        "speed 2 lasts half as long"
+    );
+    // An octave up by note is the same.
+    let (n, _) = render("out: s \"bd\" # note 12\n", 30_000);
+    assert_eq!(l, n);
+    // Backwards: the sample from its end.
+    let (b, _) = render("out: s \"bd\" # speed (-1)\n", 30_000);
+    let reversed: Vec<f32> = bd.iter().rev().copied().collect();
+    assert_plays(&b, 0, &reversed, CENTRE, "speed -1");
+}
+
+#[test]
+fn a_cut_group_chokes_the_sound_before() {
+    let oh = kit_sample("oh", 0);
+    assert!(oh.len() > 11_025 + 5_000);
+    // 1 cps, four events: a new one every 11025 frames, while the last still rings.
+    let (cut, _) = render("tempo: 1\nout: s \"oh*4\" # cut 1\n", 44_100);
+    let (free, _) = render("tempo: 1\nout: s \"oh*4\"\n", 44_100);
+    // Before the second onset both are the first voice alone.
+    assert_plays(&cut, 0, &oh[..11_025], CENTRE, "first hat");
+    // After a 2 ms fade (88 frames) the choked version is the second voice alone.
+    assert_plays(
+        &cut,
+        11_025 + 89,
+        &oh[89..5_000],
+        CENTRE,
+        "second hat, alone",
+    );
+    // Without the cut group the two ring together.
+    let overlap = (11_025 + 89..11_025 + 5_000)
+        .map(|f| (free[f] - cut[f]).abs())
+        .fold(0.0f32, f32::max);
+    assert!(overlap > 0.01, "{overlap}");
+}
+
+#[test]
+fn begin_and_end_slice_the_sample() {
+    let bd = kit_sample("bd", 0);
+    let (l, _) = render("out: s \"bd\" # begin 0.5 # end 0.75\n", 30_000);
+    // The third quarter of the sample (5512.5 frames from frame 11025), faded out over its
+    // last 2 ms (89 frames).
+    assert_plays(&l, 0, &bd[11_025..11_025 + 5_513 - 89], CENTRE, "slice");
+    assert!(l[5_514..].iter().all(|&x| x == 0.0));
+}
+
+#[test]
+fn a_missing_sample_is_reported_where_it_is_written() {
+    let err = match compile("out: s \"bd snn hh\"\n", &options(vec![])) {
+        Err(diags) => diags,
+        Ok(_) => panic!("an unknown sound compiles"),
+    };
+    assert_eq!(err.len(), 1);
+    let d = &err[0];
+    assert_eq!(d.message, "unknown sound `snn`");
+    assert_eq!(d.span, 11..14);
+    let hint = d.hint.as_deref().unwrap_or("");
+    assert!(hint.contains("`sn`"), "{hint}");
+}
+
+#[test]
+fn stress_extreme_renders_the_same_bytes_twice() {
+    let src = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/stress_extreme.ph"
+    ))
+    .unwrap();
+    let a = render_with(&src, &options(vec![]), 22_050, 512, 2, false);
+    let b = render_with(&src, &options(vec![]), 22_050, 512, 2, false);
+    assert!(rms(&a.samples) > 0.1);
+    let bits = |x: &[f32]| x.iter().map(|v| v.to_bits()).collect::<Vec<u32>>();
+    assert_eq!(bits(&a.samples), bits(&b.samples));
+}
+
+#[test]
+fn flac_folders_in_dirt_layout_load_through_the_search_path() {
+    let dir = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/data/flac"));
+    // A step every 0.5 s at 0.5 cps: tone:0, tone:1, then the stereo file.
+    let src = "tempo: 0.5\nout: s \"tone tone:1 wide ~\"\n";
+    let audio = render_with(src, &options(vec![dir]), 88_200, 512, 1, false);
+    let (l, r) = (channel(&audio, 0), channel(&audio, 1));
+    // tone:0 is 440 Hz and 0.2 s long, resampled from 22050 Hz: its pitch is unchanged.
+    let f = peak_frequency(&l[1000..8000], 100.0, 2000.0);
+    assert!((f - 440.0).abs() < 2.0, "tone:0 at {f} Hz");
+    assert!(l[8820 + 10..22_050].iter().all(|&x| x.abs() < 1e-3));
+    let f = peak_frequency(&l[22_050 + 500..22_050 + 4000], 100.0, 2000.0);
+    assert!((f - 880.0).abs() < 3.0, "tone:1 at {f} Hz");
+    // The stereo file keeps its sides: 300 Hz on the left only.
+    let wide = &l[44_100 + 500..44_100 + 8000];
+    assert!((peak_frequency(wide, 100.0, 2000.0) - 300.0).abs() < 2.0);
+    assert!(tone_amplitude(wide, 300.0) > 0.3);
+    assert!(r[44_100..52_000].iter().all(|&x| x.abs() < 1e-4));
+    // The folder's files wrap: tone:2 is tone:0 again.
+    let again = render_with(
+        "tempo: 0.5\nout: s \"tone:2\"\n",
+        &options(vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/data/flac"
+        ))]),
+        8000,
+        512,
+        1,
+        false,
+    );
+    assert_eq!(channel(&again, 0)[..8000], l[..8000]);
+}
