@@ -74,15 +74,15 @@ fn compile_builds_native_code_for_synthesis_examples() {
 }
 
 #[test]
-fn compile_names_what_cannot_be_compiled_yet() {
-    let out = phonon(&["compile", "-"], Some("out: sine 440 # reverb 0.5 0.5\n"));
+fn compile_refuses_a_feedback_loop_through_a_delay_line_in_place() {
+    let out = phonon(
+        &["compile", "-"],
+        Some("~a: impulse 1 + ~a # delay 0.1 0.5\nout: ~a\n"),
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("<stdin>:1:17"), "{err}");
-    assert!(
-        err.contains("`reverb` cannot be compiled to audio yet"),
-        "{err}"
-    );
+    assert!(err.contains("<stdin>:2:6"), "{err}");
+    assert!(err.contains("passes through `delay`"), "{err}");
 }
 
 #[test]

@@ -8,7 +8,7 @@
 //! `sin` is a degree-11 odd polynomial after folding the phase into a quarter turn (error
 //! about 1e-7), `exp2`/`log2` split exponent and mantissa with integer operations on the bits.
 
-use crate::ir::{Env, Filter, Math, NodeId, NodeKind, Osc};
+use crate::ir::{Env, Filter, Fx, Math, NodeId, NodeKind, Osc};
 
 /// The operations node semantics are written with. `V` is one sample (or four lanes of one).
 pub trait Dsp {
@@ -347,7 +347,103 @@ pub fn eval<D: Dsp>(
         NodeKind::Filter(Filter::Moog) => moog(d, ins, state, sample_rate),
         NodeKind::Filter(f) => svf(d, *f, ins, state, sample_rate),
         NodeKind::Env(e) => envelope(d, *e, ins, state, sample_rate),
+        NodeKind::Fx(Fx::Distortion) => distortion(d, ins),
+        NodeKind::Fx(Fx::Bitcrush) => bitcrush(d, ins, state),
+        NodeKind::Fx(Fx::Compressor) => compressor(d, ins, state, sample_rate),
+        NodeKind::Line(_) => unreachable!("delay-line effects run as host kernels"),
     }
+}
+
+/// Below this a recursive state is set to 0 (see `phonon_runtime::effects::FLUSH`).
+const FLUSH: f32 = 1.0e-20;
+
+/// `distortion drive mix`: tanh(x·(1 + drive)), which stays within ±1, mixed with the dry
+/// signal: x + mix·(wet − x).
+fn distortion<D: Dsp>(d: &mut D, ins: &[D::V]) -> D::V {
+    let (x, drive, mix) = (ins[0], ins[1], ins[2]);
+    let zero = d.c(0.0);
+    let drive = d.max(drive, zero);
+    let one = d.c(1.0);
+    let g = d.add(drive, one);
+    let driven = d.mul(x, g);
+    let wet = tanh(d, driven);
+    let mix = clamp(d, mix, 0.0, 1.0);
+    let diff = d.sub(wet, x);
+    d.fma(diff, mix, x)
+}
+
+/// `bitcrush bits rate`: the signal rounded to `bits` bits (at most 2^bits levels in
+/// [-1, 1)), sampled once every `rate` frames (fractional rates keep their average) and held.
+fn bitcrush<D: Dsp>(d: &mut D, ins: &[D::V], s: &mut [D::V]) -> D::V {
+    let (x, bits, rate) = (ins[0], ins[1], ins[2]);
+    let bits = clamp(d, bits, 1.0, 24.0);
+    let one = d.c(1.0);
+    let e = d.sub(bits, one);
+    let half = exp2(d, e);
+    let scaled = d.mul(x, half);
+    let point5 = d.c(0.5);
+    let rounded = d.add(scaled, point5);
+    let step = d.floor(rounded);
+    let lowest = d.neg(half);
+    let highest = d.sub(half, one);
+    let step = d.max(step, lowest);
+    let step = d.min(step, highest);
+    let q = d.div(step, half);
+    // The hold counter: a new value when it has run below 1, then `rate` more frames.
+    let rate = d.max(rate, one);
+    let (held, phase) = (s[0], s[1]);
+    let held = d.lt(phase, one, q, held);
+    let reloaded = d.add(phase, rate);
+    let phase = d.lt(phase, one, reloaded, phase);
+    s[0] = held;
+    s[1] = d.sub(phase, one);
+    held
+}
+
+/// 20·log10(2): decibels per octave of amplitude.
+const DB_PER_LOG2: f32 = 6.020_6;
+
+/// `compressor threshold_db ratio attack release makeup_db`: a feed-forward compressor with
+/// a peak detector (one-pole, attack while the level rises, release while it falls); above
+/// the threshold the level rises 1/ratio dB per dB. Channels are compressed independently.
+fn compressor<D: Dsp>(d: &mut D, ins: &[D::V], s: &mut [D::V], sample_rate: f32) -> D::V {
+    let (x, threshold, ratio, attack, release, makeup) =
+        (ins[0], ins[1], ins[2], ins[3], ins[4], ins[5]);
+    let level = d.abs(x);
+    // Coefficient of a one-pole with time constant t: exp(-1/(t·sr)) = 2^(-log2(e)/(t·sr)).
+    let coefficient = |d: &mut D, t: D::V| {
+        let t = clamp(d, t, 1e-5, 10.0);
+        let sr = d.c(sample_rate);
+        let samples = d.mul(t, sr);
+        let k = d.c(-std::f32::consts::LOG2_E);
+        let e = d.div(k, samples);
+        exp2(d, e)
+    };
+    let ca = coefficient(d, attack);
+    let cr = coefficient(d, release);
+    let env = s[0];
+    let c = d.lt(env, level, ca, cr);
+    let diff = d.sub(env, level);
+    let env = d.fma(diff, c, level);
+    let tiny = d.c(FLUSH);
+    let zero = d.c(0.0);
+    let env = d.lt(env, tiny, zero, env);
+    s[0] = env;
+    let level_db = log2(d, env);
+    let db = d.c(DB_PER_LOG2);
+    let level_db = d.mul(level_db, db);
+    let over = d.sub(level_db, threshold);
+    let over = d.max(over, zero);
+    let one = d.c(1.0);
+    let ratio = d.max(ratio, one);
+    let inv = d.div(one, ratio);
+    let slope = d.sub(one, inv);
+    let reduction = d.mul(over, slope);
+    let gain_db = d.sub(makeup, reduction);
+    let inv_db = d.c(1.0 / DB_PER_LOG2);
+    let octaves = d.mul(gain_db, inv_db);
+    let gain = exp2(d, octaves);
+    d.mul(x, gain)
 }
 
 /// After a sample: what a `Delay1` keeps for the next one.

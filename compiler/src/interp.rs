@@ -6,6 +6,7 @@ use crate::dsp::{self, Scalar};
 use crate::ir::{Graph, NodeKind};
 use phonon_runtime::Rational;
 use phonon_runtime::clock::Clock;
+use phonon_runtime::effects::LineFx;
 use phonon_runtime::engine::host::HostSource;
 use phonon_runtime::engine::voice_kernel::VoiceKernels;
 use phonon_runtime::engine::voices::{BankSpec, DEFAULT_VOICE_CAP, VoiceBank};
@@ -49,7 +50,10 @@ impl Interpreter {
         let state = graph
             .nodes
             .iter()
-            .map(|n| dsp::init_state(&n.kind, n.id))
+            .map(|n| match n.kind {
+                NodeKind::Line(fx) => fx.init_state(graph.sample_rate),
+                _ => dsp::init_state(&n.kind, n.id),
+            })
             .collect();
         let clock = Clock::new(Rational::from_f64(graph.cps), graph.sample_rate as i64);
         let mut bank_buffers: Vec<[Box<[f32]>; 2]> = graph
@@ -125,6 +129,11 @@ impl Interpreter {
                             0.0
                         }
                     }
+                    NodeKind::Line(fx) => {
+                        ins.clear();
+                        ins.extend(node.inputs.iter().map(|&j| self.values[j]));
+                        line_frame(*fx, &mut ins, &mut self.state[i])
+                    }
                     kind => {
                         ins.clear();
                         if *kind != NodeKind::Delay1 {
@@ -158,4 +167,17 @@ impl Interpreter {
         self.frame += frames as i64;
         outs
     }
+}
+
+/// One frame of a delay-line effect: the runtime's kernel called for a block of one.
+fn line_frame(fx: LineFx, ins: &mut [f32], state: &mut [f32]) -> f32 {
+    let mut out = 0.0f32;
+    let mut io: Vec<*mut f32> = Vec::with_capacity(4 * (ins.len() + 1));
+    for x in ins.iter_mut() {
+        io.extend([x as *mut f32; 4]);
+    }
+    io.extend([&mut out as *mut f32; 4]);
+    // SAFETY: every slot addresses one float and the state block came from `init_state`.
+    unsafe { fx.kernel()(io.as_ptr(), state.as_mut_ptr(), 1) };
+    out
 }

@@ -153,12 +153,24 @@ fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
             right,
         })
         .collect();
+    let mut constants: Vec<(usize, f32)> = Vec::new();
     let mut stages = Vec::new();
     for stage in &plan.stages {
         let mut specs = Vec::new();
         for &ki in stage {
             let k = &plan.kernels[ki];
             let shape = &k.shape;
+            if let Some(fx) = shape.host_kernel() {
+                specs.push(host_kernel(
+                    graph,
+                    k,
+                    fx,
+                    code.funcs[ki],
+                    &mut buffer,
+                    &mut constants,
+                ));
+                continue;
+            }
             let mut io = Vec::new();
             for i in 0..shape.inputs {
                 for l in 0..LANES {
@@ -228,6 +240,43 @@ fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
         voice_cap: DEFAULT_VOICE_CAP,
         outputs,
         hush: graph.hush,
+        constant_buffers: constants,
         code: Arc::new(code.code),
+    }
+}
+
+/// The description of a host kernel: its inputs as buffers (a constant input gets a buffer
+/// the engine fills with it once), its output, and the effect's own state block.
+fn host_kernel(
+    graph: &Graph,
+    k: &crate::schedule::Kernel,
+    fx: phonon_runtime::effects::LineFx,
+    func: phonon_runtime::engine::KernelFn,
+    buffer: &mut impl FnMut(NodeRef) -> usize,
+    constants: &mut Vec<(usize, f32)>,
+) -> KernelSpec {
+    let node_ref = k.lanes[0].nodes[0];
+    let node = &graph.nodes[node_ref];
+    let mut io = Vec::new();
+    for &input in &node.inputs {
+        let b = buffer(input);
+        if let NodeKind::Const(c) = graph.nodes[input].kind
+            && !constants.iter().any(|&(cb, _)| cb == b)
+        {
+            constants.push((b, c));
+        }
+        io.extend([Slot::Buffer(b), Slot::Zero, Slot::Zero, Slot::Zero]);
+    }
+    io.extend([
+        Slot::Buffer(buffer(node_ref)),
+        Slot::Discard,
+        Slot::Discard,
+        Slot::Discard,
+    ]);
+    KernelSpec {
+        func,
+        io,
+        state: fx.init_state(graph.sample_rate),
+        cost: fx.cost(),
     }
 }

@@ -11,6 +11,9 @@
 //!   f32x4 operation; identical stateful kernels in a stage (same operations and wiring,
 //!   different constants and inputs) share one kernel, up to four lanes. Stateless kernels
 //!   vectorise across time instead (four frames per operation).
+//! - Host kernels: a delay-line effect (`NodeKind::Line`) is a kernel by itself, never fused
+//!   or packed, because its code is a runtime function rather than generated. A feedback
+//!   loop never passes through one (lowering refuses such programs).
 
 use crate::ir::{Graph, NodeKind, NodeRef};
 use std::collections::HashMap;
@@ -46,6 +49,19 @@ impl Shape {
     /// run four frames at a time.
     pub fn is_lane_mode(&self) -> bool {
         self.ops.iter().any(|o| o.kind.is_stateful())
+    }
+
+    /// The delay-line effect this kernel runs, when it is a host kernel.
+    pub fn host_kernel(&self) -> Option<phonon_runtime::effects::LineFx> {
+        match self.ops.as_slice() {
+            [
+                Op {
+                    kind: NodeKind::Line(fx),
+                    ..
+                },
+            ] => Some(*fx),
+            _ => None,
+        }
     }
 
     /// Per-lane state floats, after the parameters.
@@ -96,6 +112,9 @@ pub struct Kernel {
 impl Kernel {
     /// Node evaluations per frame, for the executor's parallelism threshold.
     pub fn cost(&self) -> usize {
+        if let Some(fx) = self.shape.host_kernel() {
+            return fx.cost();
+        }
         let per = self.shape.ops.len();
         if self.shape.is_lane_mode() {
             per
@@ -172,6 +191,8 @@ fn fuse(graph: &Graph) -> Vec<Vec<NodeRef>> {
     let computing = |i: NodeRef| !graph.nodes[i].kind.is_operand();
     let mut group: Vec<Option<usize>> = vec![None; n];
     let mut members: Vec<Vec<NodeRef>> = Vec::new();
+    // Groups that are host kernels: nothing joins them and they absorb nothing.
+    let mut sealed: Vec<bool> = Vec::new();
 
     fn merge(group: &mut [Option<usize>], members: &mut [Vec<NodeRef>], into: usize, from: usize) {
         if into == from {
@@ -189,11 +210,13 @@ fn fuse(graph: &Graph) -> Vec<Vec<NodeRef>> {
             continue;
         }
         let node = &graph.nodes[v];
+        let host = node.kind.is_host_kernel();
         let mut input_groups: Vec<usize> = Vec::new();
-        if node.kind != NodeKind::Delay1 {
+        if node.kind != NodeKind::Delay1 && !host {
             for &u in &node.inputs {
                 if let Some(g) = group[u]
                     && !input_groups.contains(&g)
+                    && !sealed[g]
                 {
                     input_groups.push(g);
                 }
@@ -224,6 +247,7 @@ fn fuse(graph: &Graph) -> Vec<Vec<NodeRef>> {
         };
         let g = target.unwrap_or_else(|| {
             members.push(Vec::new());
+            sealed.push(host);
             members.len() - 1
         });
         for &p in &private {
@@ -237,7 +261,9 @@ fn fuse(graph: &Graph) -> Vec<Vec<NodeRef>> {
     for v in 0..n {
         if graph.nodes[v].kind == NodeKind::Delay1 {
             let u = graph.nodes[v].inputs[0];
-            if let (Some(a), Some(b)) = (group[v], group[u]) {
+            if let (Some(a), Some(b)) = (group[v], group[u])
+                && !sealed[b]
+            {
                 merge(&mut group, &mut members, a, b);
             }
         }

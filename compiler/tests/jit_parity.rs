@@ -75,6 +75,14 @@ fn every_node_kind_matches_the_interpreter() {
         "out: sine 300 / \"0 2\" + sine 200 |% 0.3",
         "~a: impulse 100 * 0.5\n~b: ~a + ~b * 0.9 # lpf 2000 0.7\nout: ~b",
         "o1: sine 220\no2: saw 330 # pan2 0.5\no3: \"0.1 0.2\" * sine 90",
+        "out: saw 110 # distortion (sine 3 * 4 + 4) 0.7",
+        "out: sine 441 # bitcrush \"3 5\" (tri 2 * 3 + 4)",
+        "out: saw \"110 ~ 220\" # compressor (-24) 4 0.002 0.05 6",
+        "out: impulse 30 # delay (sine 2 * 0.004 + 0.01) 0.7 0.5",
+        "out: impulse 30 # delay 0.25 0.5 :lock 1",
+        "out: saw 220 # chorus 2 0.8 0.5",
+        "out: impulse 20 # reverb 0.8 0.3 :mix 0.6",
+        "~fx: lpf 2000 # delay 0.01 0.3\no1: saw 110 # ~fx\no2: sine 330 # ~fx # reverb 0.5 0.5",
     ] {
         assert_parity(src);
     }
@@ -127,6 +135,18 @@ fn signal(depth: u32) -> BoxedStrategy<String> {
         1 => (inner.clone(), 0.001f32..0.02, 0.001f32..0.05, 0.0f32..1.0, 0.001f32..0.05)
             .prop_map(|(x, a, d, s, r)| format!("({x} # adsr {a:.3} {d:.3} {s:.2} {r:.3})")),
         1 => (inner.clone(), -1.0f32..1.0).prop_map(|(x, p)| format!("({x} # pan2 {p:.2})")),
+        1 => (inner.clone(), 0.0f32..8.0, 0.0f32..1.0)
+            .prop_map(|(x, d, m)| format!("({x} # distortion {d:.2} {m:.2})")),
+        1 => (inner.clone(), 1.0f32..12.0, 1.0f32..8.0)
+            .prop_map(|(x, b, r)| format!("({x} # bitcrush {b:.1} {r:.1})")),
+        1 => (inner.clone(), -40.0f32..0.0, 1.0f32..10.0, 0.0005f32..0.02, 0.005f32..0.2)
+            .prop_map(|(x, t, r, a, rl)| format!("({x} # compressor {t:.1} {r:.1} {a:.4} {rl:.3})")),
+        1 => (inner.clone(), 0.0005f32..0.05, -0.95f32..0.95, 0.0f32..1.0)
+            .prop_map(|(x, t, f, m)| format!("({x} # delay {t:.4} {f:.2} {m:.2})")),
+        1 => (inner.clone(), 0.1f32..5.0, 0.0f32..1.0)
+            .prop_map(|(x, r, d)| format!("({x} # chorus {r:.2} {d:.2})")),
+        1 => (inner.clone(), 0.0f32..1.0, 0.0f32..1.0, 0.0f32..1.0)
+            .prop_map(|(x, r, d, m)| format!("({x} # reverb {r:.2} {d:.2} {m:.2})")),
         1 => (inner.clone(), inner).prop_map(|(x, g)| format!("({x} # gain ({g}))")),
     ]
     .boxed()

@@ -1,6 +1,7 @@
 //! The Phonon runtime: everything that runs a compiled program. Never depends on the compiler.
 
 pub mod clock;
+pub mod effects;
 pub mod engine;
 pub mod pattern;
 pub mod render;

@@ -89,6 +89,16 @@ pub fn compile(kernels: &[Kernel], sample_rate: f32, keep_clif: bool) -> Result<
     let mut ids = Vec::new();
     let mut clif = Vec::new();
     for (i, k) in kernels.iter().enumerate() {
+        if let Some(fx) = k.shape.host_kernel() {
+            if keep_clif {
+                clif.push(format!(
+                    "; host kernel: phonon_runtime::effects `{}` (a delay line, written in Rust)\n",
+                    fx.name()
+                ));
+            }
+            ids.push(Err(fx.kernel()));
+            continue;
+        }
         module.clear_context(&mut ctx);
         build(
             k,
@@ -105,15 +115,18 @@ pub fn compile(kernels: &[Kernel], sample_rate: f32, keep_clif: bool) -> Result<
             .declare_function(&format!("kernel{i}"), Linkage::Local, &ctx.func.signature)
             .map_err(err)?;
         module.define_function(id, &mut ctx).map_err(err)?;
-        ids.push(id);
+        ids.push(Ok(id));
     }
     module.finalize_definitions().map_err(err)?;
     let funcs = ids
         .iter()
-        .map(|&id| {
-            let ptr = module.get_finalized_function(id);
-            // SAFETY: every kernel was built with the `KernelFn` signature.
-            unsafe { std::mem::transmute::<*const u8, KernelFn>(ptr) }
+        .map(|id| match *id {
+            Ok(id) => {
+                let ptr = module.get_finalized_function(id);
+                // SAFETY: every kernel was built with the `KernelFn` signature.
+                unsafe { std::mem::transmute::<*const u8, KernelFn>(ptr) }
+            }
+            Err(host) => host,
         })
         .collect();
     Ok(Compiled {

@@ -5,13 +5,14 @@
 
 use super::sample_use::{APPLIED, SampleUse, sample_use};
 use super::{
-    Bank, Env, Filter, Graph, HostSource, Math, Node, NodeId, NodeKind, NodeRef, Osc, Output,
+    Bank, Env, Filter, Fx, Graph, HostSource, Math, Node, NodeId, NodeKind, NodeRef, Osc, Output,
 };
 use crate::ast::{Arg, Arith, Expr, ExprKind, StatementKind};
 use crate::builtins::{self, Role};
 use crate::diagnostic::Diagnostic;
 use crate::lower::expr::{Lowered, Lowerer, Transform};
 use crate::resolve::{Checked, const_eval};
+use phonon_runtime::effects::LineFx;
 use phonon_runtime::engine::host::Read;
 use phonon_runtime::pattern::{Pattern, Value};
 use std::collections::{HashMap, HashSet};
@@ -158,15 +159,6 @@ struct SignalLowerer<'a> {
     /// Voice banks already made, by the span of the pattern they play.
     banks: HashMap<(usize, usize), (NodeRef, NodeRef)>,
     warnings: Vec<Diagnostic>,
-}
-
-fn not_compiled(e: &Expr, what: &str, hint: &str) -> Diagnostic {
-    Diagnostic::error(
-        e.span.clone(),
-        format!("{what} cannot be compiled to audio yet"),
-    )
-    .with_label("not compiled yet")
-    .with_hint(hint)
 }
 
 impl SignalLowerer<'_> {
@@ -528,12 +520,57 @@ impl SignalLowerer<'_> {
         let sig = sig?;
         if let Some((l, r)) = self.feedback.remove(name) {
             let [a, b] = sig.channels();
+            if let Some(fx) = self.line_in_loop([l, r], [a, b]) {
+                return Err(Diagnostic::error(
+                    e.span.clone(),
+                    format!("the feedback loop of `~{name}` passes through `{fx}`"),
+                )
+                .with_label("feedback through a delay-line effect")
+                .with_hint("delay-line effects (delay, reverb, chorus) process whole blocks and cannot sit inside a one-sample feedback loop; use the effect's own feedback, e.g. `delay 0.25 0.7`"));
+            }
             self.graph.nodes[l].inputs = vec![a];
             self.graph.nodes[r].inputs = vec![b];
         }
         let hosts = self.touched[mark..].to_vec();
         self.buses.insert(name.to_string(), (sig, hosts));
         Ok(sig)
+    }
+
+    /// A delay-line effect on a path from the feedback delays `from` to the bus values `to`.
+    fn line_in_loop(&self, from: [NodeRef; 2], to: [NodeRef; 2]) -> Option<&'static str> {
+        let nodes = &self.graph.nodes;
+        // Whether `v` depends on `from` (without crossing another feedback edge).
+        let reaches = |v: NodeRef| {
+            let mut seen = HashSet::new();
+            let mut stack = vec![v];
+            while let Some(u) = stack.pop() {
+                if from.contains(&u) {
+                    return true;
+                }
+                if seen.insert(u) && nodes[u].kind != NodeKind::Delay1 {
+                    stack.extend(&nodes[u].inputs);
+                }
+            }
+            false
+        };
+        let mut seen = HashSet::new();
+        let mut stack = to.to_vec();
+        while let Some(u) = stack.pop() {
+            if !seen.insert(u) || nodes[u].kind == NodeKind::Delay1 {
+                continue;
+            }
+            if let NodeKind::Line(fx) = nodes[u].kind
+                && reaches(u)
+            {
+                return Some(match fx {
+                    LineFx::Delay => "delay",
+                    LineFx::Reverb { .. } => "reverb",
+                    LineFx::Chorus { .. } => "chorus",
+                });
+            }
+            stack.extend(&nodes[u].inputs);
+        }
+        None
     }
 
     /// Arguments by parameter position, with defaults filled in.
@@ -776,12 +813,69 @@ impl SignalLowerer<'_> {
                 let r = self.math(&format!("{p}.1"), Math::Mul, vec![xr, gr]);
                 Ok(Sig::Stereo(l, r))
             }
-            "reverb" | "delay" | "distortion" | "bitcrush" | "chorus" | "compressor" => {
-                Err(not_compiled(
-                    e,
-                    &format!("the effect `{name}`"),
-                    "filters (lpf hpf bpf notch moog), envelopes (ad adsr ar), gain and pan2 are compiled; the other effects are not yet",
-                ))
+            "distortion" | "bitcrush" | "compressor" => {
+                let fx = match name {
+                    "distortion" => Fx::Distortion,
+                    "bitcrush" => Fx::Bitcrush,
+                    _ => Fx::Compressor,
+                };
+                let slots = self.params(name, e, args)?;
+                let mut params = Vec::new();
+                for i in 0..slots.len() {
+                    params.push(self.param(name, &slots, i, Ctx::Param, &p)?);
+                }
+                Ok(self.per_channel(&[x], |s, ins, ch| {
+                    let mut inputs = vec![ins[0]];
+                    inputs.extend(&params);
+                    s.node(&format!("{p}.{ch}"), NodeKind::Fx(fx), inputs)
+                }))
+            }
+            "delay" => {
+                let slots = self.params(name, e, args)?;
+                let mut time = self.param(name, &slots, 0, Ctx::Param, &p)?;
+                let lock = match slots[3] {
+                    None => 0.0,
+                    Some(l) => const_eval(l).ok_or_else(|| {
+                        Diagnostic::error(l.span.clone(), "`:lock` must be a number")
+                            .with_hint("`:lock 1` reads the time in cycles, `:lock 0` (the default) in seconds")
+                    })?,
+                };
+                if lock != 0.0 {
+                    // A time in cycles: seconds = cycles / cps.
+                    let per_cycle = self.constant((1.0 / self.graph.cps) as f32);
+                    time = self.math(&format!("{p}/cycles"), Math::Mul, vec![time, per_cycle]);
+                }
+                let feedback = self.param(name, &slots, 1, Ctx::Param, &p)?;
+                let mix = self.param(name, &slots, 2, Ctx::Param, &p)?;
+                Ok(self.per_channel(&[x], |s, ins, ch| {
+                    s.node(
+                        &format!("{p}.{ch}"),
+                        NodeKind::Line(LineFx::Delay),
+                        vec![ins[0], time, feedback, mix],
+                    )
+                }))
+            }
+            "chorus" | "reverb" => {
+                let slots = self.params(name, e, args)?;
+                let mut params = Vec::new();
+                for i in 0..slots.len() {
+                    params.push(self.param(name, &slots, i, Ctx::Param, &p)?);
+                }
+                // Both are stereo whatever comes in: the channels differ in their tunings
+                // (reverb) or LFO phase (chorus).
+                let [l, r] = x.channels();
+                let mut out = [0; 2];
+                for (ch, slot) in out.iter_mut().enumerate() {
+                    let right = ch == 1;
+                    let (fx, mut inputs) = if name == "reverb" {
+                        (LineFx::Reverb { right }, vec![l, r])
+                    } else {
+                        (LineFx::Chorus { right }, vec![if right { r } else { l }])
+                    };
+                    inputs.extend(&params);
+                    *slot = self.node(&format!("{p}.{ch}"), NodeKind::Line(fx), inputs);
+                }
+                Ok(Sig::Stereo(out[0], out[1]))
             }
             _ => match builtins::lookup(name).map(|b| b.role) {
                 Some(Role::Param) => Err(Diagnostic::error(

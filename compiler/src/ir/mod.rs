@@ -8,6 +8,7 @@ pub mod lower;
 pub mod print;
 pub mod sample_use;
 
+use phonon_runtime::effects::LineFx;
 use phonon_runtime::engine::host::Read;
 use phonon_runtime::engine::voices::SoundTable;
 use phonon_runtime::pattern::Pattern;
@@ -69,6 +70,18 @@ pub enum Env {
     XLine,
 }
 
+/// Effects without delay lines, compiled like any other node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Fx {
+    /// Inputs: signal, drive, mix. A tanh waveshaper.
+    Distortion,
+    /// Inputs: signal, bits, rate (hold factor ≥ 1). State: held value, hold phase.
+    Bitcrush,
+    /// Inputs: signal, threshold (dB), ratio, attack (s), release (s), makeup (dB).
+    /// State: the level detector's envelope.
+    Compressor,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Math {
     Add,
@@ -105,6 +118,10 @@ pub enum NodeKind {
     Filter(Filter),
     Env(Env),
     Math(Math),
+    Fx(Fx),
+    /// A delay-line effect (`delay`, `reverb`, `chorus`): a kernel of its own, written in
+    /// Rust in the runtime (see `phonon_runtime::effects` for why).
+    Line(LineFx),
     /// The previous sample of its input: the back edge of a feedback loop.
     Delay1,
     /// A channel of an output (`channel` 0 = left, 1 = right); its input is what it plays.
@@ -127,8 +144,15 @@ impl NodeKind {
             NodeKind::Env(Env::Line | Env::XLine) => 1,
             NodeKind::Env(_) => 3,
             NodeKind::Delay1 => 1,
+            NodeKind::Fx(Fx::Bitcrush) => 2,
+            NodeKind::Fx(Fx::Compressor) => 1,
             _ => 0,
         }
+    }
+
+    /// Whether the node is a kernel by itself, run by a runtime function instead of JIT code.
+    pub fn is_host_kernel(&self) -> bool {
+        matches!(self, NodeKind::Line(_))
     }
 
     pub fn is_stateful(&self) -> bool {
@@ -163,6 +187,8 @@ impl NodeKind {
             NodeKind::Filter(f) => format!("{f:?}").to_lowercase(),
             NodeKind::Env(e) => format!("{e:?}").to_lowercase(),
             NodeKind::Math(m) => format!("{m:?}").to_lowercase(),
+            NodeKind::Fx(f) => format!("{f:?}").to_lowercase(),
+            NodeKind::Line(l) => l.name().into(),
             NodeKind::Delay1 => "delay1".into(),
             NodeKind::Output { output, channel } => {
                 format!("out#{output}.{}", if *channel == 0 { "l" } else { "r" })

@@ -137,8 +137,9 @@ impl HostSource {
                         Read::Gate => {
                             out.fill(0.0);
                             let mut mark = |from: i64, to: i64| {
-                                let a = (from - first).max(0) as usize;
-                                let b = (to - first).clamp(0, frames as i64) as usize;
+                                // `until` starts at i64::MIN (nothing sounding yet).
+                                let a = from.saturating_sub(first).max(0) as usize;
+                                let b = to.saturating_sub(first).clamp(0, frames as i64) as usize;
                                 if a < b {
                                     out[a..b].fill(1.0);
                                 }

@@ -76,6 +76,8 @@ pub struct ProgramSpec {
     pub outputs: Vec<OutputSpec>,
     /// `hush`: every output is silent.
     pub hush: bool,
+    /// Buffers that hold one value for ever (constant inputs of host kernels), filled once.
+    pub constant_buffers: Vec<(usize, f32)>,
     /// Keeps the machine code alive; dropping it frees the code, so it is dropped after the
     /// kernels that point into it.
     pub code: Arc<dyn Any + Send + Sync>,
@@ -215,6 +217,9 @@ impl Engine {
         let mut buffers: Vec<Vec<f32>> = (0..spec.buffers + 2)
             .map(|_| vec![0.0f32; max_block + 4])
             .collect();
+        for &(b, value) in &spec.constant_buffers {
+            buffers[b].fill(value);
+        }
         let threads = threads.max(1);
         let stages = spec
             .stages
