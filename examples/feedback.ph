@@ -3,4 +3,4 @@ tempo: 0.5
 
 ~exciter: impulse 2 * 0.8
 ~resonator: ~exciter + ~resonator * 0.995 # lpf 900 0.5
-out: ~resonator # pan2 0 # gain 0.3
+out: ~resonator # pan2 0 # gain 4

@@ -325,7 +325,11 @@ pub fn eval<D: Dsp>(
 ) -> D::V {
     let inv_sr = 1.0 / sample_rate;
     match kind {
-        NodeKind::Const(_) | NodeKind::Host { .. } | NodeKind::Start | NodeKind::Voices { .. } => {
+        NodeKind::Const(_)
+        | NodeKind::Host { .. }
+        | NodeKind::PolyHost { .. }
+        | NodeKind::Start
+        | NodeKind::Voices { .. } => {
             unreachable!("operands are not evaluated")
         }
         NodeKind::Output { .. } => ins[0],

@@ -8,6 +8,7 @@ use phonon_runtime::Rational;
 use phonon_runtime::clock::Clock;
 use phonon_runtime::effects::LineFx;
 use phonon_runtime::engine::host::HostSource;
+use phonon_runtime::engine::poly::{PolySource, PolySpec};
 use phonon_runtime::engine::voice_kernel::VoiceKernels;
 use phonon_runtime::engine::voices::{BankSpec, DEFAULT_VOICE_CAP, VoiceBank};
 
@@ -17,6 +18,7 @@ pub const MAX_BLOCK: usize = 4096;
 pub struct Interpreter {
     graph: Graph,
     hosts: Vec<HostSource>,
+    polys: Vec<PolySource>,
     /// Per node: the buffer a host input fills (index into `buffers`).
     host_buffer: Vec<Option<usize>>,
     buffers: Vec<Vec<f32>>,
@@ -41,6 +43,29 @@ impl Interpreter {
                 count += 1;
             }
         }
+        let mut poly_reads: Vec<Vec<_>> = vec![Vec::new(); graph.polys.len()];
+        for (i, n) in graph.nodes.iter().enumerate() {
+            if let NodeKind::PolyHost { poly, voice, read } = n.kind {
+                poly_reads[poly].push((voice, read, count));
+                host_buffer[i] = Some(count);
+                count += 1;
+            }
+        }
+        let polys = graph
+            .polys
+            .iter()
+            .zip(poly_reads)
+            .map(|(p, reads)| {
+                let spec = PolySpec {
+                    pattern: p.pattern.clone(),
+                    voices: p.voices,
+                    release: p.release,
+                    from_start: p.from_start,
+                    reads,
+                };
+                PolySource::new(spec, graph.sample_rate)
+            })
+            .collect();
         let hosts = graph
             .hosts
             .iter()
@@ -85,6 +110,7 @@ impl Interpreter {
             bank_buffers,
             values: vec![0.0; graph.nodes.len()],
             hosts,
+            polys,
             host_buffer,
             buffers: vec![Vec::new(); count],
             state,
@@ -103,6 +129,9 @@ impl Interpreter {
         for h in &mut self.hosts {
             h.fill(&self.clock, self.frame, frames, &mut self.buffers);
         }
+        for p in &mut self.polys {
+            p.fill(&self.clock, self.frame, frames, &mut self.buffers);
+        }
         let kernels = VoiceKernels::reference();
         for b in &mut self.banks {
             b.process(&self.clock, self.frame, frames, &kernels);
@@ -116,7 +145,7 @@ impl Interpreter {
             for (i, node) in self.graph.nodes.iter().enumerate() {
                 let v = match &node.kind {
                     NodeKind::Const(c) => *c,
-                    NodeKind::Host { .. } => {
+                    NodeKind::Host { .. } | NodeKind::PolyHost { .. } => {
                         self.buffers[self.host_buffer[i].expect("host nodes have buffers")][f]
                     }
                     NodeKind::Voices { bank, channel } => {

@@ -7,6 +7,7 @@ use crate::dsp;
 use crate::ir::{Graph, NodeKind, NodeRef};
 use crate::schedule::{self, LANES, Plan};
 use phonon_runtime::Rational;
+use phonon_runtime::engine::poly::PolySpec;
 use phonon_runtime::engine::voices::{BankSpec, DEFAULT_VOICE_CAP};
 use phonon_runtime::engine::{HostSpec, KernelSpec, OutputSpec, ProgramSpec, Slot};
 use phonon_runtime::samples::SampleLibrary;
@@ -130,11 +131,25 @@ fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
             reads: Vec::new(),
         })
         .collect();
+    let mut polys: Vec<PolySpec> = graph
+        .polys
+        .iter()
+        .map(|p| PolySpec {
+            pattern: p.pattern.clone(),
+            voices: p.voices,
+            release: p.release,
+            from_start: p.from_start,
+            reads: Vec::new(),
+        })
+        .collect();
     let mut start_buffers = Vec::new();
     let mut bank_buffers = vec![[usize::MAX; 2]; graph.banks.len()];
     for (i, n) in graph.nodes.iter().enumerate() {
         match n.kind {
             NodeKind::Host { source, read } => hosts[source].reads.push((read, buffer(i))),
+            NodeKind::PolyHost { poly, voice, read } => {
+                polys[poly].reads.push((voice, read, buffer(i)))
+            }
             NodeKind::Start => start_buffers.push(buffer(i)),
             NodeKind::Voices { bank, channel } => {
                 bank_buffers[bank][channel as usize] = buffer(i);
@@ -233,6 +248,7 @@ fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
         cps: Rational::from_f64(graph.cps),
         buffers: buffer_of.len(),
         hosts,
+        polys,
         start_buffers,
         stages,
         banks,

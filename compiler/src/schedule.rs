@@ -3,7 +3,9 @@
 //! - Fusion: computing nodes are grouped into kernels, one loop over the block each, so values
 //!   inside a kernel stay in registers. A stateless node joins the kernel of its inputs when
 //!   they all come from one kernel; any node absorbs an input kernel whose values are read by
-//!   it alone (a private subtree). A value read by several kernels is written to a buffer.
+//!   it alone (a private subtree), unless the subtree ends in a barrier (a synth voice, which
+//!   packs with its sibling voices instead). A value read by several kernels is written to a
+//!   buffer.
 //! - Feedback: a `Delay1` and the node it delays share a kernel, and kernels that would depend
 //!   on each other in a cycle are merged, so a feedback loop runs sample by sample.
 //! - Stages: topological levels of the kernel graph; the kernels of a stage are independent.
@@ -227,9 +229,10 @@ fn fuse(graph: &Graph) -> Vec<Vec<NodeRef>> {
             .iter()
             .copied()
             .filter(|&g| {
-                members[g]
-                    .iter()
-                    .all(|&m| consumers[m].iter().all(|&c| c == v || group[c] == Some(g)))
+                members[g].iter().all(|&m| {
+                    !graph.barriers.contains(&m)
+                        && consumers[m].iter().all(|&c| c == v || group[c] == Some(g))
+                })
             })
             .collect();
         // A stateless node that reads one kernel joins it (it is cheap to compute there and

@@ -6,6 +6,7 @@
 use super::sample_use::{APPLIED, SampleUse, sample_use};
 use super::{
     Bank, Env, Filter, Fx, Graph, HostSource, Math, Node, NodeId, NodeKind, NodeRef, Osc, Output,
+    Poly,
 };
 use crate::ast::{Arg, Arith, Expr, ExprKind, StatementKind};
 use crate::builtins::{self, Role};
@@ -90,6 +91,7 @@ pub fn lower_program(
         paths: HashSet::new(),
         consts: HashMap::new(),
         banks: HashMap::new(),
+        voice: None,
         warnings: Vec::new(),
     };
     let mut outputs: Vec<(String, Expr)> = checked
@@ -158,7 +160,53 @@ struct SignalLowerer<'a> {
     consts: HashMap<u32, NodeRef>,
     /// Voice banks already made, by the span of the pattern they play.
     banks: HashMap<(usize, usize), (NodeRef, NodeRef)>,
+    /// While one voice of a pattern-played instrument is lowered: which pattern the voices
+    /// play, and which voice this is.
+    voice: Option<VoiceCtx>,
     warnings: Vec<Diagnostic>,
+}
+
+/// Synth voices of a pattern-played instrument (lane-packed four to a kernel).
+pub const POLY_VOICES: usize = 8;
+
+/// Busy time of a voice whose envelope times are not constants, seconds.
+const UNKNOWN_RELEASE: f64 = 4.0;
+
+#[derive(Clone, Copy)]
+struct VoiceCtx {
+    /// `pattern_key` of the note pattern the voices play.
+    key: (usize, usize),
+    voice: usize,
+    /// The instrument in `Graph::polys`, made when its pattern is first read.
+    poly: Option<usize>,
+    release: f64,
+    from_start: Option<f64>,
+}
+
+/// How a voice's envelope is made: an `ad`/`adsr`/`ar` call, or the short gate envelope of
+/// a chord played without one.
+#[derive(Clone, Copy)]
+enum VoiceEnv<'e> {
+    Call {
+        kind: Env,
+        name: &'e str,
+        e: &'e Expr,
+        args: &'e [Arg],
+    },
+    Gate,
+}
+
+/// Fade in and out of a pattern-played note without an envelope: no clicks, no audible
+/// softening.
+const GATE_FADE: f32 = 0.002;
+
+fn envelope_kind(name: &str) -> Option<Env> {
+    match name {
+        "ad" => Some(Env::Ad),
+        "adsr" => Some(Env::Adsr),
+        "ar" => Some(Env::Ar),
+        _ => None,
+    }
 }
 
 impl SignalLowerer<'_> {
@@ -306,6 +354,45 @@ impl SignalLowerer<'_> {
             .with_label("plays samples")
             .with_hint("a pattern of `s` events is sound: mix it (`+`) or apply effects to it (`#`), but it has no value to read as a frequency or a parameter"));
         }
+        if let Some(vc) = self.voice
+            && self.pattern_key(e) == vc.key
+        {
+            let poly = match vc.poly {
+                Some(poly) => poly,
+                None => {
+                    let mut p = pattern;
+                    for t in self.transforms.iter().rev() {
+                        p = t(p);
+                    }
+                    self.graph.polys.push(Poly {
+                        pattern: p,
+                        label: self.checked_text(e),
+                        voices: POLY_VOICES,
+                        release: vc.release,
+                        from_start: vc.from_start,
+                    });
+                    let poly = self.graph.polys.len() - 1;
+                    if let Some(v) = &mut self.voice {
+                        v.poly = Some(poly);
+                    }
+                    poly
+                }
+            };
+            // Every read of the note pattern in a voice is that voice's note frequency.
+            let read = Read::Value {
+                hold: true,
+                hz: true,
+            };
+            let kind = NodeKind::PolyHost {
+                poly,
+                voice: vc.voice,
+                read,
+            };
+            if let Some(n) = self.graph.nodes.iter().position(|n| n.kind == kind) {
+                return Ok(n);
+            }
+            return Ok(self.node(path, kind, vec![]));
+        }
         let key = (e.span.start, e.span.end, read);
         if self.transforms.is_empty()
             && let Some(&n) = self.hosts.get(&key)
@@ -378,6 +465,12 @@ impl SignalLowerer<'_> {
                 &format!("{path}/pattern"),
             )?));
         }
+        if self.voice.is_none()
+            && let Some(key) = self.chord_oscillator(e)
+            && self.plays_several_notes(key)
+        {
+            return self.voices(e, key, VoiceEnv::Gate, ctx, path);
+        }
         match &e.kind {
             ExprKind::Bus(name) => self.bus(name, e),
             ExprKind::Ident(name) => self.call(name, e, &[], path),
@@ -417,6 +510,18 @@ impl SignalLowerer<'_> {
                 }))
             }
             ExprKind::Chain { lhs, rhs } => {
+                if self.voice.is_none()
+                    && let Some((kind, name, args)) = env_call(rhs)
+                    && let Some(key) = self.note_pattern(lhs)
+                {
+                    let env = VoiceEnv::Call {
+                        kind,
+                        name,
+                        e: rhs,
+                        args,
+                    };
+                    return self.voices(lhs, key, env, ctx, path);
+                }
                 let mark = self.touched.len();
                 let x = self.sig(lhs, ctx, &format!("{path}/in"))?;
                 let inside: Vec<usize> = self.touched[mark..].to_vec();
@@ -534,6 +639,240 @@ impl SignalLowerer<'_> {
         let hosts = self.touched[mark..].to_vec();
         self.buses.insert(name.to_string(), (sig, hosts));
         Ok(sig)
+    }
+
+    /// `x` times an envelope started by `trigger` and held by `gate`.
+    fn apply_envelope(
+        &mut self,
+        env: VoiceEnv,
+        x: Sig,
+        trigger: NodeRef,
+        gate: NodeRef,
+        p: &str,
+    ) -> Result<Sig> {
+        let env = match env {
+            VoiceEnv::Call {
+                kind,
+                name,
+                e,
+                args,
+            } => {
+                let slots = self.params(name, e, args)?;
+                let mut inputs = vec![trigger];
+                if kind != Env::Ad {
+                    inputs.push(gate);
+                }
+                for i in 0..slots.len() {
+                    inputs.push(self.param(name, &slots, i, Ctx::Param, p)?);
+                }
+                self.node(p, NodeKind::Env(kind), inputs)
+            }
+            VoiceEnv::Gate => {
+                let fade = self.constant(GATE_FADE);
+                self.node(p, NodeKind::Env(Env::Ar), vec![trigger, gate, fade, fade])
+            }
+        };
+        Ok(self.per_channel(&[x], |s, ins, ch| {
+            s.math(&format!("{p}/apply.{ch}"), Math::Mul, vec![ins[0], env])
+        }))
+    }
+
+    /// A pattern-played instrument: `lhs` (whose oscillator plays the note pattern `key`)
+    /// and its envelope, once per voice, summed. Each voice reads the notes it is given.
+    fn voices(
+        &mut self,
+        lhs: &Expr,
+        key: (usize, usize),
+        env: VoiceEnv,
+        ctx: Ctx,
+        path: &str,
+    ) -> Result<Sig> {
+        let (release, from_start) = self.busy_time(env);
+        let mut vc = VoiceCtx {
+            key,
+            voice: 0,
+            poly: None,
+            release,
+            from_start,
+        };
+        let mut sum: Option<Sig> = None;
+        for voice in 0..POLY_VOICES {
+            vc.voice = voice;
+            self.voice = Some(vc);
+            let x = self.sig(lhs, ctx, &format!("{path}/voice{voice}/in"));
+            vc.poly = self.voice.and_then(|v| v.poly);
+            self.voice = None;
+            let x = x?;
+            let Some(poly) = vc.poly else {
+                return Err(Diagnostic::error(
+                    lhs.span.clone(),
+                    "this instrument's notes could not be found",
+                )
+                .with_hint("a pattern-played oscillator takes its notes as its frequency: `saw \"c3 e3\" # adsr 0.01 0.1`"));
+            };
+            let p = format!("{path}/voice{voice}/env");
+            let read = |r| NodeKind::PolyHost {
+                poly,
+                voice,
+                read: r,
+            };
+            let trigger = self.node(&format!("{p}/trigger"), read(Read::Trigger), vec![]);
+            let gate = self.node(&format!("{p}/gate"), read(Read::Gate), vec![]);
+            let y = self.apply_envelope(env, x, trigger, gate, &p)?;
+            let [yl, yr] = y.channels();
+            self.graph.barriers.extend([yl, yr]);
+            sum = Some(match sum {
+                None => y,
+                Some(acc) => self.per_channel(&[acc, y], |s, ins, ch| {
+                    s.math(
+                        &format!("{path}/voices+{voice}.{ch}"),
+                        Math::Add,
+                        ins.to_vec(),
+                    )
+                }),
+            });
+        }
+        Ok(sum.expect("at least one voice"))
+    }
+
+    /// How long a voice stays busy with a note: after its end (release) or, for `ad`, from
+    /// its start.
+    fn busy_time(&self, env: VoiceEnv) -> (f64, Option<f64>) {
+        let VoiceEnv::Call {
+            kind, name, args, ..
+        } = env
+        else {
+            return (GATE_FADE as f64, None);
+        };
+        let Some(b) = builtins::lookup(name) else {
+            return (UNKNOWN_RELEASE, None);
+        };
+        // Each parameter's constant value (given or default); None when it is a signal.
+        let mut values: Vec<Option<f64>> = b
+            .params
+            .iter()
+            .map(|p| match p.default {
+                builtins::Default::Value(v) => Some(v),
+                _ => None,
+            })
+            .collect();
+        let mut next = 0;
+        for arg in args {
+            let (i, v) = match arg {
+                Arg::Positional(v) => {
+                    next += 1;
+                    (next - 1, v)
+                }
+                Arg::Keyword { name: k, value } => {
+                    match b.params.iter().position(|p| p.name == k.text) {
+                        Some(i) => (i, value),
+                        None => continue,
+                    }
+                }
+            };
+            if i < values.len() {
+                values[i] = const_eval(v);
+            }
+        }
+        let get = |i: usize| values.get(i).copied().flatten();
+        match kind {
+            Env::Ad => match (get(0), get(1)) {
+                (Some(a), Some(d)) => (0.0, Some(a.max(0.0) + d.max(0.0))),
+                _ => (0.0, Some(UNKNOWN_RELEASE)),
+            },
+            Env::Adsr => (get(3).map_or(UNKNOWN_RELEASE, |r| r.max(0.0)), None),
+            _ => (get(1).map_or(UNKNOWN_RELEASE, |r| r.max(0.0)), None),
+        }
+    }
+
+    /// Where a pattern comes from: a bus's definition, or the expression itself. Two
+    /// references to one pattern bus are one note pattern.
+    fn pattern_key(&self, e: &Expr) -> (usize, usize) {
+        if let ExprKind::Bus(name) = &e.kind
+            && let Some(&i) = self.checked.buses.get(name)
+            && let StatementKind::Bus { body, .. } = &self.checked.program.statements[i].kind
+        {
+            return (body.span.start, body.span.end);
+        }
+        (e.span.start, e.span.end)
+    }
+
+    /// The note pattern an oscillator in `e` plays: the first oscillator whose frequency is
+    /// a pattern of discrete events (not a number, a signal or a continuous pattern).
+    fn note_pattern(&mut self, e: &Expr) -> Option<(usize, usize)> {
+        match &e.kind {
+            ExprKind::App { func, args } => {
+                let ExprKind::Ident(name) = &func.kind else {
+                    return None;
+                };
+                if !matches!(name.as_str(), "sine" | "saw" | "square" | "tri" | "pulse") {
+                    return None;
+                }
+                let freq = args.iter().find_map(|a| match a {
+                    Arg::Positional(v) => Some(v),
+                    Arg::Keyword { name, value } if name.text == "freq" => Some(value),
+                    _ => None,
+                })?;
+                if const_eval(freq).is_some() || sample_use(self.checked, freq).plays {
+                    return None;
+                }
+                if matches!(freq.kind, ExprKind::Bus(_)) && !self.bus_is_pattern(freq) {
+                    return None;
+                }
+                let p = self.try_pattern(freq)?;
+                // A constant number is a drone; a constant note name or chord still plays.
+                if matches!(p.constant_value(), Some(Value::Num(_)))
+                    || phonon_runtime::engine::host::is_continuous(&p)
+                {
+                    return None;
+                }
+                Some(self.pattern_key(freq))
+            }
+            ExprKind::Binary { lhs, rhs, .. } => {
+                self.note_pattern(lhs).or_else(|| self.note_pattern(rhs))
+            }
+            ExprKind::Neg(inner) => self.note_pattern(inner),
+            ExprKind::Chain { lhs, .. } => self.note_pattern(lhs),
+            ExprKind::Dollar {
+                items,
+                subject: Some(s),
+            } => self.note_pattern(&items[*s]),
+            _ => None,
+        }
+    }
+
+    /// The note pattern of an oscillator with effects but no envelope after it (`saw
+    /// "c3'maj" # lpf 800`): a candidate for voices with the gate envelope.
+    fn chord_oscillator(&mut self, e: &Expr) -> Option<(usize, usize)> {
+        match &e.kind {
+            ExprKind::App { .. } => self.note_pattern(e),
+            ExprKind::Chain { lhs, rhs } if env_call(rhs).is_none() => self.chord_oscillator(lhs),
+            ExprKind::Dollar {
+                items,
+                subject: Some(s),
+            } => self.chord_oscillator(&items[*s]),
+            _ => None,
+        }
+    }
+
+    /// Whether a note pattern can sound several notes at once: a chord (`c4'maj`), a stack
+    /// (`[c3, e3]`, `stack`) or a layering transform. Such an oscillator is pattern-played
+    /// even without an envelope.
+    fn plays_several_notes(&self, key: (usize, usize)) -> bool {
+        let text = self.src.get(key.0..key.1).unwrap_or("");
+        text.contains('\'')
+            || text.contains(',')
+            || [
+                "stack",
+                "superimpose",
+                "off",
+                "stut",
+                "echo",
+                "jux",
+                "layer",
+            ]
+            .iter()
+            .any(|w| text.split(|c: char| !c.is_alphanumeric()).any(|t| t == *w))
     }
 
     /// A delay-line effect on a path from the feedback delays `from` to the bus values `to`.
@@ -756,14 +1095,7 @@ impl SignalLowerer<'_> {
                 )
             }));
         }
-        let env = match name {
-            "ad" => Some(Env::Ad),
-            "adsr" => Some(Env::Adsr),
-            "ar" => Some(Env::Ar),
-            _ => None,
-        };
-        if let Some(kind) = env {
-            let slots = self.params(name, e, args)?;
+        if let Some(kind) = envelope_kind(name) {
             let (trigger, gate) = match inside.first() {
                 Some(&source) => (
                     self.host_read(source, Read::Trigger, &format!("{p}/trigger")),
@@ -774,17 +1106,13 @@ impl SignalLowerer<'_> {
                     self.constant(1.0),
                 ),
             };
-            let mut inputs = vec![trigger];
-            if kind != Env::Ad {
-                inputs.push(gate);
-            }
-            for i in 0..slots.len() {
-                inputs.push(self.param(name, &slots, i, Ctx::Param, &p)?);
-            }
-            let env = self.node(&p, NodeKind::Env(kind), inputs);
-            return Ok(self.per_channel(&[x], |s, ins, ch| {
-                s.math(&format!("{p}/apply.{ch}"), Math::Mul, vec![ins[0], env])
-            }));
+            let env = VoiceEnv::Call {
+                kind,
+                name,
+                e,
+                args,
+            };
+            return self.apply_envelope(env, x, trigger, gate, &p);
         }
         match name {
             "gain" => {
@@ -910,5 +1238,17 @@ fn is_effect_chain(e: &Expr) -> bool {
             matches!(&func.kind, ExprKind::Ident(name) if builtins::lookup(name).is_some_and(|b| b.role == Role::Effect))
         }
         _ => false,
+    }
+}
+
+/// `ad`/`adsr`/`ar` with its arguments, if `e` is such a call.
+fn env_call(e: &Expr) -> Option<(Env, &str, &[Arg])> {
+    match &e.kind {
+        ExprKind::Ident(name) => envelope_kind(name).map(|k| (k, name.as_str(), &[][..])),
+        ExprKind::App { func, args } => match &func.kind {
+            ExprKind::Ident(name) => envelope_kind(name).map(|k| (k, name.as_str(), &args[..])),
+            _ => None,
+        },
+        _ => None,
     }
 }

@@ -105,6 +105,13 @@ pub enum NodeKind {
         source: usize,
         read: Read,
     },
+    /// A buffer of one synth voice of a pattern-played instrument (`Graph::polys[poly]`):
+    /// the frequency, trigger or gate of the notes that voice is given.
+    PolyHost {
+        poly: usize,
+        voice: usize,
+        read: Read,
+    },
     /// 1 on the program's first frame: starts envelopes that no pattern triggers.
     Start,
     /// A channel (0 left, 1 right) of a voice bank's mix (`Graph::banks[bank]`), which the
@@ -163,7 +170,11 @@ impl NodeKind {
     pub fn is_operand(&self) -> bool {
         matches!(
             self,
-            NodeKind::Const(_) | NodeKind::Host { .. } | NodeKind::Start | NodeKind::Voices { .. }
+            NodeKind::Const(_)
+                | NodeKind::Host { .. }
+                | NodeKind::PolyHost { .. }
+                | NodeKind::Start
+                | NodeKind::Voices { .. }
         )
     }
 
@@ -179,6 +190,14 @@ impl NodeKind {
                 Read::Trigger => format!("pattern#{source} trigger"),
                 Read::Gate => format!("pattern#{source} gate"),
             },
+            NodeKind::PolyHost { poly, voice, read } => {
+                let what = match read {
+                    Read::Value { .. } => "hz",
+                    Read::Trigger => "trigger",
+                    Read::Gate => "gate",
+                };
+                format!("poly#{poly} voice {voice} {what}")
+            }
             NodeKind::Start => "start".into(),
             NodeKind::Voices { bank, channel } => {
                 format!("voices#{bank}.{}", if *channel == 0 { "l" } else { "r" })
@@ -214,6 +233,19 @@ pub struct HostSource {
     pub label: String,
 }
 
+/// A note pattern played by synth voices: each voice is a copy of the instrument's nodes.
+#[derive(Clone)]
+pub struct Poly {
+    pub pattern: Pattern,
+    /// The expression it came from, for the IR dump.
+    pub label: String,
+    pub voices: usize,
+    /// Seconds a voice stays busy after its note ends (its envelope's release).
+    pub release: f64,
+    /// For `ad` envelopes, which ignore the note's end: seconds from its start.
+    pub from_start: Option<f64>,
+}
+
 /// A sample pattern and the sounds it plays (one voice bank at run time).
 #[derive(Clone)]
 pub struct Bank {
@@ -239,8 +271,12 @@ pub struct Output {
 pub struct Graph {
     pub nodes: Vec<Node>,
     pub hosts: Vec<HostSource>,
+    pub polys: Vec<Poly>,
     pub banks: Vec<Bank>,
     pub outputs: Vec<Output>,
+    /// Nodes whose kernel its consumers never absorb: the last node of each synth voice, so
+    /// the voices stay separate kernels that lane packing can run four at a time.
+    pub barriers: std::collections::HashSet<NodeRef>,
     pub sample_rate: u32,
     pub cps: f64,
     pub hush: bool,

@@ -33,6 +33,20 @@ pub fn graph(g: &Graph) -> String {
             let _ = writeln!(s, "pattern#{i} = {}", h.label);
         }
     }
+    if !g.polys.is_empty() {
+        let _ = writeln!(s, "\n# pattern-played instruments");
+        for (i, p) in g.polys.iter().enumerate() {
+            let busy = match p.from_start {
+                Some(d) => format!("{d} s from each note's start"),
+                None => format!("{} s after each note", p.release),
+            };
+            let _ = writeln!(
+                s,
+                "poly#{i} = {}  ; {} voices, each busy until {busy}",
+                p.label, p.voices
+            );
+        }
+    }
     if !g.banks.is_empty() {
         let _ = writeln!(s, "\n# sample players (voice banks)");
         for (i, b) in g.banks.iter().enumerate() {
@@ -63,7 +77,9 @@ pub fn plan(g: &Graph, p: &Plan) -> String {
         let _ = writeln!(s, "stage {si}:");
         for &ki in stage {
             let k = &p.kernels[ki];
-            let mode = if k.shape.is_lane_mode() {
+            let mode = if k.shape.host_kernel().is_some() {
+                "host kernel (a delay line, runtime code)".to_string()
+            } else if k.shape.is_lane_mode() {
                 format!(
                     "{} lane{} (f32x4 across instances)",
                     k.lanes.len(),

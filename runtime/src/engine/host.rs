@@ -23,7 +23,7 @@ pub enum Read {
 /// Tidal's note 0 (c5) is 261.63 Hz, as in SuperDirt.
 const NOTE_ZERO_HZ: f64 = 261.625_565_300_598_6;
 
-fn midi_to_hz(m: f64) -> f64 {
+pub(crate) fn midi_to_hz(m: f64) -> f64 {
     440.0 * ((m - 69.0) / 12.0).exp2()
 }
 
@@ -34,7 +34,9 @@ pub fn value_to_number(v: &Value, hz: bool) -> Option<f64> {
     match v {
         Value::Num(x) => Some(*x),
         Value::Str(s) => {
-            let midi = crate::pattern::ops::note_to_midi(s)?;
+            // A chord read as one value is its root (voices play all of its notes).
+            let midi = crate::pattern::ops::note_to_midi(s)
+                .or_else(|| crate::pattern::ops::chord_to_midi(s).map(|(root, _)| root))?;
             Some(if hz { midi_to_hz(midi) } else { midi - 60.0 })
         }
         Value::List(items) => items.first().and_then(|x| value_to_number(x, hz)),
@@ -48,7 +50,8 @@ pub fn value_to_number(v: &Value, hz: bool) -> Option<f64> {
                         return Some(NOTE_ZERO_HZ * (n / 12.0).exp2());
                     }
                 }
-                None
+                // A plain value that controls were added to (`"c4 e4" # legato 2`).
+                m.get("value").and_then(|v| value_to_number(v, true))
             } else {
                 m.iter().find_map(|(_, v)| value_to_number(v, false))
             }
@@ -125,45 +128,8 @@ impl HostSource {
                         events.push((start, end_frame, v as f32));
                     }
                 });
-                for &(read, buffer) in &self.reads {
-                    let out = &mut buffers[buffer][..frames];
-                    match read {
-                        Read::Trigger => {
-                            out.fill(0.0);
-                            for &(start, _, _) in events.iter() {
-                                out[(start - first) as usize] = 1.0;
-                            }
-                        }
-                        Read::Gate => {
-                            out.fill(0.0);
-                            let mut mark = |from: i64, to: i64| {
-                                // `until` starts at i64::MIN (nothing sounding yet).
-                                let a = from.saturating_sub(first).max(0) as usize;
-                                let b = to.saturating_sub(first).clamp(0, frames as i64) as usize;
-                                if a < b {
-                                    out[a..b].fill(1.0);
-                                }
-                            };
-                            mark(first, self.until);
-                            for &(start, end, _) in events.iter() {
-                                mark(start, end);
-                            }
-                        }
-                        Read::Value { hold, .. } => {
-                            walk(
-                                events,
-                                first,
-                                frames,
-                                (self.current, self.until),
-                                |a, b, v, on| {
-                                    out[a..b].fill(if on || hold { v } else { 0.0 });
-                                },
-                            );
-                        }
-                    }
-                }
                 let mut state = (self.current, self.until);
-                state = walk(events, first, frames, state, |_, _, _, _| {});
+                fill_from_events(events, first, frames, &mut state, &self.reads, buffers);
                 (self.current, self.until) = state;
                 events.len()
             }
@@ -193,6 +159,51 @@ impl HostSource {
             }
         }
     }
+}
+
+/// Fills `reads` for a block from one voice's events `(start, end, value)` (absolute frames,
+/// in start order). `state` is the (value, end frame) of the event sounding before the block,
+/// updated to the block's end.
+pub(crate) fn fill_from_events(
+    events: &[(i64, i64, f32)],
+    first: i64,
+    frames: usize,
+    state: &mut (f32, i64),
+    reads: &[(Read, usize)],
+    buffers: &mut [Vec<f32>],
+) {
+    for &(read, buffer) in reads {
+        let out = &mut buffers[buffer][..frames];
+        match read {
+            Read::Trigger => {
+                out.fill(0.0);
+                for &(start, _, _) in events.iter() {
+                    out[(start - first) as usize] = 1.0;
+                }
+            }
+            Read::Gate => {
+                out.fill(0.0);
+                let mut mark = |from: i64, to: i64| {
+                    // `until` starts at i64::MIN (nothing sounding yet).
+                    let a = from.saturating_sub(first).max(0) as usize;
+                    let b = to.saturating_sub(first).clamp(0, frames as i64) as usize;
+                    if a < b {
+                        out[a..b].fill(1.0);
+                    }
+                };
+                mark(first, state.1);
+                for &(start, end, _) in events.iter() {
+                    mark(start, end);
+                }
+            }
+            Read::Value { hold, .. } => {
+                walk(events, first, frames, *state, |a, b, v, on| {
+                    out[a..b].fill(if on || hold { v } else { 0.0 });
+                });
+            }
+        }
+    }
+    *state = walk(events, first, frames, *state, |_, _, _, _| {});
 }
 
 /// Walks a block as segments of constant value: calls `segment(from, to, value, sounding)`
@@ -237,7 +248,7 @@ fn walk(
 }
 
 /// A pattern whose first cycle has events without onsets everywhere is continuous.
-fn is_continuous(pattern: &Pattern) -> bool {
+pub fn is_continuous(pattern: &Pattern) -> bool {
     let haps = pattern.query_span(Rational::ZERO, Rational::ONE);
     !haps.is_empty() && haps.iter().all(|h| h.whole.is_none())
 }

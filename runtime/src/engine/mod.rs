@@ -4,6 +4,7 @@
 //! mixed, with anything that is not a finite number replaced by silence.
 
 pub mod host;
+pub mod poly;
 pub mod voice_kernel;
 pub mod voices;
 
@@ -11,6 +12,7 @@ use crate::clock::Clock;
 use crate::pattern::Pattern;
 use crate::time::Rational;
 use host::{HostSource, Read};
+use poly::{PolySource, PolySpec};
 use std::any::Any;
 use std::sync::Arc;
 use voice_kernel::VoiceKernels;
@@ -63,6 +65,8 @@ pub struct ProgramSpec {
     pub cps: Rational,
     pub buffers: usize,
     pub hosts: Vec<HostSpec>,
+    /// Note patterns played by synth voices (each voice reads its own buffers).
+    pub polys: Vec<PolySpec>,
     /// Buffers that hold 1 on the program's first frame only (what starts untriggered
     /// envelopes and lines).
     pub start_buffers: Vec<usize>,
@@ -190,6 +194,7 @@ pub struct Engine {
     max_block: usize,
     buffers: Vec<Vec<f32>>,
     hosts: Vec<HostSource>,
+    polys: Vec<PolySource>,
     banks: Vec<VoiceBank>,
     voice_kernels: VoiceKernels,
     start_buffers: Vec<usize>,
@@ -278,11 +283,17 @@ impl Engine {
                     .expect("a thread pool can be built"),
             )
         });
+        let polys = spec
+            .polys
+            .into_iter()
+            .map(|p| PolySource::new(p, spec.sample_rate))
+            .collect();
         Engine {
             clock: Clock::new(spec.cps, spec.sample_rate as i64),
             max_block,
             buffers,
             hosts,
+            polys,
             banks,
             voice_kernels: spec.voice_kernels,
             start_buffers: spec.start_buffers,
@@ -333,6 +344,9 @@ impl Engine {
         for host in &mut self.hosts {
             self.counters.events += host.fill(&self.clock, first, frames, &mut self.buffers) as u64;
         }
+        for poly in &mut self.polys {
+            self.counters.events += poly.fill(&self.clock, first, frames, &mut self.buffers) as u64;
+        }
         for &b in &self.start_buffers {
             let buf = &mut self.buffers[b][..frames];
             buf.fill(0.0);
@@ -341,6 +355,7 @@ impl Engine {
             }
         }
         self.run_banks(first, frames);
+        self.count_synth_voices(first, frames);
         for stage in &mut self.stages {
             let parallel = stage.group_ends.len() > 1 && stage.cost * frames >= PARALLEL_WORK;
             match &self.pool {
@@ -393,6 +408,22 @@ impl Engine {
         }
         c.voices_peak = c.voices_peak.max(sounding);
         (c.voices_started, c.voices_stolen, c.samples_missing) = (started, stolen, missing);
+    }
+
+    /// Synth voices count like sample voices.
+    fn count_synth_voices(&mut self, first: i64, frames: usize) {
+        if self.polys.is_empty() {
+            return;
+        }
+        let at = first + frames as i64 - 1;
+        let sounding: usize = self.polys.iter().map(|p| p.sounding(at)).sum();
+        let banks: usize = self.banks.iter().map(|b| b.sounding()).sum();
+        let c = &mut self.counters;
+        c.voices_peak = c.voices_peak.max(sounding + banks);
+        let started: u64 = self.banks.iter().map(|b| b.counters.started).sum();
+        let stolen: u64 = self.banks.iter().map(|b| b.counters.stolen).sum();
+        c.voices_started = started + self.polys.iter().map(|p| p.started).sum::<u64>();
+        c.voices_stolen = stolen + self.polys.iter().map(|p| p.stolen).sum::<u64>();
     }
 
     /// One output's channels for the last block, with non-finite samples silenced.

@@ -68,35 +68,106 @@ pub fn numeral(v: &Value) -> Option<f64> {
     }
 }
 
-/// `c4` = 60, `a4` = 69, `c` = 48 (octave 3), `#`/`s` sharpen, `b`/`f` flatten.
+/// `c4` = 60, `a4` = 69, `c` = 48 (octave 3), `#`/`s` sharpen, `b`/`f` flatten. Never
+/// allocates (the audio thread reads note names).
 pub fn note_to_midi(s: &str) -> Option<f64> {
-    let mut chars = s.chars().peekable();
-    let base = match chars.next()?.to_ascii_lowercase() {
-        'c' => 0,
-        'd' => 2,
-        'e' => 4,
-        'f' => 5,
-        'g' => 7,
-        'a' => 9,
-        'b' => 11,
+    let bytes = s.as_bytes();
+    let base = match bytes.first()?.to_ascii_lowercase() {
+        b'c' => 0,
+        b'd' => 2,
+        b'e' => 4,
+        b'f' => 5,
+        b'g' => 7,
+        b'a' => 9,
+        b'b' => 11,
         _ => return None,
     };
     let mut accidental = 0;
-    while let Some(&c) = chars.peek() {
+    let mut at = 1;
+    while let Some(&c) = bytes.get(at) {
         match c {
-            '#' | 's' => accidental += 1,
-            'b' | 'f' => accidental -= 1,
+            b'#' | b's' => accidental += 1,
+            b'b' | b'f' => accidental -= 1,
             _ => break,
         }
-        chars.next();
+        at += 1;
     }
-    let rest: String = chars.collect();
+    let rest = &s[at..];
     let octave = if rest.is_empty() {
         3
     } else {
         rest.parse::<i32>().ok()?
     };
     Some(((octave + 1) * 12 + base + accidental) as f64)
+}
+
+/// Tidal's chord names (`Sound.Tidal.Chords`) and their intervals in semitones.
+const CHORDS: &[(&[&str], &[i8])] = &[
+    (&["major", "maj", "M"], &[0, 4, 7]),
+    (&["aug", "plus", "sharp5"], &[0, 4, 8]),
+    (&["six", "6"], &[0, 4, 7, 9]),
+    (&["sixNine", "six9", "sixby9", "6by9"], &[0, 4, 7, 9, 14]),
+    (&["major7", "maj7"], &[0, 4, 7, 11]),
+    (&["major9", "maj9"], &[0, 4, 7, 11, 14]),
+    (&["add9"], &[0, 4, 7, 14]),
+    (&["major11", "maj11"], &[0, 4, 7, 11, 14, 17]),
+    (&["add11"], &[0, 4, 7, 17]),
+    (&["major13", "maj13"], &[0, 4, 7, 11, 14, 21]),
+    (&["add13"], &[0, 4, 7, 21]),
+    (&["dom7"], &[0, 4, 7, 10]),
+    (&["dom9"], &[0, 4, 7, 14]),
+    (&["dom11"], &[0, 4, 7, 17]),
+    (&["dom13"], &[0, 4, 7, 21]),
+    (&["sevenFlat5", "7f5"], &[0, 4, 6, 10]),
+    (&["sevenSharp5", "7s5"], &[0, 4, 8, 10]),
+    (&["sevenFlat9", "7f9"], &[0, 4, 7, 10, 13]),
+    (&["nine"], &[0, 4, 7, 10, 14]),
+    (&["eleven", "11"], &[0, 4, 7, 10, 14, 17]),
+    (&["thirteen", "13"], &[0, 4, 7, 10, 14, 17, 21]),
+    (&["minor", "min", "m"], &[0, 3, 7]),
+    (&["diminished", "dim"], &[0, 3, 6]),
+    (&["minorSharp5", "msharp5", "mS5"], &[0, 3, 8]),
+    (&["minor6", "min6", "m6"], &[0, 3, 7, 9]),
+    (
+        &[
+            "minorSixNine",
+            "minor69",
+            "min69",
+            "minSixNine",
+            "m69",
+            "mSixNine",
+            "m6by9",
+        ],
+        &[0, 3, 9, 7, 14],
+    ),
+    (
+        &["minor7flat5", "min7flat5", "m7flat5", "m7f5"],
+        &[0, 3, 6, 10],
+    ),
+    (&["minorMajor7", "minMaj7", "mmaj7"], &[0, 3, 7, 11]),
+    (&["diminished7", "dim7"], &[0, 3, 6, 9]),
+    (&["minor7", "min7", "m7"], &[0, 3, 7, 10]),
+    (&["minor9", "min9", "m9"], &[0, 3, 7, 10, 14]),
+    (&["minor11", "min11", "m11"], &[0, 3, 7, 10, 14, 17]),
+    (&["minor13", "min13", "m13"], &[0, 3, 7, 10, 14, 17, 21]),
+    (&["one", "1"], &[0]),
+    (&["five", "5"], &[0, 7]),
+    (&["sus2"], &[0, 2, 7]),
+    (&["sus4"], &[0, 5, 7]),
+    (&["sevenSus2", "7sus2"], &[0, 2, 7, 10]),
+    (&["sevenSus4", "7sus4"], &[0, 5, 7, 10]),
+    (&["nineSus4", "ninesus4", "9sus4"], &[0, 5, 7, 10, 14]),
+];
+
+/// A chord name `root'chord` (`c4'maj7`, `e3'min`): the root as a MIDI number and the
+/// chord's intervals. Never allocates.
+pub fn chord_to_midi(s: &str) -> Option<(f64, &'static [i8])> {
+    let (root, name) = s.split_once('\'')?;
+    let root = note_to_midi(root)?;
+    CHORDS
+        .iter()
+        .find(|(names, _)| names.contains(&name))
+        .map(|(_, intervals)| (root, *intervals))
 }
 
 /// Multiplies numbers (and number controls) by `factor`.
