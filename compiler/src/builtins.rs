@@ -681,7 +681,7 @@ pub static BUILTINS: &[Builtin] = &[
         "reverb",
         Effect,
         &[req("room", Value), req("damp", Value), opt("mix", 0.3)],
-        "stereo Freeverb (8 combs, 4 allpasses per side); room 0..1 sets the decay (RT60 about 0.6 s at 0.3, 2.7 s at 0.8), damp 0..1 darkens the tail; mix 0 dry .. 1 wet",
+        "stereo Freeverb (8 combs, 4 allpasses per side); room 0..1 sets the decay (RT60 about 0.9 s at 0.3, 2.7 s at 0.8), damp 0..1 darkens the tail; mix 0 dry .. 1 wet",
         "s \"cp*2\" # reverb 0.8 0.4 :mix 0.3",
     ),
     b(

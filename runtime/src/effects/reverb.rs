@@ -4,7 +4,7 @@
 //!
 //! Each comb's loop gain is g = 0.7 + 0.28·room with damping 0, so the tail falls 60 dB in
 //! about RT60 = 3·L / (−log10 g) seconds, L the mean comb length (31.2 ms): 2.7 s at room 0.8,
-//! 0.6 s at room 0.3. Damping (0..1) filters the loops and shortens the high end first.
+//! 0.9 s at room 0.3. Damping (0..1) filters the loops and shortens the high end first.
 //! Out = (1 − mix)·x + mix·wet.
 
 use super::{Line, flush, slots};
