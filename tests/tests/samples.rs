@@ -202,3 +202,84 @@ fn flac_folders_in_dirt_layout_load_through_the_search_path() {
     );
     assert_eq!(channel(&again, 0)[..8000], l[..8000]);
 }
+
+#[test]
+fn unit_c_gives_speed_in_cycles() {
+    // At 2 cps, `speed 2 # unit "c"` plays the 0.5 s kick in half a cycle (0.25 s): twice
+    // as fast, every other frame.
+    let bd = kit_sample("bd", 0);
+    let (l, _) = render("tempo: 2\nout: s \"bd\" # speed 2 # unit \"c\"\n", 20_000);
+    let every_other: Vec<f32> = bd.iter().step_by(2).copied().collect();
+    assert_plays(&l, 0, &every_other, CENTRE, "unit c");
+}
+
+#[test]
+fn attack_fades_in_linearly() {
+    let bd = kit_sample("bd", 0);
+    let (l, _) = render("out: s \"bd\" # attack 0.01\n", 2_000);
+    // 0.01 s = 441 frames: frame f plays at (f + 1) / 441 of full level.
+    for f in [0usize, 100, 220, 439] {
+        let want = bd[f] * CENTRE * (f + 1) as f32 / 441.0;
+        assert!((l[f] - want).abs() < 1e-5, "frame {f}: {} vs {want}", l[f]);
+    }
+    assert_plays(&l[441..], 0, &bd[441..1500], CENTRE, "after the attack");
+}
+
+#[test]
+fn legato_holds_for_a_share_of_the_event() {
+    // At 1 cps, `oh*2 # legato 0.5` holds each hat for a quarter cycle (11025 frames), then
+    // fades over 2 ms; the open hat itself rings for 0.5 s.
+    let oh = kit_sample("oh", 0);
+    let (l, _) = render("tempo: 1\nout: s \"oh*2\" # legato 0.5\n", 30_000);
+    assert_plays(&l, 0, &oh[..11_025 - 89], CENTRE, "held part");
+    assert!(
+        l[11_025..22_050].iter().all(|&x| x == 0.0),
+        "rings past its legato"
+    );
+    assert_plays(&l, 22_050, &oh[..5_000], CENTRE, "second hat");
+}
+
+#[test]
+fn loop_plays_the_sample_again_at_its_end() {
+    let hh = kit_sample("hh", 0);
+    let (l, _) = render("tempo: 0.5\nout: s \"hh\" # loop 3\n", 3 * hh.len() + 1000);
+    for k in 0..3 {
+        assert_plays(&l, k * hh.len(), &hh, CENTRE, "loop");
+    }
+    assert!(l[3 * hh.len() + 1..].iter().all(|&x| x == 0.0));
+}
+
+#[test]
+fn the_exported_kit_plays_back_from_its_folders() {
+    let dir = std::env::temp_dir().join(format!("phonon-kit-{}", std::process::id()));
+    let args: Vec<String> = ["phonon", "kit", "--export", dir.to_str().unwrap()]
+        .map(String::from)
+        .to_vec();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = phonon_cli::run(
+        &args,
+        phonon_cli::Io {
+            stdin: &mut std::io::empty(),
+            stdout: &mut out,
+            stderr: &mut err,
+            color: false,
+        },
+    );
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    for name in kit::names() {
+        let files = std::fs::read_dir(dir.join(name)).unwrap().count();
+        assert_eq!(files, kit::VARIANTS, "{name}");
+    }
+    // The folder now shadows the built-in kit, and sounds the same.
+    let audio = render_with(
+        "tempo: 0.5\nout: s \"sn:2\"\n",
+        &options(vec![dir.clone()]),
+        30_000,
+        512,
+        1,
+        false,
+    );
+    let sn = kit_sample("sn", 2);
+    assert_plays(&channel(&audio, 0), 0, &sn, CENTRE, "exported sn:2");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
