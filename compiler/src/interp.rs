@@ -97,6 +97,7 @@ impl Interpreter {
             .zip(&mut bank_buffers)
             .map(|(b, [l, r])| {
                 let spec = BankSpec {
+                    id: 0,
                     pattern: b.pattern.clone(),
                     sounds: b.sounds.clone(),
                     left: 0,

@@ -4,12 +4,12 @@
 use crate::codegen;
 use crate::diagnostic::Diagnostic;
 use crate::dsp;
-use crate::ir::{Graph, NodeKind, NodeRef};
+use crate::ir::{Graph, NodeId, NodeKind, NodeRef};
 use crate::schedule::{self, LANES, Plan};
 use phonon_runtime::Rational;
 use phonon_runtime::engine::poly::PolySpec;
 use phonon_runtime::engine::voices::{BankSpec, DEFAULT_VOICE_CAP};
-use phonon_runtime::engine::{HostSpec, KernelSpec, OutputSpec, ProgramSpec, Slot};
+use phonon_runtime::engine::{HostSpec, KernelSpec, OutputSpec, ProgramSpec, Slot, StateRef};
 use phonon_runtime::samples::SampleLibrary;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -144,6 +144,7 @@ fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
         .collect();
     let mut start_buffers = Vec::new();
     let mut bank_buffers = vec![[usize::MAX; 2]; graph.banks.len()];
+    let mut bank_ids = vec![0u64; graph.banks.len()];
     for (i, n) in graph.nodes.iter().enumerate() {
         match n.kind {
             NodeKind::Host { source, read } => hosts[source].reads.push((read, buffer(i))),
@@ -153,6 +154,9 @@ fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
             NodeKind::Start => start_buffers.push(buffer(i)),
             NodeKind::Voices { bank, channel } => {
                 bank_buffers[bank][channel as usize] = buffer(i);
+                if channel == 0 {
+                    bank_ids[bank] = n.id.0;
+                }
             }
             _ => {}
         }
@@ -161,7 +165,9 @@ fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
         .banks
         .iter()
         .zip(&bank_buffers)
-        .map(|(b, &[left, right])| BankSpec {
+        .enumerate()
+        .map(|(i, (b, &[left, right]))| BankSpec {
+            id: bank_ids[i],
             pattern: b.pattern.clone(),
             sounds: b.sounds.clone(),
             left,
@@ -211,6 +217,23 @@ fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
                     state.push(lane.params[p]);
                 }
             }
+            let mut state_ids = Vec::new();
+            let mut slot = shape.params;
+            for (o, op) in shape.ops.iter().enumerate() {
+                let count = op.kind.state_slots();
+                if count > 0 {
+                    for (l, lane) in k.lanes.iter().enumerate() {
+                        state_ids.push(StateRef {
+                            id: graph.nodes[lane.nodes[o]].id.0,
+                            tag: NodeId::of(&op.kind.name()).0,
+                            start: slot * LANES + l,
+                            count,
+                            stride: LANES,
+                        });
+                    }
+                }
+                slot += count;
+            }
             for (o, op) in shape.ops.iter().enumerate() {
                 let inits: Vec<Vec<f32>> = (0..LANES)
                     .map(|l| {
@@ -230,6 +253,7 @@ fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
                 io,
                 state,
                 cost: k.cost() * k.lanes.len().max(1),
+                state_ids,
             });
         }
         stages.push(specs);
@@ -238,6 +262,7 @@ fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
         .outputs
         .iter()
         .map(|o| OutputSpec {
+            code: output_code(graph, o),
             name: o.name.clone(),
             left: buffer(o.left),
             right: buffer(o.right),
@@ -289,10 +314,52 @@ fn host_kernel(
         Slot::Discard,
         Slot::Discard,
     ]);
+    let state = fx.init_state(graph.sample_rate);
     KernelSpec {
         func,
         io,
-        state: fx.init_state(graph.sample_rate),
+        state_ids: vec![StateRef {
+            id: node.id.0,
+            tag: NodeId::of(&node.kind.name()).0,
+            start: 0,
+            count: state.len(),
+            stride: 1,
+        }],
+        state,
         cost: fx.cost(),
     }
+}
+
+/// A hash of everything an output computes (its nodes with their kinds, constants, wiring
+/// and the patterns they read): equal for the same code, so a reload can tell which outputs
+/// changed.
+fn output_code(graph: &Graph, output: &crate::ir::Output) -> u64 {
+    let mut seen = vec![false; graph.nodes.len()];
+    let mut stack = vec![output.left, output.right];
+    let mut text = String::new();
+    while let Some(n) = stack.pop() {
+        if std::mem::replace(&mut seen[n], true) {
+            continue;
+        }
+        let node = &graph.nodes[n];
+        let label = match node.kind {
+            NodeKind::Host { source, .. } => graph.hosts[source].label.as_str(),
+            NodeKind::PolyHost { poly, .. } => graph.polys[poly].label.as_str(),
+            NodeKind::Voices { bank, .. } => graph.banks[bank].label.as_str(),
+            _ => "",
+        };
+        let inputs: Vec<&str> = node
+            .inputs
+            .iter()
+            .map(|&i| graph.nodes[i].path.as_str())
+            .collect();
+        text.push_str(&format!(
+            "{}={} {label} ({});",
+            node.path,
+            node.kind.name(),
+            inputs.join(",")
+        ));
+        stack.extend(&node.inputs);
+    }
+    NodeId::of(&text).0
 }

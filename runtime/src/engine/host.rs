@@ -105,6 +105,25 @@ impl HostSource {
         }
     }
 
+    /// Starts mid-stream at `frame` (a reload): the event sounding there, if any, becomes
+    /// the current value, as if its onset had been seen.
+    pub fn prime(&mut self, clock: &Clock, frame: i64) {
+        let Sampling::Events(source) = &self.sampling else {
+            return;
+        };
+        let at = clock.cycle_at(Rational::int(frame));
+        let haps = source
+            .pattern()
+            .query_span(at, at + Rational::new(1, 1 << 20));
+        if let Some(h) = haps.iter().rfind(|h| h.has_onset() || h.whole.is_some())
+            && let Some(v) = value_to_number(&h.value, self.hz)
+        {
+            let end = h.whole.map_or(h.part.end, |w| w.end);
+            self.current = v as f32;
+            self.until = clock.frame_of(end);
+        }
+    }
+
     /// Fills this source's buffers for the block of `frames` frames starting at absolute frame
     /// `first`. Returns the number of events that start in the block.
     pub fn fill(

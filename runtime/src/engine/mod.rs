@@ -43,6 +43,30 @@ pub struct KernelSpec {
     pub state: Vec<f32>,
     /// Work per frame, in node evaluations, for the parallelism threshold.
     pub cost: usize,
+    /// Where each stateful node's state lives in `state`, by the node's stable id: what a
+    /// reloaded program carries over from the one it replaces.
+    pub state_ids: Vec<StateRef>,
+}
+
+/// The state of one node instance inside a kernel's state block: `count` floats from
+/// `start`, `stride` apart. `tag` says what kind of node it is, so state only moves between
+/// nodes of the same kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StateRef {
+    pub id: u64,
+    pub tag: u64,
+    pub start: usize,
+    pub count: usize,
+    pub stride: usize,
+}
+
+/// What [`Engine::adopt`] carried over.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Adopted {
+    /// Node states (oscillator phases, filter memories, delay lines) taken over.
+    pub states: usize,
+    /// Sample voices still sounding, moved to the new program's players.
+    pub voices: usize,
 }
 
 /// A pattern read as a signal, and the buffers its reads fill.
@@ -57,6 +81,8 @@ pub struct OutputSpec {
     pub name: String,
     pub left: usize,
     pub right: usize,
+    /// A hash of everything the output computes: equal when its code did not change.
+    pub code: u64,
 }
 
 /// Everything needed to run a program, independent of block size and thread count.
@@ -99,6 +125,19 @@ struct Kernel {
     io: Vec<*mut f32>,
     state: Vec<Lanes4>,
     cost: usize,
+    state_ids: Vec<StateRef>,
+}
+
+impl Kernel {
+    fn state_floats(&mut self) -> &mut [f32] {
+        // SAFETY: `Lanes4` is four f32s, `repr(C)`, so the blocks are one float array.
+        unsafe {
+            std::slice::from_raw_parts_mut(
+                self.state.as_mut_ptr().cast::<f32>(),
+                self.state.len() * 4,
+            )
+        }
+    }
 }
 
 // SAFETY: a kernel's pointers address the engine's buffers. Within a stage kernels write
@@ -256,6 +295,7 @@ impl Engine {
                             })
                             .collect(),
                         cost: k.cost,
+                        state_ids: k.state_ids,
                     })
                     .collect();
                 Stage::new(kernels, threads)
@@ -321,6 +361,65 @@ impl Engine {
 
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// The next frame this engine will compute.
+    pub fn frame(&self) -> i64 {
+        self.frame
+    }
+
+    /// Takes over from `old` at its current frame: the cycle clock continues where it is,
+    /// every stateful node whose stable id (and kind) exists in both programs keeps its
+    /// state, pattern inputs pick up the events sounding at that frame, synth voices keep
+    /// their notes, and sample voices still sounding move to the player of the same id and
+    /// ring out there. Runs off the audio callback (it allocates).
+    pub fn adopt(&mut self, old: &mut Engine) -> Adopted {
+        let mut adopted = Adopted::default();
+        self.frame = old.frame;
+        let mut by_id: std::collections::HashMap<(u64, u64), (usize, usize, StateRef)> =
+            std::collections::HashMap::new();
+        for (si, stage) in old.stages.iter().enumerate() {
+            for (ki, k) in stage.kernels.iter().enumerate() {
+                for r in &k.state_ids {
+                    by_id.insert((r.id, r.tag), (si, ki, *r));
+                }
+            }
+        }
+        for stage in &mut self.stages {
+            for k in &mut stage.kernels {
+                let refs = k.state_ids.clone();
+                for r in refs {
+                    let Some(&(si, ki, from)) = by_id.get(&(r.id, r.tag)) else {
+                        continue;
+                    };
+                    if from.count != r.count {
+                        continue;
+                    }
+                    let src = old.stages[si].kernels[ki].state_floats();
+                    let values: Vec<f32> = (0..r.count)
+                        .map(|i| src[from.start + i * from.stride])
+                        .collect();
+                    let dst = k.state_floats();
+                    for (i, v) in values.into_iter().enumerate() {
+                        dst[r.start + i * r.stride] = v;
+                    }
+                    adopted.states += 1;
+                }
+            }
+        }
+        let frame = self.frame;
+        for h in &mut self.hosts {
+            h.prime(&self.clock, frame);
+        }
+        for (new, old) in self.polys.iter_mut().zip(&mut old.polys) {
+            new.adopt(old);
+        }
+        for bank in &mut self.banks {
+            if let Some(o) = old.banks.iter_mut().find(|o| o.id == bank.id) {
+                adopted.voices += bank.adopt_voices(o, frame);
+            }
+        }
+        adopted
     }
 
     /// Runs `f` on one of the engine's worker threads, so that every block it processes

@@ -92,6 +92,19 @@ impl PolySource {
         }
     }
 
+    /// Takes over the notes `old`'s voices are playing (a reload of the same instrument):
+    /// each voice keeps its frequency, gate and busy time.
+    pub fn adopt(&mut self, old: &PolySource) {
+        if self.voices.len() != old.voices.len() {
+            return;
+        }
+        for (v, o) in self.voices.iter_mut().zip(&old.voices) {
+            v.state = o.state;
+            v.busy_until = o.busy_until;
+            v.started = o.started;
+        }
+    }
+
     /// Voices whose envelope has not ended at `frame`.
     pub fn sounding(&self, frame: i64) -> usize {
         self.voices.iter().filter(|v| v.busy_until > frame).count()

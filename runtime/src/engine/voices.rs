@@ -18,6 +18,9 @@ pub type SoundTable = HashMap<String, Vec<Arc<Sample>>>;
 
 /// What the compiler hands over for one bank.
 pub struct BankSpec {
+    /// Stable identity (the bank's node id): sounding voices move to the bank with the same
+    /// id when a program is reloaded.
+    pub id: u64,
     pub pattern: Pattern,
     pub sounds: SoundTable,
     pub left: usize,
@@ -63,6 +66,7 @@ pub struct BankCounters {
 }
 
 pub struct VoiceBank {
+    pub id: u64,
     source: PatternSource,
     sounds: SoundTable,
     voices: Vec<Voice>,
@@ -101,6 +105,7 @@ impl VoiceBank {
     pub fn new(spec: BankSpec, cap: usize, left: *mut f32, right: *mut f32) -> VoiceBank {
         let cap = cap.max(1);
         VoiceBank {
+            id: spec.id,
             source: PatternSource::new(spec.pattern),
             sounds: spec.sounds,
             voices: Vec::with_capacity(cap),
@@ -113,6 +118,18 @@ impl VoiceBank {
             silent: Arc::new(Sample::new(vec![vec![0.0]], "silence")),
             counters: BankCounters::default(),
         }
+    }
+
+    /// Takes over `old`'s voices that have not stopped by `frame` (a reload): they ring out
+    /// here. Returns how many.
+    pub fn adopt_voices(&mut self, old: &mut VoiceBank, frame: i64) -> usize {
+        let before = self.voices.len();
+        for v in old.voices.drain(..) {
+            if v.stop > frame && self.voices.len() < self.cap {
+                self.voices.push(v);
+            }
+        }
+        self.voices.len() - before
     }
 
     /// Voices held (sounding, or waiting for their start).

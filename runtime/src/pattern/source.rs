@@ -29,6 +29,10 @@ impl PatternSource {
     }
 
     /// How many times the pattern has been queried (once per cycle visited).
+    pub fn pattern(&self) -> &Pattern {
+        &self.pattern
+    }
+
     pub fn queries(&self) -> u64 {
         self.queries
     }
