@@ -49,7 +49,7 @@ fn compiled(path: &PathBuf, opts: &Options, io: &mut Io) -> Result<(SourceFile, 
 }
 
 impl SampleArgs {
-    fn options(&self, sample_rate: u32) -> Options {
+    pub(crate) fn options(&self, sample_rate: u32) -> Options {
         Options {
             sample_rate,
             keep_clif: false,

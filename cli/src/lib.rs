@@ -7,6 +7,7 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 
 mod audio;
+mod live;
 
 /// Exit codes: 0 success, 1 the program has errors, 2 the command line is wrong.
 pub const EXIT_USER_ERROR: i32 = 1;
@@ -74,6 +75,40 @@ Examples:\n  phonon compile examples/synth16.ph --timings\n  phonon compile exam
         /// Print each kernel's Cranelift IR.
         #[arg(long)]
         clif: bool,
+        #[command(flatten)]
+        samples: SampleArgs,
+    },
+    /// Play a program and swap in every saved version of the file.
+    #[command(
+        after_help = "Watches FILE; each save is compiled on a background thread and swapped in at a block boundary:
+the cycle clock continues, nodes that survive the edit keep their state, sample voices ring out, outputs
+whose code changed crossfade over 20 ms. A file that does not compile prints its errors and the last good
+program keeps playing.
+
+Examples:
+  phonon live song.ph --seconds 60 --record set.wav
+  phonon live examples/house.ph --sink null"
+    )]
+    Live {
+        /// The `.ph` file to play and watch.
+        file: PathBuf,
+        /// Where the sound goes: `null` consumes blocks at real-time pace (no sound card).
+        #[arg(long, default_value = "null", value_parser = ["null"])]
+        sink: String,
+        /// Write exactly the frames sent to the sink to this WAV file (32-bit float stereo).
+        #[arg(long, value_name = "OUT.wav")]
+        record: Option<PathBuf>,
+        /// Frames per block.
+        #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(16..=8192))]
+        block: u32,
+        #[arg(long, default_value_t = 44_100, value_parser = clap::value_parser!(u32).range(8000..=192_000))]
+        sample_rate: u32,
+        /// Worker threads for the heavy stages (default: every core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Stop after this many seconds (default: play until interrupted).
+        #[arg(long)]
+        seconds: Option<f64>,
         #[command(flatten)]
         samples: SampleArgs,
     },
@@ -220,6 +255,28 @@ pub fn run(args: &[String], io: Io) -> i32 {
             export,
             sample_rate,
         } => audio::kit(export.as_deref(), sample_rate, io),
+        Command::Live {
+            file,
+            sink: _,
+            record,
+            block,
+            sample_rate,
+            threads,
+            seconds,
+            samples,
+        } => live::live(
+            &file,
+            &samples,
+            &live::LiveArgs {
+                block: block as usize,
+                sample_rate,
+                threads: threads
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+                seconds,
+                record,
+            },
+            io,
+        ),
         Command::Render {
             file,
             output,

@@ -32,6 +32,7 @@ impl Timings {
     }
 }
 
+#[derive(Clone)]
 pub struct Options {
     pub sample_rate: u32,
     /// Keep each kernel's Cranelift IR (for `phonon ir --clif`).

@@ -3,6 +3,7 @@
 pub mod clock;
 pub mod effects;
 pub mod engine;
+pub mod live;
 pub mod pattern;
 pub mod render;
 pub mod samples;

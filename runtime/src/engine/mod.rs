@@ -65,7 +65,7 @@ pub struct StateRef {
 pub struct Adopted {
     /// Node states (oscillator phases, filter memories, delay lines) taken over.
     pub states: usize,
-    /// Sample voices still sounding, moved to the new program's players.
+    /// Sample voices still sounding, copied to the new program's players.
     pub voices: usize,
 }
 
@@ -371,8 +371,8 @@ impl Engine {
     /// Takes over from `old` at its current frame: the cycle clock continues where it is,
     /// every stateful node whose stable id (and kind) exists in both programs keeps its
     /// state, pattern inputs pick up the events sounding at that frame, synth voices keep
-    /// their notes, and sample voices still sounding move to the player of the same id and
-    /// ring out there. Runs off the audio callback (it allocates).
+    /// their notes, and sample voices still sounding are copied to the player of the same id
+    /// and ring out there. Runs off the audio callback (it allocates).
     pub fn adopt(&mut self, old: &mut Engine) -> Adopted {
         let mut adopted = Adopted::default();
         self.frame = old.frame;
@@ -415,7 +415,7 @@ impl Engine {
             new.adopt(old);
         }
         for bank in &mut self.banks {
-            if let Some(o) = old.banks.iter_mut().find(|o| o.id == bank.id) {
+            if let Some(o) = old.banks.iter().find(|o| o.id == bank.id) {
                 adopted.voices += bank.adopt_voices(o, frame);
             }
         }

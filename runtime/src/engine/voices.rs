@@ -120,13 +120,14 @@ impl VoiceBank {
         }
     }
 
-    /// Takes over `old`'s voices that have not stopped by `frame` (a reload): they ring out
-    /// here. Returns how many.
-    pub fn adopt_voices(&mut self, old: &mut VoiceBank, frame: i64) -> usize {
+    /// Copies `old`'s voices that have not stopped by `frame` (a reload): they ring out
+    /// here. The old bank keeps them too, so while a changed output crossfades from the old
+    /// program to the new one, the two copies sum to one. Returns how many.
+    pub fn adopt_voices(&mut self, old: &VoiceBank, frame: i64) -> usize {
         let before = self.voices.len();
-        for v in old.voices.drain(..) {
+        for v in &old.voices {
             if v.stop > frame && self.voices.len() < self.cap {
-                self.voices.push(v);
+                self.voices.push(v.clone());
             }
         }
         self.voices.len() - before

@@ -1,0 +1,343 @@
+//! `phonon live`: plays a file and swaps in each saved version.
+//!
+//! Threads: the watcher (notify, on the file's folder, so editors that save by renaming a
+//! new file over the old one are seen) wakes the compiler thread, which debounces, compiles
+//! and builds the new engine; the render thread runs the [`Player`] a few blocks ahead of
+//! the sink into a ring buffer (rtrb); the sink takes one block per block period (`null`:
+//! paced by the clock; a late block is an xrun) and writes what it plays to `--record`;
+//! a janitor drops retired programs (freeing their JIT code) off the render thread. The
+//! calling thread prints what the others report and the status line.
+
+use crate::{EXIT_USAGE, EXIT_USER_ERROR, Io, SampleArgs};
+use phonon_compiler::diagnostic::render_all;
+use phonon_compiler::program::{Options, compile};
+use phonon_runtime::engine::Engine;
+use phonon_runtime::live::{Incoming, Player, Swapped};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub struct LiveArgs {
+    pub block: usize,
+    pub sample_rate: u32,
+    pub threads: usize,
+    pub seconds: Option<f64>,
+    pub record: Option<PathBuf>,
+}
+
+/// Saves closer together than this are one edit (editors write in several steps).
+const DEBOUNCE: Duration = Duration::from_millis(4);
+
+/// Blocks the render thread keeps ready ahead of the sink: one, so an edit is heard at most
+/// two blocks after it is compiled.
+const AHEAD: usize = 1;
+
+/// What the other threads tell the printing thread.
+enum Report {
+    Text(String),
+}
+
+#[derive(Default)]
+struct Stats {
+    /// Frames the sink has played.
+    played: AtomicI64,
+    /// Frames the render thread has rendered.
+    rendered: AtomicI64,
+    xruns: AtomicU64,
+    /// Render time of the last block and the most of any block, in microseconds.
+    last_block_us: AtomicU64,
+    max_block_us: AtomicU64,
+    voices: AtomicU64,
+}
+
+pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
+    if path == Path::new("-") {
+        let _ = writeln!(
+            io.stderr,
+            "error: `phonon live` needs a file to watch, not standard input"
+        );
+        return EXIT_USAGE;
+    }
+    let name = path.display().to_string();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = writeln!(io.stderr, "error: cannot read {name}: {e}");
+            return EXIT_USER_ERROR;
+        }
+    };
+    let opts = samples.options(args.sample_rate);
+    let silence = "hush\nout: 0\n";
+    let first = match compile(&text, &opts) {
+        Ok(c) => c,
+        Err(d) => {
+            let _ = writeln!(io.stderr, "{}", render_all(&d, &name, &text, io.color));
+            let _ = writeln!(io.stderr, "{name}: silent until the file compiles");
+            compile(silence, &opts).expect("the silent program compiles")
+        }
+    };
+    let block = args.block.max(1);
+    let sr = args.sample_rate;
+    let engine = Box::new(Engine::new(first.spec, block, args.threads));
+    let mut recorder = match &args.record {
+        Some(p) => match hound::WavWriter::create(
+            p,
+            hound::WavSpec {
+                channels: 2,
+                sample_rate: sr,
+                bits_per_sample: 32,
+                sample_format: hound::SampleFormat::Float,
+            },
+        ) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                let _ = writeln!(io.stderr, "error: cannot write {}: {e}", p.display());
+                return EXIT_USER_ERROR;
+            }
+        },
+        None => None,
+    };
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let stats = Arc::new(Stats::default());
+    let (report_tx, report_rx) = mpsc::channel::<Report>();
+    let (incoming_tx, incoming_rx) = mpsc::channel::<Incoming>();
+    let (retired_tx, retired_rx) = mpsc::channel::<Box<Engine>>();
+    let (swap_tx, swap_rx) = mpsc::channel::<Swapped>();
+    let (edit_tx, edit_rx) = mpsc::channel::<Instant>();
+    let (mut producer, mut consumer) = rtrb::RingBuffer::<f32>::new(2 * block * (AHEAD + 1));
+
+    // Janitor: retired programs are dropped here, never on the render thread.
+    let janitor = std::thread::spawn(move || {
+        for old in retired_rx {
+            drop(old)
+        }
+    });
+
+    // Render thread.
+    let render = {
+        let (stop, stats) = (stop.clone(), stats.clone());
+        std::thread::spawn(move || {
+            let mut player = Player::new(engine, incoming_rx, retired_tx, swap_tx);
+            let mut buf = vec![0.0f32; 2 * block];
+            while !stop.load(Ordering::Relaxed) {
+                if producer.slots() < 2 * block {
+                    std::thread::sleep(Duration::from_micros(300));
+                    continue;
+                }
+                let t = Instant::now();
+                player.next_block(block, &mut buf);
+                let us = t.elapsed().as_micros() as u64;
+                stats.last_block_us.store(us, Ordering::Relaxed);
+                stats.max_block_us.fetch_max(us, Ordering::Relaxed);
+                stats.voices.store(
+                    player.engine().counters().voices_peak as u64,
+                    Ordering::Relaxed,
+                );
+                for &x in &buf {
+                    let _ = producer.push(x);
+                }
+                stats.rendered.fetch_add(block as i64, Ordering::Relaxed);
+            }
+        })
+    };
+
+    // Sink thread (null): one block per block period, recording what it plays.
+    let sink = {
+        let (stop, stats, report) = (stop.clone(), stats.clone(), report_tx.clone());
+        std::thread::spawn(move || {
+            let period = Duration::from_secs_f64(block as f64 / sr as f64);
+            let start = Instant::now();
+            let mut out = vec![0.0f32; 2 * block];
+            let mut pending: Vec<Swapped> = Vec::new();
+            let mut k: u32 = 0;
+            let mut played: i64 = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let deadline = start + period * k;
+                if let Some(wait) = deadline.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(wait);
+                }
+                k += 1;
+                if consumer.slots() >= 2 * block {
+                    for x in out.iter_mut() {
+                        *x = consumer.pop().unwrap_or(0.0);
+                    }
+                } else {
+                    // The block is late: play silence (an xrun), as a sound card would.
+                    out.fill(0.0);
+                    if played > 0 {
+                        stats.xruns.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                if let Some(w) = &mut recorder {
+                    for &x in &out {
+                        let _ = w.write_sample(x);
+                    }
+                }
+                played += block as i64;
+                stats.played.store(played, Ordering::Relaxed);
+                pending.extend(swap_rx.try_iter());
+                pending.retain(|s| {
+                    if played <= s.frame {
+                        return true;
+                    }
+                    // This block, which starts at the swap, goes to the device now.
+                    let latency = s.noticed.elapsed().as_secs_f64() * 1e3;
+                    let _ = report.send(Report::Text(format!(
+                        "reloaded: compiled in {:.1} ms, playing from frame {} ({:.1} ms after the save), {} states and {} voices carried, {} outputs crossfaded",
+                        s.compile_ms, s.frame, latency, s.adopted.states, s.adopted.voices, s.crossfading
+                    )));
+                    false
+                });
+            }
+            if let Some(w) = recorder {
+                let _ = w.finalize();
+            }
+        })
+    };
+
+    // Watcher: any event naming the file (written, created, renamed over) is an edit.
+    let file_name = path.file_name().map(|n| n.to_os_string());
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let watcher = {
+        let edit_tx = edit_tx.clone();
+        notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+            if let Ok(ev) = res
+                && !ev.kind.is_access()
+                && ev
+                    .paths
+                    .iter()
+                    .any(|p| p.file_name() == file_name.as_deref())
+            {
+                let _ = edit_tx.send(Instant::now());
+            }
+        })
+    };
+    let mut watcher = match watcher {
+        Ok(w) => w,
+        Err(e) => {
+            let _ = writeln!(io.stderr, "error: cannot watch {name}: {e}");
+            stop.store(true, Ordering::Relaxed);
+            return EXIT_USER_ERROR;
+        }
+    };
+    use notify::Watcher;
+    if let Err(e) = watcher.watch(&dir, notify::RecursiveMode::NonRecursive) {
+        let _ = writeln!(io.stderr, "error: cannot watch {}: {e}", dir.display());
+        stop.store(true, Ordering::Relaxed);
+        return EXIT_USER_ERROR;
+    }
+
+    // Compiler thread: debounce, compile, build the engine, hand it over.
+    let compiler = {
+        let (stop, report, path) = (stop.clone(), report_tx.clone(), path.to_path_buf());
+        let opts: Options = opts.clone();
+        let last = Arc::new(Mutex::new(text.clone()));
+        let threads = args.threads;
+        let name = name.clone();
+        let color = io.color;
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let Ok(mut noticed) = edit_rx.recv_timeout(Duration::from_millis(50)) else {
+                    continue;
+                };
+                while let Ok(t) = edit_rx.recv_timeout(DEBOUNCE) {
+                    noticed = noticed.min(t);
+                }
+                // A rename-replace can leave the path missing for a moment.
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                {
+                    let mut last = last.lock().expect("last text");
+                    if *last == text {
+                        continue;
+                    }
+                    *last = text.clone();
+                }
+                let t = Instant::now();
+                match compile(&text, &opts) {
+                    Ok(c) => {
+                        let engine = Box::new(Engine::new(c.spec, block, threads));
+                        let compile_ms = t.elapsed().as_secs_f64() * 1e3;
+                        if !c.warnings.is_empty() {
+                            let _ = report.send(Report::Text(render_all(
+                                &c.warnings,
+                                &name,
+                                &text,
+                                color,
+                            )));
+                        }
+                        let _ = incoming_tx.send(Incoming {
+                            engine,
+                            noticed,
+                            compile_ms,
+                        });
+                    }
+                    Err(d) => {
+                        let _ = report.send(Report::Text(format!(
+                            "{}\n{name}: not reloaded, the last good program keeps playing",
+                            render_all(&d, &name, &text, color)
+                        )));
+                    }
+                }
+            }
+        })
+    };
+    drop(report_tx);
+
+    let started = Instant::now();
+    let until = args.seconds.map(Duration::from_secs_f64);
+    let mut last_status = Instant::now();
+    let mut loads: Vec<f64> = Vec::new();
+    let budget_us = block as f64 / sr as f64 * 1e6;
+    loop {
+        if until.is_some_and(|u| started.elapsed() >= u) {
+            break;
+        }
+        match report_rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(Report::Text(t)) => {
+                let _ = writeln!(io.stdout, "{t}");
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        let load = stats.last_block_us.load(Ordering::Relaxed) as f64 / budget_us * 100.0;
+        loads.push(load);
+        if io.color && last_status.elapsed() >= Duration::from_millis(250) {
+            last_status = Instant::now();
+            let played = stats.played.load(Ordering::Relaxed);
+            let _ = write!(
+                io.stderr,
+                "\rframe {played}  load {load:.1}%  voices {}  xruns {}   ",
+                stats.voices.load(Ordering::Relaxed),
+                stats.xruns.load(Ordering::Relaxed)
+            );
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    drop(watcher);
+    let _ = compiler.join();
+    let _ = render.join();
+    let _ = sink.join();
+    let _ = janitor.join();
+    for Report::Text(t) in report_rx.try_iter() {
+        let _ = writeln!(io.stdout, "{t}");
+    }
+    loads.sort_by(|a, b| a.total_cmp(b));
+    let played = stats.played.load(Ordering::Relaxed);
+    let _ = writeln!(
+        io.stdout,
+        "played {:.2} s, xruns {}, load median {:.1}% max {:.1}% of the block budget",
+        played as f64 / sr as f64,
+        stats.xruns.load(Ordering::Relaxed),
+        loads.get(loads.len() / 2).copied().unwrap_or(0.0),
+        stats.max_block_us.load(Ordering::Relaxed) as f64 / budget_us * 100.0
+    );
+    0
+}
