@@ -91,10 +91,21 @@ Examples:
     )]
     Live {
         /// The `.ph` file to play and watch.
-        file: PathBuf,
-        /// Where the sound goes: `null` consumes blocks at real-time pace (no sound card).
-        #[arg(long, default_value = "null", value_parser = ["null"])]
+        #[arg(required_unless_present = "list_devices")]
+        file: Option<PathBuf>,
+        /// Where the sound goes: `cpal` the audio device, `null` consumes blocks at
+        /// real-time pace without a sound card.
+        #[arg(long, default_value = "cpal", value_parser = ["cpal", "null"])]
         sink: String,
+        /// The output device: the first whose name contains this (default: the system's).
+        #[arg(long)]
+        device: Option<String>,
+        /// List the output devices and exit.
+        #[arg(long)]
+        list_devices: bool,
+        /// Channels to open the device with (the program plays on the first two).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
+        channels: Option<u16>,
         /// Write exactly the frames sent to the sink to this WAV file (32-bit float stereo).
         #[arg(long, value_name = "OUT.wav")]
         record: Option<PathBuf>,
@@ -257,26 +268,56 @@ pub fn run(args: &[String], io: Io) -> i32 {
         } => audio::kit(export.as_deref(), sample_rate, io),
         Command::Live {
             file,
-            sink: _,
+            sink,
+            device,
+            list_devices,
+            channels,
             record,
             block,
             sample_rate,
             threads,
             seconds,
             samples,
-        } => live::live(
-            &file,
-            &samples,
-            &live::LiveArgs {
-                block: block as usize,
-                sample_rate,
-                threads: threads
-                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
-                seconds,
-                record,
-            },
-            io,
-        ),
+        } => {
+            if list_devices {
+                return match live::device_names() {
+                    Ok(names) => {
+                        for n in names {
+                            let _ = writeln!(io.stdout, "{n}");
+                        }
+                        0
+                    }
+                    Err(e) => {
+                        let _ = writeln!(io.stderr, "error: cannot list audio devices: {e}");
+                        EXIT_USER_ERROR
+                    }
+                };
+            }
+            let (sink, sample_rate) =
+                match live::open_sink(&sink, device.as_deref(), channels, sample_rate) {
+                    Ok(x) => x,
+                    Err(e) => {
+                        let _ = writeln!(io.stderr, "error: {e}");
+                        return EXIT_USER_ERROR;
+                    }
+                };
+            let file = file.expect("clap requires the file without --list-devices");
+            live::live(
+                &file,
+                &samples,
+                &live::LiveArgs {
+                    sink,
+                    block: block as usize,
+                    sample_rate,
+                    threads: threads.unwrap_or_else(|| {
+                        std::thread::available_parallelism().map_or(1, |n| n.get())
+                    }),
+                    seconds,
+                    record,
+                },
+                io,
+            )
+        }
         Command::Render {
             file,
             output,

@@ -19,7 +19,17 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Where the sound goes.
+pub enum SinkChoice {
+    /// Consumed at real-time pace, nowhere to hear it (tests, CI, benchmarks).
+    Null,
+    /// A cpal output device, with the stream configuration to open it with.
+    #[cfg(feature = "device")]
+    Device(cpal::Device, cpal::StreamConfig),
+}
+
 pub struct LiveArgs {
+    pub sink: SinkChoice,
     pub block: usize,
     pub sample_rate: u32,
     pub threads: usize,
@@ -144,46 +154,100 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
         })
     };
 
-    // Sink thread (null): one block per block period, recording what it plays.
-    let sink = {
+    // What the sink plays goes through a second ring to the monitor thread, which records
+    // it and reports swaps as they are heard: the sink itself never does I/O.
+    let (mut played_tx, mut played_rx) = rtrb::RingBuffer::<f32>::new(2 * sr as usize);
+    let mut feed = {
+        let stats = stats.clone();
+        move |data: &mut [f32], channels: usize| {
+            let frames = data.len() / channels;
+            let ready = consumer.slots() >= 2 * frames;
+            if !ready && stats.played.load(Ordering::Relaxed) > 0 {
+                stats.xruns.fetch_add(1, Ordering::Relaxed);
+            }
+            for frame in data.chunks_mut(channels) {
+                let (l, r) = if ready {
+                    (consumer.pop().unwrap_or(0.0), consumer.pop().unwrap_or(0.0))
+                } else {
+                    (0.0, 0.0)
+                };
+                for (c, x) in frame.iter_mut().enumerate() {
+                    *x = match c {
+                        0 => l,
+                        1 => r,
+                        _ => 0.0,
+                    };
+                }
+                let _ = played_tx.push(l);
+                let _ = played_tx.push(r);
+            }
+            stats.played.fetch_add(frames as i64, Ordering::Relaxed);
+        }
+    };
+    #[cfg(feature = "device")]
+    let mut device_stream = None;
+    let sink = match &args.sink {
+        SinkChoice::Null => {
+            let stop = stop.clone();
+            Some(std::thread::spawn(move || {
+                // Paced by the clock, one block per block period, like a sound card.
+                let period = Duration::from_secs_f64(block as f64 / sr as f64);
+                let start = Instant::now();
+                let mut out = vec![0.0f32; 2 * block];
+                let mut k: u32 = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    if let Some(wait) = (start + period * k).checked_duration_since(Instant::now())
+                    {
+                        std::thread::sleep(wait);
+                    }
+                    k += 1;
+                    feed(&mut out, 2);
+                }
+            }))
+        }
+        #[cfg(feature = "device")]
+        SinkChoice::Device(device, config) => {
+            use cpal::traits::{DeviceTrait, StreamTrait};
+            let channels = config.channels as usize;
+            let stream = device.build_output_stream(
+                config,
+                move |data: &mut [f32], _: &cpal::OutputCallbackInfo| feed(data, channels),
+                |e| eprintln!("audio device error: {e}"),
+                None,
+            );
+            match stream
+                .map_err(|e| e.to_string())
+                .and_then(|s| s.play().map(|_| s).map_err(|e| e.to_string()))
+            {
+                Ok(s) => device_stream = Some(s),
+                Err(e) => {
+                    let _ = writeln!(io.stderr, "error: cannot play on the audio device: {e}");
+                    stop.store(true, Ordering::Relaxed);
+                    let _ = render.join();
+                    return EXIT_USER_ERROR;
+                }
+            }
+            None
+        }
+    };
+    let monitor = {
         let (stop, stats, report) = (stop.clone(), stats.clone(), report_tx.clone());
         std::thread::spawn(move || {
-            let period = Duration::from_secs_f64(block as f64 / sr as f64);
-            let start = Instant::now();
-            let mut out = vec![0.0f32; 2 * block];
             let mut pending: Vec<Swapped> = Vec::new();
-            let mut k: u32 = 0;
-            let mut played: i64 = 0;
-            while !stop.load(Ordering::Relaxed) {
-                let deadline = start + period * k;
-                if let Some(wait) = deadline.checked_duration_since(Instant::now()) {
-                    std::thread::sleep(wait);
-                }
-                k += 1;
-                if consumer.slots() >= 2 * block {
-                    for x in out.iter_mut() {
-                        *x = consumer.pop().unwrap_or(0.0);
-                    }
-                } else {
-                    // The block is late: play silence (an xrun), as a sound card would.
-                    out.fill(0.0);
-                    if played > 0 {
-                        stats.xruns.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-                if let Some(w) = &mut recorder {
-                    for &x in &out {
+            loop {
+                let stopping = stop.load(Ordering::Relaxed);
+                while let Ok(x) = played_rx.pop() {
+                    if let Some(w) = &mut recorder {
                         let _ = w.write_sample(x);
                     }
                 }
-                played += block as i64;
-                stats.played.store(played, Ordering::Relaxed);
+                let played = stats.played.load(Ordering::Relaxed);
                 pending.extend(swap_rx.try_iter());
                 pending.retain(|s| {
                     if played <= s.frame {
                         return true;
                     }
-                    // This block, which starts at the swap, goes to the device now.
+                    // The block starting at the swap has just gone to the device.
                     let latency = s.noticed.elapsed().as_secs_f64() * 1e3;
                     let _ = report.send(Report::Text(format!(
                         "reloaded: compiled in {:.1} ms, playing from frame {} ({:.1} ms after the save), {} states and {} voices carried, {} outputs crossfaded",
@@ -191,6 +255,10 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
                     )));
                     false
                 });
+                if stopping {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(1));
             }
             if let Some(w) = recorder {
                 let _ = w.finalize();
@@ -323,8 +391,13 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
     stop.store(true, Ordering::Relaxed);
     drop(watcher);
     let _ = compiler.join();
+    if let Some(sink) = sink {
+        let _ = sink.join();
+    }
+    #[cfg(feature = "device")]
+    drop(device_stream);
     let _ = render.join();
-    let _ = sink.join();
+    let _ = monitor.join();
     let _ = janitor.join();
     for Report::Text(t) in report_rx.try_iter() {
         let _ = writeln!(io.stdout, "{t}");
@@ -341,3 +414,67 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
     );
     0
 }
+
+/// The names of the output devices cpal's default host offers.
+#[cfg(feature = "device")]
+pub fn device_names() -> Result<Vec<String>, String> {
+    use cpal::traits::{DeviceTrait, HostTrait};
+    let host = cpal::default_host();
+    let devices = host.output_devices().map_err(|e| e.to_string())?;
+    Ok(devices.filter_map(|d| d.name().ok()).collect())
+}
+
+/// Opens the sink: `null`, or a cpal device (the default one, or the first whose name
+/// contains `device`) at its own sample rate, which the program is then compiled for.
+#[cfg(feature = "device")]
+pub fn open_sink(
+    kind: &str,
+    device: Option<&str>,
+    channels: Option<u16>,
+    sample_rate: u32,
+) -> Result<(SinkChoice, u32), String> {
+    use cpal::traits::{DeviceTrait, HostTrait};
+    if kind == "null" {
+        return Ok((SinkChoice::Null, sample_rate));
+    }
+    let host = cpal::default_host();
+    let dev = match device {
+        None => host.default_output_device().ok_or(
+            "there is no default audio output device (try `--list-devices` or `--sink null`)",
+        )?,
+        Some(name) => host
+            .output_devices()
+            .map_err(|e| e.to_string())?
+            .find(|d| d.name().is_ok_and(|n| n.contains(name)))
+            .ok_or_else(|| format!("no output device is called `{name}` (see `--list-devices`)"))?,
+    };
+    let default = dev.default_output_config().map_err(|e| e.to_string())?;
+    let config = cpal::StreamConfig {
+        channels: channels.unwrap_or(default.channels()).max(1),
+        sample_rate: default.sample_rate(),
+        buffer_size: cpal::BufferSize::Default,
+    };
+    let rate = config.sample_rate.0;
+    Ok((SinkChoice::Device(dev, config), rate))
+}
+
+#[cfg(not(feature = "device"))]
+pub fn device_names() -> Result<Vec<String>, String> {
+    Err(NO_DEVICE.into())
+}
+
+#[cfg(not(feature = "device"))]
+pub fn open_sink(
+    kind: &str,
+    _device: Option<&str>,
+    _channels: Option<u16>,
+    sample_rate: u32,
+) -> Result<(SinkChoice, u32), String> {
+    match kind {
+        "null" => Ok((SinkChoice::Null, sample_rate)),
+        _ => Err(NO_DEVICE.into()),
+    }
+}
+
+#[cfg(not(feature = "device"))]
+const NO_DEVICE: &str = "this phonon was built without audio devices: build it with `--features device` (needs libasound2-dev on Linux), or play with `--sink null`";
