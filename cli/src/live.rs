@@ -60,6 +60,8 @@ struct Stats {
     last_block_us: AtomicU64,
     max_block_us: AtomicU64,
     voices: AtomicU64,
+    /// The playing program's cycles per second (f64 bits).
+    cps: AtomicU64,
 }
 
 pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
@@ -363,6 +365,7 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
     let until = args.seconds.map(Duration::from_secs_f64);
     let mut last_status = Instant::now();
     let mut loads: Vec<f64> = Vec::new();
+    let mut last_reload = String::from("none");
     let budget_us = block as f64 / sr as f64 * 1e6;
     loop {
         if until.is_some_and(|u| started.elapsed() >= u) {
@@ -370,6 +373,16 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
         }
         match report_rx.recv_timeout(Duration::from_millis(50)) {
             Ok(Report::Text(t)) => {
+                if let Some(ms) = t
+                    .strip_prefix("reloaded: compiled in ")
+                    .and_then(|r| r.split(' ').next())
+                {
+                    let at = started.elapsed().as_secs_f64();
+                    last_reload = format!("at {at:.1} s, compiled in {ms} ms");
+                }
+                if io.color {
+                    let _ = write!(io.stderr, "\r\x1b[K");
+                }
                 let _ = writeln!(io.stdout, "{t}");
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
@@ -380,9 +393,11 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
         if io.color && last_status.elapsed() >= Duration::from_millis(250) {
             last_status = Instant::now();
             let played = stats.played.load(Ordering::Relaxed);
+            let cps = f64::from_bits(stats.cps.load(Ordering::Relaxed));
             let _ = write!(
                 io.stderr,
-                "\rframe {played}  load {load:.1}%  voices {}  xruns {}   ",
+                "\r\x1b[Kcycle {:.2}  cps {cps:.3}  load {load:.1}%  peak voices {}  xruns {}  reload {last_reload}",
+                played as f64 * cps / sr as f64,
                 stats.voices.load(Ordering::Relaxed),
                 stats.xruns.load(Ordering::Relaxed)
             );
