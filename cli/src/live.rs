@@ -144,10 +144,13 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
                 let us = t.elapsed().as_micros() as u64;
                 stats.last_block_us.store(us, Ordering::Relaxed);
                 stats.max_block_us.fetch_max(us, Ordering::Relaxed);
-                stats.voices.store(
-                    player.engine().counters().voices_peak as u64,
-                    Ordering::Relaxed,
-                );
+                let e = player.engine();
+                stats
+                    .voices
+                    .store(e.counters().voices_peak as u64, Ordering::Relaxed);
+                stats
+                    .cps
+                    .store(e.clock().cps.to_f64().to_bits(), Ordering::Relaxed);
                 for &x in &buf {
                     let _ = producer.push(x);
                 }
