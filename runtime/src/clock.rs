@@ -16,22 +16,44 @@ pub struct Clock {
     /// Cycles per second.
     pub cps: Rational,
     pub sample_rate: i64,
+    /// Where the current tempo took over: frame `origin_frame` is cycle `origin_cycle`
+    /// (0 and 0, unless a live reload changed the tempo mid-stream).
+    origin_frame: i64,
+    origin_cycle: Rational,
 }
 
 impl Clock {
     pub fn new(cps: Rational, sample_rate: i64) -> Clock {
-        Clock { cps, sample_rate }
+        Clock {
+            cps,
+            sample_rate,
+            origin_frame: 0,
+            origin_cycle: Rational::ZERO,
+        }
+    }
+
+    /// `previous` up to `frame`, then `cps` from there: the cycle position does not jump
+    /// when a reloaded program changes the tempo.
+    pub fn continuing(previous: &Clock, frame: i64, cps: Rational) -> Clock {
+        Clock {
+            cps,
+            sample_rate: previous.sample_rate,
+            origin_frame: frame,
+            origin_cycle: previous.cycle_at(Rational::int(frame)),
+        }
     }
 
     /// The cycle position where frame `frame` starts.
     pub fn cycle_at(&self, frame: Rational) -> Rational {
-        frame * self.cps / Rational::int(self.sample_rate)
+        self.origin_cycle
+            + (frame - Rational::int(self.origin_frame)) * self.cps
+                / Rational::int(self.sample_rate)
     }
 
     /// The frame an event at cycle position `t` starts on (nearest frame, halves up).
     pub fn frame_of(&self, t: Rational) -> i64 {
-        let exact = t * Rational::int(self.sample_rate) / self.cps;
-        (exact + Rational::new(1, 2)).floor().num()
+        let exact = (t - self.origin_cycle) * Rational::int(self.sample_rate) / self.cps;
+        self.origin_frame + (exact + Rational::new(1, 2)).floor().num()
     }
 
     /// The cycle span whose events start in the block of frames `[first, first + frames)`.

@@ -122,3 +122,29 @@ fn synth_voices_keep_their_notes() {
     assert!(got.iter().any(|v| v.abs() > 0.1));
     assert!(max_diff(&got, &want) < 1e-6, "{}", max_diff(&got, &want));
 }
+
+#[test]
+fn a_tempo_change_continues_from_the_current_cycle_position() {
+    use phonon_runtime::Rational;
+    // At 0.5 cps, block 43 starts at frame 22016: cycle 0.2496... Then 2 cps from there.
+    let mut old = engine("tempo: 0.5\nout: saw \"110 220\"\n");
+    run(&mut old, 0, 43);
+    let frame = old.frame();
+    let at = old.clock().cycle_at(Rational::int(frame));
+    let mut new = engine("tempo: 2\nout: saw \"110 220\"\n");
+    new.adopt(&mut old);
+    assert_eq!(new.clock().cycle_at(Rational::int(frame)), at, "no jump");
+    // The next event (cycle 0.5) comes a quarter cycle later at the new tempo... exactly.
+    let half = Rational::new(1, 2);
+    let expected = frame
+        + ((half - at) * Rational::int(44_100) / Rational::int(2) + half)
+            .floor()
+            .num();
+    assert_eq!(new.clock().frame_of(half), expected);
+    // And it plays there: the saw's slope doubles at that frame.
+    let x = run(&mut new, 0, 20);
+    let switch = (expected - frame) as usize;
+    let slope = |n: usize| x[n + 1] - x[n];
+    assert!((slope(switch - 3) - 2.0 * 110.0 / 44_100.0).abs() < 1e-4 || slope(switch - 3) < 0.0);
+    assert!((slope(switch + 2) - 2.0 * 220.0 / 44_100.0).abs() < 1e-4 || slope(switch + 2) < 0.0);
+}

@@ -376,6 +376,7 @@ impl Engine {
     pub fn adopt(&mut self, old: &mut Engine) -> Adopted {
         let mut adopted = Adopted::default();
         self.frame = old.frame;
+        self.clock = Clock::continuing(&old.clock, old.frame, self.clock.cps);
         let mut by_id: std::collections::HashMap<(u64, u64), (usize, usize, StateRef)> =
             std::collections::HashMap::new();
         for (si, stage) in old.stages.iter().enumerate() {
