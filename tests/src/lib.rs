@@ -80,3 +80,27 @@ pub fn peak_frequency(x: &[f32], lo: f64, hi: f64) -> f64 {
     let coarse = best(lo, hi, 5.0);
     best(coarse - 5.0, coarse + 5.0, 0.01)
 }
+
+/// Runs the `phonon` command line in-process with `args` (without the program name):
+/// (exit code, stdout, stderr).
+pub fn phonon(args: &[&str]) -> (i32, String, String) {
+    let args: Vec<String> = std::iter::once("phonon")
+        .chain(args.iter().copied())
+        .map(String::from)
+        .collect();
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let code = phonon_cli::run(
+        &args,
+        phonon_cli::Io {
+            stdin: &mut std::io::empty(),
+            stdout: &mut stdout,
+            stderr: &mut stderr,
+            color: false,
+        },
+    );
+    (
+        code,
+        String::from_utf8(stdout).unwrap(),
+        String::from_utf8(stderr).unwrap(),
+    )
+}

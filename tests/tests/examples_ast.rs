@@ -3,27 +3,7 @@
 
 use std::path::PathBuf;
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    let args: Vec<String> = std::iter::once("phonon")
-        .chain(args.iter().copied())
-        .map(String::from)
-        .collect();
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let code = phonon_cli::run(
-        &args,
-        phonon_cli::Io {
-            stdin: &mut std::io::empty(),
-            stdout: &mut stdout,
-            stderr: &mut stderr,
-            color: false,
-        },
-    );
-    (
-        code,
-        String::from_utf8(stdout).unwrap(),
-        String::from_utf8(stderr).unwrap(),
-    )
-}
+use phonon_tests::phonon as run;
 
 fn examples() -> Vec<PathBuf> {
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples"));

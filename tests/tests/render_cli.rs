@@ -1,27 +1,7 @@
 //! `phonon render` and `phonon bench` as a user runs them: the WAV files they write and the
 //! report they print.
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    let args: Vec<String> = std::iter::once("phonon")
-        .chain(args.iter().copied())
-        .map(String::from)
-        .collect();
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let code = phonon_cli::run(
-        &args,
-        phonon_cli::Io {
-            stdin: &mut std::io::empty(),
-            stdout: &mut stdout,
-            stderr: &mut stderr,
-            color: false,
-        },
-    );
-    (
-        code,
-        String::from_utf8(stdout).unwrap(),
-        String::from_utf8(stderr).unwrap(),
-    )
-}
+use phonon_tests::phonon as run;
 
 fn read_wav(path: &std::path::Path) -> (hound::WavSpec, Vec<f32>) {
     let mut reader = hound::WavReader::open(path).expect("a WAV file");

@@ -252,20 +252,8 @@ fn loop_plays_the_sample_again_at_its_end() {
 #[test]
 fn the_exported_kit_plays_back_from_its_folders() {
     let dir = std::env::temp_dir().join(format!("phonon-kit-{}", std::process::id()));
-    let args: Vec<String> = ["phonon", "kit", "--export", dir.to_str().unwrap()]
-        .map(String::from)
-        .to_vec();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = phonon_cli::run(
-        &args,
-        phonon_cli::Io {
-            stdin: &mut std::io::empty(),
-            stdout: &mut out,
-            stderr: &mut err,
-            color: false,
-        },
-    );
-    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    let (code, _, err) = phonon_tests::phonon(&["kit", "--export", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
     for name in kit::names() {
         let files = std::fs::read_dir(dir.join(name)).unwrap().count();
         assert_eq!(files, kit::VARIANTS, "{name}");
