@@ -164,29 +164,34 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
     let (mut played_tx, mut played_rx) = rtrb::RingBuffer::<f32>::new(2 * sr as usize);
     let mut feed = {
         let stats = stats.clone();
+        // Checked in debug builds: the callback must not allocate (`assert_no_alloc` aborts
+        // when it does, where `AllocDisabler` is the global allocator: the `phonon` binary
+        // and the live test).
         move |data: &mut [f32], channels: usize| {
-            let frames = data.len() / channels;
-            let ready = consumer.slots() >= 2 * frames;
-            if !ready && stats.played.load(Ordering::Relaxed) > 0 {
-                stats.xruns.fetch_add(1, Ordering::Relaxed);
-            }
-            for frame in data.chunks_mut(channels) {
-                let (l, r) = if ready {
-                    (consumer.pop().unwrap_or(0.0), consumer.pop().unwrap_or(0.0))
-                } else {
-                    (0.0, 0.0)
-                };
-                for (c, x) in frame.iter_mut().enumerate() {
-                    *x = match c {
-                        0 => l,
-                        1 => r,
-                        _ => 0.0,
-                    };
+            assert_no_alloc::assert_no_alloc(|| {
+                let frames = data.len() / channels;
+                let ready = consumer.slots() >= 2 * frames;
+                if !ready && stats.played.load(Ordering::Relaxed) > 0 {
+                    stats.xruns.fetch_add(1, Ordering::Relaxed);
                 }
-                let _ = played_tx.push(l);
-                let _ = played_tx.push(r);
-            }
-            stats.played.fetch_add(frames as i64, Ordering::Relaxed);
+                for frame in data.chunks_mut(channels) {
+                    let (l, r) = if ready {
+                        (consumer.pop().unwrap_or(0.0), consumer.pop().unwrap_or(0.0))
+                    } else {
+                        (0.0, 0.0)
+                    };
+                    for (c, x) in frame.iter_mut().enumerate() {
+                        *x = match c {
+                            0 => l,
+                            1 => r,
+                            _ => 0.0,
+                        };
+                    }
+                    let _ = played_tx.push(l);
+                    let _ = played_tx.push(r);
+                }
+                stats.played.fetch_add(frames as i64, Ordering::Relaxed);
+            })
         }
     };
     #[cfg(feature = "device")]

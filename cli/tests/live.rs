@@ -2,9 +2,14 @@
 //! save, a fix. Checked on the recorded stream: each good save is swapped in (and heard
 //! within a few blocks), the broken one keeps the old sound, the sine that every version
 //! shares never jumps (its phase continues, the clock continues), new outputs fade in
-//! without a click, and no block is late.
+//! without a click, no block is late, and the sink's callback never allocates.
 
 use std::time::Duration;
+
+// The sink's callback runs under `assert_no_alloc`: with this allocator an allocation there
+// aborts the test.
+#[global_allocator]
+static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
 
 const SR: f64 = 44_100.0;
 
