@@ -67,6 +67,16 @@ impl Clock {
 }
 
 impl PatternSource {
+    /// Queries the next cycle ahead of time once the block ending at `first + frames` is
+    /// past fraction `at` (0..1) of its cycle (see [`PatternSource::prefetch`]).
+    pub fn prefetch_in_block(&mut self, clock: &Clock, first: i64, frames: i64, at: f64) {
+        let (_, end) = clock.block_span(first, frames);
+        let cycle = end.floor();
+        if (end - cycle).to_f64() >= at {
+            self.prefetch(cycle.num() + 1);
+        }
+    }
+
     /// Calls `f(offset, event)` for every event that starts in the block of frames
     /// `[first, first + frames)`, with `offset` the frame within the block, in time order.
     pub fn for_each_onset_in_block(
@@ -153,6 +163,38 @@ mod tests {
             assert!(
                 error <= 0.5 + 1e-9,
                 "event at {t:?} placed {error} frames away"
+            );
+        }
+    }
+
+    #[test]
+    fn prefetching_changes_when_a_cycle_is_queried_not_what_it_holds() {
+        let clock = Clock::new(Rational::new(13, 24), 48_000);
+        let steps: Vec<_> = (0..7).map(|i| pure(Value::Num(i as f64))).collect();
+        let pattern = transform::late(&fastcat(steps), Rational::new(1, 97));
+        let collect = |at: Option<f64>| {
+            let mut source = PatternSource::new(pattern.clone());
+            let mut placed = Vec::new();
+            let mut first = 0;
+            while first < 48_000 * 6 {
+                source.for_each_onset_in_block(&clock, first, 389, |offset, h| {
+                    placed.push((first + offset, h.whole.unwrap().begin));
+                });
+                if let Some(at) = at {
+                    source.prefetch_in_block(&clock, first, 389, at);
+                }
+                first += 389;
+            }
+            (placed, source.queries())
+        };
+        let (plain, plain_queries) = collect(None);
+        for at in [0.1, 0.5, 0.93] {
+            let (prefetched, queries) = collect(Some(at));
+            assert_eq!(prefetched, plain);
+            // Once per cycle either way (plus, at most, the cycle after the last block).
+            assert!(
+                queries == plain_queries || queries == plain_queries + 1,
+                "{queries}"
             );
         }
     }

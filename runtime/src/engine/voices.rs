@@ -172,6 +172,11 @@ impl VoiceBank {
             events += 1;
             starter.start(clock, first + offset, h);
         });
+        // Each bank queries its next cycle at its own point of this one (from its id), so
+        // the banks of a program do not all query in the same block.
+        let at = 0.1 + 0.8 * ((self.id % 1009) as f64 / 1009.0);
+        self.source
+            .prefetch_in_block(clock, first, frames as i64, at);
         self.mix(first, frames, kernels);
         let end = first + frames as i64;
         self.voices.retain(|v| v.stop > end);

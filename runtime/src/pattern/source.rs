@@ -14,6 +14,8 @@ pub struct PatternSource {
     events: Vec<Hap>,
     /// Index of the first event not yet handed out.
     cursor: usize,
+    /// A later cycle queried ahead of time (see [`PatternSource::prefetch`]).
+    next: Option<(i64, Vec<Hap>)>,
     queries: u64,
 }
 
@@ -24,23 +26,21 @@ impl PatternSource {
             cycle: None,
             events: Vec::new(),
             cursor: 0,
+            next: None,
             queries: 0,
         }
     }
 
-    /// How many times the pattern has been queried (once per cycle visited).
     pub fn pattern(&self) -> &Pattern {
         &self.pattern
     }
 
+    /// How many times the pattern has been queried (once per cycle visited).
     pub fn queries(&self) -> u64 {
         self.queries
     }
 
-    fn load(&mut self, cycle: i64) {
-        if self.cycle == Some(cycle) {
-            return;
-        }
+    fn query_cycle(&mut self, cycle: i64) -> Vec<Hap> {
         let begin = Rational::int(cycle);
         let mut events: Vec<Hap> = self
             .pattern
@@ -49,10 +49,31 @@ impl PatternSource {
             .filter(|h| h.has_onset())
             .collect();
         events.sort_by_key(|h| h.part.begin);
-        self.events = events;
+        self.queries += 1;
+        events
+    }
+
+    fn load(&mut self, cycle: i64) {
+        if self.cycle == Some(cycle) {
+            return;
+        }
+        self.events = match self.next.take() {
+            Some((c, events)) if c == cycle => events,
+            _ => self.query_cycle(cycle),
+        };
         self.cycle = Some(cycle);
         self.cursor = 0;
-        self.queries += 1;
+    }
+
+    /// Queries `cycle` now, so that reaching it costs nothing. Many sources that prefetch at
+    /// different points of the cycle before spread their queries over many blocks instead
+    /// of all paying at the cycle boundary. Results are the same either way.
+    pub fn prefetch(&mut self, cycle: i64) {
+        if self.cycle == Some(cycle) || self.next.as_ref().is_some_and(|n| n.0 == cycle) {
+            return;
+        }
+        let events = self.query_cycle(cycle);
+        self.next = Some((cycle, events));
     }
 
     /// Calls `f` with every event that starts in `[begin, end)`, in time order. Blocks are
