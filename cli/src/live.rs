@@ -14,9 +14,9 @@ use phonon_compiler::program::{Options, compile};
 use phonon_runtime::engine::Engine;
 use phonon_runtime::live::{Incoming, Player, Swapped};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Where the sound goes.
@@ -44,9 +44,20 @@ const DEBOUNCE: Duration = Duration::from_millis(4);
 /// two blocks after it is compiled.
 const AHEAD: usize = 1;
 
-/// What the other threads tell the printing thread.
-enum Report {
-    Text(String),
+/// What the other threads tell the printing thread: a line to print, and for a reload
+/// its compile time (for the status line).
+struct Report {
+    text: String,
+    compile_ms: Option<f64>,
+}
+
+impl Report {
+    fn text(text: String) -> Report {
+        Report {
+            text,
+            compile_ms: None,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -259,10 +270,13 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
                     }
                     // The block starting at the swap has just gone to the device.
                     let latency = s.noticed.elapsed().as_secs_f64() * 1e3;
-                    let _ = report.send(Report::Text(format!(
-                        "reloaded: compiled in {:.1} ms, playing from frame {} ({:.1} ms after the save), {} states and {} voices carried, {} outputs crossfaded",
-                        s.compile_ms, s.frame, latency, s.adopted.states, s.adopted.voices, s.crossfading
-                    )));
+                    let _ = report.send(Report {
+                        text: format!(
+                            "reloaded: compiled in {:.1} ms, playing from frame {} ({:.1} ms after the save), {} states and {} voices carried, {} outputs crossfaded",
+                            s.compile_ms, s.frame, latency, s.adopted.states, s.adopted.voices, s.crossfading
+                        ),
+                        compile_ms: Some(s.compile_ms),
+                    });
                     false
                 });
                 if stopping {
@@ -315,7 +329,8 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
     let compiler = {
         let (stop, report, path) = (stop.clone(), report_tx.clone(), path.to_path_buf());
         let opts: Options = opts.clone();
-        let last = Arc::new(Mutex::new(text.clone()));
+        // The text playing now: a save that changes nothing is not a reload.
+        let mut last = text.clone();
         let threads = args.threads;
         let name = name.clone();
         let color = io.color;
@@ -331,20 +346,17 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
                 let Ok(text) = std::fs::read_to_string(&path) else {
                     continue;
                 };
-                {
-                    let mut last = last.lock().expect("last text");
-                    if *last == text {
-                        continue;
-                    }
-                    *last = text.clone();
+                if last == text {
+                    continue;
                 }
+                last = text.clone();
                 let t = Instant::now();
                 match compile(&text, &opts) {
                     Ok(c) => {
                         let engine = Box::new(Engine::new(c.spec, block, threads));
                         let compile_ms = t.elapsed().as_secs_f64() * 1e3;
                         if !c.warnings.is_empty() {
-                            let _ = report.send(Report::Text(render_all(
+                            let _ = report.send(Report::text(render_all(
                                 &c.warnings,
                                 &name,
                                 &text,
@@ -358,7 +370,7 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
                         });
                     }
                     Err(d) => {
-                        let _ = report.send(Report::Text(format!(
+                        let _ = report.send(Report::text(format!(
                             "{}\n{name}: not reloaded, the last good program keeps playing",
                             render_all(&d, &name, &text, color)
                         )));
@@ -380,18 +392,15 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
             break;
         }
         match report_rx.recv_timeout(Duration::from_millis(50)) {
-            Ok(Report::Text(t)) => {
-                if let Some(ms) = t
-                    .strip_prefix("reloaded: compiled in ")
-                    .and_then(|r| r.split(' ').next())
-                {
+            Ok(r) => {
+                if let Some(ms) = r.compile_ms {
                     let at = started.elapsed().as_secs_f64();
-                    last_reload = format!("at {at:.1} s, compiled in {ms} ms");
+                    last_reload = format!("at {at:.1} s, compiled in {ms:.1} ms");
                 }
                 if io.color {
                     let _ = write!(io.stderr, "\r\x1b[K");
                 }
-                let _ = writeln!(io.stdout, "{t}");
+                let _ = writeln!(io.stdout, "{}", r.text);
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -422,8 +431,8 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
     let _ = render.join();
     let _ = monitor.join();
     let _ = janitor.join();
-    for Report::Text(t) in report_rx.try_iter() {
-        let _ = writeln!(io.stdout, "{t}");
+    for r in report_rx.try_iter() {
+        let _ = writeln!(io.stdout, "{}", r.text);
     }
     loads.sort_by(|a, b| a.total_cmp(b));
     let played = stats.played.load(Ordering::Relaxed);

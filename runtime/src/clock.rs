@@ -56,6 +56,13 @@ impl Clock {
         self.origin_frame + (exact + Rational::new(1, 2)).floor().num()
     }
 
+    /// The frame an event that starts at frame `start` stops at: the end of its whole (of
+    /// its part, for a fragment without one), and at least one frame after it starts.
+    pub fn end_frame(&self, h: &Hap, start: i64) -> i64 {
+        self.frame_of(h.whole.map_or(h.part.end, |w| w.end))
+            .max(start + 1)
+    }
+
     /// The cycle span whose events start in the block of frames `[first, first + frames)`.
     pub fn block_span(&self, first: i64, frames: i64) -> (Rational, Rational) {
         let half = Rational::new(1, 2);

@@ -149,14 +149,14 @@ pub fn compile(kernels: &[Kernel], sample_rate: f32, keep_clif: bool) -> Result<
         })
         .collect::<Result<_, String>>()?;
     let mut clif = Vec::new();
-    for ((id, machine), k) in ids.iter().zip(&machines).zip(kernels) {
+    for ((id, machine), k) in ids.iter().zip(machines).zip(kernels) {
         match (id, machine) {
             (Ok(id), Some(m)) => {
                 module
                     .define_function_bytes(*id, m.alignment, &m.bytes, &m.relocs)
                     .map_err(err)?;
                 if keep_clif {
-                    clif.push(m.clif.clone());
+                    clif.push(m.clif);
                 }
             }
             _ => {

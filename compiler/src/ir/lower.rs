@@ -657,14 +657,11 @@ impl SignalLowerer<'_> {
                 e,
                 args,
             } => {
-                let slots = self.params(name, e, args)?;
                 let mut inputs = vec![trigger];
                 if kind != Env::Ad {
                     inputs.push(gate);
                 }
-                for i in 0..slots.len() {
-                    inputs.push(self.param(name, &slots, i, Ctx::Param, p)?);
-                }
+                inputs.extend(self.param_nodes(name, e, args, p)?);
                 self.node(p, NodeKind::Env(kind), inputs)
             }
             VoiceEnv::Gate => {
@@ -687,7 +684,7 @@ impl SignalLowerer<'_> {
         ctx: Ctx,
         path: &str,
     ) -> Result<Sig> {
-        let (release, from_start) = self.busy_time(env);
+        let (release, from_start) = self.busy_time(env)?;
         let mut vc = VoiceCtx {
             key,
             voice: 0,
@@ -737,52 +734,34 @@ impl SignalLowerer<'_> {
 
     /// How long a voice stays busy with a note: after its end (release) or, for `ad`, from
     /// its start.
-    fn busy_time(&self, env: VoiceEnv) -> (f64, Option<f64>) {
+    fn busy_time(&self, env: VoiceEnv) -> Result<(f64, Option<f64>)> {
         let VoiceEnv::Call {
-            kind, name, args, ..
+            kind,
+            name,
+            e,
+            args,
         } = env
         else {
-            return (GATE_FADE as f64, None);
+            return Ok((GATE_FADE as f64, None));
         };
-        let Some(b) = builtins::lookup(name) else {
-            return (UNKNOWN_RELEASE, None);
-        };
+        let b = builtins::lookup(name).expect("envelopes are built-ins");
+        let slots = self.params(name, e, args)?;
         // Each parameter's constant value (given or default); None when it is a signal.
-        let mut values: Vec<Option<f64>> = b
-            .params
-            .iter()
-            .map(|p| match p.default {
-                builtins::Default::Value(v) => Some(v),
+        let get = |i: usize| match slots.get(i).copied().flatten() {
+            Some(v) => const_eval(v),
+            None => match b.params.get(i).map(|p| p.default) {
+                Some(builtins::Default::Value(v)) => Some(v),
                 _ => None,
-            })
-            .collect();
-        let mut next = 0;
-        for arg in args {
-            let (i, v) = match arg {
-                Arg::Positional(v) => {
-                    next += 1;
-                    (next - 1, v)
-                }
-                Arg::Keyword { name: k, value } => {
-                    match b.params.iter().position(|p| p.name == k.text) {
-                        Some(i) => (i, value),
-                        None => continue,
-                    }
-                }
-            };
-            if i < values.len() {
-                values[i] = const_eval(v);
-            }
-        }
-        let get = |i: usize| values.get(i).copied().flatten();
-        match kind {
+            },
+        };
+        Ok(match kind {
             Env::Ad => match (get(0), get(1)) {
                 (Some(a), Some(d)) => (0.0, Some(a.max(0.0) + d.max(0.0))),
                 _ => (0.0, Some(UNKNOWN_RELEASE)),
             },
             Env::Adsr => (get(3).map_or(UNKNOWN_RELEASE, |r| r.max(0.0)), None),
             _ => (get(1).map_or(UNKNOWN_RELEASE, |r| r.max(0.0)), None),
-        }
+        })
     }
 
     /// Where a pattern comes from: a bus's definition, or the expression itself. Two
@@ -901,11 +880,7 @@ impl SignalLowerer<'_> {
             if let NodeKind::Line(fx) = nodes[u].kind
                 && reaches(u)
             {
-                return Some(match fx {
-                    LineFx::Delay => "delay",
-                    LineFx::Reverb { .. } => "reverb",
-                    LineFx::Chorus { .. } => "chorus",
-                });
+                return Some(fx.effect());
             }
             stack.extend(&nodes[u].inputs);
         }
@@ -913,12 +888,7 @@ impl SignalLowerer<'_> {
     }
 
     /// Arguments by parameter position, with defaults filled in.
-    fn params<'e>(
-        &mut self,
-        name: &str,
-        e: &Expr,
-        args: &'e [Arg],
-    ) -> Result<Vec<Option<&'e Expr>>> {
+    fn params<'e>(&self, name: &str, e: &Expr, args: &'e [Arg]) -> Result<Vec<Option<&'e Expr>>> {
         let b = builtins::lookup(name).ok_or_else(|| {
             Diagnostic::error(e.span.clone(), format!("unknown function `{name}`"))
         })?;
@@ -947,6 +917,20 @@ impl SignalLowerer<'_> {
             }
         }
         Ok(slots)
+    }
+
+    /// Every parameter of `name` as a mono signal (given or default), in order.
+    fn param_nodes(
+        &mut self,
+        name: &str,
+        e: &Expr,
+        args: &[Arg],
+        path: &str,
+    ) -> Result<Vec<NodeRef>> {
+        let slots = self.params(name, e, args)?;
+        (0..slots.len())
+            .map(|i| self.param(name, &slots, i, Ctx::Param, path))
+            .collect()
     }
 
     /// Parameter `i` as a mono signal, or its default.
@@ -1147,11 +1131,7 @@ impl SignalLowerer<'_> {
                     "bitcrush" => Fx::Bitcrush,
                     _ => Fx::Compressor,
                 };
-                let slots = self.params(name, e, args)?;
-                let mut params = Vec::new();
-                for i in 0..slots.len() {
-                    params.push(self.param(name, &slots, i, Ctx::Param, &p)?);
-                }
+                let params = self.param_nodes(name, e, args, &p)?;
                 Ok(self.per_channel(&[x], |s, ins, ch| {
                     let mut inputs = vec![ins[0]];
                     inputs.extend(&params);
@@ -1184,11 +1164,7 @@ impl SignalLowerer<'_> {
                 }))
             }
             "chorus" | "reverb" => {
-                let slots = self.params(name, e, args)?;
-                let mut params = Vec::new();
-                for i in 0..slots.len() {
-                    params.push(self.param(name, &slots, i, Ctx::Param, &p)?);
-                }
+                let params = self.param_nodes(name, e, args, &p)?;
                 // Both are stereo whatever comes in: the channels differ in their tunings
                 // (reverb) or LFO phase (chorus).
                 let [l, r] = x.channels();

@@ -3,7 +3,7 @@
 //! The right channel's LFO runs a quarter turn ahead, which widens a mono source.
 //! Out = (1 − mix)·x + mix·delayed.
 
-use super::{Line, flush, slots};
+use super::{Line, flush, slots, state_block};
 
 const CENTRE_SECONDS: f32 = 0.015;
 const SWING_SECONDS: f32 = 0.005;
@@ -28,12 +28,9 @@ pub unsafe extern "C" fn kernel(io: *const *mut f32, state: *mut f32, frames: u6
     let frames = frames as usize;
     // SAFETY: guaranteed by the caller.
     let ([x, rate, depth, mix], out) = unsafe { slots::<4>(io, frames) };
-    // SAFETY: the header is always there; its sample rate gives the block's length.
-    let sr = unsafe { *state };
-    let len = line_len(sr);
-    // SAFETY: `init` made the block HEADER + len floats long.
-    let s = unsafe { std::slice::from_raw_parts_mut(state, HEADER + len) };
-    let (header, buf) = s.split_at_mut(HEADER);
+    // SAFETY: `state` comes from `init`.
+    let (header, buf) = unsafe { state_block(state, HEADER, |h| line_len(h[0])) };
+    let sr = header[0];
     // The phase stays f32 inside the loop too, so a block boundary changes nothing.
     let mut phase = header[1];
     let mut line = Line {

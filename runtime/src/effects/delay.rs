@@ -6,14 +6,18 @@
 //! x + feedback·y: the k-th echo of an impulse arrives after k·time with level
 //! mix·feedback^(k-1). Feedback is clamped to ±0.99 so the loop always decays.
 
-use super::{Line, MAX_DELAY_SECONDS, flush, slots};
+use super::{Line, MAX_DELAY_SECONDS, flush, slots, state_block};
 
 /// State: [sample rate, write position, line...].
 const HEADER: usize = 2;
 
+/// The line: the longest delay plus the two frames the interpolation reads.
+fn line_len(sample_rate: f32) -> usize {
+    (MAX_DELAY_SECONDS * sample_rate) as usize + 2
+}
+
 pub fn init(sample_rate: u32) -> Vec<f32> {
-    let len = (MAX_DELAY_SECONDS * sample_rate as f32) as usize + 2;
-    let mut s = vec![0.0; HEADER + len];
+    let mut s = vec![0.0; HEADER + line_len(sample_rate as f32)];
     s[0] = sample_rate as f32;
     s
 }
@@ -24,15 +28,10 @@ pub unsafe extern "C" fn kernel(io: *const *mut f32, state: *mut f32, frames: u6
     let frames = frames as usize;
     // SAFETY: guaranteed by the caller.
     let ([x, time, feedback, mix], out) = unsafe { slots::<4>(io, frames) };
-    let len = {
-        // SAFETY: the header is always there; its sample rate gives the block's length.
-        let sr = unsafe { *state };
-        (MAX_DELAY_SECONDS * sr) as usize + 2
-    };
-    // SAFETY: `init` made the block HEADER + len floats long.
-    let s = unsafe { std::slice::from_raw_parts_mut(state, HEADER + len) };
-    let (header, buf) = s.split_at_mut(HEADER);
+    // SAFETY: `state` comes from `init`.
+    let (header, buf) = unsafe { state_block(state, HEADER, |h| line_len(h[0])) };
     let sr = header[0];
+    let len = buf.len();
     let mut line = Line {
         buf,
         pos: header[1] as usize,

@@ -74,6 +74,16 @@ impl LineFx {
         }
     }
 
+    /// The function it implements (`reverb` for either side).
+    pub fn effect(self) -> &'static str {
+        match self {
+            LineFx::Delay => "delay",
+            LineFx::Reverb { .. } => "reverb",
+            LineFx::Chorus { .. } => "chorus",
+        }
+    }
+
+    /// The node's name in IR dumps: the effect, and its side where the sides differ.
     pub fn name(self) -> &'static str {
         match self {
             LineFx::Delay => "delay",
@@ -99,6 +109,24 @@ unsafe fn slots<'a, const N: usize>(
         let ins = std::array::from_fn(|i| std::slice::from_raw_parts(*io.add(4 * i), frames));
         let out = std::slice::from_raw_parts_mut(*io.add(4 * N), frames);
         (ins, out)
+    }
+}
+
+/// A host kernel's state block as its header and its delay-line memory, whose length
+/// `body` computes from the header (the sample rate is always its first float).
+///
+/// # Safety
+/// `state` must be a block made by the effect's `init`, with a `header`-float header.
+unsafe fn state_block<'a>(
+    state: *mut f32,
+    header: usize,
+    body: impl FnOnce(&[f32]) -> usize,
+) -> (&'a mut [f32], &'a mut [f32]) {
+    // SAFETY: guaranteed by the caller: the header is there, and `init` made the block
+    // `header + body` floats long.
+    unsafe {
+        let len = body(std::slice::from_raw_parts(state, header));
+        std::slice::from_raw_parts_mut(state, header + len).split_at_mut(header)
     }
 }
 

@@ -7,7 +7,7 @@
 //! 0.9 s at room 0.3. Damping (0..1) filters the loops and shortens the high end first.
 //! Out = (1 − mix)·x + mix·wet.
 
-use super::{Line, flush, slots};
+use super::{Line, flush, slots, state_block};
 
 const COMBS: [usize; 8] = [1116, 1188, 1277, 1356, 1422, 1491, 1557, 1617];
 const ALLPASSES: [usize; 4] = [556, 441, 341, 225];
@@ -28,10 +28,14 @@ fn lengths(sample_rate: f32, right: bool) -> ([usize; 8], [usize; 4]) {
     (COMBS.map(scale), ALLPASSES.map(scale))
 }
 
+/// All twelve lines together.
+fn total_len(sample_rate: f32, right: bool) -> usize {
+    let (c, a) = lengths(sample_rate, right);
+    c.iter().sum::<usize>() + a.iter().sum::<usize>()
+}
+
 pub fn init(sample_rate: u32, right: bool) -> Vec<f32> {
-    let (c, a) = lengths(sample_rate as f32, right);
-    let total: usize = c.iter().sum::<usize>() + a.iter().sum::<usize>();
-    let mut s = vec![0.0; HEADER + total];
+    let mut s = vec![0.0; HEADER + total_len(sample_rate as f32, right)];
     s[0] = sample_rate as f32;
     s[1] = if right { 1.0 } else { 0.0 };
     s
@@ -43,13 +47,11 @@ pub unsafe extern "C" fn kernel(io: *const *mut f32, state: *mut f32, frames: u6
     let frames = frames as usize;
     // SAFETY: guaranteed by the caller.
     let ([left, right, room, damp, mix], out) = unsafe { slots::<5>(io, frames) };
-    // SAFETY: the header is always there; it gives the block's length.
-    let (sr, is_right) = unsafe { (*state, *state.add(1) != 0.0) };
-    let (comb_len, all_len) = lengths(sr, is_right);
-    let total: usize = comb_len.iter().sum::<usize>() + all_len.iter().sum::<usize>();
-    // SAFETY: `init` made the block HEADER + total floats long.
-    let s = unsafe { std::slice::from_raw_parts_mut(state, HEADER + total) };
-    let (header, mut lines) = s.split_at_mut(HEADER);
+    // SAFETY: `state` comes from `init`.
+    let (header, mut lines) =
+        unsafe { state_block(state, HEADER, |h| total_len(h[0], h[1] != 0.0)) };
+    let is_right = header[1] != 0.0;
+    let (comb_len, all_len) = lengths(header[0], is_right);
     // Split the line memory into the twelve lines (no allocation: fixed arrays of slices).
     let mut comb_bufs: [&mut [f32]; 8] = Default::default();
     for (i, &n) in comb_len.iter().enumerate() {

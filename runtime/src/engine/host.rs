@@ -118,9 +118,8 @@ impl HostSource {
         if let Some(h) = haps.iter().rfind(|h| h.has_onset() || h.whole.is_some())
             && let Some(v) = value_to_number(&h.value, self.hz)
         {
-            let end = h.whole.map_or(h.part.end, |w| w.end);
             self.current = v as f32;
-            self.until = clock.frame_of(end);
+            self.until = clock.end_frame(h, frame);
         }
     }
 
@@ -139,9 +138,8 @@ impl HostSource {
                 let events = &mut self.events;
                 events.clear();
                 source.for_each_onset_in_block(clock, first, frames as i64, |offset, h: &Hap| {
-                    let end = h.whole.map_or(h.part.end, |w| w.end);
                     let start = first + offset;
-                    let end_frame = clock.frame_of(end).max(start + 1);
+                    let end_frame = clock.end_frame(h, start);
                     // A value that is not a number leaves the signal where it was.
                     if let Some(v) = value_to_number(&h.value, hz) {
                         events.push((start, end_frame, v as f32));

@@ -388,21 +388,18 @@ impl Engine {
         }
         for stage in &mut self.stages {
             for k in &mut stage.kernels {
-                let refs = k.state_ids.clone();
-                for r in refs {
-                    let Some(&(si, ki, from)) = by_id.get(&(r.id, r.tag)) else {
+                for j in 0..k.state_ids.len() {
+                    let to = k.state_ids[j];
+                    let Some(&(si, ki, from)) = by_id.get(&(to.id, to.tag)) else {
                         continue;
                     };
-                    if from.count != r.count {
+                    if from.count != to.count {
                         continue;
                     }
                     let src = old.stages[si].kernels[ki].state_floats();
-                    let values: Vec<f32> = (0..r.count)
-                        .map(|i| src[from.start + i * from.stride])
-                        .collect();
                     let dst = k.state_floats();
-                    for (i, v) in values.into_iter().enumerate() {
-                        dst[r.start + i * r.stride] = v;
+                    for i in 0..to.count {
+                        dst[to.start + i * to.stride] = src[from.start + i * from.stride];
                     }
                     adopted.states += 1;
                 }
@@ -455,7 +452,7 @@ impl Engine {
             }
         }
         self.run_banks(first, frames);
-        self.count_synth_voices(first, frames);
+        self.count_voices(first, frames);
         for stage in &mut self.stages {
             let parallel = stage.group_ends.len() > 1 && stage.cost * frames >= PARALLEL_WORK;
             match &self.pool {
@@ -496,34 +493,27 @@ impl Engine {
                 .map(|b| b.process(&clock, first, frames, &kernels))
                 .sum(),
         };
+        self.counters.events += events as u64;
+    }
+
+    /// Voice statistics after a block: sample voices and synth voices alike.
+    fn count_voices(&mut self, first: i64, frames: usize) {
+        let at = first + frames as i64 - 1;
         let c = &mut self.counters;
-        c.events += events as u64;
-        let mut sounding = 0;
-        let (mut started, mut stolen, mut missing) = (0, 0, 0);
+        let (mut sounding, mut started, mut stolen, mut missing) = (0, 0, 0, 0);
         for b in &self.banks {
             sounding += b.sounding();
             started += b.counters.started;
             stolen += b.counters.stolen;
             missing += b.counters.missing;
         }
+        for p in &self.polys {
+            sounding += p.sounding(at);
+            started += p.started;
+            stolen += p.stolen;
+        }
         c.voices_peak = c.voices_peak.max(sounding);
         (c.voices_started, c.voices_stolen, c.samples_missing) = (started, stolen, missing);
-    }
-
-    /// Synth voices count like sample voices.
-    fn count_synth_voices(&mut self, first: i64, frames: usize) {
-        if self.polys.is_empty() {
-            return;
-        }
-        let at = first + frames as i64 - 1;
-        let sounding: usize = self.polys.iter().map(|p| p.sounding(at)).sum();
-        let banks: usize = self.banks.iter().map(|b| b.sounding()).sum();
-        let c = &mut self.counters;
-        c.voices_peak = c.voices_peak.max(sounding + banks);
-        let started: u64 = self.banks.iter().map(|b| b.counters.started).sum();
-        let stolen: u64 = self.banks.iter().map(|b| b.counters.stolen).sum();
-        c.voices_started = started + self.polys.iter().map(|p| p.started).sum::<u64>();
-        c.voices_stolen = stolen + self.polys.iter().map(|p| p.stolen).sum::<u64>();
     }
 
     /// One output's channels for the last block, with non-finite samples silenced.

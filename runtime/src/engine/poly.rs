@@ -1,7 +1,7 @@
 //! Pattern-played instruments: a note pattern played by a fixed set of synth voices. Each
 //! event (each note of a chord) is given a voice of its own, which it keeps until its
-//! envelope has ended (a `legato` control stretches the note); every voice has its own frequency, trigger and gate buffers, read by
-//! its copy of the instrument's nodes. When every voice is busy the one that started first
+//! envelope has ended (a `legato` control stretches the note); every voice has its own
+//! frequency, trigger and gate buffers, read by its copy of the instrument's nodes. When every voice is busy the one that started first
 //! is taken over (counted as stolen).
 
 use super::host::{Read, fill_from_events, midi_to_hz, value_to_number};
@@ -128,9 +128,7 @@ impl PolySource {
             .for_each_onset_in_block(clock, first, frames as i64, |offset, h: &Hap| {
                 events += 1;
                 let start = first + offset;
-                let mut end = clock
-                    .frame_of(h.whole.map_or(h.part.end, |w| w.end))
-                    .max(start + 1);
+                let mut end = clock.end_frame(h, start);
                 // `legato` holds the note for that many times its duration (Tidal).
                 if let Value::Map(m) = &h.value
                     && let Some(Value::Num(l)) = m.get("legato")
