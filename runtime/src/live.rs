@@ -137,13 +137,18 @@ impl Player {
         let adopted = new.adopt(&mut self.engine);
         let old = std::mem::replace(&mut self.engine, new);
         let olds = old.outputs();
+        // `hush` added or taken away changes every output: they fade out (or in) too.
+        let hush_changed = old.hushed() != self.engine.hushed();
         let matches: Vec<(Option<usize>, bool)> = self
             .engine
             .outputs()
             .iter()
             .map(|o| {
                 let same = olds.iter().position(|p| p.name == o.name);
-                (same, same.is_none_or(|p| olds[p].code != o.code))
+                (
+                    same,
+                    hush_changed || same.is_none_or(|p| olds[p].code != o.code),
+                )
             })
             .collect();
         let gone: Vec<usize> = (0..olds.len())

@@ -148,3 +148,89 @@ fn a_tempo_change_continues_from_the_current_cycle_position() {
     assert!((slope(switch - 3) - 2.0 * 110.0 / 44_100.0).abs() < 1e-4 || slope(switch - 3) < 0.0);
     assert!((slope(switch + 2) - 2.0 * 220.0 / 44_100.0).abs() < 1e-4 || slope(switch + 2) < 0.0);
 }
+
+/// Plays `before` through a [`Player`] for `at` blocks, hands it `after`, plays `then` more
+/// blocks. Returns the left channel of the whole stream, the swap's report, and the channel
+/// the player hands retired programs to.
+fn play_through(
+    before: &str,
+    after: &str,
+    at: usize,
+    then: usize,
+) -> (
+    Vec<f32>,
+    phonon_runtime::live::Swapped,
+    std::sync::mpsc::Receiver<Box<Engine>>,
+) {
+    use phonon_runtime::live::{Incoming, Player};
+    use std::sync::mpsc::channel;
+    let (incoming_tx, incoming_rx) = channel();
+    let (retired_tx, retired_rx) = channel();
+    let (swap_tx, swap_rx) = channel();
+    let mut player = Player::new(Box::new(engine(before)), incoming_rx, retired_tx, swap_tx);
+    let mut left = Vec::new();
+    let mut out = vec![0.0f32; 2 * BLOCK];
+    for b in 0..at + then {
+        if b == at {
+            incoming_tx
+                .send(Incoming {
+                    engine: Box::new(engine(after)),
+                    noticed: std::time::Instant::now(),
+                    compile_ms: 0.0,
+                })
+                .unwrap();
+        }
+        player.next_block(BLOCK, &mut out);
+        left.extend(out.iter().step_by(2));
+    }
+    (left, swap_rx.try_recv().unwrap(), retired_rx)
+}
+
+/// 20 ms at 44.1 kHz.
+const FADE: usize = 882;
+
+#[test]
+fn a_changed_output_crossfades_over_20_ms() {
+    let (x, swapped, retired) = play_through("out: 0.8\n", "out: 0.2\n", 10, 10);
+    let at = 10 * BLOCK;
+    assert_eq!(swapped.frame, at as i64);
+    assert_eq!(swapped.crossfading, 1);
+    let (before, after) = (x[at - 1], x[at + FADE + 10]);
+    assert!(before > after + 0.1, "{before} -> {after}");
+    // A straight line from the old level to the new one, FADE frames long.
+    for (i, &v) in x[at..at + FADE].iter().enumerate() {
+        let want = before + (after - before) * i as f32 / FADE as f32;
+        assert!(
+            (v - want).abs() < 1e-3,
+            "frame {i} of the fade: {v}, want {want}"
+        );
+    }
+    assert!(x[at + FADE..].iter().all(|&v| (v - after).abs() < 1e-6));
+    // The old program, once faded out, goes to be freed elsewhere.
+    assert!(retired.try_recv().is_ok());
+}
+
+#[test]
+fn hush_fades_out_and_stays_silent_and_unhushing_fades_back_in() {
+    let src = "out: sine 441 # gain 0.5\n";
+    let hushed = format!("hush\n{src}");
+    let (x, swapped, _) = play_through(src, &hushed, 10, 6);
+    let at = 10 * BLOCK;
+    assert_eq!(swapped.crossfading, 1);
+    let peak = |s: &[f32]| s.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    assert!(peak(&x[at - 200..at]) > 0.4);
+    // Halfway through the fade the sine is at about half its level; then nothing at all.
+    assert!((peak(&x[at + FADE / 2 - 50..at + FADE / 2 + 50]) - 0.25).abs() < 0.03);
+    assert!(x[at + FADE..].iter().all(|&v| v == 0.0));
+    // No click: the largest step is the sine's own (2π·441/44100·0.5 ≈ 0.031).
+    let step = x
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0, f32::max);
+    assert!(step < 0.035, "step {step}");
+
+    let (x, _, _) = play_through(&hushed, src, 10, 6);
+    assert!(x[..at].iter().all(|&v| v == 0.0));
+    assert!(peak(&x[at..at + 100]) < 0.06);
+    assert!(peak(&x[at + FADE..at + FADE + 200]) > 0.4);
+}

@@ -351,6 +351,11 @@ impl Engine {
         &self.outputs
     }
 
+    /// Whether the program says `hush` (every output silent).
+    pub fn hushed(&self) -> bool {
+        self.hush
+    }
+
     pub fn max_block(&self) -> usize {
         self.max_block
     }
