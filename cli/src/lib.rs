@@ -293,14 +293,19 @@ pub fn run(args: &[String], io: Io) -> i32 {
                     }
                 };
             }
-            let (sink, sample_rate) =
-                match live::open_sink(&sink, device.as_deref(), channels, sample_rate) {
-                    Ok(x) => x,
-                    Err(e) => {
-                        let _ = writeln!(io.stderr, "error: {e}");
-                        return EXIT_USER_ERROR;
-                    }
-                };
+            let (sink, sample_rate) = match live::open_sink(
+                &sink,
+                device.as_deref(),
+                channels,
+                block as usize,
+                sample_rate,
+            ) {
+                Ok(x) => x,
+                Err(e) => {
+                    let _ = writeln!(io.stderr, "error: {e}");
+                    return EXIT_USER_ERROR;
+                }
+            };
             let file = file.expect("clap requires the file without --list-devices");
             live::live(
                 &file,

@@ -2,7 +2,8 @@
 //! save, a fix. Checked on the recorded stream: each good save is swapped in (and heard
 //! within a few blocks), the broken one keeps the old sound, the sine that every version
 //! shares never jumps (its phase continues, the clock continues), new outputs fade in
-//! without a click, no block is late, and the sink's callback never allocates.
+//! without a click, no block is late, each new program is heard within two blocks of its
+//! compile finishing, and the sink's callback never allocates.
 
 use std::time::Duration;
 
@@ -85,6 +86,19 @@ fn live_reloads_on_save_and_keeps_playing_through_errors() {
         .map(|r| r.split(' ').next().unwrap().parse().unwrap())
         .collect();
     assert_eq!(swaps.len(), 2, "{log}");
+    // Each lands within two blocks of its compile finishing.
+    let waits: Vec<f64> = log
+        .lines()
+        .filter_map(|l| {
+            l.split(" blocks after the compile")
+                .next()?
+                .rsplit('(')
+                .next()
+        })
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert_eq!(waits.len(), 2, "{log}");
+    assert!(waits.iter().all(|&w| w <= 2.0), "{waits:?}");
     assert!(log.contains("unknown function `lfp`"), "{log}");
     assert!(log.contains("the last good program keeps playing"), "{log}");
     assert!(log.contains("xruns 0"), "{log}");

@@ -21,6 +21,9 @@ pub struct Incoming {
     /// When the edit that produced it was noticed (for save-to-sound latency).
     pub noticed: Instant,
     pub compile_ms: f64,
+    /// How many frames the sink had played when the program was ready: the swap's frame
+    /// minus this is how long the new program waited to be heard.
+    pub played_when_ready: i64,
 }
 
 /// What happened at a swap.
@@ -30,6 +33,7 @@ pub struct Swapped {
     pub frame: i64,
     pub noticed: Instant,
     pub compile_ms: f64,
+    pub played_when_ready: i64,
     pub adopted: Adopted,
     /// Outputs that crossfade (their code changed, or they are new or gone).
     pub crossfading: usize,
@@ -160,6 +164,7 @@ impl Player {
             frame: self.engine.frame(),
             noticed: next.noticed,
             compile_ms: next.compile_ms,
+            played_when_ready: next.played_when_ready,
             adopted,
             crossfading,
         });

@@ -177,6 +177,7 @@ fn play_through(
                     engine: Box::new(engine(after)),
                     noticed: std::time::Instant::now(),
                     compile_ms: 0.0,
+                    played_when_ready: 0,
                 })
                 .unwrap();
         }

@@ -19,14 +19,9 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// Where the sound goes.
-pub enum SinkChoice {
-    /// Consumed at real-time pace, nowhere to hear it (tests, CI, benchmarks).
-    Null,
-    /// A cpal output device, with the stream configuration to open it with.
-    #[cfg(feature = "device")]
-    Device(cpal::Device, cpal::StreamConfig),
-}
+mod sink;
+
+pub use sink::{SinkChoice, device_names, open_sink};
 
 pub struct LiveArgs {
     pub sink: SinkChoice,
@@ -40,8 +35,9 @@ pub struct LiveArgs {
 /// Saves closer together than this are one edit (editors write in several steps).
 const DEBOUNCE: Duration = Duration::from_millis(4);
 
-/// Blocks the render thread keeps ready ahead of the sink: one, so an edit is heard at most
-/// two blocks after it is compiled.
+/// Blocks the render thread keeps ready beyond what the sink takes at once: one, so (with
+/// the null sink, or a device that takes a block per callback) an edit is heard at most two
+/// blocks after it is compiled.
 const AHEAD: usize = 1;
 
 /// What the other threads tell the printing thread: a line to print, and for a reload
@@ -73,6 +69,11 @@ struct Stats {
     voices: AtomicU64,
     /// The playing program's cycles per second (f64 bits).
     cps: AtomicU64,
+    /// The most frames the sink has asked for at once (after its first call): the render
+    /// thread keeps that much, plus [`AHEAD`] blocks, ready.
+    callback_frames: AtomicU64,
+    /// Errors the audio device reported.
+    device_errors: AtomicU64,
 }
 
 pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
@@ -130,7 +131,9 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
     let (retired_tx, retired_rx) = mpsc::channel::<Box<Engine>>();
     let (swap_tx, swap_rx) = mpsc::channel::<Swapped>();
     let (edit_tx, edit_rx) = mpsc::channel::<Instant>();
-    let (mut producer, mut consumer) = rtrb::RingBuffer::<f32>::new(2 * block * (AHEAD + 1));
+    let capacity = sink::MAX_CALLBACK_FRAMES + (AHEAD + 1) * block;
+    let (mut producer, consumer) = rtrb::RingBuffer::<f32>::new(2 * capacity);
+    stats.callback_frames.store(block as u64, Ordering::Relaxed);
 
     // Janitor: retired programs are dropped here, never on the render thread.
     let janitor = std::thread::spawn(move || {
@@ -146,8 +149,10 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
             let mut player = Player::new(engine, incoming_rx, retired_tx, swap_tx);
             let mut buf = vec![0.0f32; 2 * block];
             while !stop.load(Ordering::Relaxed) {
-                if producer.slots() < 2 * block {
-                    std::thread::sleep(Duration::from_micros(300));
+                let ready = capacity - producer.slots() / 2;
+                let want = stats.callback_frames.load(Ordering::Relaxed) as usize + AHEAD * block;
+                if ready + block > want {
+                    std::thread::sleep(Duration::from_micros(200));
                     continue;
                 }
                 let t = Instant::now();
@@ -172,83 +177,21 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
 
     // What the sink plays goes through a second ring to the monitor thread, which records
     // it and reports swaps as they are heard: the sink itself never does I/O.
-    let (mut played_tx, mut played_rx) = rtrb::RingBuffer::<f32>::new(2 * sr as usize);
-    let mut feed = {
-        let stats = stats.clone();
-        // Checked in debug builds: the callback must not allocate (`assert_no_alloc` aborts
-        // when it does, where `AllocDisabler` is the global allocator: the `phonon` binary
-        // and the live test).
-        move |data: &mut [f32], channels: usize| {
-            assert_no_alloc::assert_no_alloc(|| {
-                let frames = data.len() / channels;
-                let ready = consumer.slots() >= 2 * frames;
-                if !ready && stats.played.load(Ordering::Relaxed) > 0 {
-                    stats.xruns.fetch_add(1, Ordering::Relaxed);
-                }
-                for frame in data.chunks_mut(channels) {
-                    let (l, r) = if ready {
-                        (consumer.pop().unwrap_or(0.0), consumer.pop().unwrap_or(0.0))
-                    } else {
-                        (0.0, 0.0)
-                    };
-                    for (c, x) in frame.iter_mut().enumerate() {
-                        *x = match c {
-                            0 => l,
-                            1 => r,
-                            _ => 0.0,
-                        };
-                    }
-                    let _ = played_tx.push(l);
-                    let _ = played_tx.push(r);
-                }
-                stats.played.fetch_add(frames as i64, Ordering::Relaxed);
-            })
-        }
+    let (played_tx, mut played_rx) = rtrb::RingBuffer::<f32>::new(2 * sr as usize);
+    let feed = sink::Feed {
+        rendered: consumer,
+        played: played_tx,
+        stats: stats.clone(),
+        started: false,
+        callbacks: 0,
     };
-    #[cfg(feature = "device")]
-    let mut device_stream = None;
-    let sink = match &args.sink {
-        SinkChoice::Null => {
-            let stop = stop.clone();
-            Some(std::thread::spawn(move || {
-                // Paced by the clock, one block per block period, like a sound card.
-                let period = Duration::from_secs_f64(block as f64 / sr as f64);
-                let start = Instant::now();
-                let mut out = vec![0.0f32; 2 * block];
-                let mut k: u32 = 0;
-                while !stop.load(Ordering::Relaxed) {
-                    if let Some(wait) = (start + period * k).checked_duration_since(Instant::now())
-                    {
-                        std::thread::sleep(wait);
-                    }
-                    k += 1;
-                    feed(&mut out, 2);
-                }
-            }))
-        }
-        #[cfg(feature = "device")]
-        SinkChoice::Device(device, config) => {
-            use cpal::traits::{DeviceTrait, StreamTrait};
-            let channels = config.channels as usize;
-            let stream = device.build_output_stream(
-                config,
-                move |data: &mut [f32], _: &cpal::OutputCallbackInfo| feed(data, channels),
-                |e| eprintln!("audio device error: {e}"),
-                None,
-            );
-            match stream
-                .map_err(|e| e.to_string())
-                .and_then(|s| s.play().map(|_| s).map_err(|e| e.to_string()))
-            {
-                Ok(s) => device_stream = Some(s),
-                Err(e) => {
-                    let _ = writeln!(io.stderr, "error: cannot play on the audio device: {e}");
-                    stop.store(true, Ordering::Relaxed);
-                    let _ = render.join();
-                    return EXIT_USER_ERROR;
-                }
-            }
-            None
+    let running = match sink::start(&args.sink, feed, block, sr) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(io.stderr, "error: cannot play on the audio device: {e}");
+            stop.store(true, Ordering::Relaxed);
+            let _ = render.join();
+            return EXIT_USER_ERROR;
         }
     };
     let monitor = {
@@ -270,10 +213,11 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
                     }
                     // The block starting at the swap has just gone to the device.
                     let latency = s.noticed.elapsed().as_secs_f64() * 1e3;
+                    let waited = (s.frame - s.played_when_ready) as f64 / block as f64;
                     let _ = report.send(Report {
                         text: format!(
-                            "reloaded: compiled in {:.1} ms, playing from frame {} ({:.1} ms after the save), {} states and {} voices carried, {} outputs crossfaded",
-                            s.compile_ms, s.frame, latency, s.adopted.states, s.adopted.voices, s.crossfading
+                            "reloaded: compiled in {:.1} ms, playing from frame {} ({:.1} blocks after the compile, {:.1} ms after the save), {} states and {} voices carried, {} outputs crossfaded",
+                            s.compile_ms, s.frame, waited, latency, s.adopted.states, s.adopted.voices, s.crossfading
                         ),
                         compile_ms: Some(s.compile_ms),
                     });
@@ -328,6 +272,7 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
     // Compiler thread: debounce, compile, build the engine, hand it over.
     let compiler = {
         let (stop, report, path) = (stop.clone(), report_tx.clone(), path.to_path_buf());
+        let stats = stats.clone();
         let opts: Options = opts.clone();
         // The text playing now: a save that changes nothing is not a reload.
         let mut last = text.clone();
@@ -367,6 +312,7 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
                             engine,
                             noticed,
                             compile_ms,
+                            played_when_ready: stats.played.load(Ordering::Relaxed),
                         });
                     }
                     Err(d) => {
@@ -420,14 +366,12 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
             );
         }
     }
+    // The sink stops first, so it never asks for a block the stopped render thread will
+    // not make.
+    drop(running);
     stop.store(true, Ordering::Relaxed);
     drop(watcher);
     let _ = compiler.join();
-    if let Some(sink) = sink {
-        let _ = sink.join();
-    }
-    #[cfg(feature = "device")]
-    drop(device_stream);
     let _ = render.join();
     let _ = monitor.join();
     let _ = janitor.join();
@@ -436,77 +380,20 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
     }
     loads.sort_by(|a, b| a.total_cmp(b));
     let played = stats.played.load(Ordering::Relaxed);
+    let device_errors = stats.device_errors.load(Ordering::Relaxed);
     let _ = writeln!(
         io.stdout,
-        "played {:.2} s, xruns {}, load median {:.1}% max {:.1}% of the block budget",
+        "played {:.2} s at {sr} Hz in callbacks of up to {} frames, xruns {}, load median {:.1}% max {:.1}% of the block budget{}",
         played as f64 / sr as f64,
+        stats.callback_frames.load(Ordering::Relaxed),
         stats.xruns.load(Ordering::Relaxed),
         loads.get(loads.len() / 2).copied().unwrap_or(0.0),
-        stats.max_block_us.load(Ordering::Relaxed) as f64 / budget_us * 100.0
+        stats.max_block_us.load(Ordering::Relaxed) as f64 / budget_us * 100.0,
+        if device_errors > 0 {
+            format!(", {device_errors} errors from the audio device")
+        } else {
+            String::new()
+        }
     );
     0
 }
-
-/// The names of the output devices cpal's default host offers.
-#[cfg(feature = "device")]
-pub fn device_names() -> Result<Vec<String>, String> {
-    use cpal::traits::{DeviceTrait, HostTrait};
-    let host = cpal::default_host();
-    let devices = host.output_devices().map_err(|e| e.to_string())?;
-    Ok(devices.filter_map(|d| d.name().ok()).collect())
-}
-
-/// Opens the sink: `null`, or a cpal device (the default one, or the first whose name
-/// contains `device`) at its own sample rate, which the program is then compiled for.
-#[cfg(feature = "device")]
-pub fn open_sink(
-    kind: &str,
-    device: Option<&str>,
-    channels: Option<u16>,
-    sample_rate: u32,
-) -> Result<(SinkChoice, u32), String> {
-    use cpal::traits::{DeviceTrait, HostTrait};
-    if kind == "null" {
-        return Ok((SinkChoice::Null, sample_rate));
-    }
-    let host = cpal::default_host();
-    let dev = match device {
-        None => host.default_output_device().ok_or(
-            "there is no default audio output device (try `--list-devices` or `--sink null`)",
-        )?,
-        Some(name) => host
-            .output_devices()
-            .map_err(|e| e.to_string())?
-            .find(|d| d.name().is_ok_and(|n| n.contains(name)))
-            .ok_or_else(|| format!("no output device is called `{name}` (see `--list-devices`)"))?,
-    };
-    let default = dev.default_output_config().map_err(|e| e.to_string())?;
-    let config = cpal::StreamConfig {
-        channels: channels.unwrap_or(default.channels()).max(1),
-        sample_rate: default.sample_rate(),
-        buffer_size: cpal::BufferSize::Default,
-    };
-    let rate = config.sample_rate.0;
-    Ok((SinkChoice::Device(dev, config), rate))
-}
-
-#[cfg(not(feature = "device"))]
-pub fn device_names() -> Result<Vec<String>, String> {
-    Err(NO_DEVICE.into())
-}
-
-#[cfg(not(feature = "device"))]
-pub fn open_sink(
-    kind: &str,
-    _device: Option<&str>,
-    _channels: Option<u16>,
-    sample_rate: u32,
-) -> Result<(SinkChoice, u32), String> {
-    match kind {
-        "null" => Ok((SinkChoice::Null, sample_rate)),
-        _ => Err(NO_DEVICE.into()),
-    }
-}
-
-#[cfg(not(feature = "device"))]
-const NO_DEVICE: &str = "this phonon was built without audio devices: build it with `--features device` (needs libasound2-dev on Linux), or play with `--sink null`";

@@ -1,0 +1,293 @@
+//! Where `phonon live` sends its sound: the null sink (a thread that takes a block per block
+//! period, like a sound card nobody hears) or a cpal output device. Both call the same
+//! [`Feed`], the only code that runs in the audio callback: it copies rendered frames out of
+//! the ring buffer, counts late blocks, and hands what it played to the monitor's ring.
+
+use super::Stats;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// The largest callback the render thread keeps frames ready for; a device that asks for
+/// more at once is always short (each such callback counts as an xrun).
+pub const MAX_CALLBACK_FRAMES: usize = 16_384;
+
+/// Where the sound goes.
+pub enum SinkChoice {
+    /// Consumed at real-time pace, nowhere to hear it (tests, CI, benchmarks).
+    Null,
+    /// A cpal output device, with the stream configuration and sample format to open it with.
+    #[cfg(feature = "device")]
+    Device(cpal::Device, cpal::StreamConfig, cpal::SampleFormat),
+}
+
+/// The audio callback's side of the two rings: rendered frames in, played frames out.
+pub struct Feed {
+    pub rendered: rtrb::Consumer<f32>,
+    /// Everything the sink is given, for the monitor thread (the recording, swap reports).
+    pub played: rtrb::Producer<f32>,
+    pub stats: Arc<Stats>,
+    /// Set by the first callback that found all its frames ready: before it, the render
+    /// thread is still starting, a short callback gets silence and is not an xrun.
+    pub started: bool,
+    /// Callbacks seen (the first fills a device's whole buffer at once, so it does not set
+    /// the size the render thread plans for).
+    pub callbacks: u64,
+}
+
+impl Feed {
+    /// Fills `data`, `channels` interleaved, with the next frames: the program's stereo on
+    /// the first two channels, silence on the rest. Runs in the audio callback: it must not
+    /// allocate, lock, block or do I/O (checked by `assert_no_alloc` in debug builds).
+    pub fn fill<T: Copy>(&mut self, data: &mut [T], channels: usize, convert: fn(f32) -> T) {
+        assert_no_alloc::assert_no_alloc(|| {
+            let frames = data.len() / channels;
+            if self.callbacks > 0 {
+                self.stats
+                    .callback_frames
+                    .fetch_max(frames.min(MAX_CALLBACK_FRAMES) as u64, Ordering::Relaxed);
+            }
+            self.callbacks += 1;
+            let mut ready = (self.rendered.slots() / 2).min(frames);
+            if ready == frames {
+                self.started = true;
+            } else if self.started {
+                self.stats.xruns.fetch_add(1, Ordering::Relaxed);
+            } else {
+                // Still starting: silence, and the program starts whole at a later callback
+                // rather than in pieces.
+                ready = 0;
+            }
+            let zero = convert(0.0);
+            for (i, frame) in data.chunks_mut(channels).enumerate() {
+                let (l, r) = if i < ready {
+                    let l = self.rendered.pop().unwrap_or(0.0);
+                    (l, self.rendered.pop().unwrap_or(0.0))
+                } else {
+                    (0.0, 0.0)
+                };
+                for (c, x) in frame.iter_mut().enumerate() {
+                    *x = match c {
+                        0 => convert(l),
+                        1 => convert(r),
+                        _ => zero,
+                    };
+                }
+                let _ = self.played.push(l);
+                let _ = self.played.push(r);
+            }
+            self.stats
+                .played
+                .fetch_add(frames as i64, Ordering::Relaxed);
+        })
+    }
+}
+
+/// A sink that is playing; dropping it stops it.
+pub struct Running {
+    /// The null sink's thread, and the flag that stops it.
+    thread: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
+    /// Held only to keep the device playing: dropping it closes the stream.
+    #[cfg(feature = "device")]
+    _stream: Option<cpal::Stream>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some((stop, thread)) = self.thread.take() {
+            stop.store(true, Ordering::Relaxed);
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Starts the sink pulling from `feed`.
+pub fn start(
+    sink: &SinkChoice,
+    mut feed: Feed,
+    block: usize,
+    sample_rate: u32,
+) -> Result<Running, String> {
+    match sink {
+        SinkChoice::Null => {
+            let stop = Arc::new(AtomicBool::new(false));
+            let thread = {
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    // Paced by the clock, one block per block period, like a sound card.
+                    let period = Duration::from_secs_f64(block as f64 / sample_rate as f64);
+                    let start = Instant::now();
+                    let mut out = vec![0.0f32; 2 * block];
+                    let mut k: u32 = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        if let Some(wait) =
+                            (start + period * k).checked_duration_since(Instant::now())
+                        {
+                            std::thread::sleep(wait);
+                        }
+                        k += 1;
+                        feed.fill(&mut out, 2, |x| x);
+                    }
+                })
+            };
+            Ok(Running {
+                thread: Some((stop, thread)),
+                #[cfg(feature = "device")]
+                _stream: None,
+            })
+        }
+        #[cfg(feature = "device")]
+        SinkChoice::Device(device, config, format) => device::start(device, config, *format, feed),
+    }
+}
+
+#[cfg(feature = "device")]
+mod device {
+    use super::{Feed, Running, SinkChoice};
+    use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+    use cpal::{FromSample, SampleFormat, SizedSample};
+
+    pub fn start(
+        device: &cpal::Device,
+        config: &cpal::StreamConfig,
+        format: SampleFormat,
+        feed: Feed,
+    ) -> Result<Running, String> {
+        let stream = match format {
+            SampleFormat::F32 => build::<f32>(device, config, feed),
+            SampleFormat::F64 => build::<f64>(device, config, feed),
+            SampleFormat::I16 => build::<i16>(device, config, feed),
+            SampleFormat::I32 => build::<i32>(device, config, feed),
+            SampleFormat::U16 => build::<u16>(device, config, feed),
+            other => {
+                return Err(format!(
+                    "the device wants {other} samples, which phonon does not write"
+                ));
+            }
+        }
+        .map_err(|e| e.to_string())?;
+        stream.play().map_err(|e| e.to_string())?;
+        Ok(Running {
+            thread: None,
+            _stream: Some(stream),
+        })
+    }
+
+    fn build<T: SizedSample + FromSample<f32>>(
+        device: &cpal::Device,
+        config: &cpal::StreamConfig,
+        mut feed: Feed,
+    ) -> Result<cpal::Stream, cpal::BuildStreamError> {
+        // A device may refuse a buffer size its own range allows (ALSA plugins constrain it
+        // further). A failed build would take the feed with it, so the size is tried first
+        // on a stream that never plays; if it is refused, the device chooses.
+        let mut config = config.clone();
+        if config.buffer_size != cpal::BufferSize::Default
+            && device
+                .build_output_stream(&config, |_: &mut [T], _: &_| {}, |_| {}, None)
+                .is_err()
+        {
+            config.buffer_size = cpal::BufferSize::Default;
+        }
+        let channels = config.channels as usize;
+        let errors = feed.stats.clone();
+        device.build_output_stream(
+            &config,
+            move |data: &mut [T], _: &cpal::OutputCallbackInfo| {
+                feed.fill(data, channels, T::from_sample)
+            },
+            // cpal's own thread, not the callback; counted, and shown in the summary.
+            move |_| {
+                errors
+                    .device_errors
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            },
+            None,
+        )
+    }
+
+    /// The names of the output devices cpal's default host offers.
+    pub fn names() -> Result<Vec<String>, String> {
+        let host = cpal::default_host();
+        let devices = host.output_devices().map_err(|e| e.to_string())?;
+        Ok(devices.filter_map(|d| d.name().ok()).collect())
+    }
+
+    /// The default device, or the first whose name contains `name`, opened at its own
+    /// sample rate and format with callbacks of about `block` frames where it allows.
+    pub fn open(
+        name: Option<&str>,
+        channels: Option<u16>,
+        block: usize,
+    ) -> Result<(SinkChoice, u32), String> {
+        let host = cpal::default_host();
+        let dev = match name {
+            None => host.default_output_device().ok_or(
+                "there is no default audio output device (try `--list-devices` or `--sink null`)",
+            )?,
+            Some(name) => host
+                .output_devices()
+                .map_err(|e| e.to_string())?
+                .find(|d| d.name().is_ok_and(|n| n.contains(name)))
+                .ok_or_else(|| {
+                    format!("no output device is called `{name}` (see `--list-devices`)")
+                })?,
+        };
+        let default = dev.default_output_config().map_err(|e| e.to_string())?;
+        // ALSA's fixed size is the whole device buffer, cut in four periods (one callback
+        // each); elsewhere it is the callback's size.
+        let wanted = if host.id() == cpal::HostId::Alsa {
+            4 * block
+        } else {
+            block
+        } as u32;
+        let buffer_size = match default.buffer_size() {
+            cpal::SupportedBufferSize::Range { min, max } if (*min..=*max).contains(&wanted) => {
+                cpal::BufferSize::Fixed(wanted)
+            }
+            _ => cpal::BufferSize::Default,
+        };
+        let config = cpal::StreamConfig {
+            channels: channels.unwrap_or(default.channels()).max(1),
+            sample_rate: default.sample_rate(),
+            buffer_size,
+        };
+        let rate = config.sample_rate.0;
+        Ok((
+            SinkChoice::Device(dev, config, default.sample_format()),
+            rate,
+        ))
+    }
+}
+
+/// The names of the output devices.
+pub fn device_names() -> Result<Vec<String>, String> {
+    #[cfg(feature = "device")]
+    return device::names();
+    #[cfg(not(feature = "device"))]
+    Err(NO_DEVICE.into())
+}
+
+/// Opens the sink: `null`, or a cpal device (the default one, or the first whose name
+/// contains `device`) at its own sample rate, which the program is then compiled for.
+pub fn open_sink(
+    kind: &str,
+    device: Option<&str>,
+    channels: Option<u16>,
+    block: usize,
+    sample_rate: u32,
+) -> Result<(SinkChoice, u32), String> {
+    if kind == "null" {
+        return Ok((SinkChoice::Null, sample_rate));
+    }
+    #[cfg(feature = "device")]
+    return device::open(device, channels, block);
+    #[cfg(not(feature = "device"))]
+    {
+        let _ = (device, channels, block);
+        Err(NO_DEVICE.into())
+    }
+}
+
+#[cfg(not(feature = "device"))]
+const NO_DEVICE: &str = "this phonon was built without audio devices (`--no-default-features`): build it with the `device` feature (needs libasound2-dev on Linux), or play with `--sink null`";
