@@ -21,12 +21,44 @@ struct Jack(Child);
 
 impl Drop for Jack {
     fn drop(&mut self) {
-        let _ = self.0.kill();
+        // SIGTERM, so the server takes its entry out of JACK's shared registry (a killed
+        // server leaves it behind, and the registry holds only a few).
+        let stopped = Command::new("kill")
+            .arg(self.0.id().to_string())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !stopped {
+            let _ = self.0.kill();
+        }
         let _ = self.0.wait();
     }
 }
 
+/// Removes what a JACK server of this name left in /dev/shm if it was killed: its socket
+/// would make the next one believe it is still running.
+fn clear_stale(server: &str) {
+    let check = Command::new("jack_wait")
+        .arg("-c")
+        .env("JACK_DEFAULT_SERVER", server)
+        .output();
+    if !check.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("not running")) {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir("/dev/shm") else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with(&format!("jack_{server}_"))
+            || name.starts_with("jack_sem.") && name.contains(&format!("_{server}_"))
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 fn start_jack(server: &str) -> Jack {
+    clear_stale(server);
     let child = Command::new("jackd")
         .args([
             "--no-realtime",
@@ -87,8 +119,10 @@ fn left(wav: &Path) -> (Vec<f32>, u32) {
 fn an_example_plays_on_the_default_device_with_no_late_block() {
     let dir = std::env::temp_dir().join(format!("phonon-device-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let server = format!("phonon-test-{}", std::process::id());
-    let _jack = start_jack(&server);
+    // One name for every run: a run killed before it could stop its server leaves an entry
+    // that the next run's server takes over.
+    let server = "phonon-test";
+    let _jack = start_jack(server);
     let config = alsa_config(&dir);
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/house.ph");
     let rec = dir.join("live.wav");
@@ -100,7 +134,7 @@ fn an_example_plays_on_the_default_device_with_no_late_block() {
         .args(["--seconds", "4", "--record"])
         .arg(&rec)
         .env("ALSA_CONFIG_PATH", &config)
-        .env("JACK_DEFAULT_SERVER", &server)
+        .env("JACK_DEFAULT_SERVER", server)
         .output()
         .unwrap();
     let wall = started.elapsed();
