@@ -109,9 +109,13 @@ Examples:
         /// Write exactly the frames sent to the sink to this WAV file (32-bit float stereo).
         #[arg(long, value_name = "OUT.wav")]
         record: Option<PathBuf>,
-        /// Frames per block.
-        #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(16..=8192))]
+        /// Frames per block, and the device's period where it lets phonon choose. Smaller
+        /// blocks are heard sooner after a save (two blocks wait ahead of the sink) and leave
+        /// less time for each; 256 frames at 44.1 kHz is 5.8 ms.
+        #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(16..=8192))]
         block: u32,
+        /// The null sink's sample rate (a device plays at its own, and the program and its
+        /// samples are compiled for that).
         #[arg(long, default_value_t = 44_100, value_parser = clap::value_parser!(u32).range(8000..=192_000))]
         sample_rate: u32,
         /// Worker threads for the heavy stages (default: every core).
@@ -120,6 +124,10 @@ Examples:
         /// Stop after this many seconds (default: play until interrupted).
         #[arg(long)]
         seconds: Option<f64>,
+        /// Blocks rendered ahead of what the sink takes at once: the margin against a render
+        /// thread held up by the machine, and the blocks an edit waits before it is heard.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+        ahead: u32,
         #[command(flatten)]
         samples: SampleArgs,
     },
@@ -277,6 +285,7 @@ pub fn run(args: &[String], io: Io) -> i32 {
             sample_rate,
             threads,
             seconds,
+            ahead,
             samples,
         } => {
             if list_devices {
@@ -319,6 +328,7 @@ pub fn run(args: &[String], io: Io) -> i32 {
                     }),
                     seconds,
                     record,
+                    ahead: ahead as usize,
                 },
                 io,
             )

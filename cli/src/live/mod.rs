@@ -11,6 +11,7 @@
 use crate::{EXIT_USAGE, EXIT_USER_ERROR, Io, SampleArgs};
 use phonon_compiler::diagnostic::render_all;
 use phonon_compiler::program::{Options, compile};
+use phonon_runtime::Rational;
 use phonon_runtime::engine::Engine;
 use phonon_runtime::live::{Incoming, Player, Swapped};
 use std::path::{Path, PathBuf};
@@ -30,15 +31,15 @@ pub struct LiveArgs {
     pub threads: usize,
     pub seconds: Option<f64>,
     pub record: Option<PathBuf>,
+    /// Blocks the render thread keeps ready beyond what the sink takes at once: the margin
+    /// for a render thread held up (by the machine, not the program), and as many blocks of
+    /// delay before an edit is heard.
+    pub ahead: usize,
 }
 
-/// Saves closer together than this are one edit (editors write in several steps).
-const DEBOUNCE: Duration = Duration::from_millis(4);
-
-/// Blocks the render thread keeps ready beyond what the sink takes at once: one, so (with
-/// the null sink, or a device that takes a block per callback) an edit is heard at most two
-/// blocks after it is compiled.
-const AHEAD: usize = 1;
+/// Saves closer together than this are one edit: editors write in several steps (truncate,
+/// write, close; or write a new file and rename it), microseconds apart for a source file.
+const DEBOUNCE: Duration = Duration::from_millis(2);
 
 /// What the other threads tell the printing thread: a line to print, and for a reload
 /// its compile time (for the status line).
@@ -58,19 +59,25 @@ impl Report {
 
 #[derive(Default)]
 struct Stats {
-    /// Frames the sink has played.
+    /// Frames the sink has played, silence of late blocks included.
     played: AtomicI64,
+    /// Rendered frames the sink has taken: the program's own frame count at the sink (behind
+    /// `played` by the silence of late blocks), what swap frames are compared with.
+    consumed: AtomicI64,
+    /// The cycle the render thread has reached (f64 bits).
+    cycle: AtomicU64,
     /// Frames the render thread has rendered.
     rendered: AtomicI64,
     xruns: AtomicU64,
     /// Render time of the last block and the most of any block, in microseconds.
     last_block_us: AtomicU64,
     max_block_us: AtomicU64,
+    /// Voices sounding at the end of the last block rendered.
     voices: AtomicU64,
     /// The playing program's cycles per second (f64 bits).
     cps: AtomicU64,
     /// The most frames the sink has asked for at once (after its first call): the render
-    /// thread keeps that much, plus [`AHEAD`] blocks, ready.
+    /// thread keeps that much, plus `ahead` blocks, ready.
     callback_frames: AtomicU64,
     /// Errors the audio device reported.
     device_errors: AtomicU64,
@@ -104,7 +111,18 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
     };
     let block = args.block.max(1);
     let sr = args.sample_rate;
-    let engine = Box::new(Engine::new(first.spec, block, args.threads));
+    // One pool for every version of the program, made here at normal priority (threads
+    // inherit their creator's, and the compiler thread runs at a lower one).
+    let pool = (args.threads > 1).then(|| {
+        Arc::new(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(args.threads)
+                .thread_name(|i| format!("phonon-dsp-{i}"))
+                .build()
+                .expect("a thread pool can be built"),
+        )
+    });
+    let engine = Box::new(Engine::on_pool(first.spec, block, pool.clone()));
     let mut recorder = match &args.record {
         Some(p) => match hound::WavWriter::create(
             p,
@@ -131,7 +149,8 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
     let (retired_tx, retired_rx) = mpsc::channel::<Box<Engine>>();
     let (swap_tx, swap_rx) = mpsc::channel::<Swapped>();
     let (edit_tx, edit_rx) = mpsc::channel::<Instant>();
-    let capacity = sink::MAX_CALLBACK_FRAMES + (AHEAD + 1) * block;
+    let ahead = args.ahead;
+    let capacity = sink::MAX_CALLBACK_FRAMES + (ahead + 1) * block;
     let (mut producer, consumer) = rtrb::RingBuffer::<f32>::new(2 * capacity);
     stats.callback_frames.store(block as u64, Ordering::Relaxed);
 
@@ -150,7 +169,7 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
             let mut buf = vec![0.0f32; 2 * block];
             while !stop.load(Ordering::Relaxed) {
                 let ready = capacity - producer.slots() / 2;
-                let want = stats.callback_frames.load(Ordering::Relaxed) as usize + AHEAD * block;
+                let want = stats.callback_frames.load(Ordering::Relaxed) as usize + ahead * block;
                 if ready + block > want {
                     std::thread::sleep(Duration::from_micros(200));
                     continue;
@@ -163,10 +182,12 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
                 let e = player.engine();
                 stats
                     .voices
-                    .store(e.counters().voices_peak as u64, Ordering::Relaxed);
+                    .store(e.counters().voices_sounding as u64, Ordering::Relaxed);
                 stats
                     .cps
                     .store(e.clock().cps.to_f64().to_bits(), Ordering::Relaxed);
+                let cycle = e.clock().cycle_at(Rational::int(e.frame())).to_f64();
+                stats.cycle.store(cycle.to_bits(), Ordering::Relaxed);
                 for &x in &buf {
                     let _ = producer.push(x);
                 }
@@ -205,10 +226,10 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
                         let _ = w.write_sample(x);
                     }
                 }
-                let played = stats.played.load(Ordering::Relaxed);
+                let consumed = stats.consumed.load(Ordering::Relaxed);
                 pending.extend(swap_rx.try_iter());
                 pending.retain(|s| {
-                    if played <= s.frame {
+                    if consumed <= s.frame {
                         return true;
                     }
                     // The block starting at the swap has just gone to the device.
@@ -280,6 +301,13 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
         let name = name.clone();
         let color = io.color;
         std::thread::spawn(move || {
+            lower_priority();
+            // Code generation runs in parallel: on threads started here, at this priority.
+            let compile_pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .thread_name(|i| format!("phonon-compile-{i}"))
+                .build()
+                .expect("a thread pool can be built");
             while !stop.load(Ordering::Relaxed) {
                 let Ok(mut noticed) = edit_rx.recv_timeout(Duration::from_millis(50)) else {
                     continue;
@@ -296,9 +324,9 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
                 }
                 last = text.clone();
                 let t = Instant::now();
-                match compile(&text, &opts) {
+                match compile_pool.install(|| compile(&text, &opts)) {
                     Ok(c) => {
-                        let engine = Box::new(Engine::new(c.spec, block, threads));
+                        let engine = Box::new(Engine::on_pool(c.spec, block, pool.clone()));
                         let compile_ms = t.elapsed().as_secs_f64() * 1e3;
                         if !c.warnings.is_empty() {
                             let _ = report.send(Report::text(render_all(
@@ -312,7 +340,7 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
                             engine,
                             noticed,
                             compile_ms,
-                            played_when_ready: stats.played.load(Ordering::Relaxed),
+                            played_when_ready: stats.consumed.load(Ordering::Relaxed),
                         });
                     }
                     Err(d) => {
@@ -355,12 +383,11 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
         loads.push(load);
         if io.color && last_status.elapsed() >= Duration::from_millis(250) {
             last_status = Instant::now();
-            let played = stats.played.load(Ordering::Relaxed);
             let cps = f64::from_bits(stats.cps.load(Ordering::Relaxed));
             let _ = write!(
                 io.stderr,
-                "\r\x1b[Kcycle {:.2}  cps {cps:.3}  load {load:.1}%  peak voices {}  xruns {}  reload {last_reload}",
-                played as f64 * cps / sr as f64,
+                "\r\x1b[Kcycle {:.2}  cps {cps:.3}  load {load:.1}%  voices {}  xruns {}  reload {last_reload}",
+                f64::from_bits(stats.cycle.load(Ordering::Relaxed)),
                 stats.voices.load(Ordering::Relaxed),
                 stats.xruns.load(Ordering::Relaxed)
             );
@@ -396,4 +423,15 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
         }
     );
     0
+}
+
+/// Makes the calling thread, and the threads it starts, give way to the render and sink
+/// threads: a reload may take longer, but it never makes a block late. (Linux's nice value
+/// belongs to a thread; elsewhere the compiler keeps the normal priority.)
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: a system call with plain integer arguments; who = 0 is the calling thread.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    }
 }

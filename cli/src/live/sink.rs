@@ -79,6 +79,9 @@ impl Feed {
             self.stats
                 .played
                 .fetch_add(frames as i64, Ordering::Relaxed);
+            self.stats
+                .consumed
+                .fetch_add(ready as i64, Ordering::Relaxed);
         })
     }
 }

@@ -219,6 +219,8 @@ impl Stage {
 pub struct Counters {
     pub blocks: u64,
     pub events: u64,
+    /// Voices sounding at the end of the last block, over all banks.
+    pub voices_sounding: usize,
     /// The most voices sounding in one block, over all banks.
     pub voices_peak: usize,
     pub voices_started: u64,
@@ -252,8 +254,29 @@ pub struct Engine {
 const PARALLEL_WORK: usize = 4 * 1024;
 
 impl Engine {
-    /// `threads`: 1 runs everything on the calling thread; more runs heavy stages on a pool.
+    /// `threads`: 1 runs everything on the calling thread; more runs heavy stages on a pool
+    /// of its own.
     pub fn new(spec: ProgramSpec, max_block: usize, threads: usize) -> Engine {
+        let pool = (threads > 1).then(|| {
+            Arc::new(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .expect("a thread pool can be built"),
+            )
+        });
+        Engine::on_pool(spec, max_block, pool)
+    }
+
+    /// An engine whose heavy stages run on `pool` (none: on the calling thread). Live mode
+    /// gives every version of a program the same pool, made once by a thread of normal
+    /// priority: threads inherit their creator's priority, and programs are built on a
+    /// compiler thread of lower priority.
+    pub fn on_pool(
+        spec: ProgramSpec,
+        max_block: usize,
+        pool: Option<Arc<rayon::ThreadPool>>,
+    ) -> Engine {
         let max_block = max_block.max(1);
         // Two spare buffers at the end: zeros (inputs of unused lanes), discard (their outputs).
         let zero = spec.buffers;
@@ -264,7 +287,7 @@ impl Engine {
         for &(b, value) in &spec.constant_buffers {
             buffers[b].fill(value);
         }
-        let threads = threads.max(1);
+        let threads = pool.as_ref().map_or(1, |p| p.current_num_threads());
         let stages = spec
             .stages
             .into_iter()
@@ -315,14 +338,6 @@ impl Engine {
             .into_iter()
             .map(|h| HostSource::new(h.pattern, h.reads))
             .collect();
-        let pool = (threads > 1).then(|| {
-            Arc::new(
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build()
-                    .expect("a thread pool can be built"),
-            )
-        });
         let polys = spec
             .polys
             .into_iter()
@@ -345,6 +360,11 @@ impl Engine {
             counters: Counters::default(),
             _code: spec.code,
         }
+    }
+
+    /// The pool the heavy stages run on.
+    pub fn pool(&self) -> Option<Arc<rayon::ThreadPool>> {
+        self.pool.clone()
     }
 
     pub fn outputs(&self) -> &[OutputSpec] {
@@ -517,6 +537,7 @@ impl Engine {
             started += p.started;
             stolen += p.stolen;
         }
+        c.voices_sounding = sounding;
         c.voices_peak = c.voices_peak.max(sounding);
         (c.voices_started, c.voices_stolen, c.samples_missing) = (started, stolen, missing);
     }
