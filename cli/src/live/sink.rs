@@ -150,6 +150,9 @@ mod device {
     use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
     use cpal::{FromSample, SampleFormat, SizedSample};
 
+    /// The sample rate a device is opened at when it offers it.
+    const PREFERRED_RATE: u32 = 48_000;
+
     pub fn start(
         device: &cpal::Device,
         config: &cpal::StreamConfig,
@@ -236,7 +239,21 @@ mod device {
                     format!("no output device is called `{name}` (see `--list-devices`)")
                 })?,
         };
-        let default = dev.default_output_config().map_err(|e| e.to_string())?;
+        let mut default = dev.default_output_config().map_err(|e| e.to_string())?;
+        // cpal prefers 44.1 kHz wherever a device accepts it, but most devices and sound
+        // servers run at 48 kHz and would resample everything (and then refuse a fixed
+        // buffer size, whose frame counts no longer divide evenly): 48 kHz where offered.
+        if default.sample_rate().0 != PREFERRED_RATE
+            && let Some(native) = dev.supported_output_configs().ok().and_then(|mut all| {
+                all.find(|c| {
+                    c.channels() == default.channels()
+                        && c.sample_format() == default.sample_format()
+                        && (c.min_sample_rate().0..=c.max_sample_rate().0).contains(&PREFERRED_RATE)
+                })
+            })
+        {
+            default = native.with_sample_rate(cpal::SampleRate(PREFERRED_RATE));
+        }
         // ALSA's fixed size is the whole device buffer, cut in four periods (one callback
         // each); elsewhere it is the callback's size.
         let wanted = if host.id() == cpal::HostId::Alsa {
