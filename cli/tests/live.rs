@@ -144,3 +144,63 @@ fn live_reloads_on_save_and_keeps_playing_through_errors() {
     assert!((tone(window(second + 2000), 441.0) - 0.5).abs() < 0.01);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_status_line_shows_cycle_tempo_load_voices_xruns_and_the_last_reload() {
+    let dir = std::env::temp_dir().join(format!("phonon-status-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let song = dir.join("song.ph");
+    std::fs::write(&song, "tempo: 2\nout: s \"bd*4\"\n").unwrap();
+    let editor = {
+        let song = song.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(400));
+            std::fs::write(&song, "tempo: 2\nout: s \"bd*4 hh*8\"\n").unwrap();
+        })
+    };
+    let args: Vec<String> = [
+        "phonon",
+        "live",
+        song.to_str().unwrap(),
+        "--sink",
+        "null",
+        "--seconds",
+        "1.2",
+        "--block",
+        "512",
+    ]
+    .map(String::from)
+    .to_vec();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    // `color`: as on a terminal, where the status line is drawn.
+    let code = phonon_cli::run(
+        &args,
+        phonon_cli::Io {
+            stdin: &mut std::io::empty(),
+            stdout: &mut out,
+            stderr: &mut err,
+            color: true,
+        },
+    );
+    editor.join().unwrap();
+    let err = String::from_utf8(err).unwrap();
+    assert_eq!(code, 0, "{err}");
+    let last = err
+        .split("\r\x1b[K")
+        .filter(|l| l.starts_with("cycle "))
+        .last()
+        .unwrap_or_else(|| panic!("no status line in {err:?}"));
+    let field = |name: &str| -> f64 {
+        let rest = last.split(&format!("{name} ")).nth(1).unwrap();
+        rest.split([' ', '%']).next().unwrap().parse().unwrap()
+    };
+    // About a second in at 2 cycles per second: cycle 2 or so.
+    assert!((1.5..3.0).contains(&field("cycle")), "{last}");
+    assert_eq!(field("cps"), 2.0, "{last}");
+    assert!((0.0..100.0).contains(&field("load")), "{last}");
+    assert!(field("voices") >= 1.0, "{last}");
+    assert!(field("xruns") >= 0.0, "{last}");
+    assert!(last.contains("reload at 0."), "{last}");
+    assert!(last.contains(" ms"), "{last}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
