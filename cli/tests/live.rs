@@ -24,6 +24,31 @@ fn tone(x: &[f32], hz: f64) -> f64 {
     2.0 * (re * re + im * im).sqrt() / x.len() as f64
 }
 
+/// Runs `phonon live FILE --sink null` in-process with `extra` arguments; `terminal`: as on a
+/// terminal, where the status line is drawn. Returns (exit code, stdout, stderr).
+fn live(file: &std::path::Path, extra: &[&str], terminal: bool) -> (i32, String, String) {
+    let args: Vec<String> = ["phonon", "live", file.to_str().unwrap(), "--sink", "null"]
+        .iter()
+        .chain(extra)
+        .map(|s| s.to_string())
+        .collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = phonon_cli::run(
+        &args,
+        phonon_cli::Io {
+            stdin: &mut std::io::empty(),
+            stdout: &mut out,
+            stderr: &mut err,
+            color: terminal,
+        },
+    );
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
 #[test]
 fn live_reloads_on_save_and_keeps_playing_through_errors() {
     let dir = std::env::temp_dir().join(format!("phonon-live-{}", std::process::id()));
@@ -53,35 +78,21 @@ fn live_reloads_on_save_and_keeps_playing_through_errors() {
             std::fs::write(&song, "out: sine 441 # gain 0.5\no2: sine 882 # gain 0.2\n").unwrap();
         })
     };
-    let args: Vec<String> = [
-        "phonon",
-        "live",
-        song.to_str().unwrap(),
-        "--sink",
-        "null",
-        "--seconds",
-        "3.2",
-        // 11.6 ms of margin for a render thread held up by a busy CI machine.
-        "--block",
-        "512",
-        "--record",
-        rec.to_str().unwrap(),
-    ]
-    .map(String::from)
-    .to_vec();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = phonon_cli::run(
-        &args,
-        phonon_cli::Io {
-            stdin: &mut std::io::empty(),
-            stdout: &mut out,
-            stderr: &mut err,
-            color: false,
-        },
+    let (code, log, err) = live(
+        &song,
+        &[
+            "--seconds",
+            "3.2",
+            // 11.6 ms of margin for a render thread held up by a busy CI machine.
+            "--block",
+            "512",
+            "--record",
+            rec.to_str().unwrap(),
+        ],
+        false,
     );
     editor.join().unwrap();
-    let log = String::from_utf8(out).unwrap();
-    assert_eq!(code, 0, "{log}{}", String::from_utf8_lossy(&err));
+    assert_eq!(code, 0, "{log}{err}");
     // Two reloads, one refusal with its diagnostic, no late block.
     let swaps: Vec<usize> = log
         .lines()
@@ -158,32 +169,8 @@ fn the_status_line_shows_cycle_tempo_load_voices_xruns_and_the_last_reload() {
             std::fs::write(&song, "tempo: 2\nout: s \"bd*4 hh*8\"\n").unwrap();
         })
     };
-    let args: Vec<String> = [
-        "phonon",
-        "live",
-        song.to_str().unwrap(),
-        "--sink",
-        "null",
-        "--seconds",
-        "1.2",
-        "--block",
-        "512",
-    ]
-    .map(String::from)
-    .to_vec();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    // `color`: as on a terminal, where the status line is drawn.
-    let code = phonon_cli::run(
-        &args,
-        phonon_cli::Io {
-            stdin: &mut std::io::empty(),
-            stdout: &mut out,
-            stderr: &mut err,
-            color: true,
-        },
-    );
+    let (code, _, err) = live(&song, &["--seconds", "1.2", "--block", "512"], true);
     editor.join().unwrap();
-    let err = String::from_utf8(err).unwrap();
     assert_eq!(code, 0, "{err}");
     let last = err
         .split("\r\x1b[K")
