@@ -135,6 +135,7 @@ fn an_example_plays_on_the_default_device_with_no_late_block() {
         .arg(&rec)
         .env("ALSA_CONFIG_PATH", &config)
         .env("JACK_DEFAULT_SERVER", server)
+        .env("JACK_NO_START_SERVER", "1")
         .output()
         .unwrap();
     let wall = started.elapsed();
@@ -182,5 +183,32 @@ fn an_example_plays_on_the_default_device_with_no_late_block() {
     );
     assert!(rest.len() > 3 * rate as usize);
     assert!(rest.iter().any(|x| x.abs() > 0.1), "silence");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_device_that_cannot_be_opened_is_a_clear_error_with_a_hint() {
+    let dir = std::env::temp_dir().join(format!("phonon-nodevice-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = alsa_config(&dir);
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/house.ph");
+    // The default device plays into a JACK server that is not running.
+    let live = Command::new(PHONON)
+        .arg("live")
+        .arg(&example)
+        .args(["--seconds", "1"])
+        .env("ALSA_CONFIG_PATH", &config)
+        .env("JACK_DEFAULT_SERVER", "phonon-test-absent")
+        .env("JACK_NO_START_SERVER", "1")
+        .output()
+        .unwrap();
+    let errors = String::from_utf8_lossy(&live.stderr);
+    assert_eq!(live.status.code(), Some(1), "{errors}");
+    assert!(errors.contains("error: cannot "), "{errors}");
+    assert!(
+        errors.contains("hint: `phonon live --list-devices`"),
+        "{errors}"
+    );
+    assert!(errors.contains("`--sink null`"), "{errors}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -209,7 +209,11 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
     let running = match sink::start(&args.sink, feed, block, sr) {
         Ok(r) => r,
         Err(e) => {
-            let _ = writeln!(io.stderr, "error: cannot play on the audio device: {e}");
+            let _ = writeln!(
+                io.stderr,
+                "error: cannot play on the audio device: {e}\n{}",
+                sink::DEVICE_HINT
+            );
             stop.store(true, Ordering::Relaxed);
             let _ = render.join();
             return EXIT_USER_ERROR;

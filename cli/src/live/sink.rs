@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 /// more at once is always short (each such callback counts as an xrun).
 pub const MAX_CALLBACK_FRAMES: usize = 16_384;
 
+/// Printed under an error opening or starting a device.
+pub const DEVICE_HINT: &str = "hint: `phonon live --list-devices` lists the output devices; `--device NAME` picks one, `--sink null` plays without one";
+
 /// Where the sound goes.
 pub enum SinkChoice {
     /// Consumed at real-time pace, nowhere to hear it (tests, CI, benchmarks).
@@ -146,7 +149,7 @@ pub fn start(
 
 #[cfg(feature = "device")]
 mod device {
-    use super::{Feed, Running, SinkChoice};
+    use super::{DEVICE_HINT, Feed, Running, SinkChoice};
     use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
     use cpal::{FromSample, SampleFormat, SizedSample};
 
@@ -228,9 +231,9 @@ mod device {
     ) -> Result<(SinkChoice, u32), String> {
         let host = cpal::default_host();
         let dev = match name {
-            None => host.default_output_device().ok_or(
-                "there is no default audio output device (try `--list-devices` or `--sink null`)",
-            )?,
+            None => host
+                .default_output_device()
+                .ok_or_else(|| format!("there is no default audio output device\n{DEVICE_HINT}"))?,
             Some(name) => host
                 .output_devices()
                 .map_err(|e| e.to_string())?
@@ -239,7 +242,10 @@ mod device {
                     format!("no output device is called `{name}` (see `--list-devices`)")
                 })?,
         };
-        let mut default = dev.default_output_config().map_err(|e| e.to_string())?;
+        let mut default = dev.default_output_config().map_err(|e| {
+            let name = dev.name().unwrap_or_else(|_| "default".into());
+            format!("cannot open the audio device `{name}`: {e}\n{DEVICE_HINT}")
+        })?;
         // cpal prefers 44.1 kHz wherever a device accepts it, but most devices and sound
         // servers run at 48 kHz and would resample everything (and then refuse a fixed
         // buffer size, whose frame counts no longer divide evenly): 48 kHz where offered.
