@@ -40,7 +40,7 @@ pub struct Feed {
 
 impl Feed {
     /// Fills `data`, `channels` interleaved, with the next frames: the program's stereo on
-    /// the first two channels, silence on the rest. Runs in the audio callback: it must not
+    /// the first two channels and silence on the rest, or on a mono device the two mixed. Runs in the audio callback: it must not
     /// allocate, lock, block or do I/O (checked by `assert_no_alloc` in debug builds).
     pub fn fill<T: Copy>(&mut self, data: &mut [T], channels: usize, convert: fn(f32) -> T) {
         assert_no_alloc::assert_no_alloc(|| {
@@ -69,12 +69,16 @@ impl Feed {
                 } else {
                     (0.0, 0.0)
                 };
-                for (c, x) in frame.iter_mut().enumerate() {
-                    *x = match c {
-                        0 => convert(l),
-                        1 => convert(r),
-                        _ => zero,
-                    };
+                if channels == 1 {
+                    frame[0] = convert(0.5 * (l + r));
+                } else {
+                    for (c, x) in frame.iter_mut().enumerate() {
+                        *x = match c {
+                            0 => convert(l),
+                            1 => convert(r),
+                            _ => zero,
+                        };
+                    }
                 }
                 let _ = self.played.push(l);
                 let _ = self.played.push(r);
@@ -317,3 +321,77 @@ pub fn open_sink(
 
 #[cfg(not(feature = "device"))]
 const NO_DEVICE: &str = "this phonon was built without audio devices (`--no-default-features`): build it with the `device` feature (needs libasound2-dev on Linux), or play with `--sink null`";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A feed whose ring holds `frames` rendered stereo frames: left k, right -k/2.
+    fn feed(frames: usize) -> (Feed, rtrb::Consumer<f32>) {
+        let (mut tx, rx) = rtrb::RingBuffer::new(4096);
+        for k in 0..frames {
+            tx.push(k as f32).unwrap();
+            tx.push(-(k as f32) / 2.0).unwrap();
+        }
+        let (played, monitor) = rtrb::RingBuffer::new(4096);
+        let feed = Feed {
+            rendered: rx,
+            played,
+            stats: Arc::new(Stats::default()),
+            started: false,
+            callbacks: 0,
+        };
+        // The producer is dropped: what is in the ring stays readable.
+        drop(tx);
+        (feed, monitor)
+    }
+
+    #[test]
+    fn frames_go_to_the_first_two_channels_and_the_rest_are_silent() {
+        let (mut f, mut monitor) = feed(8);
+        let mut data = [9.0f32; 4 * 3];
+        f.fill(&mut data, 4, |x| x);
+        assert_eq!(
+            data,
+            [0.0, 0.0, 0.0, 0.0, 1.0, -0.5, 0.0, 0.0, 2.0, -1.0, 0.0, 0.0]
+        );
+        // The monitor gets the stereo frames played.
+        let got: Vec<f32> = std::iter::from_fn(|| monitor.pop().ok()).collect();
+        assert_eq!(got, [0.0, 0.0, 1.0, -0.5, 2.0, -1.0]);
+    }
+
+    #[test]
+    fn a_mono_device_gets_both_channels_mixed_and_other_formats_are_converted() {
+        let (mut f, _m) = feed(4);
+        let mut mono = [1.0f32; 2];
+        f.fill(&mut mono, 1, |x| x);
+        assert_eq!(mono, [0.0, 0.25]);
+        let (mut f, _m) = feed(4);
+        let mut ints = [0i16; 4];
+        f.fill(&mut ints, 2, |x| (x * 1000.0) as i16);
+        assert_eq!(ints, [0, 0, 1000, -500]);
+    }
+
+    #[test]
+    fn short_callbacks_are_silent_while_starting_and_xruns_after() {
+        let (mut f, _m) = feed(3);
+        let mut data = [5.0f32; 2 * 4];
+        // Four frames wanted, three ready: still starting, so silence, nothing taken.
+        f.fill(&mut data, 2, |x| x);
+        assert!(data.iter().all(|&x| x == 0.0));
+        assert_eq!(f.stats.xruns.load(Ordering::Relaxed), 0);
+        assert_eq!(f.stats.consumed.load(Ordering::Relaxed), 0);
+        // Two wanted, three ready: the program starts from its first frame.
+        let mut two = [5.0f32; 4];
+        f.fill(&mut two, 2, |x| x);
+        assert_eq!(two, [0.0, 0.0, 1.0, -0.5]);
+        // Two wanted, one left: played as far as it goes, and counted as late.
+        f.fill(&mut two, 2, |x| x);
+        assert_eq!(two, [2.0, -1.0, 0.0, 0.0]);
+        assert_eq!(f.stats.xruns.load(Ordering::Relaxed), 1);
+        assert_eq!(f.stats.consumed.load(Ordering::Relaxed), 3);
+        assert_eq!(f.stats.played.load(Ordering::Relaxed), 8);
+        // The first callback does not set the size the render thread plans for; later ones do.
+        assert_eq!(f.stats.callback_frames.load(Ordering::Relaxed), 2);
+    }
+}
