@@ -21,8 +21,8 @@ pub struct Incoming {
     /// When the edit that produced it was noticed (for save-to-sound latency).
     pub noticed: Instant,
     pub compile_ms: f64,
-    /// How many frames the sink had played when the program was ready: the swap's frame
-    /// minus this is how long the new program waited to be heard.
+    /// How many of the program's frames the sink had taken when this one was ready: the
+    /// swap's frame minus this is how long the new program waited to be heard.
     pub played_when_ready: i64,
 }
 

@@ -12,7 +12,7 @@ use crate::{EXIT_USAGE, EXIT_USER_ERROR, Io, SampleArgs};
 use phonon_compiler::diagnostic::render_all;
 use phonon_compiler::program::{Options, compile};
 use phonon_runtime::Rational;
-use phonon_runtime::engine::Engine;
+use phonon_runtime::engine::{Engine, dsp_pool};
 use phonon_runtime::live::{Incoming, Player, Swapped};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -66,8 +66,6 @@ struct Stats {
     consumed: AtomicI64,
     /// The cycle the render thread has reached (f64 bits).
     cycle: AtomicU64,
-    /// Frames the render thread has rendered.
-    rendered: AtomicI64,
     xruns: AtomicU64,
     /// Render time of the last block and the most of any block, in microseconds.
     last_block_us: AtomicU64,
@@ -113,15 +111,7 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
     let sr = args.sample_rate;
     // One pool for every version of the program, made here at normal priority (threads
     // inherit their creator's, and the compiler thread runs at a lower one).
-    let pool = (args.threads > 1).then(|| {
-        Arc::new(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(args.threads)
-                .thread_name(|i| format!("phonon-dsp-{i}"))
-                .build()
-                .expect("a thread pool can be built"),
-        )
-    });
+    let pool = dsp_pool(args.threads);
     let engine = Box::new(Engine::on_pool(first.spec, block, pool.clone()));
     let mut recorder = match &args.record {
         Some(p) => match hound::WavWriter::create(
@@ -191,7 +181,6 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
                 for &x in &buf {
                     let _ = producer.push(x);
                 }
-                stats.rendered.fetch_add(block as i64, Ordering::Relaxed);
             }
         })
     };
@@ -199,13 +188,7 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
     // What the sink plays goes through a second ring to the monitor thread, which records
     // it and reports swaps as they are heard: the sink itself never does I/O.
     let (played_tx, mut played_rx) = rtrb::RingBuffer::<f32>::new(2 * sr as usize);
-    let feed = sink::Feed {
-        rendered: consumer,
-        played: played_tx,
-        stats: stats.clone(),
-        started: false,
-        callbacks: 0,
-    };
+    let feed = sink::Feed::new(consumer, played_tx, stats.clone());
     let running = match sink::start(&args.sink, feed, block, sr) {
         Ok(r) => r,
         Err(e) => {

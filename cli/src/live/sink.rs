@@ -26,22 +26,37 @@ pub enum SinkChoice {
 
 /// The audio callback's side of the two rings: rendered frames in, played frames out.
 pub struct Feed {
-    pub rendered: rtrb::Consumer<f32>,
+    rendered: rtrb::Consumer<f32>,
     /// Everything the sink is given, for the monitor thread (the recording, swap reports).
-    pub played: rtrb::Producer<f32>,
-    pub stats: Arc<Stats>,
+    played: rtrb::Producer<f32>,
+    stats: Arc<Stats>,
     /// Set by the first callback that found all its frames ready: before it, the render
     /// thread is still starting, a short callback gets silence and is not an xrun.
-    pub started: bool,
+    started: bool,
     /// Callbacks seen (the first fills a device's whole buffer at once, so it does not set
     /// the size the render thread plans for).
-    pub callbacks: u64,
+    callbacks: u64,
 }
 
 impl Feed {
+    pub fn new(
+        rendered: rtrb::Consumer<f32>,
+        played: rtrb::Producer<f32>,
+        stats: Arc<Stats>,
+    ) -> Feed {
+        Feed {
+            rendered,
+            played,
+            stats,
+            started: false,
+            callbacks: 0,
+        }
+    }
+
     /// Fills `data`, `channels` interleaved, with the next frames: the program's stereo on
-    /// the first two channels and silence on the rest, or on a mono device the two mixed. Runs in the audio callback: it must not
-    /// allocate, lock, block or do I/O (checked by `assert_no_alloc` in debug builds).
+    /// the first two channels and silence on the rest, or on a mono device the two mixed.
+    /// Runs in the audio callback: it must not allocate, lock, block or do I/O (checked by
+    /// `assert_no_alloc` in debug builds).
     pub fn fill<T: Copy>(&mut self, data: &mut [T], channels: usize, convert: fn(f32) -> T) {
         assert_no_alloc::assert_no_alloc(|| {
             let frames = data.len() / channels;
@@ -334,13 +349,7 @@ mod tests {
             tx.push(-(k as f32) / 2.0).unwrap();
         }
         let (played, monitor) = rtrb::RingBuffer::new(4096);
-        let feed = Feed {
-            rendered: rx,
-            played,
-            stats: Arc::new(Stats::default()),
-            started: false,
-            callbacks: 0,
-        };
+        let feed = Feed::new(rx, played, Arc::new(Stats::default()));
         // The producer is dropped: what is in the ring stays readable.
         drop(tx);
         (feed, monitor)

@@ -253,19 +253,26 @@ pub struct Engine {
 /// handing work to another thread costs a few microseconds.
 const PARALLEL_WORK: usize = 4 * 1024;
 
+/// The pool an engine's heavy stages run on: none for one thread (everything runs on the
+/// calling thread), else `threads` workers. They take the priority of the thread that calls
+/// this.
+pub fn dsp_pool(threads: usize) -> Option<Arc<rayon::ThreadPool>> {
+    (threads > 1).then(|| {
+        Arc::new(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .thread_name(|i| format!("phonon-dsp-{i}"))
+                .build()
+                .expect("a thread pool can be built"),
+        )
+    })
+}
+
 impl Engine {
     /// `threads`: 1 runs everything on the calling thread; more runs heavy stages on a pool
     /// of its own.
     pub fn new(spec: ProgramSpec, max_block: usize, threads: usize) -> Engine {
-        let pool = (threads > 1).then(|| {
-            Arc::new(
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build()
-                    .expect("a thread pool can be built"),
-            )
-        });
-        Engine::on_pool(spec, max_block, pool)
+        Engine::on_pool(spec, max_block, dsp_pool(threads))
     }
 
     /// An engine whose heavy stages run on `pool` (none: on the calling thread). Live mode
@@ -360,11 +367,6 @@ impl Engine {
             counters: Counters::default(),
             _code: spec.code,
         }
-    }
-
-    /// The pool the heavy stages run on.
-    pub fn pool(&self) -> Option<Arc<rayon::ThreadPool>> {
-        self.pool.clone()
     }
 
     pub fn outputs(&self) -> &[OutputSpec] {
