@@ -6,6 +6,7 @@ use phonon_compiler::ir::print;
 use phonon_compiler::program::{Compiled, Options, compile as compile_program};
 use phonon_runtime::engine::Engine;
 use phonon_runtime::engine::voices::DEFAULT_VOICE_CAP;
+use phonon_runtime::master::Master;
 use phonon_runtime::render::{Rendered, render as render_frames, write_wav};
 use phonon_runtime::samples::{SampleLibrary, SearchPath};
 use std::path::PathBuf;
@@ -129,6 +130,8 @@ pub struct RenderArgs {
     pub block: usize,
     pub threads: Option<usize>,
     pub split: bool,
+    /// Through the master limiter (`--no-limiter` turns it off).
+    pub limit: bool,
 }
 
 pub fn render(path: &PathBuf, samples: &SampleArgs, args: &RenderArgs, mut io: Io) -> i32 {
@@ -162,14 +165,25 @@ pub fn render(path: &PathBuf, samples: &SampleArgs, args: &RenderArgs, mut io: I
         },
     );
     let started = Instant::now();
-    let (block, split) = (args.block, args.split);
-    let audio = engine.run(|engine| {
-        render_frames(engine, frames, block, split, &mut |done| {
+    let (block, split, limit) = (args.block, args.split, args.limit);
+    let (audio, blowups) = engine.run(|engine| {
+        let audio = render_frames(engine, frames, block, split, limit, &mut |done| {
             bar.set_position(done as u64)
-        })
+        });
+        let outputs = engine.outputs();
+        let blowups: Vec<String> = engine
+            .blowups()
+            .iter()
+            .map(|b| b.describe(&outputs[b.output], args.sample_rate))
+            .chain(engine.refusals().iter().map(|r| r.describe()))
+            .collect();
+        (audio, blowups)
     });
     bar.finish_and_clear();
     let took = started.elapsed();
+    for b in &blowups {
+        let _ = writeln!(io.stderr, "warning: {}:{b}", source.name);
+    }
     if let Err(e) = write_wav(&args.output, args.sample_rate, &audio) {
         let _ = writeln!(io.stderr, "error: {e}");
         return EXIT_USER_ERROR;
@@ -211,6 +225,10 @@ pub fn bench(path: &PathBuf, samples: &SampleArgs, args: &BenchArgs, mut io: Io)
     let threads = threads_or_cores(args.threads);
     let mut engine = Engine::new(c.spec, args.block, threads);
     let mut times = Vec::with_capacity(args.blocks);
+    // The master (mix of the outputs and the limiter), timed apart from the program's blocks.
+    let mut master_times = Vec::with_capacity(args.blocks);
+    let mut master = Master::new(args.sample_rate, 1, true);
+    let mut mix = vec![0.0f32; 2 * args.block];
     let started = Instant::now();
     let (blocks, block) = (args.blocks, args.block);
     engine.run(|engine| {
@@ -218,10 +236,16 @@ pub fn bench(path: &PathBuf, samples: &SampleArgs, args: &BenchArgs, mut io: Io)
             let t = Instant::now();
             engine.process(block);
             times.push(ms(t.elapsed()));
+            let t = Instant::now();
+            engine.mix_master(block, &mut mix);
+            master.process(&mut mix);
+            master_times.push(ms(t.elapsed()));
         }
     });
     let wall = started.elapsed().as_secs_f64();
     times.sort_by(|a, b| a.total_cmp(b));
+    master_times.sort_by(|a, b| a.total_cmp(b));
+    let master_median = master_times[master_times.len() / 2];
     let pick = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
     let (min, median, p99, max) = (times[0], pick(0.5), pick(0.99), times[times.len() - 1]);
     let audio_seconds = (args.blocks * args.block) as f64 / args.sample_rate as f64;
@@ -232,7 +256,7 @@ pub fn bench(path: &PathBuf, samples: &SampleArgs, args: &BenchArgs, mut io: Io)
     if args.json {
         let _ = writeln!(
             io.stdout,
-            "{{\"compile_ms\":{compile_ms:.4},\"block_ms\":{{\"min\":{min:.5},\"median\":{median:.5},\"p99\":{p99:.5},\"max\":{max:.5}}},\"realtime_factor\":{realtime:.2},\"events_per_block\":{events_per_block:.3},\"voices_peak\":{voices_peak},\"voices_stolen\":{voices_stolen},\"threads\":{threads},\"block\":{},\"sample_rate\":{}}}",
+            "{{\"compile_ms\":{compile_ms:.4},\"block_ms\":{{\"min\":{min:.5},\"median\":{median:.5},\"p99\":{p99:.5},\"max\":{max:.5}}},\"realtime_factor\":{realtime:.2},\"events_per_block\":{events_per_block:.3},\"voices_peak\":{voices_peak},\"voices_stolen\":{voices_stolen},\"master_ms\":{master_median:.5},\"threads\":{threads},\"block\":{},\"sample_rate\":{}}}",
             args.block, args.sample_rate
         );
     } else {
@@ -248,7 +272,8 @@ pub fn bench(path: &PathBuf, samples: &SampleArgs, args: &BenchArgs, mut io: Io)
              real time     {realtime:>9.1}x\n\
              events/block  {events_per_block:>9.2}\n\
              voices peak   {voices_peak:>9}\n\
-             voices stolen {voices_stolen:>9}",
+             voices stolen {voices_stolen:>9}\n\
+             master median {master_median:>9.4} ms (mix and limiter, not in the block times)",
             source.name,
             args.blocks,
             args.block,

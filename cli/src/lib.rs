@@ -128,6 +128,10 @@ Examples:
         /// thread held up by the machine, and the blocks an edit waits before it is heard.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
         ahead: u32,
+        /// Send the mix to the sink without the master limiter (for mastering elsewhere):
+        /// samples above 0 dBFS then reach the device and the recording as they are.
+        #[arg(long)]
+        no_limiter: bool,
         #[command(flatten)]
         samples: SampleArgs,
     },
@@ -157,6 +161,10 @@ Examples:\n  phonon render examples/synth16.ph -o synth16.wav\n  phonon render e
         /// One stereo pair per output (o1 in channels 1-2, o2 in 3-4, ...) instead of the master mix.
         #[arg(long)]
         split: bool,
+        /// Write without the master limiter (each stem's own with --split): samples above
+        /// 0 dBFS are written as they are.
+        #[arg(long)]
+        no_limiter: bool,
         #[command(flatten)]
         samples: SampleArgs,
     },
@@ -286,6 +294,7 @@ pub fn run(args: &[String], io: Io) -> i32 {
             threads,
             seconds,
             ahead,
+            no_limiter,
             samples,
         } => {
             if list_devices {
@@ -329,6 +338,7 @@ pub fn run(args: &[String], io: Io) -> i32 {
                     seconds,
                     record,
                     ahead: ahead as usize,
+                    limit: !no_limiter,
                 },
                 io,
             )
@@ -342,6 +352,7 @@ pub fn run(args: &[String], io: Io) -> i32 {
             block,
             threads,
             split,
+            no_limiter,
             samples,
         } => audio::render(
             &file,
@@ -354,6 +365,7 @@ pub fn run(args: &[String], io: Io) -> i32 {
                 block: block as usize,
                 threads: threads.map(|t| t as usize),
                 split,
+                limit: !no_limiter,
             },
             io,
         ),

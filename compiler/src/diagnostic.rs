@@ -72,6 +72,12 @@ impl Diagnostic {
     /// Renders the diagnostic with ariadne: the message, a `file:line:col` header, the source
     /// line with an underline and label, and the hint.
     pub fn render(&self, file: &str, src: &str, color: bool) -> String {
+        self.render_in(file, src, &Source::from(src), color)
+    }
+
+    /// [`Diagnostic::render`] with the source's line table already built (once for many
+    /// diagnostics: building it scans the whole file).
+    fn render_in(&self, file: &str, src: &str, source: &Source<&str>, color: bool) -> String {
         let kind = match self.severity {
             Severity::Error => ReportKind::Error,
             Severity::Warning => ReportKind::Warning,
@@ -106,7 +112,7 @@ impl Diagnostic {
         let mut out = Vec::new();
         report
             .finish()
-            .write((file, Source::from(src)), &mut out)
+            .write((file, source), &mut out)
             .expect("writing to a Vec cannot fail");
         String::from_utf8_lossy(&out).into_owned()
     }
@@ -115,6 +121,30 @@ impl Diagnostic {
 fn clamp(span: &Span, len: usize) -> Span {
     let start = span.start.min(len);
     start..span.end.clamp(start, len)
+}
+
+/// Where each line of a source starts, so that positions of many spans are found in
+/// O(log lines) each rather than by scanning from the start (thousands of statements).
+pub struct LineIndex<'a> {
+    src: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(src: &'a str) -> LineIndex<'a> {
+        let starts = std::iter::once(0)
+            .chain(src.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { src, starts }
+    }
+
+    /// 1-based line and character column of a byte offset, as [`line_col`].
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(self.src, offset.min(self.src.len()));
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        (line, self.src[start..offset].chars().count() + 1)
+    }
 }
 
 /// 1-based line and character column of a byte offset.
@@ -138,9 +168,10 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 pub fn render_all(diags: &[Diagnostic], file: &str, src: &str, color: bool) -> String {
     let mut sorted: Vec<&Diagnostic> = diags.iter().collect();
     sorted.sort_by_key(|d| (d.span.start, d.span.end));
+    let source = Source::from(src);
     sorted
         .iter()
-        .map(|d| d.render(file, src, color))
+        .map(|d| d.render_in(file, src, &source, color))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -148,6 +179,15 @@ pub fn render_all(diags: &[Diagnostic], file: &str, src: &str, color: bool) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_line_index_agrees_with_line_col() {
+        let src = "a\nbé c\n\n  d\ne";
+        let index = LineIndex::new(src);
+        for offset in 0..=src.len() + 2 {
+            assert_eq!(index.line_col(offset), line_col(src, offset), "{offset}");
+        }
+    }
 
     #[test]
     fn line_col_counts_characters() {

@@ -62,6 +62,7 @@ impl Interpreter {
                     release: p.release,
                     from_start: p.from_start,
                     reads,
+                    origin: p.origin.clone(),
                 };
                 PolySource::new(spec, graph.sample_rate)
             })
@@ -102,6 +103,7 @@ impl Interpreter {
                     sounds: b.sounds.clone(),
                     left: 0,
                     right: 0,
+                    origin: b.origin.clone(),
                 };
                 VoiceBank::new(spec, DEFAULT_VOICE_CAP, l.as_mut_ptr(), r.as_mut_ptr())
             })

@@ -372,7 +372,7 @@ fn render_sounds(sounds: &[&'static KitSound], sample_rate: u32) -> Result<Rende
     let frames = (longest * sample_rate as f64).ceil() as usize;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut engine = Engine::new(compiled.spec, 512, threads);
-    let audio = engine.run(|e| render(e, frames, 512, true, &mut |_| {}));
+    let audio = engine.run(|e| render(e, frames, 512, true, false, &mut |_| {}));
     let fade = (0.002 * sample_rate as f64) as usize;
     Ok(sounds
         .iter()

@@ -29,6 +29,18 @@ use resolve::Checked;
 
 /// The result of the front end: the checked program (meaningful only when `diagnostics` holds
 /// no error) and every error and warning found.
+/// Runs a step of a recursive pass with enough stack: bus references chain without a limit
+/// of their own (a bus through a thousand others), and compiles run on threads with small
+/// stacks (a live compiler thread, rayon workers), so the passes that follow expressions and
+/// buses grow their stack on the heap when it runs low instead of overflowing.
+pub(crate) fn deep<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(128 * 1024, 4 * 1024 * 1024, f)
+}
+
+/// The largest program the compiler reads (1 MiB, some 30,000 statements): beyond it,
+/// compiling would take seconds and gigabytes, and no one writes such a file by hand.
+pub const MAX_SOURCE_BYTES: usize = 1 << 20;
+
 #[derive(Debug)]
 pub struct FrontEnd {
     pub checked: Checked,
@@ -47,6 +59,25 @@ impl FrontEnd {
 
 /// Lexes, parses and checks a whole file. Never panics, whatever the input.
 pub fn front_end(src: &str) -> FrontEnd {
+    if src.len() > MAX_SOURCE_BYTES {
+        let (tokens, _) = lexer::lex("");
+        let (program, _) = parser::parse_program(&tokens, "");
+        let (checked, _) = resolve::check(program, "", true);
+        let diagnostic = diagnostic::Diagnostic::error(
+            0..0,
+            format!(
+                "this file is {:.1} MB: a program may be at most {} MiB",
+                src.len() as f64 / 1e6,
+                MAX_SOURCE_BYTES >> 20
+            ),
+        )
+        .with_label("too large to compile")
+        .with_hint("a program this size is generated, not written: generate fewer statements, or put the sound in sample files");
+        return FrontEnd {
+            checked,
+            diagnostics: vec![diagnostic],
+        };
+    }
     let (tokens, mut diagnostics) = lexer::lex(src);
     let (program, mut parse_diags) = parser::parse_program(&tokens, src);
     // A statement that did not parse is missing from `program`; do not also complain that,

@@ -80,6 +80,10 @@ pub fn compile(src: &str, opts: &Options) -> Result<Compiled, Vec<Diagnostic>> {
     let t = Instant::now();
     let (mut graph, mut warnings) =
         crate::ir::lower::lower_program(&fe.checked, src, opts.sample_rate).map_err(|d| vec![d])?;
+    let too_much = crate::ir::first_cycle::check(&graph);
+    if !too_much.is_empty() {
+        return Err(too_much);
+    }
     timings.lower = t.elapsed();
     let t = Instant::now();
     crate::sounds::load(&mut graph, &opts.samples, opts.sample_rate)?;
@@ -130,6 +134,7 @@ fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
         .map(|h| HostSpec {
             pattern: h.pattern.clone(),
             reads: Vec::new(),
+            origin: h.origin.clone(),
         })
         .collect();
     let mut polys: Vec<PolySpec> = graph
@@ -141,6 +146,7 @@ fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
             release: p.release,
             from_start: p.from_start,
             reads: Vec::new(),
+            origin: p.origin.clone(),
         })
         .collect();
     let mut start_buffers = Vec::new();
@@ -173,6 +179,7 @@ fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
             sounds: b.sounds.clone(),
             left,
             right,
+            origin: b.origin.clone(),
         })
         .collect();
     let mut constants: Vec<(usize, f32)> = Vec::new();
@@ -251,6 +258,7 @@ fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
             }
             specs.push(KernelSpec {
                 func: code.funcs[ki],
+                inputs: shape.inputs,
                 io,
                 state,
                 cost: k.cost() * k.lanes.len().max(1),
@@ -265,6 +273,7 @@ fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
         .map(|o| OutputSpec {
             code: output_code(graph, o),
             name: o.name.clone(),
+            line: o.line,
             left: buffer(o.left),
             right: buffer(o.right),
         })
@@ -318,6 +327,7 @@ fn host_kernel(
     let state = fx.init_state(graph.sample_rate);
     KernelSpec {
         func,
+        inputs: node.inputs.len(),
         io,
         state_ids: vec![StateRef {
             id: node.id.0,

@@ -139,6 +139,8 @@ pub const LANES: usize = 4;
 pub fn schedule(graph: &Graph) -> Plan {
     let groups = fuse(graph);
     let stage_of = stages(graph, &groups);
+    // Once for the program (per kernel it would be quadratic in the program's size).
+    let consumers = graph.consumers();
     let mut by_stage: Vec<Vec<usize>> =
         vec![Vec::new(); stage_of.iter().copied().max().map_or(0, |m| m + 1)];
     for (g, &s) in stage_of.iter().enumerate() {
@@ -150,8 +152,11 @@ pub fn schedule(graph: &Graph) -> Plan {
         let mut stage = Vec::new();
         // Pack identical stateful kernels, keeping first-appearance order.
         let mut packs: Vec<(String, Kernel)> = Vec::new();
+        // The pack of each signature still filling: packs fill in order, so it is the last
+        // one made for the signature (a map, not a search: thousands of outputs).
+        let mut filling: HashMap<String, usize> = HashMap::new();
         for g in groups_in_stage {
-            let (shape, lane) = shape_of(graph, &groups[g]);
+            let (shape, lane) = shape_of(graph, &consumers, &groups[g]);
             if !shape.is_lane_mode() {
                 packs.push((
                     String::new(),
@@ -163,18 +168,18 @@ pub fn schedule(graph: &Graph) -> Plan {
                 continue;
             }
             let sig = shape.signature();
-            match packs
-                .iter_mut()
-                .find(|(s, k)| *s == sig && k.lanes.len() < LANES)
-            {
-                Some((_, k)) => k.lanes.push(lane),
-                None => packs.push((
-                    sig,
-                    Kernel {
-                        shape,
-                        lanes: vec![lane],
-                    },
-                )),
+            match filling.get(&sig) {
+                Some(&i) if packs[i].1.lanes.len() < LANES => packs[i].1.lanes.push(lane),
+                _ => {
+                    filling.insert(sig.clone(), packs.len());
+                    packs.push((
+                        sig,
+                        Kernel {
+                            shape,
+                            lanes: vec![lane],
+                        },
+                    ));
+                }
             }
         }
         for (_, k) in packs {
@@ -408,8 +413,7 @@ fn stages(graph: &Graph, groups: &[Vec<NodeRef>]) -> Vec<usize> {
 }
 
 /// The shape of one group and its single lane.
-fn shape_of(graph: &Graph, nodes: &[NodeRef]) -> (Shape, Lane) {
-    let consumers = graph.consumers();
+fn shape_of(graph: &Graph, consumers: &[Vec<NodeRef>], nodes: &[NodeRef]) -> (Shape, Lane) {
     let local: HashMap<NodeRef, usize> = nodes.iter().enumerate().map(|(i, &v)| (v, i)).collect();
     let mut inputs: Vec<NodeRef> = Vec::new();
     let mut params: Vec<f32> = Vec::new();

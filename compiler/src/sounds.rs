@@ -44,7 +44,7 @@ pub fn load(
                     n.span.clone(),
                     format!("cannot load the sound `{}`", n.name),
                 )
-                .with_label("its folder has a file that cannot be read")
+                .with_label("its sample folder cannot be loaded")
                 .with_hint(e),
             ),
             None => for_kit.push(*n),

@@ -4,6 +4,7 @@ pub mod clock;
 pub mod effects;
 pub mod engine;
 pub mod live;
+pub mod master;
 pub mod pattern;
 pub mod render;
 pub mod samples;

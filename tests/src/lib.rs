@@ -27,7 +27,7 @@ pub fn render_with(
         panic!("`{src}` does not compile: {messages:?}")
     });
     let mut engine = Engine::new(compiled.spec, block, threads);
-    engine.run(|engine| render(engine, frames, block, split, &mut |_| {}))
+    engine.run(|engine| render(engine, frames, block, split, false, &mut |_| {}))
 }
 
 /// One channel of interleaved audio.

@@ -7,19 +7,26 @@
 //! paced by the clock; a late block is an xrun) and writes what it plays to `--record`;
 //! a janitor drops retired programs (freeing their JIT code) off the render thread. The
 //! calling thread prints what the others report and the status line.
+//!
+//! Stopping (`--seconds` elapsed, or SIGINT, SIGTERM, SIGHUP: see [`signals`]): the render
+//! thread fades the master out over the crossfade time, the sink plays the fade, then
+//! everything stops and the recording is finalised. A second signal skips the fade.
 
 use crate::{EXIT_USAGE, EXIT_USER_ERROR, Io, SampleArgs};
 use phonon_compiler::diagnostic::render_all;
 use phonon_compiler::program::{Options, compile};
 use phonon_runtime::Rational;
 use phonon_runtime::engine::{Engine, dsp_pool};
-use phonon_runtime::live::{Incoming, Player, Swapped};
+use phonon_runtime::live::{CROSSFADE_SECONDS, Incoming, Player, Swapped};
+use phonon_runtime::master::Master;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+mod record;
+mod signals;
 mod sink;
 
 pub use sink::{SinkChoice, device_names, open_sink};
@@ -35,6 +42,8 @@ pub struct LiveArgs {
     /// for a render thread held up (by the machine, not the program), and as many blocks of
     /// delay before an edit is heard.
     pub ahead: usize,
+    /// The master limiter on the mix (`--no-limiter` turns it off).
+    pub limit: bool,
 }
 
 /// Saves closer together than this are one edit: editors write in several steps (truncate,
@@ -79,6 +88,19 @@ struct Stats {
     callback_frames: AtomicU64,
     /// Errors the audio device reported.
     device_errors: AtomicU64,
+    /// The `played` frame of the first xrun.
+    first_xrun: AtomicI64,
+    /// Frames played that the recording lost (its thread fell eight seconds behind).
+    unrecorded: AtomicU64,
+    /// Frames the render thread has put in the ring.
+    pushed: AtomicI64,
+    /// Set to stop: the render thread fades the master out, then renders silence.
+    fade_out: AtomicBool,
+    /// The ring position (in `pushed` frames) where the fade-out ends, once it has.
+    faded_at: AtomicI64,
+    /// The lowest master limiter gain since the status line last read it (f64 bits; bits
+    /// of positive floats order as the floats do).
+    limiter_gain: AtomicU64,
 }
 
 pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
@@ -114,22 +136,22 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
     let pool = dsp_pool(args.threads);
     let engine = Box::new(Engine::on_pool(first.spec, block, pool.clone()));
     let mut recorder = match &args.record {
-        Some(p) => match hound::WavWriter::create(
-            p,
-            hound::WavSpec {
-                channels: 2,
-                sample_rate: sr,
-                bits_per_sample: 32,
-                sample_format: hound::SampleFormat::Float,
-            },
-        ) {
-            Ok(w) => Some(w),
+        Some(p) => match record::Recorder::create(p, sr) {
+            Ok(r) => Some(r),
             Err(e) => {
-                let _ = writeln!(io.stderr, "error: cannot write {}: {e}", p.display());
+                let _ = writeln!(io.stderr, "error: {e}");
                 return EXIT_USER_ERROR;
             }
         },
         None => None,
+    };
+    // Installed before any thread starts, so a signal from now on is a graceful stop.
+    let signals = match signals::Signals::install() {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(io.stderr, "error: cannot handle signals: {e}");
+            return EXIT_USER_ERROR;
+        }
     };
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -143,6 +165,11 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
     let capacity = sink::MAX_CALLBACK_FRAMES + (ahead + 1) * block;
     let (mut producer, consumer) = rtrb::RingBuffer::<f32>::new(2 * capacity);
     stats.callback_frames.store(block as u64, Ordering::Relaxed);
+    stats.limiter_gain.store(1f64.to_bits(), Ordering::Relaxed);
+    let limit = args.limit;
+    // The program runs this many frames ahead of the stream the sink plays (the limiter's
+    // look-ahead): a swap at program frame f is heard at stream frame f - lead.
+    let lead = Master::new(sr, 1, limit).latency() as i64;
 
     // Janitor: retired programs are dropped here, never on the render thread.
     let janitor = std::thread::spawn(move || {
@@ -153,10 +180,28 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
 
     // Render thread.
     let render = {
-        let (stop, stats) = (stop.clone(), stats.clone());
+        let (stop, stats, report) = (stop.clone(), stats.clone(), report_tx.clone());
+        let (name, fade_total) = (name.clone(), (CROSSFADE_SECONDS * sr as f64).round() as i64);
         std::thread::spawn(move || {
             let mut player = Player::new(engine, incoming_rx, retired_tx, swap_tx);
+            let mut master = Master::new(sr, 1, limit);
             let mut buf = vec![0.0f32; 2 * block];
+            // Blow-ups of the playing program already reported (a new program starts over).
+            let (mut program, mut reported) = (std::ptr::null::<Engine>(), 0);
+            // Patterns with refused cycles already reported, and the count last seen.
+            let (mut refusals_reported, mut refused_seen): (Vec<String>, u64) = (Vec::new(), 0);
+            let mut faded: Option<i64> = None;
+            // The limiter's look-ahead is filled first, in blocks of their own, so every
+            // block after it pushes whole blocks into the ring: the ring's level, and with it
+            // the margin against a late block, stays what `ahead` says.
+            let mut priming = master.latency();
+            while priming > 0 {
+                let n = priming.min(block);
+                player.next_block(n, &mut buf);
+                let start = master.process(&mut buf[..2 * n]);
+                debug_assert_eq!(start, 2 * n);
+                priming -= n;
+            }
             while !stop.load(Ordering::Relaxed) {
                 let ready = capacity - producer.slots() / 2;
                 let want = stats.callback_frames.load(Ordering::Relaxed) as usize + ahead * block;
@@ -166,10 +211,44 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
                 }
                 let t = Instant::now();
                 player.next_block(block, &mut buf);
+                let start = master.process(&mut buf);
+                let ready = &mut buf[start..];
+                if faded.is_none() && stats.fade_out.load(Ordering::Relaxed) {
+                    faded = Some(0);
+                }
+                if let Some(done) = &mut faded {
+                    fade(ready, done, fade_total);
+                    if *done >= fade_total && stats.faded_at.load(Ordering::Relaxed) == 0 {
+                        let end = stats.pushed.load(Ordering::Relaxed) + (ready.len() / 2) as i64;
+                        stats.faded_at.store(end, Ordering::Relaxed);
+                    }
+                }
                 let us = t.elapsed().as_micros() as u64;
                 stats.last_block_us.store(us, Ordering::Relaxed);
                 stats.max_block_us.fetch_max(us, Ordering::Relaxed);
+                stats
+                    .limiter_gain
+                    .fetch_min((master.take_min_gain() as f64).to_bits(), Ordering::Relaxed);
                 let e = player.engine();
+                if !std::ptr::eq(program, e) {
+                    (program, reported) = (e, 0);
+                    (refusals_reported, refused_seen) = (Vec::new(), 0);
+                }
+                if e.refused_cycles() != refused_seen {
+                    refused_seen = e.refused_cycles();
+                    for r in e.refusals() {
+                        if !refusals_reported.contains(&r.origin) {
+                            let _ = report
+                                .send(Report::text(format!("warning: {name}:{}", r.describe())));
+                            refusals_reported.push(r.origin);
+                        }
+                    }
+                }
+                for b in &e.blowups()[reported..] {
+                    let what = b.describe(&e.outputs()[b.output], sr);
+                    let _ = report.send(Report::text(format!("warning: {name}:{what}")));
+                }
+                reported = e.blowups().len();
                 stats
                     .voices
                     .store(e.counters().voices_sounding as u64, Ordering::Relaxed);
@@ -178,16 +257,21 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
                     .store(e.clock().cps.to_f64().to_bits(), Ordering::Relaxed);
                 let cycle = e.clock().cycle_at(Rational::int(e.frame())).to_f64();
                 stats.cycle.store(cycle.to_bits(), Ordering::Relaxed);
-                for &x in &buf {
+                for &x in ready.iter() {
                     let _ = producer.push(x);
                 }
+                stats
+                    .pushed
+                    .fetch_add((ready.len() / 2) as i64, Ordering::Relaxed);
             }
         })
     };
 
     // What the sink plays goes through a second ring to the monitor thread, which records
     // it and reports swaps as they are heard: the sink itself never does I/O.
-    let (played_tx, mut played_rx) = rtrb::RingBuffer::<f32>::new(2 * sr as usize);
+    // Eight seconds of room: the monitor thread syncs the recording to the disk every
+    // second, which a slow disk can hold up.
+    let (played_tx, mut played_rx) = rtrb::RingBuffer::<f32>::new(16 * sr as usize);
     let feed = sink::Feed::new(consumer, played_tx, stats.clone());
     let running = match sink::start(&args.sink, feed, block, sr) {
         Ok(r) => r,
@@ -206,17 +290,30 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
         let (stop, stats, report) = (stop.clone(), stats.clone(), report_tx.clone());
         std::thread::spawn(move || {
             let mut pending: Vec<Swapped> = Vec::new();
+            let mut recording_failed = false;
             loop {
                 let stopping = stop.load(Ordering::Relaxed);
-                while let Ok(x) = played_rx.pop() {
-                    if let Some(w) = &mut recorder {
-                        let _ = w.write_sample(x);
+                if let Ok(chunk) = played_rx.read_chunk(played_rx.slots()) {
+                    let (a, b) = chunk.as_slices();
+                    if let Some(r) = &mut recorder {
+                        r.write(a);
+                        r.write(b);
+                    }
+                    chunk.commit_all();
+                    if let Some(r) = &recorder
+                        && let Some(e) = &r.error
+                        && !recording_failed
+                    {
+                        recording_failed = true;
+                        let _ = report.send(Report::text(format!(
+                            "error: {e}: the recording stops here (it holds what was written), playing goes on"
+                        )));
                     }
                 }
                 let consumed = stats.consumed.load(Ordering::Relaxed);
                 pending.extend(swap_rx.try_iter());
                 pending.retain(|s| {
-                    if consumed <= s.frame {
+                    if consumed + lead <= s.frame {
                         return true;
                     }
                     // The block starting at the swap has just gone to the device.
@@ -236,9 +333,7 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
                 }
                 std::thread::sleep(Duration::from_millis(1));
             }
-            if let Some(w) = recorder {
-                let _ = w.finalize();
-            }
+            recorder.map(record::Recorder::finish)
         })
     };
 
@@ -327,7 +422,7 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
                             engine,
                             noticed,
                             compile_ms,
-                            played_when_ready: stats.consumed.load(Ordering::Relaxed),
+                            played_when_ready: stats.consumed.load(Ordering::Relaxed) + lead,
                         });
                     }
                     Err(d) => {
@@ -349,7 +444,7 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
     let mut last_reload = String::from("none");
     let budget_us = block as f64 / sr as f64 * 1e6;
     loop {
-        if until.is_some_and(|u| started.elapsed() >= u) {
+        if until.is_some_and(|u| started.elapsed() >= u) || signals.count() > 0 {
             break;
         }
         match report_rx.recv_timeout(Duration::from_millis(50)) {
@@ -371,15 +466,38 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
         if io.color && last_status.elapsed() >= Duration::from_millis(250) {
             last_status = Instant::now();
             let cps = f64::from_bits(stats.cps.load(Ordering::Relaxed));
+            let gain = f64::from_bits(stats.limiter_gain.swap(1f64.to_bits(), Ordering::Relaxed));
+            let limiting = if gain < 1.0 {
+                format!("  limiter {:.1} dB", 20.0 * gain.log10())
+            } else {
+                String::new()
+            };
             let _ = write!(
                 io.stderr,
-                "\r\x1b[Kcycle {:.2}  cps {cps:.3}  load {load:.1}%  voices {}  xruns {}  reload {last_reload}",
+                "\r\x1b[Kcycle {:.2}  cps {cps:.3}  load {load:.1}%  voices {}  xruns {}{limiting}  reload {last_reload}",
                 f64::from_bits(stats.cycle.load(Ordering::Relaxed)),
                 stats.voices.load(Ordering::Relaxed),
                 stats.xruns.load(Ordering::Relaxed)
             );
         }
     }
+    // Fade out: the render thread fades the master over the crossfade time; wait until the
+    // sink has played the fade, a second signal, or a second of wall time (a device that
+    // stopped taking frames).
+    stats.fade_out.store(true, Ordering::Relaxed);
+    let fading = Instant::now();
+    while fading.elapsed() < Duration::from_secs(1) && signals.count() < 2 {
+        let at = stats.faded_at.load(Ordering::Relaxed);
+        if at > 0 && stats.consumed.load(Ordering::Relaxed) >= at {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let stopped_by = match signals.count() {
+        0 => None,
+        1 => Some("stopped by a signal: faded out"),
+        _ => Some("stopped by a second signal: cut without the fade"),
+    };
     // The sink stops first, so it never asks for a block the stopped render thread will
     // not make.
     drop(running);
@@ -387,20 +505,60 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
     drop(watcher);
     let _ = compiler.join();
     let _ = render.join();
-    let _ = monitor.join();
+    let recorded = monitor.join();
     let _ = janitor.join();
+    if io.color {
+        // The status line goes; the terminal is left as it was found.
+        let _ = write!(io.stderr, "\r\x1b[K");
+    }
     for r in report_rx.try_iter() {
         let _ = writeln!(io.stdout, "{}", r.text);
+    }
+    if let Some(why) = stopped_by {
+        let _ = writeln!(io.stdout, "{why}");
+    }
+    if let (Ok(Some(done)), Some(path)) = (recorded, &args.record) {
+        match done {
+            Ok(1) => {
+                let _ = writeln!(io.stdout, "recorded {}", path.display());
+            }
+            Ok(parts) => {
+                let _ = writeln!(
+                    io.stdout,
+                    "recorded {} and its continuations -2 to -{parts}",
+                    path.display()
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(io.stderr, "error: {e}");
+            }
+        }
     }
     loads.sort_by(|a, b| a.total_cmp(b));
     let played = stats.played.load(Ordering::Relaxed);
     let device_errors = stats.device_errors.load(Ordering::Relaxed);
+    let xruns = stats.xruns.load(Ordering::Relaxed);
+    let first_xrun = if xruns > 0 {
+        format!(
+            " (the first at {:.2} s)",
+            stats.first_xrun.load(Ordering::Relaxed) as f64 / sr as f64
+        )
+    } else {
+        String::new()
+    };
+    let unrecorded = stats.unrecorded.load(Ordering::Relaxed);
+    if unrecorded > 0 && args.record.is_some() {
+        let _ = writeln!(
+            io.stderr,
+            "error: the recording lost {:.2} s: the disk could not keep up",
+            unrecorded as f64 / sr as f64
+        );
+    }
     let _ = writeln!(
         io.stdout,
-        "played {:.2} s at {sr} Hz in callbacks of up to {} frames, xruns {}, load median {:.1}% max {:.1}% of the block budget{}",
+        "played {:.2} s at {sr} Hz in callbacks of up to {} frames, xruns {xruns}{first_xrun}, load median {:.1}% max {:.1}% of the block budget{}",
         played as f64 / sr as f64,
         stats.callback_frames.load(Ordering::Relaxed),
-        stats.xruns.load(Ordering::Relaxed),
         loads.get(loads.len() / 2).copied().unwrap_or(0.0),
         stats.max_block_us.load(Ordering::Relaxed) as f64 / budget_us * 100.0,
         if device_errors > 0 {
@@ -410,6 +568,17 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
         }
     );
     0
+}
+
+/// Fades interleaved stereo from full level to silence over `total` frames, `done` of which
+/// have passed; silence after.
+fn fade(stereo: &mut [f32], done: &mut i64, total: i64) {
+    for frame in stereo.chunks_exact_mut(2) {
+        let g = (1.0 - *done as f64 / total as f64).max(0.0) as f32;
+        frame[0] *= g;
+        frame[1] *= g;
+        *done += 1;
+    }
 }
 
 /// Makes the calling thread, and the threads it starts, give way to the render and sink

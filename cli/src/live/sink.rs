@@ -70,7 +70,10 @@ impl Feed {
             if ready == frames {
                 self.started = true;
             } else if self.started {
-                self.stats.xruns.fetch_add(1, Ordering::Relaxed);
+                if self.stats.xruns.fetch_add(1, Ordering::Relaxed) == 0 {
+                    let at = self.stats.played.load(Ordering::Relaxed);
+                    self.stats.first_xrun.store(at, Ordering::Relaxed);
+                }
             } else {
                 // Still starting: silence, and the program starts whole at a later callback
                 // rather than in pieces.
@@ -95,8 +98,11 @@ impl Feed {
                         };
                     }
                 }
-                let _ = self.played.push(l);
-                let _ = self.played.push(r);
+                // A full ring means the monitor thread stalled (a slow disk): the frames
+                // are lost to the recording, and counted.
+                if self.played.push(l).is_err() | self.played.push(r).is_err() {
+                    self.stats.unrecorded.fetch_add(1, Ordering::Relaxed);
+                }
             }
             self.stats
                 .played

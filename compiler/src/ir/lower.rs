@@ -75,6 +75,7 @@ pub fn lower_program(
     let mut l = SignalLowerer {
         checked,
         src,
+        lines: crate::diagnostic::LineIndex::new(src),
         patterns: Lowerer::new(checked),
         graph: Graph {
             sample_rate,
@@ -94,11 +95,13 @@ pub fn lower_program(
         voice: None,
         warnings: Vec::new(),
     };
-    let mut outputs: Vec<(String, Expr)> = checked
+    let lines = crate::diagnostic::LineIndex::new(src);
+    let line_of = |i: usize| lines.line_col(checked.program.statements[i].span.start).0 as u32;
+    let mut outputs: Vec<(String, Expr, u32)> = checked
         .outputs
         .iter()
         .map(|(name, &i)| match &checked.program.statements[i].kind {
-            StatementKind::Output { body, .. } => (name.to_string(), body.clone()),
+            StatementKind::Output { body, .. } => (name.to_string(), body.clone(), line_of(i)),
             _ => unreachable!("outputs index output statements"),
         })
         .collect();
@@ -107,11 +110,11 @@ pub fn lower_program(
             if let Some(&i) = checked.buses.get(bus)
                 && let StatementKind::Bus { body, .. } = &checked.program.statements[i].kind
             {
-                outputs.push((format!("~{bus}"), body.clone()));
+                outputs.push((format!("~{bus}"), body.clone(), line_of(i)));
             }
         }
     }
-    for (index, (name, body)) in outputs.iter().enumerate() {
+    for (index, (name, body, line)) in outputs.iter().enumerate() {
         let sig = l.sig(body, Ctx::Param, name)?;
         let [left, right] = sig.channels();
         let left = l.node(
@@ -132,6 +135,7 @@ pub fn lower_program(
         );
         l.graph.outputs.push(Output {
             name: name.clone(),
+            line: *line,
             left,
             right,
         });
@@ -142,6 +146,7 @@ pub fn lower_program(
 struct SignalLowerer<'a> {
     checked: &'a Checked,
     src: &'a str,
+    lines: crate::diagnostic::LineIndex<'a>,
     patterns: Lowerer<'a>,
     graph: Graph,
     /// Buses lowered so far, with the host sources inside them.
@@ -326,6 +331,8 @@ impl SignalLowerer<'_> {
         self.graph.banks.push(Bank {
             pattern: p,
             label: self.checked_text(e),
+            origin: self.origin(e),
+            span: e.span.clone(),
             names: samples.names,
             sounds: Default::default(),
         });
@@ -343,6 +350,12 @@ impl SignalLowerer<'_> {
             self.banks.insert(key, (l, r));
         }
         Ok(Sig::Stereo(l, r))
+    }
+
+    /// `line:col` of an expression, for run-time reports.
+    fn origin(&self, e: &Expr) -> String {
+        let (line, col) = self.lines.line_col(e.span.start);
+        format!("{line}:{col}")
     }
 
     fn host(&mut self, e: &Expr, pattern: Pattern, read: Read, path: &str) -> Result<NodeRef> {
@@ -367,6 +380,8 @@ impl SignalLowerer<'_> {
                     self.graph.polys.push(Poly {
                         pattern: p,
                         label: self.checked_text(e),
+                        origin: self.origin(e),
+                        span: e.span.clone(),
                         voices: POLY_VOICES,
                         release: vc.release,
                         from_start: vc.from_start,
@@ -408,7 +423,13 @@ impl SignalLowerer<'_> {
         }
         let source = self.graph.hosts.len();
         let label = self.checked_text(e);
-        self.graph.hosts.push(HostSource { pattern: p, label });
+        let origin = self.origin(e);
+        self.graph.hosts.push(HostSource {
+            pattern: p,
+            label,
+            origin,
+            span: e.span.clone(),
+        });
         self.touched.push(source);
         let n = self.node(path, NodeKind::Host { source, read }, vec![]);
         if self.transforms.is_empty() {
@@ -435,6 +456,10 @@ impl SignalLowerer<'_> {
     }
 
     fn sig(&mut self, e: &Expr, ctx: Ctx, path: &str) -> Result<Sig> {
+        crate::deep(|| self.sig_inner(e, ctx, path))
+    }
+
+    fn sig_inner(&mut self, e: &Expr, ctx: Ctx, path: &str) -> Result<Sig> {
         if let Some(v) = const_eval(e) {
             return Ok(Sig::Mono(self.constant(v as f32)));
         }

@@ -4,6 +4,7 @@
 //! derived from the bus or output a node belongs to and its path inside that definition, so
 //! compiling the same text gives the same ids (live reload carries state by them).
 
+pub mod first_cycle;
 pub mod lower;
 pub mod print;
 pub mod sample_use;
@@ -231,6 +232,10 @@ pub struct HostSource {
     pub pattern: Pattern,
     /// The expression it came from, for the IR dump.
     pub label: String,
+    /// Where that expression starts (`line:col`), for run-time reports.
+    pub origin: String,
+    /// The expression's span, for the compile-time check of its first cycle.
+    pub span: crate::diagnostic::Span,
 }
 
 /// A note pattern played by synth voices: each voice is a copy of the instrument's nodes.
@@ -239,6 +244,10 @@ pub struct Poly {
     pub pattern: Pattern,
     /// The expression it came from, for the IR dump.
     pub label: String,
+    /// Where that expression starts (`line:col`), for run-time reports.
+    pub origin: String,
+    /// The expression's span, for the compile-time check of its first cycle.
+    pub span: crate::diagnostic::Span,
     pub voices: usize,
     /// Seconds a voice stays busy after its note ends (its envelope's release).
     pub release: f64,
@@ -252,6 +261,10 @@ pub struct Bank {
     pub pattern: Pattern,
     /// The expression it came from, for the IR dump.
     pub label: String,
+    /// Where that expression starts (`line:col`), for run-time reports.
+    pub origin: String,
+    /// The expression's span, for the compile-time check of its first cycle.
+    pub span: crate::diagnostic::Span,
     /// The sound names its strings spell, where they are written.
     pub names: Vec<SoundName>,
     /// The loaded samples by name; filled after lowering, when the samples are loaded.
@@ -261,6 +274,8 @@ pub struct Bank {
 #[derive(Clone, Debug)]
 pub struct Output {
     pub name: String,
+    /// The line (from 1) of the statement that defines it, for run-time reports.
+    pub line: u32,
     pub left: NodeRef,
     pub right: NodeRef,
 }

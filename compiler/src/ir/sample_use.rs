@@ -59,6 +59,10 @@ struct Walker<'a> {
 
 impl Walker<'_> {
     fn expr(&mut self, e: &Expr, in_s: bool) {
+        crate::deep(|| self.expr_inner(e, in_s))
+    }
+
+    fn expr_inner(&mut self, e: &Expr, in_s: bool) {
         match &e.kind {
             ExprKind::Str {
                 pattern: Some(p), ..

@@ -85,6 +85,10 @@ impl<'a> Lowerer<'a> {
     }
 
     pub fn expr(&mut self, e: &Expr) -> Result<Lowered> {
+        crate::deep(|| self.expr_inner(e))
+    }
+
+    fn expr_inner(&mut self, e: &Expr) -> Result<Lowered> {
         match &e.kind {
             ExprKind::Number(n) => Ok(Lowered::Pattern(pure(Value::Num(*n)))),
             ExprKind::Str { text, pattern } => {
@@ -315,6 +319,7 @@ impl<'a> Lowerer<'a> {
                     Some(n) if (1.0..=MAX_SUBDIVISION as f64).contains(&n) => {
                         fastcat((0..n as i64).map(|i| pure(Value::Num(i as f64))).collect())
                     }
+                    Some(n) if n > MAX_SUBDIVISION as f64 => phonon_runtime::pattern::capped(),
                     _ => silence(),
                 })
             }

@@ -105,6 +105,14 @@ impl HostSource {
         }
     }
 
+    /// The pattern's per-cycle cache, if it is read by events (for its refused cycles).
+    pub fn source(&self) -> Option<&PatternSource> {
+        match &self.sampling {
+            Sampling::Events(s) => Some(s),
+            Sampling::Continuous(_) => None,
+        }
+    }
+
     /// Starts mid-stream at `frame` (a reload): the event sounding there, if any, becomes
     /// the current value, as if its onset had been seen.
     pub fn prime(&mut self, clock: &Clock, frame: i64) {
@@ -112,9 +120,12 @@ impl HostSource {
             return;
         };
         let at = clock.cycle_at(Rational::int(frame));
-        let haps = source
-            .pattern()
-            .query_span(at, at + Rational::new(1, 1 << 20));
+        let haps = crate::pattern::budget::run(|| {
+            source
+                .pattern()
+                .query_span(at, at + Rational::new(1, 1 << 20))
+        })
+        .unwrap_or_default();
         if let Some(h) = haps.iter().rfind(|h| h.has_onset() || h.whole.is_some())
             && let Some(v) = value_to_number(&h.value, self.hz)
         {

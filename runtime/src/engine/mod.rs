@@ -1,8 +1,10 @@
 //! The block executor. A compiled program is a list of stages; each stage holds kernels that
 //! may run at the same time. Every block: host inputs are filled from pattern events, the
 //! stages run in order (the kernels of a heavy stage in parallel on rayon), and the outputs are
-//! mixed, with anything that is not a finite number replaced by silence.
+//! mixed. An output that blows up (NaN, infinity, absurd levels) is silenced and what feeds
+//! it reset ([`guard`]).
 
+pub mod guard;
 pub mod host;
 pub mod poly;
 pub mod voice_kernel;
@@ -11,6 +13,7 @@ pub mod voices;
 use crate::clock::Clock;
 use crate::pattern::Pattern;
 use crate::time::Rational;
+use guard::{Blowup, Upstream};
 use host::{HostSource, Read};
 use poly::{PolySource, PolySpec};
 use std::any::Any;
@@ -37,6 +40,8 @@ pub enum Slot {
 #[derive(Clone)]
 pub struct KernelSpec {
     pub func: KernelFn,
+    /// How many inputs the kernel has: `io` holds `4 * inputs` input slots.
+    pub inputs: usize,
     /// Four slots per input, then four per output (lane order).
     pub io: Vec<Slot>,
     /// The initial state block; its length is the state size in floats.
@@ -73,12 +78,44 @@ pub struct Adopted {
 pub struct HostSpec {
     pub pattern: Pattern,
     pub reads: Vec<(Read, usize)>,
+    /// Where the pattern is written (`line:col`), for reports.
+    pub origin: String,
+}
+
+/// A pattern whose cycles were refused for asking too much (see
+/// [`crate::pattern::budget`]): they are silent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refusal {
+    /// Where the pattern is written (`line:col`).
+    pub origin: String,
+    pub cycles: u64,
+    pub first_cycle: i64,
+    pub why: crate::pattern::budget::Exceeded,
+}
+
+impl Refusal {
+    pub fn describe(&self) -> String {
+        format!(
+            "{}: this pattern asked for too much in cycle {} ({}): {} silent\n  hint: each pattern may start at most {} events in a cycle; see \"Limits\" in docs/patterns.md",
+            self.origin,
+            self.first_cycle,
+            self.why.describe(),
+            if self.cycles == 1 {
+                "that cycle is".to_string()
+            } else {
+                format!("{} cycles so far are", self.cycles)
+            },
+            crate::pattern::budget::MAX_EVENTS_PER_CYCLE
+        )
+    }
 }
 
 /// An output: the buffers holding its left and right channels.
 #[derive(Clone, Debug)]
 pub struct OutputSpec {
     pub name: String,
+    /// The line of the statement that defines it (from 1), for reports.
+    pub line: u32,
     pub left: usize,
     pub right: usize,
     /// A hash of everything the output computes: equal when its code did not change.
@@ -119,16 +156,49 @@ pub struct ProgramSpec {
 #[repr(C, align(16))]
 struct Lanes4([f32; 4]);
 
+fn lanes4(floats: &[f32]) -> Vec<Lanes4> {
+    floats
+        .chunks(4)
+        .map(|c| {
+            let mut l = [0.0; 4];
+            l[..c.len()].copy_from_slice(c);
+            Lanes4(l)
+        })
+        .collect()
+}
+
 /// A kernel ready to run: its pointer table and its own state block.
 struct Kernel {
     func: KernelFn,
     io: Vec<*mut f32>,
     state: Vec<Lanes4>,
+    /// The state block as the program starts, for resetting a lane that blew up.
+    initial: Vec<Lanes4>,
     cost: usize,
     state_ids: Vec<StateRef>,
 }
 
 impl Kernel {
+    /// Puts lane `lane`'s node states back to their initial values (parameters, which sit
+    /// in the same block, never change).
+    fn reset_lane(&mut self, lane: usize) {
+        let floats = |l: &mut Vec<Lanes4>| {
+            // SAFETY: as in `state_floats`.
+            unsafe { std::slice::from_raw_parts_mut(l.as_mut_ptr().cast::<f32>(), l.len() * 4) }
+        };
+        let (state, initial) = (floats(&mut self.state), floats(&mut self.initial));
+        for r in &self.state_ids {
+            // Lane-packed nodes interleave their lanes (stride 4); a host kernel has one.
+            let owner = if r.stride == 4 { r.start % 4 } else { 0 };
+            if owner == lane {
+                for i in 0..r.count {
+                    let at = r.start + i * r.stride;
+                    state[at] = initial[at];
+                }
+            }
+        }
+    }
+
     fn state_floats(&mut self) -> &mut [f32] {
         // SAFETY: `Lanes4` is four f32s, `repr(C)`, so the blocks are one float array.
         unsafe {
@@ -237,11 +307,22 @@ pub struct Engine {
     hosts: Vec<HostSource>,
     polys: Vec<PolySource>,
     banks: Vec<VoiceBank>,
+    /// Where each host, poly and bank pattern is written, in that order.
+    origins: Vec<String>,
     voice_kernels: VoiceKernels,
     start_buffers: Vec<usize>,
     stages: Vec<Stage>,
     outputs: Vec<OutputSpec>,
     hush: bool,
+    /// Per output, what feeds it (for resetting what blew up).
+    upstream: Vec<Upstream>,
+    /// Per output: silenced because it blew up.
+    blown: Vec<bool>,
+    /// What feeds only blown outputs: reset after every block while they stay blown.
+    resetting: Upstream,
+    blowups: Vec<Blowup>,
+    /// Whether the guard runs (always, but for comparing raw computation in tests).
+    guarded: bool,
     frame: i64,
     pool: Option<Arc<rayon::ThreadPool>>,
     counters: Counters,
@@ -295,6 +376,11 @@ impl Engine {
             buffers[b].fill(value);
         }
         let threads = pool.as_ref().map_or(1, |p| p.current_num_threads());
+        let upstream = guard::upstream(&spec.stages, &spec.banks, &spec.outputs);
+        let origins = (spec.hosts.iter().map(|h| h.origin.clone()))
+            .chain(spec.polys.iter().map(|p| p.origin.clone()))
+            .chain(spec.banks.iter().map(|b| b.origin.clone()))
+            .collect();
         let stages = spec
             .stages
             .into_iter()
@@ -315,15 +401,8 @@ impl Engine {
                                 buffers[index].as_mut_ptr()
                             })
                             .collect(),
-                        state: k
-                            .state
-                            .chunks(4)
-                            .map(|c| {
-                                let mut l = [0.0; 4];
-                                l[..c.len()].copy_from_slice(c);
-                                Lanes4(l)
-                            })
-                            .collect(),
+                        state: lanes4(&k.state),
+                        initial: lanes4(&k.state),
                         cost: k.cost,
                         state_ids: k.state_ids,
                     })
@@ -357,11 +436,17 @@ impl Engine {
             hosts,
             polys,
             banks,
+            origins,
             voice_kernels: spec.voice_kernels,
             start_buffers: spec.start_buffers,
             stages,
+            blown: vec![false; spec.outputs.len()],
             outputs: spec.outputs,
             hush: spec.hush,
+            upstream,
+            resetting: Upstream::default(),
+            blowups: Vec::new(),
+            guarded: true,
             frame: 0,
             pool,
             counters: Counters::default(),
@@ -376,6 +461,42 @@ impl Engine {
     /// Whether the program says `hush` (every output silent).
     pub fn hushed(&self) -> bool {
         self.hush
+    }
+
+    /// Cycles refused so far, over all patterns (cheap: to see whether there is news).
+    pub fn refused_cycles(&self) -> u64 {
+        self.sources().flatten().map(|s| s.refused).sum()
+    }
+
+    /// The patterns that had cycles refused for asking too much, with where they are written.
+    pub fn refusals(&self) -> Vec<Refusal> {
+        self.sources()
+            .zip(&self.origins)
+            .filter_map(|(s, origin)| {
+                let s = s?;
+                let (first_cycle, why) = s.first_refused?;
+                Some(Refusal {
+                    origin: origin.clone(),
+                    cycles: s.refused,
+                    first_cycle,
+                    why,
+                })
+            })
+            .collect()
+    }
+
+    /// Every pattern cache, in the order of `origins` (none for a host read continuously,
+    /// which queries tiny spans and is never refused).
+    fn sources(&self) -> impl Iterator<Item = Option<&crate::pattern::source::PatternSource>> {
+        (self.hosts.iter().map(|h| h.source()))
+            .chain(self.polys.iter().map(|p| Some(p.source())))
+            .chain(self.banks.iter().map(|b| Some(b.source())))
+    }
+
+    /// The outputs that blew up so far, in order (each once): they stay silent for the
+    /// rest of this program's life.
+    pub fn blowups(&self) -> &[Blowup] {
+        &self.blowups
     }
 
     pub fn max_block(&self) -> usize {
@@ -491,8 +612,51 @@ impl Engine {
                 _ => stage.run_serial(frames),
             }
         }
+        self.guard(first, frames);
         self.frame += frames as i64;
         self.counters.blocks += 1;
+    }
+
+    /// Turns the blow-up guard off (it is on in every engine): for tests that compare the
+    /// compiled code with the reference interpreter, which has no guard, on programs that
+    /// legitimately reach huge values.
+    pub fn unguarded(mut self) -> Engine {
+        self.guarded = false;
+        self
+    }
+
+    /// Finds outputs that blew up in this block, silences them for good, and resets what
+    /// feeds only them, so the next block (and a program that adopts this one's state)
+    /// starts that part clean.
+    fn guard(&mut self, first: i64, frames: usize) {
+        if !self.guarded {
+            return;
+        }
+        let mut changed = false;
+        for (o, out) in self.outputs.iter().enumerate() {
+            if self.blown[o] {
+                continue;
+            }
+            let (l, r) = (&self.buffers[out.left], &self.buffers[out.right]);
+            if let Some(kind) = guard::check(&l[..frames], &r[..frames]) {
+                self.blown[o] = true;
+                self.blowups.push(Blowup {
+                    output: o,
+                    frame: first,
+                    kind,
+                });
+                changed = true;
+            }
+        }
+        if changed {
+            self.resetting = guard::to_reset(&self.upstream, &self.blown);
+        }
+        for &(s, k, lane) in &self.resetting.lanes {
+            self.stages[s].kernels[k].reset_lane(lane);
+        }
+        for &b in &self.resetting.banks {
+            self.banks[b].silence();
+        }
     }
 
     fn run_banks(&mut self, first: i64, frames: usize) {
@@ -544,16 +708,14 @@ impl Engine {
         (c.voices_started, c.voices_stolen, c.samples_missing) = (started, stolen, missing);
     }
 
-    /// One output's channels for the last block, with non-finite samples silenced.
+    /// One output's channels for the last block: silence if the program is hushed or the
+    /// output blew up.
     pub fn output(&mut self, index: usize, frames: usize) -> (&[f32], &[f32]) {
         let o = &self.outputs[index];
         let (l, r) = (o.left, o.right);
-        for b in [l, r] {
-            for x in &mut self.buffers[b][..frames] {
-                if !x.is_finite() || self.hush {
-                    *x = 0.0;
-                }
-            }
+        if self.hush || self.blown[index] {
+            self.buffers[l][..frames].fill(0.0);
+            self.buffers[r][..frames].fill(0.0);
         }
         (&self.buffers[l][..frames], &self.buffers[r][..frames])
     }

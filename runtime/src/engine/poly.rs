@@ -19,6 +19,8 @@ pub struct PolySpec {
     pub from_start: Option<f64>,
     /// (voice, read, buffer).
     pub reads: Vec<(usize, Read, usize)>,
+    /// Where the pattern is written (`line:col`), for reports.
+    pub origin: String,
 }
 
 /// Notes one voice can be handed in a block before further ones are dropped.
@@ -106,6 +108,11 @@ impl PolySource {
     }
 
     /// Voices whose envelope has not ended at `frame`.
+    /// The pattern's per-cycle cache (for its refused cycles).
+    pub fn source(&self) -> &PatternSource {
+        &self.source
+    }
+
     pub fn sounding(&self, frame: i64) -> usize {
         self.voices.iter().filter(|v| v.busy_until > frame).count()
     }
@@ -208,6 +215,7 @@ mod tests {
             release,
             from_start: None,
             reads,
+            origin: "1:1".into(),
         };
         (PolySource::new(spec, 100), vec![vec![0.0; 100]; 3 * voices])
     }

@@ -25,6 +25,8 @@ pub struct BankSpec {
     pub sounds: SoundTable,
     pub left: usize,
     pub right: usize,
+    /// Where the pattern is written (`line:col`), for reports.
+    pub origin: String,
 }
 
 /// Voices a bank may hold before it steals; enough for `examples/stress_extreme.ph`, whose
@@ -131,6 +133,16 @@ impl VoiceBank {
             }
         }
         self.voices.len() - before
+    }
+
+    /// Stops every voice at once (its output blew up).
+    pub fn silence(&mut self) {
+        self.voices.clear();
+    }
+
+    /// The pattern's per-cycle cache (for its refused cycles).
+    pub fn source(&self) -> &PatternSource {
+        &self.source
     }
 
     /// Voices held (sounding, or waiting for their start).

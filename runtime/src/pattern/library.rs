@@ -7,7 +7,7 @@ use super::transform::{
     degrade_by_with, early, fast, late, repeat_cycles, slow, value_to_rational,
 };
 use super::value::Controls;
-use super::{MAX_SUBDIVISION, Pattern, Value, fastcat, pure, silence, slowcat, stack};
+use super::{MAX_SUBDIVISION, Pattern, Value, capped, fastcat, pure, silence, slowcat, stack};
 use crate::time::Rational;
 use std::sync::Arc;
 
@@ -56,6 +56,9 @@ pub const MAX_ECHOES: i64 = 1024;
 /// `count` copies, each `time` cycles later than the one before, with `gain` set to
 /// `feedback^i` (set, not multiplied, as Strudel does).
 pub fn echo(pat: &Pattern, count: i64, time: Rational, feedback: f64) -> Pattern {
+    if count > MAX_ECHOES {
+        return capped();
+    }
     stack(
         (0..count.clamp(0, MAX_ECHOES))
             .map(|i| {
@@ -75,7 +78,10 @@ fn slice_map(begin: f64, end: f64) -> Controls {
 
 /// Cuts each event into `n` parts, each playing the matching part of its sample.
 pub fn chop(pat: &Pattern, n: i64) -> Pattern {
-    if !(1..=MAX_SUBDIVISION).contains(&n) {
+    if n > MAX_SUBDIVISION {
+        return capped();
+    }
+    if n < 1 {
         return silence();
     }
     pat.squeeze_bind(move |v| {
@@ -106,7 +112,10 @@ pub fn chop(pat: &Pattern, n: i64) -> Pattern {
 
 /// Plays slice i of every sample in the i-th repetition of the pattern, `n` times per cycle.
 pub fn striate(pat: &Pattern, n: i64) -> Pattern {
-    if !(1..=MAX_SUBDIVISION).contains(&n) {
+    if n > MAX_SUBDIVISION {
+        return capped();
+    }
+    if n < 1 {
         return silence();
     }
     let slices = slowcat(
@@ -124,7 +133,10 @@ pub fn striate(pat: &Pattern, n: i64) -> Pattern {
 
 /// Shifts the pattern by 1/n of a cycle more each cycle (earlier; `back` makes it later).
 pub fn iter(pat: &Pattern, n: i64, back: bool) -> Pattern {
-    if !(1..=MAX_SUBDIVISION).contains(&n) {
+    if n > MAX_SUBDIVISION {
+        return capped();
+    }
+    if n < 1 {
         return silence();
     }
     let times = Rational::int(n);
@@ -167,7 +179,10 @@ pub fn linger(pat: &Pattern, t: Rational) -> Pattern {
 
 /// Applies `f` to one of `n` parts of the cycle in turn (`back` goes the other way).
 pub fn chunk(pat: &Pattern, n: i64, f: &Func, back: bool) -> Pattern {
-    if !(1..=MAX_SUBDIVISION).contains(&n) {
+    if n > MAX_SUBDIVISION {
+        return capped();
+    }
+    if n < 1 {
         return silence();
     }
     let mut binary = vec![pure(Value::Num(1.0))];

@@ -2,6 +2,7 @@
 //! implemented by Strudel 1.2.6 (`pattern.mjs`), ported operation by operation so that the
 //! same expression gives the same events, fragments included.
 
+pub mod budget;
 pub mod library;
 pub mod ops;
 pub mod signal;
@@ -19,7 +20,8 @@ use std::sync::Arc;
 /// The largest subdivision a pattern may ask for: steps of `euclid`, parts of `chop`,
 /// `striate`, `iter`, `chunk`, `run`, copies of `echo`, and `fast`/`ply` factors. Beyond it a
 /// single cycle would hold more events than anything can play, and building them would stall
-/// or exhaust memory, so such values give silence (see docs/patterns.md).
+/// or exhaust memory, so such values give silence, reported ([`capped`], [`budget`]; see
+/// docs/patterns.md).
 pub const MAX_SUBDIVISION: i64 = 1 << 16;
 
 /// What a query asks for: a span, and the random seed set by `seed n` (Strudel's `randSeed`).
@@ -145,7 +147,13 @@ impl Pattern {
     }
 
     pub fn query(&self, state: &State) -> Vec<Hap> {
-        (self.query)(state)
+        // Under a budget (see `budget`): a spent budget stops the query at every level.
+        if budget::exhausted() {
+            return Vec::new();
+        }
+        let haps = (self.query)(state);
+        budget::spend(haps.len());
+        haps
     }
 
     /// Every event in `[begin, end)`.
@@ -612,6 +620,15 @@ pub fn gap(steps: Rational) -> Pattern {
 
 pub fn silence() -> Pattern {
     gap(Rational::ONE)
+}
+
+/// What a transform gives for a factor beyond its cap: silence that reports itself to the
+/// query budget whenever it is queried, so the cycle is refused and reported, not silent.
+pub fn capped() -> Pattern {
+    Pattern::new(|_| {
+        budget::note_cap();
+        Vec::new()
+    })
 }
 
 /// All patterns at once.

@@ -2,6 +2,7 @@
 //! time order, and handed out block by block. Extracting the events of a block costs
 //! O(events in the block) plus one pattern query per cycle.
 
+use super::budget::{self, Exceeded};
 use super::{Hap, Pattern};
 use crate::time::Rational;
 
@@ -17,6 +18,10 @@ pub struct PatternSource {
     /// A later cycle queried ahead of time (see [`PatternSource::prefetch`]).
     next: Option<(i64, Vec<Hap>)>,
     queries: u64,
+    /// Cycles refused for asking too much (see [`budget`]): they are silent.
+    pub refused: u64,
+    /// The first refused cycle and why.
+    pub first_refused: Option<(i64, Exceeded)>,
 }
 
 impl PatternSource {
@@ -28,6 +33,8 @@ impl PatternSource {
             cursor: 0,
             next: None,
             queries: 0,
+            refused: 0,
+            first_refused: None,
         }
     }
 
@@ -42,12 +49,19 @@ impl PatternSource {
 
     fn query_cycle(&mut self, cycle: i64) -> Vec<Hap> {
         let begin = Rational::int(cycle);
-        let mut events: Vec<Hap> = self
-            .pattern
-            .query_span(begin, begin + Rational::ONE)
-            .into_iter()
-            .filter(|h| h.has_onset())
-            .collect();
+        let haps = match budget::run(|| self.pattern.query_span(begin, begin + Rational::ONE)) {
+            Ok(haps) => haps,
+            Err(why) => {
+                // Cycles before the start are looked at for events still sounding, never
+                // played from: not worth a report.
+                if cycle >= 0 {
+                    self.refused += 1;
+                    self.first_refused.get_or_insert((cycle, why));
+                }
+                Vec::new()
+            }
+        };
+        let mut events: Vec<Hap> = haps.into_iter().filter(|h| h.has_onset()).collect();
         events.sort_by_key(|h| h.part.begin);
         self.queries += 1;
         events

@@ -3,7 +3,9 @@
 //! pattern arguments the way Strudel's `register` does (constant arguments take the direct
 //! path, others are inner-joined).
 
-use super::{Hap, MAX_SUBDIVISION, Pattern, TimeSpan, Value, fastcat, pure, silence, timecat};
+use super::{
+    Hap, MAX_SUBDIVISION, Pattern, TimeSpan, Value, capped, fastcat, pure, silence, timecat,
+};
 use crate::time::Rational;
 
 /// A value as a time (Strudel's `Fraction(x)`); `None` for values that are not numbers.
@@ -78,9 +80,10 @@ pub fn patterned3(
 }
 
 pub fn fast(pat: &Pattern, factor: Rational) -> Pattern {
-    if factor.is_zero()
-        || factor.num().unsigned_abs() > (MAX_SUBDIVISION as u64) * factor.den().unsigned_abs()
-    {
+    if factor.num().unsigned_abs() > (MAX_SUBDIVISION as u64) * factor.den().unsigned_abs() {
+        return capped();
+    }
+    if factor.is_zero() {
         return silence();
     }
     pat.time_mapped(factor, Rational::ZERO)
@@ -348,11 +351,17 @@ fn bools_pattern(bools: &[bool]) -> Pattern {
 }
 
 pub fn euclid_rot(pat: &Pattern, pulses: i64, steps: i64, rotation: i64) -> Pattern {
+    if steps > MAX_SUBDIVISION {
+        return capped();
+    }
     struct_(pat, &bools_pattern(&euclid_bools(pulses, steps, rotation)))
 }
 
 /// Each pulse held until the next one.
 pub fn euclid_legato_rot(pat: &Pattern, pulses: i64, steps: i64, rotation: i64) -> Pattern {
+    if steps > MAX_SUBDIVISION {
+        return capped();
+    }
     if pulses < 1 {
         return silence();
     }
@@ -411,7 +420,7 @@ pub fn degrade_by_with(pat: &Pattern, with: &Pattern, x: f64) -> Pattern {
 /// Repeats each event `factor` times within its span.
 pub fn ply(pat: &Pattern, factor: Rational) -> Pattern {
     if factor > Rational::int(MAX_SUBDIVISION) {
-        return silence();
+        return capped();
     }
     pat.squeeze_bind(move |v| fast(&pure(v.clone()), factor))
         .with_steps(pat.steps.map(|s| s * factor))

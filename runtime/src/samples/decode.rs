@@ -11,8 +11,14 @@ use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
+/// The longest sample Phonon loads: ten minutes (a 2 GB file would need gigabytes of memory
+/// as floats, and take a minute to decode before the first sound).
+pub const MAX_SAMPLE_SECONDS: u64 = 600;
+
 /// Decodes a whole file: one or two channels (more are reduced to the first two) and the
-/// file's sample rate.
+/// file's sample rate. A file cut short (its header promises more frames than it holds, for
+/// the formats whose headers say it exactly: WAV and FLAC) or longer than
+/// [`MAX_SAMPLE_SECONDS`] is an error that says so.
 pub fn decode_file(path: &Path) -> Result<(Vec<Vec<f32>>, u32), String> {
     let fail = |what: &str, e: &dyn std::fmt::Display| format!("{what}: {e}");
     let file = std::fs::File::open(path).map_err(|e| fail("cannot open", &e))?;
@@ -40,6 +46,24 @@ pub fn decode_file(path: &Path) -> Result<(Vec<Vec<f32>>, u32), String> {
         .codec_params
         .sample_rate
         .ok_or("the file does not say its sample rate")?;
+    let too_long = |frames: u64| {
+        format!(
+            "the sample is {:.0} s long: Phonon loads samples of at most {} minutes",
+            frames as f64 / rate as f64,
+            MAX_SAMPLE_SECONDS / 60
+        )
+    };
+    let max_frames = MAX_SAMPLE_SECONDS * rate as u64;
+    let promised = track.codec_params.n_frames;
+    if let Some(n) = promised
+        && n > max_frames
+    {
+        return Err(too_long(n));
+    }
+    let exact_length = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("wav") || e.eq_ignore_ascii_case("flac"));
     let mut decoder = symphonia::default::get_codecs()
         .make(&track.codec_params, &DecoderOptions::default())
         .map_err(|e| fail("unsupported codec", &e))?;
@@ -82,9 +106,21 @@ pub fn decode_file(path: &Path) -> Result<(Vec<Vec<f32>>, u32), String> {
                 ch.push(frame[c]);
             }
         }
+        if channels[0].len() as u64 > max_frames {
+            return Err(too_long(channels[0].len() as u64));
+        }
     }
     if channels.is_empty() || channels[0].is_empty() {
         return Err("the file holds no audio".into());
+    }
+    if exact_length
+        && let Some(n) = promised
+        && (channels[0].len() as u64) < n
+    {
+        return Err(format!(
+            "the file is cut short: its header promises {n} frames, it holds {}",
+            channels[0].len()
+        ));
     }
     Ok((channels, rate))
 }

@@ -41,6 +41,10 @@ impl SearchPath {
     }
 }
 
+/// The most audio files one sound's folder may hold (Dirt-Samples' largest holds about 100):
+/// every file is decoded when a program names the sound.
+pub const MAX_FILES_PER_SOUND: usize = 4096;
+
 /// Finds and loads sample folders; cheap to share (`Arc`), and loaded samples are kept.
 pub struct SampleLibrary {
     path: SearchPath,
@@ -73,19 +77,36 @@ impl SampleLibrary {
     }
 
     /// The audio files of the first folder called `name` that has any, sorted by file name.
-    pub fn files(&self, name: &str) -> Option<Vec<PathBuf>> {
+    /// A folder that exists but cannot be read, or holds more than [`MAX_FILES_PER_SOUND`]
+    /// audio files, is an error naming it.
+    pub fn files(&self, name: &str) -> Option<Result<Vec<PathBuf>, String>> {
         if !is_plain_name(name) {
             return None;
         }
         self.path.dirs.iter().find_map(|dir| {
             let folder = dir.join(name);
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
-                .ok()?
+            if !folder.is_dir() {
+                return None;
+            }
+            let entries = match std::fs::read_dir(&folder) {
+                Ok(e) => e,
+                Err(e) => {
+                    return Some(Err(format!("`{}`: cannot read the folder: {e}", folder.display())));
+                }
+            };
+            let mut files: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| is_audio(p))
                 .collect();
+            if files.len() > MAX_FILES_PER_SOUND {
+                return Some(Err(format!(
+                    "`{}` holds {} audio files: Phonon loads at most {MAX_FILES_PER_SOUND} per sound",
+                    folder.display(),
+                    files.len()
+                )));
+            }
             files.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
-            (!files.is_empty()).then_some(files)
+            (!files.is_empty()).then_some(Ok(files))
         })
     }
 
@@ -110,7 +131,10 @@ impl SampleLibrary {
     /// Loads every file of the folder `name` at `sample_rate`, in parallel; `None` when no
     /// folder has that name. A file that cannot be read is an error naming it.
     pub fn load(&self, name: &str, sample_rate: u32) -> Option<Result<Vec<Arc<Sample>>, String>> {
-        let files = self.files(name)?;
+        let files = match self.files(name)? {
+            Ok(f) => f,
+            Err(e) => return Some(Err(e)),
+        };
         Some(
             files
                 .par_iter()
