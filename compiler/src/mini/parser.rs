@@ -202,11 +202,50 @@ enum RawOp {
 }
 
 fn parser<'a>() -> impl Parser<'a, &'a str, Group, Extra<'a>> {
-    let ws = any().filter(|c: &char| is_ws(*c)).repeated();
+    // The grammar is mutually recursive (a group holds steps, a step can hold a group).
+    // `recursive` hands each definition a weak handle to itself: with `Recursive::declare`
+    // the parser would hold itself strongly and leak on every string parsed (found by the
+    // front-end fuzzer: about 7 KB a string).
+    let group = recursive(|group| {
+        let step = recursive(|step| step_parser(group, step));
+        group_parser(step)
+    });
+    ws().ignore_then(group).then_ignore(ws()).then_ignore(end())
+}
 
-    let mut group = Recursive::declare();
-    let mut slice_with_ops = Recursive::declare();
+fn ws<'a>() -> impl Parser<'a, &'a str, (), Extra<'a>> + Clone {
+    any().filter(|c: &char| is_ws(*c)).repeated()
+}
 
+fn comma<'a>() -> impl Parser<'a, &'a str, (), Extra<'a>> + Clone {
+    ws().then(just(',')).then(ws()).ignored()
+}
+
+/// Steps one after another: `a b [c d]`, with Strudel's `^` marker allowed in front.
+fn sequence<'a>(
+    step: impl Parser<'a, &'a str, Step, Extra<'a>> + Clone + 'a,
+) -> impl Parser<'a, &'a str, Sequence, Extra<'a>> + Clone {
+    let sequence = step
+        .repeated()
+        .at_least(1)
+        .collect::<Vec<Step>>()
+        .map_with(|steps, e| {
+            let s: SimpleSpan = e.span();
+            Sequence {
+                steps,
+                span: s.start..s.end,
+            }
+        });
+    just('^').or_not().ignore_then(sequence)
+}
+
+/// One step with its operators (`bd*2`, `[a b]@3`, `c(3,8)`).
+fn step_parser<'a>(
+    group: impl Parser<'a, &'a str, Group, Extra<'a>> + Clone + 'a,
+    slice_with_ops: impl Parser<'a, &'a str, Step, Extra<'a>> + Clone + 'a,
+) -> impl Parser<'a, &'a str, Step, Extra<'a>> + Clone {
+    let ws = ws();
+    let comma = comma();
     let word = any()
         .filter(|c: &char| is_step_char(*c))
         .repeated()
@@ -221,22 +260,9 @@ fn parser<'a>() -> impl Parser<'a, &'a str, Group, Extra<'a>> {
         })
         .labelled("a step");
 
-    let sequence = slice_with_ops
-        .clone()
-        .repeated()
-        .at_least(1)
-        .collect::<Vec<Step>>()
-        .map_with(|steps, e| {
-            let s: SimpleSpan = e.span();
-            Sequence {
-                steps,
-                span: s.start..s.end,
-            }
-        });
-    let sequence = just('^').or_not().ignore_then(sequence);
-
-    let comma = ws.then(just(',')).then(ws);
+    let sequence = sequence(slice_with_ops.clone());
     let stack_tail = comma
+        .clone()
         .ignore_then(sequence.clone())
         .repeated()
         .collect::<Vec<_>>();
@@ -250,29 +276,32 @@ fn parser<'a>() -> impl Parser<'a, &'a str, Group, Extra<'a>> {
             tail
         });
 
-    let step_elem = ws.ignore_then(word).then_ignore(ws).map(Elem::Atom);
-    let sub_cycle = group
+    let step_elem = ws
         .clone()
-        .delimited_by(just('[').then(ws), ws.then(just(']')))
-        .padded_by(ws)
+        .ignore_then(word)
+        .then_ignore(ws.clone())
+        .map(Elem::Atom);
+    let sub_cycle = group
+        .delimited_by(just('[').then(ws.clone()), ws.clone().then(just(']')))
+        .padded_by(ws.clone())
         .map(|g| Elem::Sub(Box::new(g)));
     let polymeter = polymeter_stack
         .clone()
-        .delimited_by(just('{').then(ws), ws.then(just('}')))
+        .delimited_by(just('{').then(ws.clone()), ws.clone().then(just('}')))
         .then(
             just('%')
                 .ignore_then(slice_with_ops.clone().map(Box::new))
                 .or_not(),
         )
-        .padded_by(ws)
+        .padded_by(ws.clone())
         .map(|(sequences, steps_per_cycle)| Elem::Poly {
             sequences,
             steps_per_cycle,
         });
     let slow_sequence = polymeter_stack
         .clone()
-        .delimited_by(just('<').then(ws), ws.then(just('>')))
-        .padded_by(ws)
+        .delimited_by(just('<').then(ws.clone()), ws.clone().then(just('>')))
+        .padded_by(ws.clone())
         .map(Elem::Alt);
     let slice = choice((step_elem, sub_cycle, polymeter, slow_sequence));
 
@@ -288,22 +317,24 @@ fn parser<'a>() -> impl Parser<'a, &'a str, Group, Extra<'a>> {
     });
 
     let op_weight = ws
+        .clone()
         .ignore_then(one_of("@_"))
         .ignore_then(number().or_not())
         .map(RawOp::Weight);
     let op_replicate = ws
+        .clone()
         .ignore_then(just('!'))
         .ignore_then(number().or_not())
         .map(RawOp::Replicate);
     let op_euclid = just('(')
-        .ignore_then(ws)
+        .ignore_then(ws.clone())
         .ignore_then(slice_with_ops.clone())
         .then_ignore(comma)
         .then(slice_with_ops.clone())
-        .then_ignore(ws.then(just(',')).or_not())
-        .then_ignore(ws)
+        .then_ignore(ws.clone().then(just(',')).or_not())
+        .then_ignore(ws.clone())
         .then(slice_with_ops.clone().or_not())
-        .then_ignore(ws.then(just(')')))
+        .then_ignore(ws.clone().then(just(')')))
         .map(|((pulses, steps), rotation)| {
             RawOp::Push(Box::new(Op::Euclid {
                 pulses,
@@ -324,7 +355,7 @@ fn parser<'a>() -> impl Parser<'a, &'a str, Group, Extra<'a>> {
         .ignore_then(slice_arg.clone())
         .map(|s| RawOp::Push(Box::new(Op::Tail(s))));
     let op_range = just("..")
-        .ignore_then(slice_arg.clone())
+        .ignore_then(slice_arg)
         .map(|s| RawOp::Push(Box::new(Op::Range(s))));
     let slice_op = choice((
         op_weight,
@@ -337,70 +368,62 @@ fn parser<'a>() -> impl Parser<'a, &'a str, Group, Extra<'a>> {
         op_range,
     ));
 
-    slice_with_ops.define(
-        slice
-            .then(slice_op.repeated().collect::<Vec<RawOp>>())
-            .map_with(|(elem, raw_ops), e| {
-                let s: SimpleSpan = e.span();
-                build_step(elem, raw_ops, s.start..s.end)
-            }),
-    );
+    slice
+        .then(slice_op.repeated().collect::<Vec<RawOp>>())
+        .map_with(|(elem, raw_ops), e| {
+            let s: SimpleSpan = e.span();
+            build_step(elem, raw_ops, s.start..s.end)
+        })
+}
 
-    let pipe = ws.then(just('|')).then(ws);
-    let dot = ws.then(just('.')).then(ws);
-    let choose_tail = pipe
-        .ignore_then(sequence.clone())
-        .repeated()
-        .at_least(1)
-        .collect::<Vec<_>>();
-    let dot_tail = dot
-        .ignore_then(sequence.clone())
-        .repeated()
-        .at_least(1)
-        .collect::<Vec<_>>();
-    let stack_tail1 = comma
-        .ignore_then(sequence.clone())
-        .repeated()
-        .at_least(1)
-        .collect::<Vec<_>>();
-
+/// A group: a sequence, or sequences joined by `,` (stack), `|` (random choice) or `.`
+/// (feet).
+fn group_parser<'a>(
+    step: impl Parser<'a, &'a str, Step, Extra<'a>> + Clone + 'a,
+) -> impl Parser<'a, &'a str, Group, Extra<'a>> + Clone {
     #[derive(Clone)]
     enum Tail {
         Stack(Vec<Sequence>),
         Choose(Vec<Sequence>),
         Feet(Vec<Sequence>),
     }
-    group.define(
-        sequence
-            .then(
-                choice((
-                    stack_tail1.map(Tail::Stack),
-                    choose_tail.map(Tail::Choose),
-                    dot_tail.map(Tail::Feet),
-                ))
-                .or_not(),
-            )
-            .map(|(head, tail)| match tail {
-                None => Group::Seq(head),
-                Some(Tail::Stack(mut t)) => {
-                    t.insert(0, head);
-                    Group::Stack(t)
+    let sequence = sequence(step);
+    let joined = |sep: char| {
+        ws().then(just(sep))
+            .then(ws())
+            .ignore_then(sequence.clone())
+            .repeated()
+            .at_least(1)
+            .collect::<Vec<_>>()
+    };
+    sequence
+        .clone()
+        .then(
+            choice((
+                joined(',').map(Tail::Stack),
+                joined('|').map(Tail::Choose),
+                joined('.').map(Tail::Feet),
+            ))
+            .or_not(),
+        )
+        .map(|(head, tail)| match tail {
+            None => Group::Seq(head),
+            Some(Tail::Stack(mut t)) => {
+                t.insert(0, head);
+                Group::Stack(t)
+            }
+            Some(Tail::Choose(mut t)) => {
+                t.insert(0, head);
+                Group::Choose {
+                    alternatives: t,
+                    seed: 0,
                 }
-                Some(Tail::Choose(mut t)) => {
-                    t.insert(0, head);
-                    Group::Choose {
-                        alternatives: t,
-                        seed: 0,
-                    }
-                }
-                Some(Tail::Feet(mut t)) => {
-                    t.insert(0, head);
-                    Group::Feet { feet: t, seed: 0 }
-                }
-            }),
-    );
-
-    ws.ignore_then(group).then_ignore(ws).then_ignore(end())
+            }
+            Some(Tail::Feet(mut t)) => {
+                t.insert(0, head);
+                Group::Feet { feet: t, seed: 0 }
+            }
+        })
 }
 
 /// Applies krill's operator rules: `@n` adds n-1 to the weight (bare `@`/`_` adds 1); `!n`

@@ -1,0 +1,1 @@
+out: fast 1e12 $ s "bd sn"
