@@ -80,7 +80,10 @@ pub fn patterned3(
 }
 
 pub fn fast(pat: &Pattern, factor: Rational) -> Pattern {
-    if factor.num().unsigned_abs() > (MAX_SUBDIVISION as u64) * factor.den().unsigned_abs() {
+    // In u128: a denominator near i64's range times the cap overflows u64 (found by fuzzing).
+    if factor.num().unsigned_abs() as u128
+        > MAX_SUBDIVISION as u128 * factor.den().unsigned_abs() as u128
+    {
         return capped();
     }
     if factor.is_zero() {
@@ -502,6 +505,18 @@ pub fn palindrome(pat: &Pattern) -> Pattern {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_with_a_huge_denominator_is_checked_without_overflow() {
+        // Found by the compile fuzzer: the cap check overflowed u64 for such factors.
+        let a = pure(Value::str("a"));
+        let tiny = fast(&a, Rational::new(3, (1 << 62) + 1));
+        assert_eq!(tiny.query_span(Rational::ZERO, Rational::ONE).len(), 1);
+        let huge = fast(&a, Rational::new(i64::MAX, 3));
+        let refused =
+            crate::pattern::budget::run(|| huge.query_span(Rational::ZERO, Rational::ONE));
+        assert_eq!(refused, Err(crate::pattern::budget::Exceeded::Factor));
+    }
 
     #[test]
     fn time_transforms_fold_into_one_map() {
