@@ -4,18 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use phonon_compiler::program::{Options, compile};
-use phonon_runtime::samples::{SampleLibrary, SearchPath};
-use std::sync::{Arc, OnceLock};
-
-fn options() -> &'static Options {
-    static OPTIONS: OnceLock<Options> = OnceLock::new();
-    // No sample folders: the kit only, the same on every machine.
-    OPTIONS.get_or_init(|| Options {
-        samples: Arc::new(SampleLibrary::new(SearchPath::only(Vec::new()))),
-        ..Options::default()
-    })
-}
+use phonon_compiler::program::compile;
+use phonon_fuzz::options;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(src) = std::str::from_utf8(data) else {

@@ -4,19 +4,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use phonon_compiler::program::{Options, compile};
+use phonon_compiler::program::compile;
+use phonon_fuzz::options;
 use phonon_runtime::engine::Engine;
 use phonon_runtime::master::{CEILING, Master};
-use phonon_runtime::samples::{SampleLibrary, SearchPath};
-use std::sync::{Arc, OnceLock};
-
-fn options() -> &'static Options {
-    static OPTIONS: OnceLock<Options> = OnceLock::new();
-    OPTIONS.get_or_init(|| Options {
-        samples: Arc::new(SampleLibrary::new(SearchPath::only(Vec::new()))),
-        ..Options::default()
-    })
-}
 
 const BLOCK: usize = 512;
 
