@@ -21,6 +21,11 @@ pub const LOOKAHEAD_SECONDS: f64 = 0.002;
 /// The time constant with which the gain returns to unity after a peak.
 pub const RELEASE_SECONDS: f64 = 0.1;
 
+/// The limiter's look-ahead, and so its latency, in frames at `sample_rate`.
+pub fn lookahead_frames(sample_rate: u32) -> usize {
+    ((LOOKAHEAD_SECONDS * sample_rate as f64).round() as usize).max(1)
+}
+
 /// A stereo-linked look-ahead limiter. Allocates only when made.
 pub struct Limiter {
     /// Frames of look-ahead; the delay line and windows hold `window = lookahead + 1` frames.
@@ -46,7 +51,7 @@ pub struct Limiter {
 
 impl Limiter {
     pub fn new(sample_rate: u32) -> Limiter {
-        let lookahead = ((LOOKAHEAD_SECONDS * sample_rate as f64).round() as usize).max(1);
+        let lookahead = lookahead_frames(sample_rate);
         let window = lookahead + 1;
         Limiter {
             lookahead,

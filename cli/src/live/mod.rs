@@ -169,7 +169,11 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
     let limit = args.limit;
     // The program runs this many frames ahead of the stream the sink plays (the limiter's
     // look-ahead): a swap at program frame f is heard at stream frame f - lead.
-    let lead = Master::new(sr, 1, limit).latency() as i64;
+    let lead = if limit {
+        phonon_runtime::master::lookahead_frames(sr) as i64
+    } else {
+        0
+    };
 
     // Janitor: retired programs are dropped here, never on the render thread.
     let janitor = std::thread::spawn(move || {
