@@ -328,7 +328,7 @@ pub fn run(args: &[String], io: Io) -> i32 {
             live::live(
                 &file,
                 &samples,
-                &live::LiveArgs {
+                live::LiveArgs {
                     sink,
                     block: block as usize,
                     sample_rate,

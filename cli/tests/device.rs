@@ -10,110 +10,12 @@
 //! device's first callbacks get while the first blocks are rendered.
 #![cfg(feature = "device")]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod jack;
+
+use jack::{PHONON, alsa_config, left, one_server, start_jack};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-const PHONON: &str = env!("CARGO_BIN_EXE_phonon");
-
-/// The JACK server, stopped when the test ends, however it ends.
-struct Jack(Child);
-
-impl Drop for Jack {
-    fn drop(&mut self) {
-        // SIGTERM, so the server takes its entry out of JACK's shared registry (a killed
-        // server leaves it behind, and the registry holds only a few).
-        let stopped = Command::new("kill")
-            .arg(self.0.id().to_string())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !stopped {
-            let _ = self.0.kill();
-        }
-        let _ = self.0.wait();
-    }
-}
-
-/// Removes what a JACK server of this name left in /dev/shm if it was killed: its socket
-/// would make the next one believe it is still running.
-fn clear_stale(server: &str) {
-    let check = Command::new("jack_wait")
-        .arg("-c")
-        .env("JACK_DEFAULT_SERVER", server)
-        .output();
-    if !check.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("not running")) {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir("/dev/shm") else {
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with(&format!("jack_{server}_"))
-            || name.starts_with("jack_sem.") && name.contains(&format!("_{server}_"))
-        {
-            let _ = std::fs::remove_file(e.path());
-        }
-    }
-}
-
-fn start_jack(server: &str) -> Jack {
-    clear_stale(server);
-    let child = Command::new("jackd")
-        .args([
-            "--no-realtime",
-            "-n",
-            server,
-            "-d",
-            "dummy",
-            "-r",
-            "48000",
-            "-p",
-            "256",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot start jackd ({e}): install jackd2 and libasound2-plugins, as .ci/run does"
-            )
-        });
-    let jack = Jack(child);
-    let ready = Command::new("jack_wait")
-        .args(["-w", "-t", "10"])
-        .env("JACK_DEFAULT_SERVER", server)
-        .output()
-        .expect("jack_wait comes with jackd2");
-    assert!(ready.status.success(), "the JACK server did not start");
-    jack
-}
-
-/// An ALSA configuration: the system's, with the default device playing into JACK.
-fn alsa_config(dir: &Path) -> PathBuf {
-    let path = dir.join("alsa.conf");
-    let system = ["/usr/share/alsa/alsa.conf", "/etc/alsa/alsa.conf"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-        .expect("ALSA's configuration (libasound2-data)");
-    std::fs::write(
-        &path,
-        format!(
-            "<{system}>\n\
-             pcm.!default {{\n  type plug\n  slave.pcm {{\n    type jack\n    \
-             playback_ports {{ 0 system:playback_1 1 system:playback_2 }}\n  }}\n}}\n"
-        ),
-    )
-    .unwrap();
-    path
-}
-
-fn left(wav: &Path) -> (Vec<f32>, u32) {
-    let r = hound::WavReader::open(wav).unwrap();
-    let rate = r.spec().sample_rate;
-    let s: Vec<f32> = r.into_samples::<f32>().map(Result::unwrap).collect();
-    (s.iter().step_by(2).copied().collect(), rate)
-}
 
 #[test]
 fn an_example_plays_on_the_default_device_with_no_late_block() {
@@ -122,6 +24,7 @@ fn an_example_plays_on_the_default_device_with_no_late_block() {
     // One name for every run: a run killed before it could stop its server leaves an entry
     // that the next run's server takes over.
     let server = "phonon-test";
+    let _one = one_server();
     let _jack = start_jack(server);
     let config = alsa_config(&dir);
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/house.ph");
@@ -190,6 +93,8 @@ fn an_example_plays_on_the_default_device_with_no_late_block() {
 
 #[test]
 fn a_device_that_cannot_be_opened_is_a_clear_error_with_a_hint() {
+    // Not beside another device test: it would take their CPU while they keep time.
+    let _one = one_server();
     let dir = std::env::temp_dir().join(format!("phonon-nodevice-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let config = alsa_config(&dir);

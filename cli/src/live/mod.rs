@@ -101,9 +101,15 @@ struct Stats {
     /// The lowest master limiter gain since the status line last read it (f64 bits; bits
     /// of positive floats order as the floats do).
     limiter_gain: AtomicU64,
+    /// The audio device is gone and the null clock plays in its place.
+    device_lost: AtomicBool,
+    /// Times the audio device went away.
+    device_losses: AtomicU64,
+    /// Frames the null clock played while the device was gone.
+    null_clock_frames: AtomicU64,
 }
 
-pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
+pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
     if path == Path::new("-") {
         let _ = writeln!(
             io.stderr,
@@ -277,7 +283,13 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
     // second, which a slow disk can hold up.
     let (played_tx, mut played_rx) = rtrb::RingBuffer::<f32>::new(16 * sr as usize);
     let feed = sink::Feed::new(consumer, played_tx, stats.clone());
-    let running = match sink::start(&args.sink, feed, block, sr) {
+    let say: Box<dyn Fn(String) + Send> = {
+        let report = report_tx.clone();
+        Box::new(move |text| {
+            let _ = report.send(Report::text(text));
+        })
+    };
+    let running = match sink::start(args.sink, feed, block, sr, say) {
         Ok(r) => r,
         Err(e) => {
             let _ = writeln!(
@@ -476,9 +488,14 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
             } else {
                 String::new()
             };
+            let device = if stats.device_lost.load(Ordering::Relaxed) {
+                "  device lost: null clock, reconnecting"
+            } else {
+                ""
+            };
             let _ = write!(
                 io.stderr,
-                "\r\x1b[Kcycle {:.2}  cps {cps:.3}  load {load:.1}%  voices {}  xruns {}{limiting}  reload {last_reload}",
+                "\r\x1b[Kcycle {:.2}  cps {cps:.3}  load {load:.1}%  voices {}  xruns {}{limiting}{device}  reload {last_reload}",
                 f64::from_bits(stats.cycle.load(Ordering::Relaxed)),
                 stats.voices.load(Ordering::Relaxed),
                 stats.xruns.load(Ordering::Relaxed)
@@ -556,6 +573,20 @@ pub fn live(path: &Path, samples: &SampleArgs, args: &LiveArgs, io: Io) -> i32 {
             io.stderr,
             "error: the recording lost {:.2} s: the disk could not keep up",
             unrecorded as f64 / sr as f64
+        );
+    }
+    let losses = stats.device_losses.load(Ordering::Relaxed);
+    if losses > 0 {
+        let _ = writeln!(
+            io.stdout,
+            "the audio device went away {losses} time{}: {:.2} s played on the null clock{}",
+            if losses == 1 { "" } else { "s" },
+            stats.null_clock_frames.load(Ordering::Relaxed) as f64 / sr as f64,
+            if stats.device_lost.load(Ordering::Relaxed) {
+                " (still gone at the end)"
+            } else {
+                ""
+            }
         );
     }
     let _ = writeln!(

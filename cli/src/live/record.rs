@@ -77,7 +77,10 @@ impl Recorder {
             }
             self.bytes += 4;
         }
-        if self.last_sync.elapsed() >= SYNC_INTERVAL {
+        // Only between whole frames: the monitor's ring can hand over a left sample without
+        // its right one, and a stereo WAV cannot hold half a frame (hound refuses to write
+        // such a header).
+        if self.bytes.is_multiple_of(8) && self.last_sync.elapsed() >= SYNC_INTERVAL {
             self.last_sync = Instant::now();
             if let Some(w) = &mut self.writer
                 && let Err(e) = w.flush()
@@ -172,6 +175,25 @@ mod tests {
         assert_eq!(r.len(), 2002);
         assert_eq!(r.spec().sample_rate, 48_000);
         std::mem::forget(rec);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_sync_due_in_the_middle_of_a_frame_waits_for_its_right_sample() {
+        let dir = std::env::temp_dir().join(format!("phonon-halves-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("set.wav");
+        let mut rec = Recorder::create(&path, 48_000).unwrap();
+        rec.last_sync = Instant::now() - SYNC_INTERVAL;
+        // A left sample alone: no sync yet, and no error.
+        rec.write(&[0.25; 3]);
+        assert_eq!(rec.error, None);
+        assert_eq!(hound::WavReader::open(&path).unwrap().len(), 0);
+        // Its right sample: the sync comes, and the file holds both frames.
+        rec.write(&[0.5]);
+        assert_eq!(rec.error, None);
+        assert_eq!(hound::WavReader::open(&path).unwrap().len(), 4);
+        assert_eq!(rec.finish(), Ok(1));
         let _ = std::fs::remove_dir_all(&dir);
     }
 
