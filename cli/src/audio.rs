@@ -72,13 +72,14 @@ pub fn compile(path: &PathBuf, timings: bool, samples: &SampleArgs, mut io: Io) 
     let outputs = c.graph.outputs.len();
     let _ = writeln!(
         io.stdout,
-        "{}: ok ({} output{}, {} nodes, {} stages, {} kernels, {} cps)",
+        "{}: ok ({} output{}, {} nodes, {} stages, {} kernels compiled as {} functions, {} cps)",
         source.name,
         outputs,
         if outputs == 1 { "" } else { "s" },
         c.graph.nodes.len(),
         c.plan.stages.len(),
         c.plan.kernels.len(),
+        c.functions,
         c.graph.cps
     );
     if timings {
@@ -155,7 +156,13 @@ pub fn render(path: &PathBuf, samples: &SampleArgs, args: &RenderArgs, mut io: I
     }
     let frames = (seconds * sr).round() as usize;
     let outputs = c.graph.outputs.len();
-    let mut engine = Engine::new(c.spec, args.block, threads_or_cores(args.threads));
+    let mut engine = match Engine::new(c.spec, args.block, threads_or_cores(args.threads)) {
+        Ok(e) => e,
+        Err(e) => {
+            let _ = writeln!(io.stderr, "error: {e}");
+            return EXIT_USER_ERROR;
+        }
+    };
     let bar = indicatif::ProgressBar::with_draw_target(
         Some(frames as u64),
         if io.color && seconds > 30.0 {
@@ -223,7 +230,13 @@ pub fn bench(path: &PathBuf, samples: &SampleArgs, args: &BenchArgs, mut io: Io)
     };
     let compile_ms = ms(c.timings.total());
     let threads = threads_or_cores(args.threads);
-    let mut engine = Engine::new(c.spec, args.block, threads);
+    let mut engine = match Engine::new(c.spec, args.block, threads) {
+        Ok(e) => e,
+        Err(e) => {
+            let _ = writeln!(io.stderr, "error: {e}");
+            return EXIT_USER_ERROR;
+        }
+    };
     let mut times = Vec::with_capacity(args.blocks);
     // The master (mix of the outputs and the limiter), timed apart from the program's blocks.
     let mut master_times = Vec::with_capacity(args.blocks);

@@ -12,7 +12,7 @@ fn main() {
     // Decays that pass the denormal range (below 1e-38) within the 30 s.
     let src = "out: impulse 0.02 # reverb 0.5 0 :mix 1 # delay 0.25 0.3 0.5 # compressor -30 4 0.01 0.2\n";
     let compiled = compile(src, &Options::default()).expect("compiles");
-    let mut engine = Engine::new(compiled.spec, 512, 1);
+    let mut engine = Engine::new(compiled.spec, 512, 1).expect("a valid program");
     let blocks_per_second = 44_100 / 512;
     let mut out = vec![0.0f32; 1024];
     let mut times = Vec::new();

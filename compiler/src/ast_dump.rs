@@ -1,5 +1,7 @@
 //! A readable, stable dump of the syntax tree (`phonon ir FILE --ast`): one node per line,
 //! indented by depth, with the node's `line:col`. Snapshot tests rely on its stability.
+//! Without the positions ([`structure`]) it is what an expression means, whatever its layout:
+//! a reload compares it to tell which outputs changed.
 
 use crate::ast::{Arg, Expr, ExprKind, Program, SectionOp, StatementKind, TempoUnit};
 use crate::diagnostic::{Span, line_col};
@@ -8,7 +10,7 @@ use std::fmt::Write;
 
 pub fn dump(program: &Program, src: &str) -> String {
     let mut d = Dumper {
-        src,
+        src: Some(src),
         out: String::new(),
     };
     for st in &program.statements {
@@ -39,27 +41,96 @@ pub fn dump(program: &Program, src: &str) -> String {
     d.out
 }
 
+/// The tree of `e` without positions, and with a mini-notation string as its parsed tree
+/// (not its text): equal for expressions that differ only in layout, comments, spacing or
+/// where they are in the file.
+/// A bus reference is followed into the bus's definition (`bus` finds it), once per chain.
+pub fn structure<'e>(e: &Expr, bus: &dyn Fn(&str) -> Option<&'e Expr>) -> String {
+    let mut d = Dumper {
+        src: None,
+        out: String::new(),
+    };
+    let mut following = Vec::new();
+    d.structure(0, e, bus, &mut following);
+    d.out
+}
+
 struct Dumper<'a> {
-    src: &'a str,
+    /// The source, for positions; none in a [`structure`].
+    src: Option<&'a str>,
     out: String,
 }
 
 impl Dumper<'_> {
+    /// [`Self::expr`], with bus references followed.
+    fn structure<'e>(
+        &mut self,
+        depth: usize,
+        e: &Expr,
+        bus: &dyn Fn(&str) -> Option<&'e Expr>,
+        following: &mut Vec<String>,
+    ) {
+        crate::deep(|| {
+            let mut refs = Vec::new();
+            collect_buses(e, &mut refs);
+            self.expr(depth, e);
+            for name in refs {
+                if following.contains(&name) {
+                    continue;
+                }
+                if let Some(body) = bus(&name) {
+                    self.line(depth, &format!("where ~{name} ="), &e.span);
+                    following.push(name);
+                    self.structure(depth + 1, body, bus, following);
+                    following.pop();
+                }
+            }
+        })
+    }
+}
+
+/// The buses `e` refers to, in order, each once.
+fn collect_buses(e: &Expr, out: &mut Vec<String>) {
+    crate::deep(|| match &e.kind {
+        ExprKind::Bus(name) => {
+            if !out.contains(name) {
+                out.push(name.clone());
+            }
+        }
+        ExprKind::Number(_) | ExprKind::Str { .. } | ExprKind::Ident(_) => {}
+        ExprKind::List(items) | ExprKind::Tuple(items) | ExprKind::Dollar { items, .. } => {
+            items.iter().for_each(|i| collect_buses(i, out))
+        }
+        ExprKind::App { func, args } => {
+            collect_buses(func, out);
+            args.iter().for_each(|a| collect_buses(a.value(), out));
+        }
+        ExprKind::Binary { lhs, rhs, .. } | ExprKind::Chain { lhs, rhs } => {
+            collect_buses(lhs, out);
+            collect_buses(rhs, out);
+        }
+        ExprKind::Neg(x) | ExprKind::Section { operand: x, .. } => collect_buses(x, out),
+    })
+}
+
+impl Dumper<'_> {
     fn line(&mut self, depth: usize, label: &str, span: &Span) {
-        let (l, c) = line_col(self.src, span.start);
-        let _ = writeln!(
-            self.out,
-            "{:indent$}{label} @{l}:{c}",
-            "",
-            indent = depth * 2
-        );
+        let _ = write!(self.out, "{:indent$}{label}", "", indent = depth * 2);
+        if let Some(src) = self.src {
+            let (l, c) = line_col(src, span.start);
+            let _ = write!(self.out, " @{l}:{c}");
+        }
+        self.out.push('\n');
     }
 
     fn expr(&mut self, depth: usize, e: &Expr) {
         match &e.kind {
             ExprKind::Number(n) => self.line(depth, &format!("number {n}"), &e.span),
             ExprKind::Str { text, pattern } => {
-                self.line(depth, &format!("string \"{text}\""), &e.span);
+                match (self.src, pattern) {
+                    (None, Some(_)) => self.line(depth, "string", &e.span),
+                    _ => self.line(depth, &format!("string \"{text}\""), &e.span),
+                }
                 if let Some(p) = pattern {
                     self.mini(depth + 1, p);
                 }

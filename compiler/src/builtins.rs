@@ -914,6 +914,23 @@ pub fn reference_markdown() -> String {
     out
 }
 
+/// Functions whose events can overlap in time (several notes at once): an oscillator played
+/// by a note pattern that calls one plays a voice per note (see `ir::overlap`).
+pub const LAYERING: &[&str] = &[
+    "stack",
+    "superimpose",
+    "off",
+    "stut",
+    "echo",
+    "jux",
+    "juxBy",
+];
+
+/// Whether `name` is one of the [`LAYERING`] functions.
+pub fn layers(name: &str) -> bool {
+    LAYERING.contains(&name)
+}
+
 pub fn lookup(name: &str) -> Option<&'static Builtin> {
     BUILTINS.iter().find(|b| b.name == name)
 }
@@ -943,6 +960,13 @@ mod tests {
                 "{}: required after optional",
                 b.name
             );
+        }
+    }
+
+    #[test]
+    fn every_layering_name_is_a_builtin() {
+        for name in LAYERING {
+            assert!(lookup(name).is_some(), "{name}");
         }
     }
 

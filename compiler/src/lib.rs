@@ -27,8 +27,6 @@ pub mod suggest;
 use diagnostic::Diagnostic;
 use resolve::Checked;
 
-/// The result of the front end: the checked program (meaningful only when `diagnostics` holds
-/// no error) and every error and warning found.
 /// Runs a step of a recursive pass with enough stack: bus references chain without a limit
 /// of their own (a bus through a thousand others), and compiles run on threads with small
 /// stacks (a live compiler thread, rayon workers), so the passes that follow expressions and
@@ -41,6 +39,8 @@ pub(crate) fn deep<R>(f: impl FnOnce() -> R) -> R {
 /// compiling would take seconds and gigabytes, and no one writes such a file by hand.
 pub const MAX_SOURCE_BYTES: usize = 1 << 20;
 
+/// The result of the front end: the checked program (meaningful only when `diagnostics` holds
+/// no error) and every error and warning found.
 #[derive(Debug)]
 pub struct FrontEnd {
     pub checked: Checked,

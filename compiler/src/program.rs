@@ -62,6 +62,8 @@ pub struct Compiled {
     pub plan: Plan,
     pub spec: ProgramSpec,
     pub clif: Vec<String>,
+    /// Functions compiled for the kernels (kernels of the same code share one).
+    pub functions: usize,
     pub timings: Timings,
     /// Warnings from the front end.
     pub warnings: Vec<Diagnostic>,
@@ -80,6 +82,16 @@ pub fn compile(src: &str, opts: &Options) -> Result<Compiled, Vec<Diagnostic>> {
     let t = Instant::now();
     let (mut graph, mut warnings) =
         crate::ir::lower::lower_program(&fe.checked, src, opts.sample_rate).map_err(|d| vec![d])?;
+    // The compiler's own results are checked in debug builds (every test compile).
+    let internal = |e: String| {
+        vec![Diagnostic::error(
+            0..0,
+            format!("internal compiler error (a bug in phonon, not in this program): {e}"),
+        )]
+    };
+    if cfg!(debug_assertions) {
+        crate::ir::verify::verify_graph(&graph).map_err(internal)?;
+    }
     let too_much = crate::ir::first_cycle::check(&graph);
     if !too_much.is_empty() {
         return Err(too_much);
@@ -90,6 +102,9 @@ pub fn compile(src: &str, opts: &Options) -> Result<Compiled, Vec<Diagnostic>> {
     timings.samples = t.elapsed();
     let t = Instant::now();
     let plan = schedule::schedule(&graph);
+    if cfg!(debug_assertions) {
+        crate::ir::verify::verify_plan(&graph, &plan).map_err(internal)?;
+    }
     timings.schedule = t.elapsed();
     let t = Instant::now();
     let code = codegen::compile(&plan.kernels, opts.sample_rate as f32, opts.keep_clif)
@@ -102,6 +117,7 @@ pub fn compile(src: &str, opts: &Options) -> Result<Compiled, Vec<Diagnostic>> {
     timings.codegen = t.elapsed();
     let t = Instant::now();
     let clif = code.clif.clone();
+    let functions = code.functions;
     let mut spec = link(&graph, &plan, code);
     spec.voice_kernels = voice_kernels;
     spec.voice_cap = opts.voice_cap;
@@ -111,6 +127,7 @@ pub fn compile(src: &str, opts: &Options) -> Result<Compiled, Vec<Diagnostic>> {
         plan,
         spec,
         clif,
+        functions,
         timings,
         warnings: {
             let mut all = fe.diagnostics;
@@ -256,13 +273,19 @@ fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
                     }
                 }
             }
-            specs.push(KernelSpec {
-                func: code.funcs[ki],
-                inputs: shape.inputs,
-                io,
-                state,
-                cost: k.cost() * k.lanes.len().max(1),
-                state_ids,
+            // SAFETY: `code.funcs[ki]` was generated from this kernel's shape (or one equal to
+            // it): it reads `shape.inputs` inputs and writes `shape.exports` outputs, four
+            // lanes each, the table built above, and its state block is `shape.params`
+            // parameters and the operations' state slots, four lanes each, as built above.
+            specs.push(unsafe {
+                KernelSpec::new(
+                    code.funcs[ki],
+                    shape.inputs,
+                    io,
+                    state,
+                    k.cost() * k.lanes.len().max(1),
+                    state_ids,
+                )
             });
         }
         stages.push(specs);
@@ -325,20 +348,17 @@ fn host_kernel(
         Slot::Discard,
     ]);
     let state = fx.init_state(graph.sample_rate);
-    KernelSpec {
-        func,
-        inputs: node.inputs.len(),
-        io,
-        state_ids: vec![StateRef {
-            id: node.id.0,
-            tag: NodeId::of(&node.kind.name()).0,
-            start: 0,
-            count: state.len(),
-            stride: 1,
-        }],
-        state,
-        cost: fx.cost(),
-    }
+    let state_ids = vec![StateRef {
+        id: node.id.0,
+        tag: NodeId::of(&node.kind.name()).0,
+        start: 0,
+        count: state.len(),
+        stride: 1,
+    }];
+    // SAFETY: `func` is the effect's own kernel (`fx.kernel()`), which reads the node's
+    // inputs and writes one output in lane 0 of this table, and uses the state block
+    // `fx.init_state` makes.
+    unsafe { KernelSpec::new(func, node.inputs.len(), io, state, fx.cost(), state_ids) }
 }
 
 /// A hash of everything an output computes (its nodes with their kinds, constants, wiring
@@ -353,11 +373,11 @@ fn output_code(graph: &Graph, output: &crate::ir::Output) -> u64 {
             continue;
         }
         let node = &graph.nodes[n];
-        let label = match node.kind {
-            NodeKind::Host { source, .. } => graph.hosts[source].label.as_str(),
-            NodeKind::PolyHost { poly, .. } => graph.polys[poly].label.as_str(),
-            NodeKind::Voices { bank, .. } => graph.banks[bank].label.as_str(),
-            _ => "",
+        let pattern = match node.kind {
+            NodeKind::Host { source, .. } => graph.hosts[source].code,
+            NodeKind::PolyHost { poly, .. } => graph.polys[poly].code,
+            NodeKind::Voices { bank, .. } => graph.banks[bank].code,
+            _ => 0,
         };
         let inputs: Vec<&str> = node
             .inputs
@@ -365,7 +385,7 @@ fn output_code(graph: &Graph, output: &crate::ir::Output) -> u64 {
             .map(|&i| graph.nodes[i].path.as_str())
             .collect();
         text.push_str(&format!(
-            "{}={} {label} ({});",
+            "{}={} {pattern:x} ({});",
             node.path,
             node.kind.name(),
             inputs.join(",")

@@ -14,7 +14,9 @@ fn max_difference(src: &str, blocks: &[usize], frames: usize) -> f32 {
     let max_block = *blocks.iter().max().unwrap();
     // The raw computation: the guard would silence (and reset) outputs that reach huge
     // values, which random programs dividing by signals near zero do.
-    let mut engine = Engine::new(compiled.spec, max_block, 1).unguarded();
+    let mut engine = Engine::new(compiled.spec, max_block, 1)
+        .expect("a valid program")
+        .unguarded();
     let mut interp = Interpreter::new(graph);
     let outputs = engine.outputs().len();
     let mut worst = 0.0f32;
@@ -50,6 +52,38 @@ fn assert_parity(src: &str) {
             "{src}\nblocks {blocks:?}: JIT and interpreter differ by {d}"
         );
     }
+}
+
+/// Sixteen instruments of one shape with different constants (frequencies, cutoffs, gains),
+/// and one of another shape.
+fn sixteen_copies() -> String {
+    let mut src = String::new();
+    for k in 1..=16 {
+        src.push_str(&format!(
+            "o{k}: saw {} # lpf {} 0.8 # gain 0.{k}\n",
+            55 * k,
+            400 + 50 * k
+        ));
+    }
+    src.push_str("o17: sine (sine 3 * 10 + 440) * square 2\n");
+    src
+}
+
+#[test]
+fn kernels_of_the_same_code_share_one_function_and_each_keeps_its_constants() {
+    let src = sixteen_copies();
+    let c = compile(&src, &Options::default()).unwrap();
+    let kernels = c.plan.kernels.len();
+    assert!(kernels >= 5, "{kernels} kernels");
+    // The copies are packed four to a kernel (lanes of equal constants merge, so a few
+    // kernels have fewer lanes or a parameter less); the full ones share one function.
+    assert!(
+        c.functions + 2 <= kernels,
+        "{} functions for {kernels} kernels",
+        c.functions
+    );
+    // Each copy still plays its own frequency, cutoff and gain: the same as the interpreter.
+    assert_parity(&src);
 }
 
 #[test]

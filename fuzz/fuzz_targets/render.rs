@@ -18,7 +18,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(compiled) = compile(src, options()) else {
         return;
     };
-    let mut engine = Engine::new(compiled.spec, BLOCK, 1);
+    // A program the compiler made must pass the engine's checks.
+    let mut engine = Engine::new(compiled.spec, BLOCK, 1).expect("a valid program");
     let mut master = Master::new(44_100, 1, true);
     let mut mix = vec![0.0f32; 2 * BLOCK];
     // A block, then one of odd size, past the limiter's look-ahead.

@@ -26,7 +26,7 @@ pub fn render_with(
         let messages: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
         panic!("`{src}` does not compile: {messages:?}")
     });
-    let mut engine = Engine::new(compiled.spec, block, threads);
+    let mut engine = Engine::new(compiled.spec, block, threads).expect("a valid program");
     engine.run(|engine| render(engine, frames, block, split, false, &mut |_| {}))
 }
 

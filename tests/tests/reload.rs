@@ -13,7 +13,7 @@ const BLOCK: usize = 512;
 fn engine(src: &str) -> Engine {
     let compiled =
         compile(src, &Options::default()).unwrap_or_else(|d| panic!("{:?}", d[0].message));
-    Engine::new(compiled.spec, BLOCK, 1)
+    Engine::new(compiled.spec, BLOCK, 1).expect("a valid program")
 }
 
 /// Left channel of output `out` for `blocks` blocks.

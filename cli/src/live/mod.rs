@@ -140,7 +140,13 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
     // One pool for every version of the program, made here at normal priority (threads
     // inherit their creator's, and the compiler thread runs at a lower one).
     let pool = dsp_pool(args.threads);
-    let engine = Box::new(Engine::on_pool(first.spec, block, pool.clone()));
+    let engine = match Engine::on_pool(first.spec, block, pool.clone()) {
+        Ok(e) => Box::new(e),
+        Err(e) => {
+            let _ = writeln!(io.stderr, "error: {e}");
+            return EXIT_USER_ERROR;
+        }
+    };
     let mut recorder = match &args.record {
         Some(p) => match record::Recorder::create(p, sr) {
             Ok(r) => Some(r),
@@ -424,7 +430,15 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
                 let t = Instant::now();
                 match compile_pool.install(|| compile(&text, &opts)) {
                     Ok(c) => {
-                        let engine = Box::new(Engine::on_pool(c.spec, block, pool.clone()));
+                        let engine = match Engine::on_pool(c.spec, block, pool.clone()) {
+                            Ok(e) => Box::new(e),
+                            Err(e) => {
+                                let _ = report.send(Report::text(format!(
+                                    "error: {e}\n{name}: not reloaded, the last good program keeps playing"
+                                )));
+                                continue;
+                            }
+                        };
                         let compile_ms = t.elapsed().as_secs_f64() * 1e3;
                         if !c.warnings.is_empty() {
                             let _ = report.send(Report::text(render_all(

@@ -43,7 +43,10 @@ impl Drop for Code {
 }
 
 pub struct Compiled {
+    /// Each kernel's function (kernels of the same code share one).
     pub funcs: Vec<KernelFn>,
+    /// Functions compiled: one per distinct code, host kernels not counted.
+    pub functions: usize,
     /// Each kernel's Cranelift IR, when asked for.
     pub clif: Vec<String>,
     pub code: Code,
@@ -89,9 +92,77 @@ struct Machine {
     clif: String,
 }
 
-/// Compiles every kernel. Kernels are compiled to machine code in parallel (Cranelift's
-/// compilation is per function and the ISA is shared read-only); the module then places
-/// them one by one.
+/// Which inputs every lane of `k` reads from the same buffer (loaded once in its code).
+fn shared_inputs(k: &Kernel) -> Vec<bool> {
+    (0..k.shape.inputs)
+        .map(|i| k.lanes.iter().all(|l| l.inputs[i] == k.lanes[0].inputs[i]))
+        .collect()
+}
+
+/// What a node compiles to: an output node passes its input on, whichever output it is.
+fn code_name(kind: &NodeKind) -> String {
+    match kind {
+        NodeKind::Output { .. } => "output".to_string(),
+        k => k.name(),
+    }
+}
+
+/// Shapes that compile to the same code: equal but for which output an output node feeds.
+fn same_shape(a: &crate::schedule::Shape, b: &crate::schedule::Shape) -> bool {
+    a.inputs == b.inputs
+        && a.params == b.params
+        && a.exports == b.exports
+        && a.ops.len() == b.ops.len()
+        && a.ops.iter().zip(&b.ops).all(|(x, y)| {
+            x.args == y.args
+                && match (&x.kind, &y.kind) {
+                    (NodeKind::Output { .. }, NodeKind::Output { .. }) => true,
+                    (p, q) => p == q,
+                }
+        })
+}
+
+/// For each kernel, the first kernel with the same code: the same operations (constants are
+/// parameters in the state block, not code), lane count and inputs shared between lanes.
+/// Sixteen copies of an instrument are one function.
+fn same_code(kernels: &[Kernel]) -> Vec<usize> {
+    use std::collections::HashMap;
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut firsts: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut of = Vec::with_capacity(kernels.len());
+    for (i, k) in kernels.iter().enumerate() {
+        // A cheap key picks the bucket; the whole shape is compared within it.
+        let shared = shared_inputs(k);
+        let mut h = DefaultHasher::new();
+        (
+            k.shape.ops.len(),
+            k.shape.inputs,
+            k.shape.params,
+            &k.shape.exports,
+        )
+            .hash(&mut h);
+        (k.lanes.len(), &shared).hash(&mut h);
+        for op in &k.shape.ops {
+            code_name(&op.kind).hash(&mut h);
+        }
+        let bucket = firsts.entry(h.finish()).or_default();
+        let found = bucket.iter().copied().find(|&j| {
+            let o = &kernels[j];
+            o.lanes.len() == k.lanes.len()
+                && same_shape(&o.shape, &k.shape)
+                && shared_inputs(o) == shared
+        });
+        of.push(found.unwrap_or_else(|| {
+            bucket.push(i);
+            i
+        }));
+    }
+    of
+}
+
+/// Compiles every distinct kernel once (see [`same_code`]). Kernels are compiled to machine
+/// code in parallel (Cranelift's compilation is per function and the ISA is shared
+/// read-only); the module then places them one by one.
 pub fn compile(kernels: &[Kernel], sample_rate: f32, keep_clif: bool) -> Result<Compiled, String> {
     use rayon::prelude::*;
     let (mut module, frontend) = new_module()?;
@@ -100,10 +171,13 @@ pub fn compile(kernels: &[Kernel], sample_rate: f32, keep_clif: bool) -> Result<
     sig.params.push(AbiParam::new(pointer));
     sig.params.push(AbiParam::new(pointer));
     sig.params.push(AbiParam::new(types::I64));
+    let of = same_code(kernels);
+    // A function for each kernel that is the first of its code; a host kernel's own function.
     let mut ids = Vec::new();
     for (i, k) in kernels.iter().enumerate() {
         ids.push(match k.shape.host_kernel() {
-            Some(fx) => Err(fx.kernel()),
+            Some(fx) => Err(Some(fx.kernel())),
+            None if of[i] != i => Err(None),
             None => Ok(module
                 .declare_function(&format!("kernel{i}"), Linkage::Local, &sig)
                 .map_err(err)?),
@@ -149,40 +223,50 @@ pub fn compile(kernels: &[Kernel], sample_rate: f32, keep_clif: bool) -> Result<
         })
         .collect::<Result<_, String>>()?;
     let mut clif = Vec::new();
-    for ((id, machine), k) in ids.iter().zip(machines).zip(kernels) {
+    let mut functions = 0;
+    for (i, ((id, machine), k)) in ids.iter().zip(machines).zip(kernels).enumerate() {
         match (id, machine) {
             (Ok(id), Some(m)) => {
                 module
                     .define_function_bytes(*id, m.alignment, &m.bytes, &m.relocs)
                     .map_err(err)?;
+                functions += 1;
                 if keep_clif {
                     clif.push(m.clif);
                 }
             }
-            _ => {
-                if keep_clif && let Some(fx) = k.shape.host_kernel() {
-                    clif.push(format!(
-                        "; host kernel: phonon_runtime::effects `{}` (a delay line, written in Rust)\n",
-                        fx.name()
-                    ));
-                }
-            }
+            _ if keep_clif => clif.push(match k.shape.host_kernel() {
+                Some(fx) => format!(
+                    "; host kernel: phonon_runtime::effects `{}` (a delay line, written in Rust)\n",
+                    fx.name()
+                ),
+                None => format!("; the same code as kernel {}\n", of[i]),
+            }),
+            _ => {}
         }
     }
     module.finalize_definitions().map_err(err)?;
-    let funcs = ids
+    let firsts: Vec<Option<KernelFn>> = ids
         .iter()
         .map(|id| match *id {
             Ok(id) => {
                 let ptr = module.get_finalized_function(id);
                 // SAFETY: every kernel was built with the `KernelFn` signature.
-                unsafe { std::mem::transmute::<*const u8, KernelFn>(ptr) }
+                Some(unsafe { std::mem::transmute::<*const u8, KernelFn>(ptr) })
             }
             Err(host) => host,
         })
         .collect();
+    let funcs = (0..kernels.len())
+        .map(|i| {
+            firsts[i]
+                .or(firsts[of[i]])
+                .expect("the first kernel of a code has it")
+        })
+        .collect();
     Ok(Compiled {
         funcs,
+        functions,
         clif,
         code: Code(Some(module)),
     })
@@ -242,6 +326,7 @@ fn build(
     let inputs: Vec<Vec<Value>> = (0..shape.inputs)
         .map(|i| {
             let shared = k.lanes.iter().all(|l| l.inputs[i] == k.lanes[0].inputs[i]);
+            // (As `shared_inputs`: kernels that share a function must agree on this.)
             let n = if shared || !shape.is_lane_mode() {
                 1
             } else {

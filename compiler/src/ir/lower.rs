@@ -3,6 +3,7 @@
 //! (oscillators, filters, envelopes, arithmetic, pan) becomes nodes. Stereo values are pairs
 //! of nodes.
 
+use super::overlap;
 use super::sample_use::{APPLIED, SampleUse, sample_use};
 use super::{
     Bank, Env, Filter, Fx, Graph, HostSource, Math, Node, NodeId, NodeKind, NodeRef, Osc, Output,
@@ -87,6 +88,7 @@ pub fn lower_program(
         visiting: Vec::new(),
         feedback: HashMap::new(),
         transforms: Vec::new(),
+        transform_codes: Vec::new(),
         hosts: HashMap::new(),
         touched: Vec::new(),
         paths: HashSet::new(),
@@ -156,6 +158,8 @@ struct SignalLowerer<'a> {
     feedback: HashMap<String, (NodeRef, NodeRef)>,
     /// Transforms of enclosing `$` chains, outermost first: applied to every pattern inside.
     transforms: Vec<Transform>,
+    /// The structure of each of `transforms` (see [`Self::code`]).
+    transform_codes: Vec<String>,
     /// Host inputs already made, by (expression span, read), so a pattern read twice the same
     /// way is one buffer.
     hosts: HashMap<(usize, usize, Read), NodeRef>,
@@ -331,6 +335,7 @@ impl SignalLowerer<'_> {
         self.graph.banks.push(Bank {
             pattern: p,
             label: self.checked_text(e),
+            code: self.code(e),
             origin: self.origin(e),
             span: e.span.clone(),
             names: samples.names,
@@ -380,6 +385,7 @@ impl SignalLowerer<'_> {
                     self.graph.polys.push(Poly {
                         pattern: p,
                         label: self.checked_text(e),
+                        code: self.code(e),
                         origin: self.origin(e),
                         span: e.span.clone(),
                         voices: POLY_VOICES,
@@ -423,10 +429,12 @@ impl SignalLowerer<'_> {
         }
         let source = self.graph.hosts.len();
         let label = self.checked_text(e);
+        let code = self.code(e);
         let origin = self.origin(e);
         self.graph.hosts.push(HostSource {
             pattern: p,
             label,
+            code,
             origin,
             span: e.span.clone(),
         });
@@ -453,6 +461,26 @@ impl SignalLowerer<'_> {
 
     fn checked_text(&self, e: &Expr) -> String {
         self.src.get(e.span.clone()).unwrap_or("?").to_string()
+    }
+
+    /// What a pattern is (see [`HostSource::code`]): the structure of `e`, its buses
+    /// followed, under the structure of each enclosing transform.
+    fn code(&self, e: &Expr) -> u64 {
+        let checked = self.checked;
+        let bus = |name: &str| {
+            let &i = checked.buses.get(name)?;
+            match &checked.program.statements[i].kind {
+                StatementKind::Bus { body, .. } => Some(body),
+                _ => None,
+            }
+        };
+        let mut text = String::new();
+        for t in &self.transform_codes {
+            text.push_str(t);
+            text.push_str("$\n");
+        }
+        text.push_str(&crate::ast_dump::structure(e, &bus));
+        NodeId::of(&text).0
     }
 
     fn sig(&mut self, e: &Expr, ctx: Ctx, path: &str) -> Result<Sig> {
@@ -491,9 +519,9 @@ impl SignalLowerer<'_> {
             )?));
         }
         if self.voice.is_none()
-            && let Some(key) = self.chord_oscillator(e)
-            && self.plays_several_notes(key)
+            && let Some(freq) = self.chord_oscillator(e, false)
         {
+            let key = self.pattern_key(freq);
             return self.voices(e, key, VoiceEnv::Gate, ctx, path);
         }
         match &e.kind {
@@ -563,6 +591,10 @@ impl SignalLowerer<'_> {
                 // Prefix transforms apply nearest-first, suffix ones left to right.
                 let mut order: Vec<&Expr> = items[..s].iter().rev().collect();
                 order.extend(items[s + 1..].iter());
+                let code: String = order
+                    .iter()
+                    .map(|t| crate::ast_dump::structure(t, &|_| None))
+                    .collect();
                 let mut ts = Vec::new();
                 for t in order {
                     match self.patterns.expr(t)? {
@@ -583,8 +615,10 @@ impl SignalLowerer<'_> {
                     p
                 });
                 self.transforms.push(composed);
+                self.transform_codes.push(code);
                 let r = self.sig(&items[s], ctx, path);
                 self.transforms.pop();
+                self.transform_codes.pop();
                 r
             }
             _ => Err(
@@ -644,8 +678,10 @@ impl SignalLowerer<'_> {
         let mark = self.touched.len();
         // Buses are lowered without the transforms of the place that uses them first.
         let saved = std::mem::take(&mut self.transforms);
+        let saved_codes = std::mem::take(&mut self.transform_codes);
         let sig = self.sig(&body.clone(), Ctx::Param, &format!("~{name}"));
         self.transforms = saved;
+        self.transform_codes = saved_codes;
         self.visiting.pop();
         let sig = sig?;
         if let Some((l, r)) = self.feedback.remove(name) {
@@ -804,6 +840,12 @@ impl SignalLowerer<'_> {
     /// The note pattern an oscillator in `e` plays: the first oscillator whose frequency is
     /// a pattern of discrete events (not a number, a signal or a continuous pattern).
     fn note_pattern(&mut self, e: &Expr) -> Option<(usize, usize)> {
+        let freq = self.note_freq(e)?;
+        Some(self.pattern_key(freq))
+    }
+
+    /// The note pattern an oscillator in `e` is played by (see [`Self::note_pattern`]).
+    fn note_freq<'e>(&mut self, e: &'e Expr) -> Option<&'e Expr> {
         match &e.kind {
             ExprKind::App { func, args } => {
                 let ExprKind::Ident(name) = &func.kind else {
@@ -830,53 +872,48 @@ impl SignalLowerer<'_> {
                 {
                     return None;
                 }
-                Some(self.pattern_key(freq))
+                Some(freq)
             }
             ExprKind::Binary { lhs, rhs, .. } => {
-                self.note_pattern(lhs).or_else(|| self.note_pattern(rhs))
+                self.note_freq(lhs).or_else(|| self.note_freq(rhs))
             }
-            ExprKind::Neg(inner) => self.note_pattern(inner),
-            ExprKind::Chain { lhs, .. } => self.note_pattern(lhs),
+            ExprKind::Neg(inner) => self.note_freq(inner),
+            ExprKind::Chain { lhs, .. } => self.note_freq(lhs),
             ExprKind::Dollar {
                 items,
                 subject: Some(s),
-            } => self.note_pattern(&items[*s]),
+            } => self.note_freq(&items[*s]),
             _ => None,
         }
     }
 
     /// The note pattern of an oscillator with effects but no envelope after it (`saw
     /// "c3'maj" # lpf 800`): a candidate for voices with the gate envelope.
-    fn chord_oscillator(&mut self, e: &Expr) -> Option<(usize, usize)> {
+    /// The note pattern of an oscillator in `e` that can sound several notes at once (see
+    /// [`overlap`]), counting the transforms of the `$` chains it sits in (`layered`: one of
+    /// them already can): such an oscillator plays one gated voice per note even without an
+    /// envelope.
+    fn chord_oscillator<'e>(&mut self, e: &'e Expr, layered: bool) -> Option<&'e Expr> {
         match &e.kind {
-            ExprKind::App { .. } => self.note_pattern(e),
-            ExprKind::Chain { lhs, rhs } if env_call(rhs).is_none() => self.chord_oscillator(lhs),
+            ExprKind::App { .. } => self
+                .note_freq(e)
+                .filter(|freq| layered || overlap::may_overlap(self.checked, freq)),
+            ExprKind::Chain { lhs, rhs } if env_call(rhs).is_none() => {
+                self.chord_oscillator(lhs, layered)
+            }
             ExprKind::Dollar {
                 items,
                 subject: Some(s),
-            } => self.chord_oscillator(&items[*s]),
+            } => {
+                let layered = layered
+                    || items
+                        .iter()
+                        .enumerate()
+                        .any(|(i, t)| i != *s && overlap::may_overlap(self.checked, t));
+                self.chord_oscillator(&items[*s], layered)
+            }
             _ => None,
         }
-    }
-
-    /// Whether a note pattern can sound several notes at once: a chord (`c4'maj`), a stack
-    /// (`[c3, e3]`, `stack`) or a layering transform. Such an oscillator is pattern-played
-    /// even without an envelope.
-    fn plays_several_notes(&self, key: (usize, usize)) -> bool {
-        let text = self.src.get(key.0..key.1).unwrap_or("");
-        text.contains('\'')
-            || text.contains(',')
-            || [
-                "stack",
-                "superimpose",
-                "off",
-                "stut",
-                "echo",
-                "jux",
-                "layer",
-            ]
-            .iter()
-            .any(|w| text.split(|c: char| !c.is_alphanumeric()).any(|t| t == *w))
     }
 
     /// A delay-line effect on a path from the feedback delays `from` to the bus values `to`.

@@ -6,8 +6,10 @@
 
 pub mod first_cycle;
 pub mod lower;
+pub mod overlap;
 pub mod print;
 pub mod sample_use;
+pub mod verify;
 
 use phonon_runtime::effects::LineFx;
 use phonon_runtime::engine::host::Read;
@@ -232,6 +234,9 @@ pub struct HostSource {
     pub pattern: Pattern,
     /// The expression it came from, for the IR dump.
     pub label: String,
+    /// What the pattern is: a hash of the expression's structure and the transforms applied
+    /// to it (not its text), which a reload compares.
+    pub code: u64,
     /// Where that expression starts (`line:col`), for run-time reports.
     pub origin: String,
     /// The expression's span, for the compile-time check of its first cycle.
@@ -244,6 +249,9 @@ pub struct Poly {
     pub pattern: Pattern,
     /// The expression it came from, for the IR dump.
     pub label: String,
+    /// What the pattern is: a hash of the expression's structure and the transforms applied
+    /// to it (not its text), which a reload compares.
+    pub code: u64,
     /// Where that expression starts (`line:col`), for run-time reports.
     pub origin: String,
     /// The expression's span, for the compile-time check of its first cycle.
@@ -261,6 +269,9 @@ pub struct Bank {
     pub pattern: Pattern,
     /// The expression it came from, for the IR dump.
     pub label: String,
+    /// What the pattern is: a hash of the expression's structure and the transforms applied
+    /// to it (not its text), which a reload compares.
+    pub code: u64,
     /// Where that expression starts (`line:col`), for run-time reports.
     pub origin: String,
     /// The expression's span, for the compile-time check of its first cycle.

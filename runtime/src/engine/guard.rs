@@ -161,14 +161,9 @@ mod tests {
     fn kernel(inputs: &[usize], outputs: &[usize]) -> KernelSpec {
         unsafe extern "C" fn nothing(_: *const *mut f32, _: *mut f32, _: u64) {}
         let lane0 = |b: &usize| [Slot::Buffer(*b), Slot::Zero, Slot::Zero, Slot::Zero];
-        KernelSpec {
-            func: nothing,
-            inputs: inputs.len(),
-            io: inputs.iter().chain(outputs).flat_map(lane0).collect(),
-            state: Vec::new(),
-            cost: 1,
-            state_ids: Vec::new(),
-        }
+        let io = inputs.iter().chain(outputs).flat_map(lane0).collect();
+        // SAFETY: the function touches nothing.
+        unsafe { KernelSpec::new(nothing, inputs.len(), io, Vec::new(), 1, Vec::new()) }
     }
 
     fn output(left: usize, right: usize) -> OutputSpec {

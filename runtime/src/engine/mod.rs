@@ -7,6 +7,7 @@
 pub mod guard;
 pub mod host;
 pub mod poly;
+mod verify;
 pub mod voice_kernel;
 pub mod voices;
 
@@ -39,18 +40,56 @@ pub enum Slot {
 /// One kernel as the compiler describes it.
 #[derive(Clone)]
 pub struct KernelSpec {
-    pub func: KernelFn,
+    func: KernelFn,
     /// How many inputs the kernel has: `io` holds `4 * inputs` input slots.
-    pub inputs: usize,
+    pub(crate) inputs: usize,
     /// Four slots per input, then four per output (lane order).
-    pub io: Vec<Slot>,
+    pub(crate) io: Vec<Slot>,
     /// The initial state block; its length is the state size in floats.
-    pub state: Vec<f32>,
+    pub(crate) state: Vec<f32>,
     /// Work per frame, in node evaluations, for the parallelism threshold.
-    pub cost: usize,
+    pub(crate) cost: usize,
     /// Where each stateful node's state lives in `state`, by the node's stable id: what a
     /// reloaded program carries over from the one it replaces.
-    pub state_ids: Vec<StateRef>,
+    pub(crate) state_ids: Vec<StateRef>,
+}
+
+impl KernelSpec {
+    /// A kernel: `func` run over the buffers of `io` (four slots per input, then four per
+    /// output, lane order) with `state` as its state block. [`Engine::new`] checks the
+    /// buffers against the rest of the program.
+    ///
+    /// # Safety
+    /// `func` must read at most `inputs` input slots and write at most the remaining slots
+    /// of a table of `io.len()` pointers, and read and write at most `state.len()` floats of
+    /// its state block (rounded up to whole f32x4 groups): it is called with exactly those.
+    pub unsafe fn new(
+        func: KernelFn,
+        inputs: usize,
+        io: Vec<Slot>,
+        state: Vec<f32>,
+        cost: usize,
+        state_ids: Vec<StateRef>,
+    ) -> KernelSpec {
+        KernelSpec {
+            func,
+            inputs,
+            io,
+            state,
+            cost,
+            state_ids,
+        }
+    }
+
+    /// The pointer table: four slots per input, then four per output.
+    pub fn io(&self) -> &[Slot] {
+        &self.io
+    }
+
+    /// The initial state block.
+    pub fn state(&self) -> &[f32] {
+        &self.state
+    }
 }
 
 /// The state of one node instance inside a kernel's state block: `count` floats from
@@ -352,7 +391,7 @@ pub fn dsp_pool(threads: usize) -> Option<Arc<rayon::ThreadPool>> {
 impl Engine {
     /// `threads`: 1 runs everything on the calling thread; more runs heavy stages on a pool
     /// of its own.
-    pub fn new(spec: ProgramSpec, max_block: usize, threads: usize) -> Engine {
+    pub fn new(spec: ProgramSpec, max_block: usize, threads: usize) -> Result<Engine, String> {
         Engine::on_pool(spec, max_block, dsp_pool(threads))
     }
 
@@ -364,7 +403,8 @@ impl Engine {
         spec: ProgramSpec,
         max_block: usize,
         pool: Option<Arc<rayon::ThreadPool>>,
-    ) -> Engine {
+    ) -> Result<Engine, String> {
+        verify::verify(&spec).map_err(|e| format!("the compiled program is not valid: {e}"))?;
         let max_block = max_block.max(1);
         // Two spare buffers at the end: zeros (inputs of unused lanes), discard (their outputs).
         let zero = spec.buffers;
@@ -429,7 +469,7 @@ impl Engine {
             .into_iter()
             .map(|p| PolySource::new(p, spec.sample_rate))
             .collect();
-        Engine {
+        Ok(Engine {
             clock: Clock::new(spec.cps, spec.sample_rate as i64),
             max_block,
             buffers,
@@ -451,7 +491,7 @@ impl Engine {
             pool,
             counters: Counters::default(),
             _code: spec.code,
-        }
+        })
     }
 
     pub fn outputs(&self) -> &[OutputSpec] {

@@ -1,8 +1,11 @@
 //! The built-in sample kit: sixteen drum and instrument sounds, four variants each, made by
 //! Phonon's own synthesis. Every variant is one output of a Phonon program (below); the kit is
 //! that program compiled and rendered once per sample rate a process asks for, so
-//! `s "bd sn hh cp"` plays with no files on disk. `phonon kit --export DIR` writes it out in
-//! the Dirt-Samples layout.
+//! `s "bd sn hh cp"` plays with no files on disk. What is rendered is kept in the user's
+//! cache folder ([`disk`]), so later processes load it instead. `phonon kit --export DIR`
+//! writes it out in the Dirt-Samples layout.
+
+mod disk;
 
 use crate::program::{Options, compile};
 use phonon_runtime::engine::Engine;
@@ -314,14 +317,15 @@ fn cache() -> &'static Cache {
     CACHE.get_or_init(Default::default)
 }
 
-/// The variants of each named kit sound at `sample_rate`, rendering those not yet rendered
-/// in this process (all in one program). Names that are not kit sounds are left out.
+/// The variants of each named kit sound at `sample_rate`: those this process already has,
+/// else those kept in the cache folder, else rendered now (all the missing ones in one
+/// program) and kept there. Names that are not kit sounds are left out.
 pub fn sounds(
     names: &[&str],
     sample_rate: u32,
 ) -> Result<HashMap<String, Vec<Arc<Sample>>>, String> {
     let wanted: Vec<&'static KitSound> = names.iter().filter_map(|n| lookup(n)).collect();
-    let missing: Vec<&'static KitSound> = {
+    let absent: Vec<&'static KitSound> = {
         let c = cache().lock().expect("kit cache");
         wanted
             .iter()
@@ -329,14 +333,48 @@ pub fn sounds(
             .filter(|s| !c.contains_key(&(s.name, sample_rate)))
             .collect()
     };
+    let folder = disk::folder();
+    let mut missing = Vec::new();
+    for s in absent {
+        match folder
+            .as_deref()
+            .and_then(|f| disk::load(f, s.name, sample_rate))
+        {
+            Some(variants) => {
+                cache()
+                    .lock()
+                    .expect("kit cache")
+                    .insert((s.name, sample_rate), variants);
+            }
+            None => missing.push(s),
+        }
+    }
     if !missing.is_empty() {
         let rendered = render_sounds(&missing, sample_rate)?;
+        if let Some(f) = &folder {
+            for ((name, rate), variants) in &rendered {
+                disk::store(f, name, *rate, variants);
+            }
+        }
         cache().lock().expect("kit cache").extend(rendered);
     }
     let c = cache().lock().expect("kit cache");
     Ok(wanted
         .iter()
         .map(|s| (s.name.to_string(), c[&(s.name, sample_rate)].clone()))
+        .collect())
+}
+
+/// Renders the variants of `names` at `sample_rate` now, without the caches (for tests of
+/// the synthesis itself).
+pub fn render_fresh(
+    names: &[&str],
+    sample_rate: u32,
+) -> Result<HashMap<String, Vec<Arc<Sample>>>, String> {
+    let wanted: Vec<&'static KitSound> = names.iter().filter_map(|n| lookup(n)).collect();
+    Ok(render_sounds(&wanted, sample_rate)?
+        .into_iter()
+        .map(|((name, _), v)| (name.to_string(), v))
         .collect())
 }
 
@@ -371,7 +409,8 @@ fn render_sounds(sounds: &[&'static KitSound], sample_rate: u32) -> Result<Rende
         .fold(0.0f64, f64::max);
     let frames = (longest * sample_rate as f64).ceil() as usize;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut engine = Engine::new(compiled.spec, 512, threads);
+    let mut engine =
+        Engine::new(compiled.spec, 512, threads).map_err(|e| format!("the built-in kit: {e}"))?;
     let audio = engine.run(|e| render(e, frames, 512, true, false, &mut |_| {}));
     let fade = (0.002 * sample_rate as f64) as usize;
     Ok(sounds
@@ -408,7 +447,7 @@ mod tests {
     fn the_kit_is_a_real_drum_set() {
         let names: Vec<&str> = names().collect();
         assert!(names.len() >= 16);
-        let kit = sounds(&names, 44_100).unwrap();
+        let kit = render_fresh(&names, 44_100).unwrap();
         let mut total = 0.0;
         let mut count = 0;
         for s in SOUNDS {
@@ -444,8 +483,20 @@ mod tests {
     }
 
     #[test]
+    fn the_cached_kit_is_the_rendered_kit() {
+        // From this process, the cache folder or a render: the same samples either way.
+        let cached = sounds(&["cp", "arpy"], 22_050).unwrap();
+        let fresh = render_fresh(&["cp", "arpy"], 22_050).unwrap();
+        for name in ["cp", "arpy"] {
+            for (a, b) in cached[name].iter().zip(&fresh[name]) {
+                assert_eq!(a.frames(0), b.frames(0), "{name}");
+            }
+        }
+    }
+
+    #[test]
     fn a_kick_sweeps_down_and_a_hat_is_bright() {
-        let kit = sounds(&["bd", "hh"], 44_100).unwrap();
+        let kit = render_fresh(&["bd", "hh"], 44_100).unwrap();
         // Zero crossings per second: the kick's fall as it sweeps down; the hat's are many.
         let crossings = |x: &[f32]| {
             x.windows(2)

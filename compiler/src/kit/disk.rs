@@ -1,0 +1,188 @@
+//! The kit rendered once per machine rather than once per process: each sound's variants at
+//! a sample rate are kept in a file under the user's cache folder (`$PHONON_CACHE`, else
+//! `$XDG_CACHE_HOME/phonon`, else `~/.cache/phonon`), in a folder named by a key of what made
+//! them: the kit's programs, phonon's version and the running executable's size and date (a
+//! rebuilt phonon may synthesise differently, so it renders afresh). A file that is missing,
+//! short or malformed is rendered again; files are written beside their name and renamed, so
+//! no reader sees half of one. Folders of other keys untouched for a day are removed.
+
+use super::{SOUNDS, VARIANTS};
+use phonon_runtime::samples::Sample;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime};
+
+/// The first bytes of a kit file, with the format's version.
+const MAGIC: &[u8; 8] = b"PHKIT\0\0\x01";
+
+/// Folders of other keys left alone for this long are removed when a new one is made.
+const STALE: Duration = Duration::from_secs(24 * 3600);
+
+/// This executable's kit folder, if the user has a cache folder.
+pub fn folder() -> Option<PathBuf> {
+    static FOLDER: OnceLock<Option<PathBuf>> = OnceLock::new();
+    FOLDER
+        .get_or_init(|| {
+            let base = match std::env::var_os("PHONON_CACHE").filter(|p| !p.is_empty()) {
+                Some(p) => PathBuf::from(p),
+                None => match std::env::var_os("XDG_CACHE_HOME").filter(|p| !p.is_empty()) {
+                    Some(p) => PathBuf::from(p).join("phonon"),
+                    None => PathBuf::from(std::env::var_os("HOME")?).join(".cache/phonon"),
+                },
+            };
+            Some(base.join(format!("kit-{:016x}", key())))
+        })
+        .clone()
+}
+
+/// FNV-1a over what makes the kit: stable across runs (unlike `DefaultHasher`).
+fn key() -> u64 {
+    let mut text = format!("{} {MAGIC:?}\n", env!("CARGO_PKG_VERSION"));
+    for s in SOUNDS {
+        for v in 0..VARIANTS {
+            let (expr, secs) = s.variant(v);
+            text.push_str(&format!("{}:{v} {secs} {expr}\n", s.name));
+        }
+    }
+    if let Some(meta) = std::env::current_exe().ok().and_then(|e| e.metadata().ok()) {
+        let made = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        text.push_str(&format!("exe {} {made}\n", meta.len()));
+    }
+    crate::ir::NodeId::of(&text).0
+}
+
+fn file(folder: &Path, name: &str, sample_rate: u32) -> PathBuf {
+    folder.join(format!("{name}-{sample_rate}.kit"))
+}
+
+/// The variants of `name` at `sample_rate` kept in `folder`, if they are there whole.
+pub fn load(folder: &Path, name: &str, sample_rate: u32) -> Option<Vec<Arc<Sample>>> {
+    let bytes = std::fs::read(file(folder, name, sample_rate)).ok()?;
+    let mut rest = bytes.strip_prefix(MAGIC.as_slice())?;
+    let take_u32 = |rest: &mut &[u8]| -> Option<u32> {
+        let (n, tail) = rest.split_first_chunk::<4>()?;
+        *rest = tail;
+        Some(u32::from_le_bytes(*n))
+    };
+    let count = take_u32(&mut rest)? as usize;
+    if count != VARIANTS {
+        return None;
+    }
+    let mut variants = Vec::with_capacity(count);
+    for v in 0..count {
+        let len = take_u32(&mut rest)? as usize;
+        let (body, tail) = rest.split_at_checked(len.checked_mul(4)?)?;
+        rest = tail;
+        let frames: Vec<f32> = body
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        if frames.iter().any(|x| !x.is_finite()) {
+            return None;
+        }
+        variants.push(Arc::new(Sample::new(
+            vec![frames],
+            format!("kit:{name}:{v}"),
+        )));
+    }
+    rest.is_empty().then_some(variants)
+}
+
+/// Keeps the variants of `name` at `sample_rate` in `folder`. Failing to is not an error:
+/// the kit is rendered again next time.
+pub fn store(folder: &Path, name: &str, sample_rate: u32, variants: &[Arc<Sample>]) {
+    let fresh = !folder.exists();
+    if std::fs::create_dir_all(folder).is_err() {
+        return;
+    }
+    if fresh {
+        remove_stale(folder);
+    }
+    let mut bytes = MAGIC.to_vec();
+    bytes.extend((variants.len() as u32).to_le_bytes());
+    for v in variants {
+        let frames = v.frames(0);
+        bytes.extend((frames.len() as u32).to_le_bytes());
+        bytes.extend(frames.iter().flat_map(|x| x.to_le_bytes()));
+    }
+    let path = file(folder, name, sample_rate);
+    // A name of its own for each writer, in this process and others.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let part = folder.join(format!(
+        ".{name}-{sample_rate}.{}-{n}.part",
+        std::process::id()
+    ));
+    if std::fs::write(&part, &bytes).is_err() || std::fs::rename(&part, &path).is_err() {
+        let _ = std::fs::remove_file(&part);
+    }
+}
+
+/// Removes the kit folders of other keys (other builds) beside `folder` that nobody has
+/// written to for [`STALE`].
+fn remove_stale(folder: &Path) {
+    let (Some(parent), Some(own)) = (folder.parent(), folder.file_name()) else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE);
+        if e.file_name() != own && e.file_name().to_string_lossy().starts_with("kit-") && old {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn variants() -> Vec<Arc<Sample>> {
+        (0..VARIANTS)
+            .map(|v| {
+                let x: Vec<f32> = (0..100 + v).map(|k| (k as f32 * 0.1).sin()).collect();
+                Arc::new(Sample::new(vec![x], format!("kit:bd:{v}")))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn variants_come_back_as_they_were_kept_and_a_damaged_file_is_not_used() {
+        let folder =
+            std::env::temp_dir().join(format!("phonon-kit-cache-{}/kit-1", std::process::id()));
+        assert!(load(&folder, "bd", 48_000).is_none());
+        let kept = variants();
+        store(&folder, "bd", 48_000, &kept);
+        let back = load(&folder, "bd", 48_000).expect("kept");
+        assert_eq!(back.len(), VARIANTS);
+        for (a, b) in kept.iter().zip(&back) {
+            assert_eq!(a.frames(0), b.frames(0));
+            assert_eq!(a.origin, b.origin);
+        }
+        // Another rate is another file.
+        assert!(load(&folder, "bd", 44_100).is_none());
+        // Cut short, or with a byte changed in its header: rendered again.
+        let path = file(&folder, "bd", 48_000);
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+        assert!(load(&folder, "bd", 48_000).is_none());
+        let mut wrong = bytes.clone();
+        wrong[8] = 9;
+        std::fs::write(&path, &wrong).unwrap();
+        assert!(load(&folder, "bd", 48_000).is_none());
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(load(&folder, "bd", 48_000).is_some());
+        let _ = std::fs::remove_dir_all(folder.parent().unwrap());
+    }
+}
