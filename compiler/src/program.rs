@@ -92,6 +92,9 @@ pub fn compile(src: &str, opts: &Options) -> Result<Compiled, Vec<Diagnostic>> {
     if cfg!(debug_assertions) {
         crate::ir::verify::verify_graph(&graph).map_err(internal)?;
     }
+    if !graph.banks.is_empty() {
+        codegen::voices::warm_up();
+    }
     let too_much = crate::ir::first_cycle::check(&graph);
     if !too_much.is_empty() {
         return Err(too_much);

@@ -21,12 +21,30 @@ use std::sync::OnceLock;
 /// The kernels, compiled on first use and kept for the life of the process (they do not
 /// depend on the program).
 pub fn kernels() -> Result<VoiceKernels, String> {
-    static KERNELS: OnceLock<Result<(VoiceKernels, Code), String>> = OnceLock::new();
     KERNELS
         .get_or_init(compile_all)
         .as_ref()
         .map(|(k, _)| *k)
         .map_err(Clone::clone)
+}
+
+static KERNELS: OnceLock<Result<(VoiceKernels, Code), String>> = OnceLock::new();
+
+/// Starts compiling the kernels on a thread of their own, if no one has yet: a program
+/// that plays samples calls this as soon as it knows, so the compiling overlaps with
+/// loading its samples and compiling its own kernels ([`kernels`] then waits for it).
+pub fn warm_up() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static STARTED: AtomicBool = AtomicBool::new(false);
+    if KERNELS.get().is_none() && !STARTED.swap(true, Ordering::AcqRel) {
+        let spawned = std::thread::Builder::new()
+            .name("phonon-voice-jit".into())
+            .spawn(|| {
+                let _ = kernels();
+            });
+        // Without a thread, the first `kernels()` compiles them where it is called.
+        drop(spawned);
+    }
 }
 
 /// The Cranelift IR of one kernel (for `phonon ir --clif` and the tests).

@@ -4,7 +4,8 @@
 //! them: the kit's programs, phonon's version and the running executable's size and date (a
 //! rebuilt phonon may synthesise differently, so it renders afresh). A file that is missing,
 //! short or malformed is rendered again; files are written beside their name and renamed, so
-//! no reader sees half of one. Folders of other keys untouched for a day are removed.
+//! no reader sees half of one. When a folder is made, those of other keys untouched for a
+//! day are removed, and all but the newest few.
 
 use super::{SOUNDS, VARIANTS};
 use phonon_runtime::samples::Sample;
@@ -17,6 +18,10 @@ const MAGIC: &[u8; 8] = b"PHKIT\0\0\x01";
 
 /// Folders of other keys left alone for this long are removed when a new one is made.
 const STALE: Duration = Duration::from_secs(24 * 3600);
+
+/// Kit folders kept at most, this one included (each build of phonon, and each test binary,
+/// has its own).
+const KEEP: usize = 8;
 
 /// This executable's kit folder, if the user has a cache folder.
 pub fn folder() -> Option<PathBuf> {
@@ -122,8 +127,8 @@ pub fn store(folder: &Path, name: &str, sample_rate: u32, variants: &[Arc<Sample
     }
 }
 
-/// Removes the kit folders of other keys (other builds) beside `folder` that nobody has
-/// written to for [`STALE`].
+/// Removes the kit folders of other keys (other builds, test binaries) beside `folder`:
+/// those nobody has written to for [`STALE`], and all but the [`KEEP`] newest.
 fn remove_stale(folder: &Path) {
     let (Some(parent), Some(own)) = (folder.parent(), folder.file_name()) else {
         return;
@@ -131,15 +136,23 @@ fn remove_stale(folder: &Path) {
     let Ok(entries) = std::fs::read_dir(parent) else {
         return;
     };
-    for e in entries.flatten() {
-        let old = e
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age > STALE);
-        if e.file_name() != own && e.file_name().to_string_lossy().starts_with("kit-") && old {
-            let _ = std::fs::remove_dir_all(e.path());
+    let mut others: Vec<(Duration, PathBuf)> = entries
+        .flatten()
+        .filter(|e| e.file_name() != own && e.file_name().to_string_lossy().starts_with("kit-"))
+        .map(|e| {
+            let age = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .unwrap_or_default();
+            (age, e.path())
+        })
+        .collect();
+    others.sort();
+    for (i, (age, path)) in others.iter().enumerate() {
+        if *age > STALE || i + 1 >= KEEP {
+            let _ = std::fs::remove_dir_all(path);
         }
     }
 }
@@ -184,5 +197,25 @@ mod tests {
         std::fs::write(&path, &bytes).unwrap();
         assert!(load(&folder, "bd", 48_000).is_some());
         let _ = std::fs::remove_dir_all(folder.parent().unwrap());
+    }
+
+    #[test]
+    fn a_new_folder_keeps_only_the_newest_few_of_other_builds() {
+        let parent = std::env::temp_dir().join(format!("phonon-kit-keep-{}", std::process::id()));
+        for k in 0..10 {
+            std::fs::create_dir_all(parent.join(format!("kit-old{k}"))).unwrap();
+        }
+        std::fs::create_dir_all(parent.join("not-a-kit")).unwrap();
+        store(&parent.join("kit-new"), "bd", 48_000, &variants());
+        let left: Vec<String> = std::fs::read_dir(&parent)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        let kits = left.iter().filter(|n| n.starts_with("kit-")).count();
+        assert_eq!(kits, KEEP, "{left:?}");
+        assert!(left.contains(&"kit-new".to_string()));
+        assert!(left.contains(&"not-a-kit".to_string()));
+        let _ = std::fs::remove_dir_all(&parent);
     }
 }
