@@ -1,0 +1,226 @@
+//! Patterns entering the signal graph: pattern reads (host inputs), sample players (voice
+//! banks), and what identifies a pattern (`code`, for reloads).
+
+use super::*;
+
+impl SignalLowerer<'_> {
+    /// A pattern, if the expression is one (lowered with the enclosing transforms).
+    pub(super) fn try_pattern(&mut self, e: &Expr) -> Option<Pattern> {
+        match self.patterns.expr(e) {
+            Ok(Lowered::Pattern(p)) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// A sample pattern becomes a voice bank; the same pattern (or bus) used twice is one.
+    pub(super) fn bank(
+        &mut self,
+        e: &Expr,
+        pattern: Pattern,
+        samples: SampleUse,
+        path: &str,
+    ) -> Result<Sig> {
+        let span = match &e.kind {
+            ExprKind::Bus(name) => self
+                .checked
+                .buses
+                .get(name)
+                .and_then(|&i| match &self.checked.program.statements[i].kind {
+                    StatementKind::Bus { body, .. } => Some(body.span.clone()),
+                    _ => None,
+                })
+                .unwrap_or(e.span.clone()),
+            _ => e.span.clone(),
+        };
+        let key = (span.start, span.end);
+        if self.transforms.is_empty()
+            && let Some(&(l, r)) = self.banks.get(&key)
+        {
+            return Ok(Sig::Stereo(l, r));
+        }
+        for (control, at) in &samples.unapplied {
+            self.warnings.push(
+                Diagnostic::warning(
+                    at.clone(),
+                    format!("the sample player does not apply `{control}` yet"),
+                )
+                .with_label("ignored by the sample player")
+                .with_hint(format!(
+                    "the player applies {}; apply effects to the sound instead, e.g. `s \"bd\" # lpf 800`",
+                    APPLIED.join(" ")
+                )),
+            );
+        }
+        let mut p = pattern;
+        for t in self.transforms.iter().rev() {
+            p = t(p);
+        }
+        let bank = self.graph.banks.len();
+        self.graph.banks.push(Bank {
+            pattern: p,
+            label: self.checked_text(e),
+            code: self.code(e),
+            origin: self.origin(e),
+            span: e.span.clone(),
+            names: samples.names,
+            sounds: Default::default(),
+        });
+        let l = self.node(
+            &format!("{path}/voices.0"),
+            NodeKind::Voices { bank, channel: 0 },
+            vec![],
+        );
+        let r = self.node(
+            &format!("{path}/voices.1"),
+            NodeKind::Voices { bank, channel: 1 },
+            vec![],
+        );
+        if self.transforms.is_empty() {
+            self.banks.insert(key, (l, r));
+        }
+        Ok(Sig::Stereo(l, r))
+    }
+
+    /// `line:col` of an expression, for run-time reports.
+    pub(super) fn origin(&self, e: &Expr) -> String {
+        let (line, col) = self.lines.line_col(e.span.start);
+        format!("{line}:{col}")
+    }
+
+    pub(super) fn host(
+        &mut self,
+        e: &Expr,
+        pattern: Pattern,
+        read: Read,
+        path: &str,
+    ) -> Result<NodeRef> {
+        if sample_use(self.checked, e).plays {
+            return Err(Diagnostic::error(
+                e.span.clone(),
+                "a sample pattern cannot be used as a number",
+            )
+            .with_label("plays samples")
+            .with_hint("a pattern of `s` events is sound: mix it (`+`) or apply effects to it (`#`), but it has no value to read as a frequency or a parameter"));
+        }
+        if let Some(vc) = self.voice
+            && self.pattern_key(e) == vc.key
+        {
+            let poly = match vc.poly {
+                Some(poly) => poly,
+                None => {
+                    let mut p = pattern;
+                    for t in self.transforms.iter().rev() {
+                        p = t(p);
+                    }
+                    self.graph.polys.push(Poly {
+                        pattern: p,
+                        label: self.checked_text(e),
+                        code: self.code(e),
+                        origin: self.origin(e),
+                        span: e.span.clone(),
+                        voices: POLY_VOICES,
+                        release: vc.release,
+                        from_start: vc.from_start,
+                    });
+                    let poly = self.graph.polys.len() - 1;
+                    if let Some(v) = &mut self.voice {
+                        v.poly = Some(poly);
+                    }
+                    poly
+                }
+            };
+            // Every read of the note pattern in a voice is that voice's note frequency.
+            let read = Read::Value {
+                hold: true,
+                hz: true,
+            };
+            let kind = NodeKind::PolyHost {
+                poly,
+                voice: vc.voice,
+                read,
+            };
+            if let Some(n) = self.graph.nodes.iter().position(|n| n.kind == kind) {
+                return Ok(n);
+            }
+            return Ok(self.node(path, kind, vec![]));
+        }
+        let key = (e.span.start, e.span.end, read);
+        if self.transforms.is_empty()
+            && let Some(&n) = self.hosts.get(&key)
+        {
+            if let NodeKind::Host { source, .. } = self.graph.nodes[n].kind {
+                self.touched.push(source);
+            }
+            return Ok(n);
+        }
+        let mut p = pattern;
+        for t in self.transforms.iter().rev() {
+            p = t(p);
+        }
+        let source = self.graph.hosts.len();
+        let label = self.checked_text(e);
+        let code = self.code(e);
+        let origin = self.origin(e);
+        self.graph.hosts.push(HostSource {
+            pattern: p,
+            label,
+            code,
+            origin,
+            span: e.span.clone(),
+        });
+        self.touched.push(source);
+        let n = self.node(path, NodeKind::Host { source, read }, vec![]);
+        if self.transforms.is_empty() {
+            self.hosts.insert(key, n);
+        }
+        Ok(n)
+    }
+
+    /// Another read of an existing host source (the trigger or gate of a pattern).
+    pub(super) fn host_read(&mut self, source: usize, read: Read, path: &str) -> NodeRef {
+        if let Some(n) = self
+            .graph
+            .nodes
+            .iter()
+            .position(|n| n.kind == NodeKind::Host { source, read })
+        {
+            return n;
+        }
+        self.node(path, NodeKind::Host { source, read }, vec![])
+    }
+
+    pub(super) fn checked_text(&self, e: &Expr) -> String {
+        self.src.get(e.span.clone()).unwrap_or("?").to_string()
+    }
+
+    /// What a pattern is (see [`HostSource::code`]): the structure of `e`, its buses
+    /// followed, under the structure of each enclosing transform.
+    pub(super) fn code(&self, e: &Expr) -> u64 {
+        let checked = self.checked;
+        let bus = |name: &str| {
+            let &i = checked.buses.get(name)?;
+            match &checked.program.statements[i].kind {
+                StatementKind::Bus { body, .. } => Some(body),
+                _ => None,
+            }
+        };
+        let mut text = String::new();
+        for t in &self.transform_codes {
+            text.push_str(t);
+            text.push_str("$\n");
+        }
+        text.push_str(&crate::ast_dump::structure(e, &bus));
+        NodeId::of(&text).0
+    }
+
+    /// Whether a bus reference holds a pattern (so it is read through the pattern lowerer).
+    pub(super) fn bus_is_pattern(&mut self, e: &Expr) -> bool {
+        let ExprKind::Bus(name) = &e.kind else {
+            return false;
+        };
+        if self.buses.contains_key(name) || self.visiting.contains(name) {
+            return false;
+        }
+        self.try_pattern(e).is_some()
+    }
+}
