@@ -323,11 +323,11 @@ fn build(
             .load(ptr, mem, io, ((slot * LANES + lane) * 8) as i32)
     };
     // Input pointers, per lane; a slot every lane reads from the same buffer is loaded once.
+    // Kernels that share a function agree on this (see `same_code`).
+    let shared = shared_inputs(k);
     let inputs: Vec<Vec<Value>> = (0..shape.inputs)
         .map(|i| {
-            let shared = k.lanes.iter().all(|l| l.inputs[i] == k.lanes[0].inputs[i]);
-            // (As `shared_inputs`: kernels that share a function must agree on this.)
-            let n = if shared || !shape.is_lane_mode() {
+            let n = if shared[i] || !shape.is_lane_mode() {
                 1
             } else {
                 lanes
