@@ -91,7 +91,9 @@ fn the_clock_and_the_recording_go_on_while_the_device_is_gone_and_it_plays_again
     let r = rate as usize;
     // Before the server went away, and after it came back (before the final fade).
     let first = offset(&played, &want, r..2 * r, r / 5, &log);
-    let end = played.len() - (0.03 * rate as f64) as usize;
+    // The set ends with the stop's 20 ms fade: compare what comes before it.
+    let sounding = played.iter().rposition(|x| *x != 0.0).unwrap_or(0);
+    let end = sounding - (0.03 * rate as f64) as usize;
     let last = offset(&played, &want, end - r..end, r / 2, &log);
     // The program without a gap from the start through the loss; where the device came
     // back, at most the silence of a new stream's start (none if its first callback found

@@ -39,6 +39,9 @@ pub struct Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
+        // Nothing is played (or recorded) from here on, however long the device takes to
+        // close.
+        self.shared.hand_to(NOBODY);
         self.shared
             .stop
             .store(true, std::sync::atomic::Ordering::Relaxed);
