@@ -48,17 +48,23 @@ impl Drop for Running {
         if let Some(device) = self.device.take() {
             // Closing a stream normally takes a moment; one stuck in a driver that went
             // away is left behind rather than holding up the stop (and the recording).
-            let asked = Instant::now();
-            while !device.is_finished() && asked.elapsed() < Duration::from_secs(2) {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            if device.is_finished() {
-                let _ = device.join();
-            }
+            join_within(device, Duration::from_secs(2));
         }
         if let Some(clock) = self.null_clock.take() {
             let _ = clock.join();
         }
+    }
+}
+
+/// Joins `thread` if it ends within `wait`; otherwise leaves it running (a driver that went
+/// away can hang a thread that closes its stream).
+fn join_within(thread: JoinHandle<()>, wait: Duration) {
+    let asked = Instant::now();
+    while !thread.is_finished() && asked.elapsed() < wait {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if thread.is_finished() {
+        let _ = thread.join();
     }
 }
 

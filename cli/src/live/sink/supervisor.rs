@@ -103,13 +103,7 @@ impl StreamThread {
     /// Closes the stream, waiting up to `wait` for it to close.
     fn close(self, wait: Duration) {
         let _ = self.release.send(());
-        let asked = Instant::now();
-        while !self.thread.is_finished() && asked.elapsed() < wait {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        if self.thread.is_finished() {
-            let _ = self.thread.join();
-        }
+        super::join_within(self.thread, wait);
     }
 }
 
