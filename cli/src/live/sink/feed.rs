@@ -218,7 +218,7 @@ impl Shared {
                 Err(TryLockError::WouldBlock) => std::thread::sleep(Duration::from_micros(100)),
             }
         };
-        if driver != NULL_CLOCK {
+        if driver > NULL_CLOCK {
             feed.restart();
         }
         drop(feed);
