@@ -1,9 +1,10 @@
 //! The commands that run the whole compiler: `compile`, `ir`, `render`, `bench`.
 
 use crate::{EXIT_USER_ERROR, Io, SampleArgs, SourceFile, read_source};
+use phonon_compiler::diagnostic::Diagnostic;
 use phonon_compiler::diagnostic::render_all;
 use phonon_compiler::ir::print;
-use phonon_compiler::program::{Compiled, Options, compile as compile_program};
+use phonon_compiler::program::{Compiled, Options};
 use phonon_runtime::engine::Engine;
 use phonon_runtime::engine::voices::DEFAULT_VOICE_CAP;
 use phonon_runtime::master::Master;
@@ -18,9 +19,9 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// Reads and compiles a file, printing diagnostics (errors and warnings) to stderr.
-fn compiled(path: &PathBuf, opts: &Options, io: &mut Io) -> Result<(SourceFile, Compiled), i32> {
+fn compiled(path: &PathBuf, with: &Compiler, io: &mut Io) -> Result<(SourceFile, Compiled), i32> {
     let source = read_source(path, io)?;
-    match compile_program(&source.text, opts) {
+    match with.compile(&source.text) {
         Ok(c) => {
             if !c.warnings.is_empty() {
                 let _ = writeln!(
@@ -49,13 +50,30 @@ fn compiled(path: &PathBuf, opts: &Options, io: &mut Io) -> Result<(SourceFile, 
     }
 }
 
+/// The compiler's options and the sample folders the command line names: what every
+/// command that compiles a program needs.
+#[derive(Clone)]
+pub(crate) struct Compiler {
+    pub options: Options,
+    pub library: Arc<SampleLibrary>,
+}
+
+impl Compiler {
+    /// Compiles `src` and loads the sounds it plays.
+    pub fn compile(&self, src: &str) -> Result<Compiled, Vec<Diagnostic>> {
+        phonon_sounds::compile(src, &self.library, &self.options)
+    }
+}
+
 impl SampleArgs {
-    pub(crate) fn options(&self, sample_rate: u32) -> Options {
-        Options {
-            sample_rate,
-            keep_clif: false,
-            samples: Arc::new(SampleLibrary::new(SearchPath::standard(&self.dirs))),
-            voice_cap: self.voices.map_or(DEFAULT_VOICE_CAP, |v| v as usize),
+    pub(crate) fn compiler(&self, sample_rate: u32) -> Compiler {
+        Compiler {
+            options: Options {
+                sample_rate,
+                keep_clif: false,
+                voice_cap: self.voices.map_or(DEFAULT_VOICE_CAP, |v| v as usize),
+            },
+            library: Arc::new(SampleLibrary::new(SearchPath::standard(&self.dirs))),
         }
     }
 }
@@ -65,7 +83,7 @@ fn threads_or_cores(threads: Option<usize>) -> usize {
 }
 
 pub fn compile(path: &PathBuf, timings: bool, samples: &SampleArgs, mut io: Io) -> i32 {
-    let (source, c) = match compiled(path, &samples.options(44_100), &mut io) {
+    let (source, c) = match compiled(path, &samples.compiler(44_100), &mut io) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -100,11 +118,9 @@ pub fn compile(path: &PathBuf, timings: bool, samples: &SampleArgs, mut io: Io) 
 }
 
 pub fn ir(path: &PathBuf, clif: bool, samples: &SampleArgs, mut io: Io) -> i32 {
-    let opts = Options {
-        keep_clif: clif,
-        ..samples.options(44_100)
-    };
-    let (_, c) = match compiled(path, &opts, &mut io) {
+    let mut with = samples.compiler(44_100);
+    with.options.keep_clif = clif;
+    let (_, c) = match compiled(path, &with, &mut io) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -136,8 +152,8 @@ pub struct RenderArgs {
 }
 
 pub fn render(path: &PathBuf, samples: &SampleArgs, args: &RenderArgs, mut io: Io) -> i32 {
-    let opts = samples.options(args.sample_rate);
-    let (source, c) = match compiled(path, &opts, &mut io) {
+    let with = samples.compiler(args.sample_rate);
+    let (source, c) = match compiled(path, &with, &mut io) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -223,8 +239,8 @@ pub struct BenchArgs {
 }
 
 pub fn bench(path: &PathBuf, samples: &SampleArgs, args: &BenchArgs, mut io: Io) -> i32 {
-    let opts = samples.options(args.sample_rate);
-    let (source, c) = match compiled(path, &opts, &mut io) {
+    let with = samples.compiler(args.sample_rate);
+    let (source, c) = match compiled(path, &with, &mut io) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -300,7 +316,7 @@ pub fn bench(path: &PathBuf, samples: &SampleArgs, args: &BenchArgs, mut io: Io)
 
 /// `phonon kit`: lists the built-in sounds, or writes them as WAV files in Dirt layout.
 pub fn kit(export: Option<&std::path::Path>, sample_rate: u32, io: Io) -> i32 {
-    use phonon_compiler::kit;
+    use phonon_sounds::kit;
     let names: Vec<&str> = kit::names().collect();
     let sounds = match kit::sounds(&names, sample_rate) {
         Ok(s) => s,

@@ -3,6 +3,7 @@
 //! feedback paths flushed to zero these stay flat instead of rising when the tail reaches
 //! denormal numbers. Run with `cargo bench -p phonon-compiler --bench tail`.
 
+use phonon_compiler::catalogue::Catalogue;
 use phonon_compiler::program::{Options, compile};
 use phonon_runtime::engine::Engine;
 use std::time::Instant;
@@ -11,7 +12,7 @@ fn main() {
     // One impulse at frame 0 (the next would come after 50 s).
     // Decays that pass the denormal range (below 1e-38) within the 30 s.
     let src = "out: impulse 0.02 # reverb 0.5 0 :mix 1 # delay 0.25 0.3 0.5 # compressor -30 4 0.01 0.2\n";
-    let compiled = compile(src, &Options::default()).expect("compiles");
+    let compiled = compile(src, &Catalogue::default(), &Options::default()).expect("compiles");
     let mut engine = Engine::new(compiled.spec, 512, 1).expect("a valid program");
     let blocks_per_second = 44_100 / 512;
     let mut out = vec![0.0f32; 1024];

@@ -7,12 +7,12 @@
 pub mod ast;
 pub mod ast_dump;
 pub mod builtins;
+pub mod catalogue;
 pub mod codegen;
 pub mod diagnostic;
 pub mod dsp;
 pub mod interp;
 pub mod ir;
-pub mod kit;
 pub mod lexer;
 pub mod lower;
 pub mod mini;
@@ -21,7 +21,6 @@ pub mod program;
 pub mod query;
 pub mod resolve;
 pub mod schedule;
-pub mod sounds;
 pub mod suggest;
 
 use diagnostic::Diagnostic;

@@ -1,6 +1,7 @@
 //! The whole pipeline, text to runnable program: front end, signal IR, schedule, code
 //! generation, and the runtime's program description (buffers, host inputs, kernel tables).
 
+use crate::catalogue::{Catalogue, SoundName};
 use crate::codegen;
 use crate::diagnostic::Diagnostic;
 use crate::dsp;
@@ -8,9 +9,9 @@ use crate::ir::{Graph, NodeId, NodeKind, NodeRef};
 use crate::schedule::{self, LANES, Plan};
 use phonon_runtime::Rational;
 use phonon_runtime::engine::poly::PolySpec;
+use phonon_runtime::engine::voices::SoundTable;
 use phonon_runtime::engine::voices::{BankSpec, DEFAULT_VOICE_CAP};
 use phonon_runtime::engine::{HostSpec, KernelSpec, OutputSpec, ProgramSpec, Slot, StateRef};
-use phonon_runtime::samples::SampleLibrary;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,6 +21,8 @@ use std::time::{Duration, Instant};
 pub struct Timings {
     pub front_end: Duration,
     pub lower: Duration,
+    /// Finding and loading the sounds: not part of `compile`, which loads nothing; filled
+    /// by whoever loads them (`phonon_sounds::compile`).
     pub samples: Duration,
     pub schedule: Duration,
     pub codegen: Duration,
@@ -37,21 +40,16 @@ pub struct Options {
     pub sample_rate: u32,
     /// Keep each kernel's Cranelift IR (for `phonon ir --clif`).
     pub keep_clif: bool,
-    /// Where sample folders are found (the built-in kit answers the names they lack).
-    pub samples: Arc<SampleLibrary>,
     /// Voices each sample player may hold before it steals the oldest.
     pub voice_cap: usize,
 }
 
 impl Default for Options {
-    /// 44.1 kHz and the standard sample search path.
+    /// 44.1 kHz.
     fn default() -> Self {
         Options {
             sample_rate: 44_100,
             keep_clif: false,
-            samples: Arc::new(SampleLibrary::new(
-                phonon_runtime::samples::SearchPath::standard(&[]),
-            )),
             voice_cap: DEFAULT_VOICE_CAP,
         }
     }
@@ -67,11 +65,30 @@ pub struct Compiled {
     pub timings: Timings,
     /// Warnings from the front end.
     pub warnings: Vec<Diagnostic>,
+    /// The sounds the program plays, each once, where it is first written: the caller loads
+    /// them and hands them over with `attach_sounds` (until then the players are silent).
+    pub sounds: Vec<SoundName>,
 }
 
-/// Compiles a program to native code. Errors are diagnostics (or a code generation failure,
-/// which is a bug, as a diagnostic without a useful span).
-pub fn compile(src: &str, opts: &Options) -> Result<Compiled, Vec<Diagnostic>> {
+impl Compiled {
+    /// Gives the sample players the sounds they play (the loaded variants of each name in
+    /// `sounds`); names missing from `table` stay silent.
+    pub fn attach_sounds(&mut self, table: &SoundTable) {
+        for (bank, spec) in self.graph.banks.iter_mut().zip(&mut self.spec.banks) {
+            bank.sounds = bank
+                .names
+                .iter()
+                .filter_map(|n| table.get(&n.name).map(|s| (n.name.clone(), s.clone())))
+                .collect();
+            spec.sounds = bank.sounds.clone();
+        }
+    }
+}
+
+/// Compiles a program to native code. Sound names are checked against `sounds`; nothing is
+/// loaded or read (see `Compiled::sounds`). Errors are diagnostics (or a code generation
+/// failure, which is a bug, as a diagnostic without a useful span).
+pub fn compile(src: &str, sounds: &Catalogue, opts: &Options) -> Result<Compiled, Vec<Diagnostic>> {
     let mut timings = Timings::default();
     let t = Instant::now();
     let fe = crate::front_end(src);
@@ -80,7 +97,7 @@ pub fn compile(src: &str, opts: &Options) -> Result<Compiled, Vec<Diagnostic>> {
         return Err(fe.diagnostics);
     }
     let t = Instant::now();
-    let (mut graph, mut warnings) =
+    let (graph, mut warnings) =
         crate::ir::lower::lower_program(&fe.checked, src, opts.sample_rate).map_err(|d| vec![d])?;
     // The compiler's own results are checked in debug builds (every test compile).
     let internal = |e: String| {
@@ -99,10 +116,8 @@ pub fn compile(src: &str, opts: &Options) -> Result<Compiled, Vec<Diagnostic>> {
     if !too_much.is_empty() {
         return Err(too_much);
     }
+    let needs = sounds.needs(&graph)?;
     timings.lower = t.elapsed();
-    let t = Instant::now();
-    crate::sounds::load(&mut graph, &opts.samples, opts.sample_rate)?;
-    timings.samples = t.elapsed();
     let t = Instant::now();
     let plan = schedule::schedule(&graph);
     if cfg!(debug_assertions) {
@@ -137,6 +152,7 @@ pub fn compile(src: &str, opts: &Options) -> Result<Compiled, Vec<Diagnostic>> {
             all.append(&mut warnings);
             all
         },
+        sounds: needs,
     })
 }
 

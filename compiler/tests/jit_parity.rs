@@ -1,6 +1,7 @@
 //! The JIT against the reference interpreter: the same program must give the same audio,
 //! through scheduling, fusion, lane packing and any block size.
 
+use phonon_compiler::catalogue::Catalogue;
 use phonon_compiler::interp::Interpreter;
 use phonon_compiler::program::{Options, compile};
 use phonon_runtime::engine::Engine;
@@ -9,7 +10,8 @@ use proptest::prelude::*;
 /// Renders `frames` frames in blocks of the given sizes (cycled) with the JIT and with the
 /// interpreter; returns the largest difference over every output channel.
 fn max_difference(src: &str, blocks: &[usize], frames: usize) -> f32 {
-    let compiled = compile(src, &Options::default()).unwrap_or_else(|d| panic!("{src}\n{d:?}"));
+    let compiled = compile(src, &Catalogue::default(), &Options::default())
+        .unwrap_or_else(|d| panic!("{src}\n{d:?}"));
     let graph = compiled.graph.clone();
     let max_block = *blocks.iter().max().unwrap();
     // The raw computation: the guard would silence (and reset) outputs that reach huge
@@ -72,7 +74,7 @@ fn sixteen_copies() -> String {
 #[test]
 fn kernels_of_the_same_code_share_one_function_and_each_keeps_its_constants() {
     let src = sixteen_copies();
-    let c = compile(&src, &Options::default()).unwrap();
+    let c = compile(&src, &Catalogue::default(), &Options::default()).unwrap();
     let kernels = c.plan.kernels.len();
     assert!(kernels >= 5, "{kernels} kernels");
     // The copies are packed four to a kernel (lanes of equal constants merge, so a few

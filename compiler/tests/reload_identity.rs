@@ -3,11 +3,13 @@
 //! the layout of the text. An unchanged output switches at once and continues sample for
 //! sample; a changed one crossfades.
 
+use phonon_compiler::catalogue::Catalogue;
 use phonon_compiler::program::{Options, compile};
 
 /// The code of each output of `src`, in output order.
 fn codes(src: &str) -> Vec<u64> {
-    let c = compile(src, &Options::default()).unwrap_or_else(|d| panic!("{src}: {d:?}"));
+    let kit = Catalogue::new(["bd", "sn", "hh"].map(String::from), vec![]);
+    let c = compile(src, &kit, &Options::default()).unwrap_or_else(|d| panic!("{src}: {d:?}"));
     c.spec.outputs.iter().map(|o| o.code).collect()
 }
 

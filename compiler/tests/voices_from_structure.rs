@@ -2,11 +2,12 @@
 //! several notes at once) or holds each note until the next: decided from the pattern's
 //! structure, so a comma in a Euclid rhythm is not a stack.
 
+use phonon_compiler::catalogue::Catalogue;
 use phonon_compiler::program::{Options, compile};
 
 /// The instruments (note patterns played by synth voices) of `src`.
 fn instruments(src: &str) -> usize {
-    compile(src, &Options::default())
+    compile(src, &Catalogue::default(), &Options::default())
         .unwrap_or_else(|d| panic!("{src}: {d:?}"))
         .graph
         .polys

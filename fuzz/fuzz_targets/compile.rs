@@ -4,14 +4,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use phonon_compiler::program::compile;
-use phonon_fuzz::options;
+use phonon_fuzz::compile;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(src) = std::str::from_utf8(data) else {
         return;
     };
-    if let Err(diags) = compile(src, options()) {
+    if let Err(diags) = compile(src) {
         assert!(!diags.is_empty());
     }
 });

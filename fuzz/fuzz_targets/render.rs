@@ -4,8 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use phonon_compiler::program::compile;
-use phonon_fuzz::options;
+use phonon_fuzz::compile;
 use phonon_runtime::engine::Engine;
 use phonon_runtime::master::{CEILING, Master};
 
@@ -15,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(src) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(compiled) = compile(src, options()) else {
+    let Ok(compiled) = compile(src) else {
         return;
     };
     // A program the compiler made must pass the engine's checks.

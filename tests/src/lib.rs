@@ -1,28 +1,47 @@
 //! Helpers for the end-to-end tests in `tests/`: compile and render a program in memory, and
 //! analyse the frames (levels, tone amplitudes, peak frequencies).
 
-use phonon_compiler::program::{Options, compile};
+use phonon_compiler::diagnostic::Diagnostic;
+use phonon_compiler::program::{Compiled, Options};
 use phonon_runtime::engine::Engine;
 use phonon_runtime::render::{Rendered, render};
+use phonon_runtime::samples::{SampleLibrary, SearchPath};
+use std::path::PathBuf;
 
 pub const SAMPLE_RATE: u32 = 44_100;
+
+/// Compiles `src` with the built-in kit and the sample folders in `dirs` only (never the
+/// user's), and loads the sounds it plays.
+pub fn compile_in(
+    src: &str,
+    dirs: &[PathBuf],
+    opts: &Options,
+) -> Result<Compiled, Vec<Diagnostic>> {
+    let library = SampleLibrary::new(SearchPath::only(dirs.to_vec()));
+    phonon_sounds::compile(src, &library, opts)
+}
+
+/// [`compile_in`] with the kit only, at 44.1 kHz.
+pub fn compile(src: &str) -> Result<Compiled, Vec<Diagnostic>> {
+    compile_in(src, &[], &Options::default())
+}
 
 /// Compiles `src` and renders `frames` frames in blocks of `block` on `threads` threads.
 /// Panics with the diagnostics if the program does not compile.
 pub fn render_src(src: &str, frames: usize, block: usize, threads: usize, split: bool) -> Rendered {
-    render_with(src, &Options::default(), frames, block, threads, split)
+    render_with(src, &[], frames, block, threads, split)
 }
 
-/// [`render_src`] with compiler options (sample folders, voice cap, rate).
+/// [`render_src`] with the sample folders in `dirs` besides the kit.
 pub fn render_with(
     src: &str,
-    opts: &Options,
+    dirs: &[PathBuf],
     frames: usize,
     block: usize,
     threads: usize,
     split: bool,
 ) -> Rendered {
-    let compiled = compile(src, opts).unwrap_or_else(|diags| {
+    let compiled = compile_in(src, dirs, &Options::default()).unwrap_or_else(|diags| {
         let messages: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
         panic!("`{src}` does not compile: {messages:?}")
     });

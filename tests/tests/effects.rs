@@ -226,11 +226,7 @@ fn every_use_of_an_effect_bus_is_its_own_instance() {
 
 #[test]
 fn a_feedback_loop_through_a_delay_line_is_refused_with_a_hint() {
-    use phonon_compiler::program::{Options, compile};
-    let err = match compile(
-        "~a: impulse 1 + ~a # delay 0.1 0.5\nout: ~a\n",
-        &Options::default(),
-    ) {
+    let err = match phonon_tests::compile("~a: impulse 1 + ~a # delay 0.1 0.5\nout: ~a\n") {
         Err(d) => d,
         Ok(_) => panic!("compiles"),
     };

@@ -3,9 +3,9 @@
 //! the frames checked: finite, at most 1.0, the outputs that did not blow up intact, and each
 //! blow-up reported with its output's name and line.
 
-use phonon_compiler::program::{Options, compile};
 use phonon_runtime::engine::Engine;
 use phonon_runtime::master::CEILING;
+use phonon_tests::compile;
 use phonon_tests::{phonon as run, tone_amplitude};
 
 fn temp(name: &str) -> std::path::PathBuf {
@@ -165,8 +165,7 @@ fn a_blown_output_is_reset_so_the_next_version_of_the_program_starts_it_clean() 
     // A feedback path with gain 2 through a filter: the filter's memory goes to infinity.
     let blown = "o1: sine 441 * 0.3\n~fb: ~fb * 2 + sine 440 * 0.1\no2: ~fb # lpf 2000\n";
     let fixed = "o1: sine 441 * 0.3\n~fb: ~fb * 0.5 + sine 440 * 0.1\no2: ~fb # lpf 2000\n";
-    let engine =
-        |src: &str| Engine::new(compile(src, &Options::default()).unwrap().spec, 512, 1).unwrap();
+    let engine = |src: &str| Engine::new(compile(src).unwrap().spec, 512, 1).unwrap();
     let mut old = engine(blown);
     for _ in 0..20 {
         old.process(512);

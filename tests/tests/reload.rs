@@ -5,14 +5,13 @@
 //! boundary and compares the output it shares with the original, frame for frame, against
 //! the original left running.
 
-use phonon_compiler::program::{Options, compile};
 use phonon_runtime::engine::Engine;
+use phonon_tests::compile;
 
 const BLOCK: usize = 512;
 
 fn engine(src: &str) -> Engine {
-    let compiled =
-        compile(src, &Options::default()).unwrap_or_else(|d| panic!("{:?}", d[0].message));
+    let compiled = compile(src).unwrap_or_else(|d| panic!("{:?}", d[0].message));
     Engine::new(compiled.spec, BLOCK, 1).expect("a valid program")
 }
 

@@ -2,24 +2,13 @@
 //! back exactly, pan, speed, cut groups, slices, missing names, determinism at scale, and a
 //! folder of FLAC files in the Dirt-Samples layout.
 
-use phonon_compiler::kit;
-use phonon_compiler::program::{Options, compile};
-use phonon_runtime::samples::{SampleLibrary, SearchPath};
-use phonon_tests::{channel, peak_frequency, render_with, rms, tone_amplitude};
-use std::sync::Arc;
+use phonon_sounds::kit;
+use phonon_tests::{channel, compile, peak_frequency, render_with, rms, tone_amplitude};
 
 const CENTRE: f32 = std::f32::consts::FRAC_1_SQRT_2;
 
-/// Options that see only `dirs` and the built-in kit (never the user's sample folders).
-fn options(dirs: Vec<std::path::PathBuf>) -> Options {
-    Options {
-        samples: Arc::new(SampleLibrary::new(SearchPath::only(dirs))),
-        ..Options::default()
-    }
-}
-
 fn render(src: &str, frames: usize) -> (Vec<f32>, Vec<f32>) {
-    let audio = render_with(src, &options(vec![]), frames, 512, 1, false);
+    let audio = render_with(src, &[], frames, 512, 1, false);
     (channel(&audio, 0), channel(&audio, 1))
 }
 
@@ -144,7 +133,7 @@ fn begin_and_end_slice_the_sample() {
 
 #[test]
 fn a_missing_sample_is_reported_where_it_is_written() {
-    let err = match compile("out: s \"bd snn hh\"\n", &options(vec![])) {
+    let err = match compile("out: s \"bd snn hh\"\n") {
         Err(diags) => diags,
         Ok(_) => panic!("an unknown sound compiles"),
     };
@@ -163,8 +152,8 @@ fn stress_extreme_renders_the_same_bytes_twice() {
         "/../examples/stress_extreme.ph"
     ))
     .unwrap();
-    let a = render_with(&src, &options(vec![]), 22_050, 512, 2, false);
-    let b = render_with(&src, &options(vec![]), 22_050, 512, 2, false);
+    let a = render_with(&src, &[], 22_050, 512, 2, false);
+    let b = render_with(&src, &[], 22_050, 512, 2, false);
     assert!(rms(&a.samples) > 0.1);
     let bits = |x: &[f32]| x.iter().map(|v| v.to_bits()).collect::<Vec<u32>>();
     assert_eq!(bits(&a.samples), bits(&b.samples));
@@ -175,7 +164,7 @@ fn flac_folders_in_dirt_layout_load_through_the_search_path() {
     let dir = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/data/flac"));
     // A step every 0.5 s at 0.5 cps: tone:0, tone:1, then the stereo file.
     let src = "tempo: 0.5\nout: s \"tone tone:1 wide ~\"\n";
-    let audio = render_with(src, &options(vec![dir]), 88_200, 512, 1, false);
+    let audio = render_with(src, &[dir], 88_200, 512, 1, false);
     let (l, r) = (channel(&audio, 0), channel(&audio, 1));
     // tone:0 is 440 Hz and 0.2 s long, resampled from 22050 Hz: its pitch is unchanged.
     let f = peak_frequency(&l[1000..8000], 100.0, 2000.0);
@@ -191,10 +180,10 @@ fn flac_folders_in_dirt_layout_load_through_the_search_path() {
     // The folder's files wrap: tone:2 is tone:0 again.
     let again = render_with(
         "tempo: 0.5\nout: s \"tone:2\"\n",
-        &options(vec![std::path::PathBuf::from(concat!(
+        &[std::path::PathBuf::from(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/data/flac"
-        ))]),
+        ))],
         8000,
         512,
         1,
@@ -261,7 +250,7 @@ fn the_exported_kit_plays_back_from_its_folders() {
     // The folder now shadows the built-in kit, and sounds the same.
     let audio = render_with(
         "tempo: 0.5\nout: s \"sn:2\"\n",
-        &options(vec![dir.clone()]),
+        std::slice::from_ref(&dir),
         30_000,
         512,
         1,

@@ -14,7 +14,6 @@
 
 use crate::{EXIT_USAGE, EXIT_USER_ERROR, Io, SampleArgs};
 use phonon_compiler::diagnostic::render_all;
-use phonon_compiler::program::{Options, compile};
 use phonon_runtime::Rational;
 use phonon_runtime::engine::{Engine, dsp_pool};
 use phonon_runtime::live::{CROSSFADE_SECONDS, Incoming, Player, Swapped};
@@ -125,14 +124,14 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
             return EXIT_USER_ERROR;
         }
     };
-    let opts = samples.options(args.sample_rate);
+    let with = samples.compiler(args.sample_rate);
     let silence = "hush\nout: 0\n";
-    let first = match compile(&text, &opts) {
+    let first = match with.compile(&text) {
         Ok(c) => c,
         Err(d) => {
             let _ = writeln!(io.stderr, "{}", render_all(&d, &name, &text, io.color));
             let _ = writeln!(io.stderr, "{name}: silent until the file compiles");
-            compile(silence, &opts).expect("the silent program compiles")
+            with.compile(silence).expect("the silent program compiles")
         }
     };
     let block = args.block.max(1);
@@ -398,7 +397,7 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
     let compiler = {
         let (stop, report, path) = (stop.clone(), report_tx.clone(), path.to_path_buf());
         let stats = stats.clone();
-        let opts: Options = opts.clone();
+        let with = with.clone();
         // The text playing now: a save that changes nothing is not a reload.
         let mut last = text.clone();
         let threads = args.threads;
@@ -428,7 +427,7 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
                 }
                 last = text.clone();
                 let t = Instant::now();
-                match compile_pool.install(|| compile(&text, &opts)) {
+                match compile_pool.install(|| with.compile(&text)) {
                     Ok(c) => {
                         let engine = match Engine::on_pool(c.spec, block, pool.clone()) {
                             Ok(e) => Box::new(e),

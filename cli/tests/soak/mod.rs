@@ -165,7 +165,8 @@ fn rss_kib(pid: u32) -> Option<u64> {
 }
 
 pub fn run(cfg: &Config) -> Report {
-    use phonon_compiler::program::{Options, compile};
+    use phonon_compiler::program::Options;
+    use phonon_runtime::samples::{SampleLibrary, SearchPath};
     std::fs::create_dir_all(&cfg.dir).unwrap();
     let song = cfg.dir.join("song.ph");
     let rec = cfg.dir.join("set.wav");
@@ -201,6 +202,7 @@ pub fn run(cfg: &Config) -> Report {
 
     // What the compiler will make of each save, to know which must be swapped in.
     let opts = Options::default();
+    let library = SampleLibrary::new(SearchPath::standard(&[]));
     let mut playing = base.clone();
     let (mut good, mut broken) = (0, 0);
     let mut rss = Vec::new();
@@ -223,7 +225,7 @@ pub fn run(cfg: &Config) -> Report {
             base = texts[rng.below(texts.len())].clone();
         }
         let (text, is_broken) = mutate(&base, &mut rng);
-        if !is_broken && compile(&text, &opts).is_ok() {
+        if !is_broken && phonon_sounds::compile(&text, &library, &opts).is_ok() {
             base = text.clone();
             if text != playing {
                 good += 1;

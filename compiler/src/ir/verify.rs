@@ -207,7 +207,12 @@ mod tests {
     #[test]
     fn the_plans_of_real_programs_pass_and_a_broken_plan_is_refused() {
         let src = "~fb: saw 110 * 0.5 + ~fb * 0.3 # lpf 800\no1: ~fb\no2: sine 220 + sine 330\n";
-        let c = crate::program::compile(src, &crate::program::Options::default()).unwrap();
+        let c = crate::program::compile(
+            src,
+            &crate::catalogue::Catalogue::default(),
+            &crate::program::Options::default(),
+        )
+        .unwrap();
         assert_eq!(verify_graph(&c.graph), Ok(()));
         assert_eq!(verify_plan(&c.graph, &c.plan), Ok(()));
         // All kernels in one stage: a kernel then reads what another of its stage computes.

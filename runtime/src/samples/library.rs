@@ -48,8 +48,12 @@ pub const MAX_FILES_PER_SOUND: usize = 4096;
 /// Finds and loads sample folders; cheap to share (`Arc`), and loaded samples are kept.
 pub struct SampleLibrary {
     path: SearchPath,
-    loaded: Mutex<HashMap<(PathBuf, u32), Arc<Sample>>>,
+    loaded: Mutex<HashMap<FileKey, Arc<Sample>>>,
 }
+
+/// A decoded file is reused while its path, length and modification time are the same (an
+/// edited or replaced sample is decoded again on the next load), at one sample rate.
+type FileKey = (PathBuf, u64, Option<std::time::SystemTime>, u32);
 
 fn is_audio(path: &Path) -> bool {
     path.is_file()
@@ -144,7 +148,13 @@ impl SampleLibrary {
     }
 
     fn load_file(&self, file: &Path, sample_rate: u32) -> Result<Arc<Sample>, String> {
-        let key = (file.to_path_buf(), sample_rate);
+        let meta = std::fs::metadata(file).ok();
+        let key = (
+            file.to_path_buf(),
+            meta.as_ref().map_or(0, |m| m.len()),
+            meta.and_then(|m| m.modified().ok()),
+            sample_rate,
+        );
         if let Some(s) = self.loaded.lock().expect("cache lock").get(&key) {
             return Ok(s.clone());
         }
@@ -158,5 +168,43 @@ impl SampleLibrary {
             .expect("cache lock")
             .insert(key, sample.clone());
         Ok(sample)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_wav(path: &Path, frames: &[f32]) {
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 44_100,
+            bits_per_sample: 32,
+            sample_format: hound::SampleFormat::Float,
+        };
+        let mut w = hound::WavWriter::create(path, spec).unwrap();
+        for &x in frames {
+            w.write_sample(x).unwrap();
+        }
+        w.finalize().unwrap();
+    }
+
+    #[test]
+    fn a_file_is_decoded_once_until_it_changes() {
+        let dir = std::env::temp_dir().join(format!("phonon-library-{}", std::process::id()));
+        let folder = dir.join("blip");
+        std::fs::create_dir_all(&folder).unwrap();
+        let file = folder.join("a.wav");
+        write_wav(&file, &[0.5; 100]);
+        let library = SampleLibrary::new(SearchPath::only(vec![dir.clone()]));
+        let first = library.load("blip", 44_100).unwrap().unwrap();
+        let again = library.load("blip", 44_100).unwrap().unwrap();
+        assert!(Arc::ptr_eq(&first[0], &again[0]), "decoded twice");
+        // The file is replaced by another of a different length: it is read again.
+        write_wav(&file, &[0.25; 300]);
+        let edited = library.load("blip", 44_100).unwrap().unwrap();
+        assert_eq!(edited[0].len(), 300);
+        assert_eq!(edited[0].frames(0)[0], 0.25);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

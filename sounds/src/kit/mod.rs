@@ -7,7 +7,8 @@
 
 mod disk;
 
-use crate::program::{Options, compile};
+use phonon_compiler::catalogue::Catalogue;
+use phonon_compiler::program::{Options, compile};
 use phonon_runtime::engine::Engine;
 use phonon_runtime::render::render;
 use phonon_runtime::samples::Sample;
@@ -397,6 +398,7 @@ fn render_sounds(sounds: &[&'static KitSound], sample_rate: u32) -> Result<Rende
     let src = program(sounds);
     let compiled = compile(
         &src,
+        &Catalogue::default(),
         &Options {
             sample_rate,
             ..Options::default()

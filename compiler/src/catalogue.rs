@@ -1,0 +1,82 @@
+//! The sounds a program may name. The compiler checks the names a program's sample patterns
+//! spell against a catalogue and says which sounds the program needs; it never loads one.
+//! Finding, decoding and resampling sample files is the caller's job (`phonon-sounds`), and
+//! so is attaching the loaded sounds to the compiled program (`Compiled::attach_sounds`).
+
+use crate::diagnostic::Diagnostic;
+use crate::ir::Graph;
+use crate::suggest::closest;
+use std::collections::BTreeSet;
+
+pub use crate::ir::sample_use::SoundName;
+
+/// The names of the sounds that exist (sample folders and built-in sounds), and where they
+/// were looked for, for the message about a name that is not among them.
+#[derive(Clone, Debug, Default)]
+pub struct Catalogue {
+    names: BTreeSet<String>,
+    searched: Vec<String>,
+}
+
+impl Catalogue {
+    /// `searched`: the folders sample folders are looked for in (named in the hint of an
+    /// unknown sound).
+    pub fn new(names: impl IntoIterator<Item = String>, searched: Vec<String>) -> Catalogue {
+        Catalogue {
+            names: names.into_iter().collect(),
+            searched,
+        }
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.names.contains(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().map(String::as_str)
+    }
+
+    /// The sounds the graph's sample players play, each once (where it is first written),
+    /// or an error at every name the catalogue lacks, with the closest names it has.
+    pub(crate) fn needs(&self, graph: &Graph) -> Result<Vec<SoundName>, Vec<Diagnostic>> {
+        let mut needs: Vec<SoundName> = Vec::new();
+        let mut errors = Vec::new();
+        for n in graph.banks.iter().flat_map(|b| &b.names) {
+            if needs.iter().any(|w| w.name == n.name) {
+                continue;
+            }
+            if !self.contains(&n.name) {
+                errors.push(self.unknown(n));
+            }
+            needs.push(n.clone());
+        }
+        if errors.is_empty() {
+            Ok(needs)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn unknown(&self, n: &SoundName) -> Diagnostic {
+        let e = Diagnostic::error(n.span.clone(), format!("unknown sound `{}`", n.name))
+            .with_label("no sample folder or built-in sound has this name");
+        if self.names.is_empty() {
+            return e.with_hint("this compile was given no sounds to play");
+        }
+        let near = closest(&n.name, self.names(), 3);
+        let near = near
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let hint = if self.searched.is_empty() {
+            format!("the closest sounds are {near}")
+        } else {
+            format!(
+                "the closest sounds are {near}; sample folders are searched in {}",
+                self.searched.join(", ")
+            )
+        };
+        e.with_hint(hint)
+    }
+}
