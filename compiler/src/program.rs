@@ -22,17 +22,14 @@ pub struct Timings {
     pub front_end: Duration,
     pub lower: Duration,
     /// Finding and loading the sounds: not part of `compile`, which loads nothing; filled
-    /// by whoever loads them (`phonon_sounds::compile`).
+    /// by whoever loads them (`phonon_sounds::compile`, alongside scheduling and codegen).
     pub samples: Duration,
     pub schedule: Duration,
     pub codegen: Duration,
     pub link: Duration,
-}
-
-impl Timings {
-    pub fn total(&self) -> Duration {
-        self.front_end + self.lower + self.samples + self.schedule + self.codegen + self.link
-    }
+    /// The wall time of the whole job: the compile phases' sum, or with sound loading
+    /// alongside them, the time from start to the program with its sounds.
+    pub total: Duration,
 }
 
 #[derive(Clone)]
@@ -89,6 +86,29 @@ impl Compiled {
 /// loaded or read (see `Compiled::sounds`). Errors are diagnostics (or a code generation
 /// failure, which is a bug, as a diagnostic without a useful span).
 pub fn compile(src: &str, sounds: &Catalogue, opts: &Options) -> Result<Compiled, Vec<Diagnostic>> {
+    lower(src, sounds, opts)?.finish(opts)
+}
+
+/// A program through the front end and lowering: every user error is found by now, and the
+/// sounds it needs are known, so a caller can load them while `finish` generates the code.
+pub struct Lowered {
+    graph: Graph,
+    warnings: Vec<Diagnostic>,
+    sounds: Vec<SoundName>,
+    timings: Timings,
+}
+
+/// The compiler's own results are checked in debug builds (every test compile).
+fn internal(e: String) -> Vec<Diagnostic> {
+    vec![Diagnostic::error(
+        0..0,
+        format!("internal compiler error (a bug in phonon, not in this program): {e}"),
+    )]
+}
+
+/// The first half of [`compile`]: front end, lowering, the first-cycle check and the sound
+/// names.
+pub fn lower(src: &str, sounds: &Catalogue, opts: &Options) -> Result<Lowered, Vec<Diagnostic>> {
     let mut timings = Timings::default();
     let t = Instant::now();
     let fe = crate::front_end(src);
@@ -98,14 +118,7 @@ pub fn compile(src: &str, sounds: &Catalogue, opts: &Options) -> Result<Compiled
     }
     let t = Instant::now();
     let (graph, mut warnings) =
-        crate::ir::lower::lower_program(&fe.checked, src, opts.sample_rate).map_err(|d| vec![d])?;
-    // The compiler's own results are checked in debug builds (every test compile).
-    let internal = |e: String| {
-        vec![Diagnostic::error(
-            0..0,
-            format!("internal compiler error (a bug in phonon, not in this program): {e}"),
-        )]
-    };
+        crate::ir::lower::lower_program(&fe.checked, src, opts.sample_rate)?;
     if cfg!(debug_assertions) {
         crate::ir::verify::verify_graph(&graph).map_err(internal)?;
     }
@@ -118,42 +131,70 @@ pub fn compile(src: &str, sounds: &Catalogue, opts: &Options) -> Result<Compiled
     }
     let needs = sounds.needs(&graph)?;
     timings.lower = t.elapsed();
-    let t = Instant::now();
-    let plan = schedule::schedule(&graph);
-    if cfg!(debug_assertions) {
-        crate::ir::verify::verify_plan(&graph, &plan).map_err(internal)?;
-    }
-    timings.schedule = t.elapsed();
-    let t = Instant::now();
-    let code = codegen::compile(&plan.kernels, opts.sample_rate as f32, opts.keep_clif)
-        .map_err(|e| vec![Diagnostic::error(0..0, e)])?;
-    let voice_kernels = if graph.banks.is_empty() {
-        phonon_runtime::engine::voice_kernel::VoiceKernels::reference()
-    } else {
-        codegen::voices::kernels().map_err(|e| vec![Diagnostic::error(0..0, e)])?
-    };
-    timings.codegen = t.elapsed();
-    let t = Instant::now();
-    let clif = code.clif.clone();
-    let functions = code.functions;
-    let mut spec = link(&graph, &plan, code);
-    spec.voice_kernels = voice_kernels;
-    spec.voice_cap = opts.voice_cap;
-    timings.link = t.elapsed();
-    Ok(Compiled {
+    let mut all = fe.diagnostics;
+    all.append(&mut warnings);
+    Ok(Lowered {
         graph,
-        plan,
-        spec,
-        clif,
-        functions,
-        timings,
-        warnings: {
-            let mut all = fe.diagnostics;
-            all.append(&mut warnings);
-            all
-        },
+        warnings: all,
         sounds: needs,
+        timings,
     })
+}
+
+impl Lowered {
+    /// The sounds the program plays, each once, where it is first written.
+    pub fn sounds(&self) -> &[SoundName] {
+        &self.sounds
+    }
+
+    /// The second half of [`compile`]: scheduling, code generation and linking.
+    pub fn finish(self, opts: &Options) -> Result<Compiled, Vec<Diagnostic>> {
+        let Lowered {
+            graph,
+            warnings,
+            sounds,
+            mut timings,
+        } = self;
+        let t = Instant::now();
+        let plan = schedule::schedule(&graph);
+        if cfg!(debug_assertions) {
+            crate::ir::verify::verify_plan(&graph, &plan).map_err(internal)?;
+        }
+        timings.schedule = t.elapsed();
+        let t = Instant::now();
+        let code = codegen::compile(&plan.kernels, opts.sample_rate as f32, opts.keep_clif)
+            .map_err(|e| vec![Diagnostic::error(0..0, e)])?;
+        // The JIT voice kernels if compiled, else the reference until they are.
+        let (voice_kernels, voice_kernels_coming) = if graph.banks.is_empty() {
+            (
+                phonon_runtime::engine::voice_kernel::VoiceKernels::reference(),
+                None,
+            )
+        } else {
+            codegen::voices::ready_or_coming().map_err(|e| vec![Diagnostic::error(0..0, e)])?
+        };
+        timings.codegen = t.elapsed();
+        let t = Instant::now();
+        let clif = code.clif.clone();
+        let functions = code.functions;
+        let mut spec = link(&graph, &plan, code);
+        spec.voice_kernels = voice_kernels;
+        spec.voice_kernels_coming = voice_kernels_coming;
+        spec.voice_cap = opts.voice_cap;
+        timings.link = t.elapsed();
+        timings.total =
+            timings.front_end + timings.lower + timings.schedule + timings.codegen + timings.link;
+        Ok(Compiled {
+            graph,
+            plan,
+            spec,
+            clif,
+            functions,
+            timings,
+            warnings,
+            sounds,
+        })
+    }
 }
 
 /// Assigns buffers and builds the runtime's description of the program.
@@ -330,6 +371,7 @@ fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
         stages,
         banks,
         voice_kernels: phonon_runtime::engine::voice_kernel::VoiceKernels::reference(),
+        voice_kernels_coming: None,
         voice_cap: DEFAULT_VOICE_CAP,
         outputs,
         hush: graph.hush,

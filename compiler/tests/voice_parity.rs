@@ -130,7 +130,7 @@ proptest! {
             let a = run(&jit, kind, &samples, &lanes, from, to);
             let b = run(&reference, kind, &samples, &lanes, from, to);
             for (x, y) in a.0.iter().zip(&b.0).chain(a.1.iter().zip(&b.1)) {
-                prop_assert!((x - y).abs() <= 1e-6, "{kind:?}: {x} vs {y}");
+                prop_assert!(x.to_bits() == y.to_bits(), "{kind:?}: {x} vs {y}");
             }
         }
     }

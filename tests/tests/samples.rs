@@ -146,7 +146,7 @@ fn a_missing_sample_is_reported_where_it_is_written() {
 }
 
 #[test]
-fn stress_extreme_renders_the_same_bytes_twice() {
+fn stress_extreme_renders_the_same_bytes_twice_and_with_either_voice_kernels() {
     let src = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../examples/stress_extreme.ph"
@@ -157,6 +157,21 @@ fn stress_extreme_renders_the_same_bytes_twice() {
     assert!(rms(&a.samples) > 0.1);
     let bits = |x: &[f32]| x.iter().map(|v| v.to_bits()).collect::<Vec<u32>>();
     assert_eq!(bits(&a.samples), bits(&b.samples));
+    // All with the Rust reference voice kernels, then all with the JIT's: a program that
+    // starts before the JIT is done switches from one to the other unheard.
+    use phonon_runtime::engine::Engine;
+    use phonon_runtime::engine::voice_kernel::VoiceKernels;
+    let with = |kernels: VoiceKernels| {
+        let mut spec = compile(&src).unwrap().spec;
+        spec.voice_kernels = kernels;
+        spec.voice_kernels_coming = None;
+        let mut engine = Engine::new(spec, 512, 2).unwrap();
+        engine.run(|e| phonon_runtime::render::render(e, 22_050, 512, false, false, &mut |_| {}))
+    };
+    let jit = phonon_compiler::codegen::voices::kernels().unwrap();
+    let (r, j) = (with(VoiceKernels::reference()), with(jit));
+    assert_eq!(bits(&r.samples), bits(&j.samples));
+    assert_eq!(bits(&r.samples), bits(&a.samples));
 }
 
 #[test]
@@ -259,4 +274,26 @@ fn the_exported_kit_plays_back_from_its_folders() {
     let sn = kit_sample("sn", 2);
     assert_plays(&channel(&audio, 0), 0, &sn, CENTRE, "exported sn:2");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn voice_kernels_still_compiling_are_taken_at_the_block_after_they_arrive() {
+    use phonon_runtime::engine::Engine;
+    use phonon_runtime::engine::voice_kernel::{VoiceKernels, VoiceKind, VoiceQuad};
+    use std::sync::OnceLock;
+    static COMING: OnceLock<VoiceKernels> = OnceLock::new();
+    // Planted kernels that mix nothing, so the switch shows.
+    unsafe extern "C" fn silent(_: *const VoiceQuad, _: u64, _: u64, _: *mut f32, _: *mut f32) {}
+    let mut spec = compile("tempo: 4\nout: s \"bd*4\"\n").unwrap().spec;
+    spec.voice_kernels = VoiceKernels([silent; VoiceKind::COUNT]);
+    spec.voice_kernels_coming = Some(&COMING);
+    let mut engine = Engine::new(spec, 512, 1).unwrap();
+    let mut block = || {
+        engine.process(512);
+        rms(engine.output(0, 512).0)
+    };
+    assert_eq!(block(), 0.0, "the kernels it started with");
+    assert_eq!(block(), 0.0);
+    assert!(COMING.set(VoiceKernels::reference()).is_ok());
+    assert!(block() > 0.05, "the kernels that arrived");
 }

@@ -21,18 +21,40 @@ use std::sync::OnceLock;
 /// The kernels, compiled on first use and kept for the life of the process (they do not
 /// depend on the program).
 pub fn kernels() -> Result<VoiceKernels, String> {
-    KERNELS
+    let k = KERNELS
         .get_or_init(compile_all)
         .as_ref()
         .map(|(k, _)| *k)
-        .map_err(Clone::clone)
+        .map_err(Clone::clone)?;
+    let _ = READY.set(k);
+    Ok(k)
 }
 
 static KERNELS: OnceLock<Result<(VoiceKernels, Code), String>> = OnceLock::new();
 
+/// The compiled kernels, set once they are: what an engine started with the reference
+/// kernels switches to.
+static READY: OnceLock<VoiceKernels> = OnceLock::new();
+
+/// The kernels a program starts with, without waiting for the JIT: the compiled ones if
+/// they are ready, else the Rust reference (which computes the same, to the bit: see
+/// `tests/voice_parity.rs`) and where the compiled ones will appear ([`warm_up`] compiles
+/// them on a thread of their own). A failed JIT compile is an error.
+pub fn ready_or_coming() -> Result<(VoiceKernels, Option<&'static OnceLock<VoiceKernels>>), String>
+{
+    match KERNELS.get() {
+        Some(_) => Ok((kernels()?, None)),
+        None => {
+            warm_up();
+            Ok((VoiceKernels::reference(), Some(&READY)))
+        }
+    }
+}
+
 /// Starts compiling the kernels on a thread of their own, if no one has yet: a program
 /// that plays samples calls this as soon as it knows, so the compiling overlaps with
-/// loading its samples and compiling its own kernels ([`kernels`] then waits for it).
+/// loading its samples, compiling its own kernels and its first blocks ([`kernels`] waits
+/// for it; [`ready_or_coming`] does not).
 pub fn warm_up() {
     use std::sync::atomic::{AtomicBool, Ordering};
     static STARTED: AtomicBool = AtomicBool::new(false);

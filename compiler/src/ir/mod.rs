@@ -160,6 +160,30 @@ impl NodeKind {
         }
     }
 
+    /// How many inputs the node reads (what `dsp::eval` and the host kernels index).
+    pub fn arity(&self) -> usize {
+        match self {
+            NodeKind::Const(_)
+            | NodeKind::Host { .. }
+            | NodeKind::PolyHost { .. }
+            | NodeKind::Start
+            | NodeKind::Voices { .. } => 0,
+            NodeKind::Osc(Osc::Noise | Osc::PinkNoise | Osc::BrownNoise) => 0,
+            NodeKind::Osc(Osc::Pulse) => 2,
+            NodeKind::Osc(_) => 1,
+            NodeKind::Filter(_) => 3,
+            NodeKind::Env(Env::Ad) => 3,
+            NodeKind::Env(Env::Ar | Env::Line | Env::XLine) => 4,
+            NodeKind::Env(Env::Adsr) => 6,
+            NodeKind::Math(Math::Neg | Math::PanLeft | Math::PanRight) => 1,
+            NodeKind::Math(_) => 2,
+            NodeKind::Fx(Fx::Distortion | Fx::Bitcrush) => 3,
+            NodeKind::Fx(Fx::Compressor) => 6,
+            NodeKind::Line(fx) => fx.inputs(),
+            NodeKind::Delay1 | NodeKind::Output { .. } => 1,
+        }
+    }
+
     /// Whether the node is a kernel by itself, run by a runtime function instead of JIT code.
     pub fn is_host_kernel(&self) -> bool {
         matches!(self, NodeKind::Line(_))

@@ -3,8 +3,9 @@
 //! `compile` runs these in debug builds (so every test checks every program it compiles)
 //! and reports a failure as an internal error instead of generating code from it.
 //!
-//! The graph: every input of a node exists and comes before it, except the input of a
-//! feedback delay (`Delay1`, the back edge of a loop, which has one input); pattern reads,
+//! The graph: every node has as many inputs as its kind reads (`NodeKind::arity`); every
+//! input exists and comes before its node, except the input of a feedback delay (`Delay1`,
+//! the back edge of a loop); pattern reads,
 //! instruments and sample players exist; outputs name existing nodes. The plan: every kernel
 //! is in exactly one stage; every lane has a node per operation, an input per slot and a
 //! parameter per parameter slot; no node is computed twice; a kernel's inputs are computed
@@ -18,8 +19,14 @@ pub fn verify_graph(g: &Graph) -> Result<(), String> {
     let n = g.nodes.len();
     for (i, node) in g.nodes.iter().enumerate() {
         let name = || format!("node %{i} (`{}`, {})", node.path, node.kind.name());
-        if node.kind == NodeKind::Delay1 && node.inputs.len() > 1 {
-            return Err(format!("{} has {} inputs", name(), node.inputs.len()));
+        if node.inputs.len() != node.kind.arity() {
+            return Err(format!(
+                "{} has {} input{}, not {}",
+                name(),
+                node.inputs.len(),
+                if node.inputs.len() == 1 { "" } else { "s" },
+                node.kind.arity()
+            ));
         }
         for &input in &node.inputs {
             if input >= n {
@@ -201,6 +208,27 @@ mod tests {
         refused(
             graph(vec![node(NodeKind::Const(1.0), &[])], 3),
             "output `out` plays %3",
+        );
+        // A filter without its q, a constant with an input: what `eval` would index past.
+        refused(
+            graph(
+                vec![
+                    node(NodeKind::Const(1.0), &[]),
+                    node(NodeKind::Filter(crate::ir::Filter::Lpf), &[0, 0]),
+                ],
+                1,
+            ),
+            "has 2 inputs, not 3",
+        );
+        refused(
+            graph(
+                vec![
+                    node(NodeKind::Const(1.0), &[]),
+                    node(NodeKind::Const(2.0), &[0]),
+                ],
+                1,
+            ),
+            "has 1 input, not 0",
         );
     }
 

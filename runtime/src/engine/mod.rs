@@ -18,7 +18,7 @@ use guard::{Blowup, Upstream};
 use host::{HostSource, Read};
 use poly::{PolySource, PolySpec};
 use std::any::Any;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use voice_kernel::VoiceKernels;
 use voices::{BankSpec, VoiceBank};
 
@@ -175,8 +175,12 @@ pub struct ProgramSpec {
     pub stages: Vec<Vec<KernelSpec>>,
     /// Sample players, mixed before the stages run (stages read their buffers).
     pub banks: Vec<BankSpec>,
-    /// The voice kernels the banks call (the compiler's JIT code).
+    /// The voice kernels the banks call (the compiler's JIT code, or the Rust reference).
     pub voice_kernels: VoiceKernels,
+    /// Kernels still being compiled, which the engine switches to at the first block after
+    /// they are ready. They must compute what `voice_kernels` computes, to the bit (the JIT
+    /// kernels do the reference's operations in its order), so the switch is not heard.
+    pub voice_kernels_coming: Option<&'static OnceLock<VoiceKernels>>,
     /// Voices each bank may hold before it steals the oldest.
     pub voice_cap: usize,
     pub outputs: Vec<OutputSpec>,
@@ -349,6 +353,7 @@ pub struct Engine {
     /// Where each host, poly and bank pattern is written, in that order.
     origins: Vec<String>,
     voice_kernels: VoiceKernels,
+    voice_kernels_coming: Option<&'static OnceLock<VoiceKernels>>,
     start_buffers: Vec<usize>,
     stages: Vec<Stage>,
     outputs: Vec<OutputSpec>,
@@ -478,6 +483,7 @@ impl Engine {
             banks,
             origins,
             voice_kernels: spec.voice_kernels,
+            voice_kernels_coming: spec.voice_kernels_coming,
             start_buffers: spec.start_buffers,
             stages,
             blown: vec![false; spec.outputs.len()],
@@ -702,6 +708,11 @@ impl Engine {
     fn run_banks(&mut self, first: i64, frames: usize) {
         if self.banks.is_empty() {
             return;
+        }
+        // An atomic load: no lock, no allocation.
+        if let Some(ready) = self.voice_kernels_coming.and_then(OnceLock::get) {
+            self.voice_kernels = *ready;
+            self.voice_kernels_coming = None;
         }
         let (clock, kernels) = (self.clock, self.voice_kernels);
         let voices: usize = self.banks.iter().map(|b| b.active()).sum();

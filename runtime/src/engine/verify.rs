@@ -161,6 +161,7 @@ mod tests {
             stages,
             banks: Vec::new(),
             voice_kernels: VoiceKernels::reference(),
+            voice_kernels_coming: None,
             voice_cap: 16,
             outputs: vec![OutputSpec {
                 name: "out".into(),

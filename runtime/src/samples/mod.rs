@@ -46,6 +46,23 @@ impl Sample {
         }
     }
 
+    /// A mono sample whose frames are written straight into its padded storage by `fill`
+    /// (given the `len` frames to write), saving [`Sample::new`]'s copy; `fill` may refuse
+    /// the data, and then there is no sample.
+    pub fn mono_filled<E>(
+        len: usize,
+        origin: impl Into<String>,
+        fill: impl FnOnce(&mut [f32]) -> Result<(), E>,
+    ) -> Result<Sample, E> {
+        let mut padded = vec![0.0f32; PAD + len + PAD];
+        fill(&mut padded[PAD..PAD + len])?;
+        Ok(Sample {
+            channels: vec![padded],
+            len,
+            origin: origin.into(),
+        })
+    }
+
     /// Length in frames.
     pub fn len(&self) -> usize {
         self.len

@@ -84,17 +84,16 @@ pub fn load(folder: &Path, name: &str, sample_rate: u32) -> Option<Vec<Arc<Sampl
         let len = take_u32(&mut rest)? as usize;
         let (body, tail) = rest.split_at_checked(len.checked_mul(4)?)?;
         rest = tail;
-        let frames: Vec<f32> = body
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
-        if frames.iter().any(|x| !x.is_finite()) {
-            return None;
-        }
-        variants.push(Arc::new(Sample::new(
-            vec![frames],
-            format!("kit:{name}:{v}"),
-        )));
+        let sample = Sample::mono_filled(len, format!("kit:{name}:{v}"), |frames| {
+            let mut finite = true;
+            for (x, b) in frames.iter_mut().zip(body.chunks_exact(4)) {
+                *x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                finite &= x.is_finite();
+            }
+            if finite { Ok(()) } else { Err(()) }
+        })
+        .ok()?;
+        variants.push(Arc::new(sample));
     }
     rest.is_empty().then_some(variants)
 }

@@ -12,6 +12,7 @@ use phonon_compiler::program::{Options, compile};
 use phonon_runtime::engine::Engine;
 use phonon_runtime::render::render;
 use phonon_runtime::samples::Sample;
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -335,12 +336,18 @@ pub fn sounds(
             .collect()
     };
     let folder = disk::folder();
+    // Read in parallel: a dozen files of a few hundred KB each.
+    let kept: Vec<Option<Vec<Arc<Sample>>>> = absent
+        .par_iter()
+        .map(|s| {
+            folder
+                .as_deref()
+                .and_then(|f| disk::load(f, s.name, sample_rate))
+        })
+        .collect();
     let mut missing = Vec::new();
-    for s in absent {
-        match folder
-            .as_deref()
-            .and_then(|f| disk::load(f, s.name, sample_rate))
-        {
+    for (s, kept) in absent.into_iter().zip(kept) {
+        match kept {
             Some(variants) => {
                 cache()
                     .lock()

@@ -79,7 +79,7 @@ pub fn lower_program(
     checked: &Checked,
     src: &str,
     sample_rate: u32,
-) -> Result<(Graph, Vec<Diagnostic>)> {
+) -> std::result::Result<(Graph, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut l = SignalLowerer {
         checked,
         src,
@@ -123,8 +123,27 @@ pub fn lower_program(
             }
         }
     }
+    // Every output is lowered, so one run reports the errors of all of them; an error leaves
+    // the lowerer mid-expression, so its stacks are cleared before the next output.
+    let mut errors: Vec<Diagnostic> = Vec::new();
     for (index, (name, body, line)) in outputs.iter().enumerate() {
-        let sig = l.sig(body, Ctx::Param, name)?;
+        let sig = match l.sig(body, Ctx::Param, name) {
+            Ok(sig) => sig,
+            Err(e) => {
+                // A bus that failed is lowered again by each output that uses it.
+                if !errors
+                    .iter()
+                    .any(|d| d.span == e.span && d.message == e.message)
+                {
+                    errors.push(e);
+                }
+                l.visiting.clear();
+                l.transforms.clear();
+                l.transform_codes.clear();
+                l.voice = None;
+                continue;
+            }
+        };
         let [left, right] = sig.channels();
         let left = l.node(
             &format!("{name}/left"),
@@ -148,6 +167,10 @@ pub fn lower_program(
             left,
             right,
         });
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|d| (d.span.start, d.span.end));
+        return Err(errors);
     }
     Ok((l.graph, l.warnings))
 }
@@ -446,8 +469,9 @@ impl SignalLowerer<'_> {
         if let Some((l, r)) = self.feedback.remove(name) {
             let [a, b] = sig.channels();
             if let Some(fx) = self.line_in_loop([l, r], [a, b]) {
+                // At the definition, where the loop is (not at each use of the bus).
                 return Err(Diagnostic::error(
-                    e.span.clone(),
+                    body.span.clone(),
                     format!("the feedback loop of `~{name}` passes through `{fx}`"),
                 )
                 .with_label("feedback through a delay-line effect")
