@@ -118,24 +118,40 @@ pub fn compile(path: &PathBuf, timings: bool, samples: &SampleArgs, mut io: Io) 
     0
 }
 
-pub fn ir(path: &PathBuf, clif: bool, samples: &SampleArgs, mut io: Io) -> i32 {
+/// What `phonon ir` prints.
+pub enum Dump {
+    /// The signal graph and the plan.
+    Graph,
+    /// Each kernel's Cranelift IR.
+    Clif,
+    /// Every pattern as its tree (`--patterns`).
+    Patterns,
+}
+
+pub fn ir(path: &PathBuf, dump: Dump, samples: &SampleArgs, mut io: Io) -> i32 {
     let mut with = samples.compiler(44_100);
-    with.options.keep_clif = clif;
-    let (_, c) = match compiled(path, &with, &mut io) {
+    with.options.keep_clif = matches!(dump, Dump::Clif);
+    let (source, c) = match compiled(path, &with, &mut io) {
         Ok(x) => x,
         Err(code) => return code,
     };
-    if clif {
-        for (i, text) in c.clif.iter().enumerate() {
-            let _ = writeln!(io.stdout, "; kernel {i}\n{text}");
+    match dump {
+        Dump::Clif => {
+            for (i, text) in c.clif.iter().enumerate() {
+                let _ = writeln!(io.stdout, "; kernel {i}\n{text}");
+            }
         }
-    } else {
-        let _ = write!(
-            io.stdout,
-            "{}\n{}",
-            print::graph(&c.graph),
-            print::plan(&c.graph, &c.plan)
-        );
+        Dump::Patterns => {
+            let _ = write!(io.stdout, "{}", print::patterns(&c.graph, &source.text));
+        }
+        Dump::Graph => {
+            let _ = write!(
+                io.stdout,
+                "{}\n{}",
+                print::graph(&c.graph),
+                print::plan(&c.graph, &c.plan)
+            );
+        }
     }
     0
 }

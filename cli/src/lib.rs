@@ -75,6 +75,10 @@ Examples:\n  phonon compile examples/synth16.ph --timings\n  phonon compile exam
         /// Print each kernel's Cranelift IR.
         #[arg(long)]
         clif: bool,
+        /// Print every pattern the program plays as the tree it is made from (transforms in
+        /// the order they apply, mini-notation parsed, buses followed), with line:col.
+        #[arg(long, conflicts_with_all = ["ast", "clif"])]
+        patterns: bool,
         #[command(flatten)]
         samples: SampleArgs,
     },
@@ -270,12 +274,18 @@ pub fn run(args: &[String], io: Io) -> i32 {
             file,
             ast,
             clif,
+            patterns,
             samples,
         } => {
             if ast {
                 ir_ast(&file, io)
             } else {
-                audio::ir(&file, clif, &samples, io)
+                let dump = match (clif, patterns) {
+                    (true, _) => audio::Dump::Clif,
+                    (_, true) => audio::Dump::Patterns,
+                    _ => audio::Dump::Graph,
+                };
+                audio::ir(&file, dump, &samples, io)
             }
         }
         Command::Kit {

@@ -81,7 +81,8 @@ fn compile_refuses_a_feedback_loop_through_a_delay_line_in_place() {
     );
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("<stdin>:2:6"), "{err}");
+    // At the loop, in the bus definition (not where an output plays the bus).
+    assert!(err.contains("<stdin>:1:5"), "{err}");
     assert!(err.contains("passes through `delay`"), "{err}");
 }
 

@@ -55,6 +55,22 @@ pub fn structure<'e>(e: &Expr, bus: &dyn Fn(&str) -> Option<&'e Expr>) -> String
     d.out
 }
 
+/// [`structure`] with positions: the tree of `e` with each node's `line:col` in `src`,
+/// indented by `depth`, buses followed (`phonon ir --patterns`).
+pub fn located<'e>(
+    e: &Expr,
+    src: &str,
+    depth: usize,
+    bus: &dyn Fn(&str) -> Option<&'e Expr>,
+) -> String {
+    let mut d = Dumper {
+        src: Some(src),
+        out: String::new(),
+    };
+    d.structure(depth, e, bus, &mut Vec::new());
+    d.out
+}
+
 struct Dumper<'a> {
     /// The source, for positions; none in a [`structure`].
     src: Option<&'a str>,
@@ -90,7 +106,7 @@ impl Dumper<'_> {
 }
 
 /// The buses `e` refers to, in order, each once.
-fn collect_buses(e: &Expr, out: &mut Vec<String>) {
+pub(crate) fn collect_buses(e: &Expr, out: &mut Vec<String>) {
     crate::deep(|| match &e.kind {
         ExprKind::Bus(name) => {
             if !out.contains(name) {

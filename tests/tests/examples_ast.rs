@@ -42,3 +42,17 @@ fn ir_of_every_example() {
         insta::assert_snapshot!(format!("ir_{name}"), shown);
     }
 }
+
+/// Every pattern of every example as `phonon ir --patterns` prints it: a change in what a
+/// pattern is made of (and so in what a reload compares) shows up as a diff.
+#[test]
+fn patterns_of_every_example() {
+    for path in examples() {
+        let (code, out, _) = run(&["ir", path.to_str().unwrap(), "--patterns"]);
+        if code != 0 {
+            continue; // an example that does not compile is in its `ir_` snapshot
+        }
+        let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+        insta::assert_snapshot!(format!("patterns_{name}"), out);
+    }
+}

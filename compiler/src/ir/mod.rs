@@ -7,6 +7,7 @@
 pub mod first_cycle;
 pub mod lower;
 pub mod overlap;
+pub mod pattern_tree;
 pub mod print;
 pub mod sample_use;
 pub mod verify;
@@ -258,8 +259,11 @@ pub struct HostSource {
     pub pattern: Pattern,
     /// The expression it came from, for the IR dump.
     pub label: String,
-    /// What the pattern is: a hash of the expression's structure and the transforms applied
-    /// to it (not its text), which a reload compares.
+    /// The pattern as data: what `code` hashes and `phonon ir --patterns` prints.
+    pub tree: pattern_tree::PatternTree,
+    /// The stable id of the node that reads it (see [`NodeId`]).
+    pub id: NodeId,
+    /// `tree.code()`: what a reload compares.
     pub code: u64,
     /// Where that expression starts (`line:col`), for run-time reports.
     pub origin: String,
@@ -273,8 +277,11 @@ pub struct Poly {
     pub pattern: Pattern,
     /// The expression it came from, for the IR dump.
     pub label: String,
-    /// What the pattern is: a hash of the expression's structure and the transforms applied
-    /// to it (not its text), which a reload compares.
+    /// The pattern as data: what `code` hashes and `phonon ir --patterns` prints.
+    pub tree: pattern_tree::PatternTree,
+    /// The stable id of the node that reads it (see [`NodeId`]).
+    pub id: NodeId,
+    /// `tree.code()`: what a reload compares.
     pub code: u64,
     /// Where that expression starts (`line:col`), for run-time reports.
     pub origin: String,
@@ -293,8 +300,11 @@ pub struct Bank {
     pub pattern: Pattern,
     /// The expression it came from, for the IR dump.
     pub label: String,
-    /// What the pattern is: a hash of the expression's structure and the transforms applied
-    /// to it (not its text), which a reload compares.
+    /// The pattern as data: what `code` hashes and `phonon ir --patterns` prints.
+    pub tree: pattern_tree::PatternTree,
+    /// The stable id of the node that reads it (see [`NodeId`]).
+    pub id: NodeId,
+    /// `tree.code()`: what a reload compares.
     pub code: u64,
     /// Where that expression starts (`line:col`), for run-time reports.
     pub origin: String,

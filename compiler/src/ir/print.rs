@@ -4,6 +4,37 @@ use super::{Graph, NodeKind};
 use crate::schedule::{Operand, Plan};
 use std::fmt::Write;
 
+/// `phonon ir --patterns`: every pattern the graph reads, as the tree it is made from (the
+/// transforms around it in the order they apply, then the expression, buses followed), each
+/// node with its `line:col` in `src`; headed by the stable id of the node that reads it and
+/// the code a reload compares.
+pub fn patterns(g: &Graph, src: &str) -> String {
+    let mut s = String::new();
+    let mut one =
+        |kind: &str, i: usize, tree: &super::pattern_tree::PatternTree, id, origin: &str| {
+            let super::NodeId(id) = id;
+            let _ = writeln!(
+                s,
+                "{kind}#{i} [{id:016x}] @{origin} code {:016x}",
+                tree.code()
+            );
+            s.push_str(&tree.print(src, 1));
+        };
+    for (i, h) in g.hosts.iter().enumerate() {
+        one("pattern", i, &h.tree, h.id, &h.origin);
+    }
+    for (i, p) in g.polys.iter().enumerate() {
+        one("poly", i, &p.tree, p.id, &p.origin);
+    }
+    for (i, b) in g.banks.iter().enumerate() {
+        one("voices", i, &b.tree, b.id, &b.origin);
+    }
+    if s.is_empty() {
+        s.push_str("# no patterns: the program is signals only\n");
+    }
+    s
+}
+
 /// The graph: one line per node, `%index = kind inputs  ; path [id]`, then the pattern
 /// sources and the outputs.
 pub fn graph(g: &Graph) -> String {

@@ -4,6 +4,7 @@
 //! of nodes.
 
 use super::overlap;
+use super::pattern_tree::PatternTree;
 use super::sample_use::{APPLIED, SampleUse, sample_use};
 use super::{
     Bank, Env, Filter, Fx, Graph, HostSource, Math, Node, NodeId, NodeKind, NodeRef, Osc, Output,
@@ -95,7 +96,7 @@ pub fn lower_program(
         visiting: Vec::new(),
         feedback: HashMap::new(),
         transforms: Vec::new(),
-        transform_codes: Vec::new(),
+        transform_trees: Vec::new(),
         hosts: HashMap::new(),
         touched: Vec::new(),
         paths: HashSet::new(),
@@ -139,7 +140,7 @@ pub fn lower_program(
                 }
                 l.visiting.clear();
                 l.transforms.clear();
-                l.transform_codes.clear();
+                l.transform_trees.clear();
                 l.voice = None;
                 continue;
             }
@@ -188,8 +189,9 @@ struct SignalLowerer<'a> {
     feedback: HashMap<String, (NodeRef, NodeRef)>,
     /// Transforms of enclosing `$` chains, outermost first: applied to every pattern inside.
     transforms: Vec<Transform>,
-    /// The structure of each of `transforms` (see [`Self::code`]).
-    transform_codes: Vec<String>,
+    /// The expressions of each of `transforms`, in the order they apply (see
+    /// [`Self::tree`]).
+    transform_trees: Vec<Vec<Expr>>,
     /// Host inputs already made, by (expression span, read), so a pattern read twice the same
     /// way is one buffer.
     hosts: HashMap<(usize, usize, Read), NodeRef>,
@@ -384,10 +386,7 @@ impl SignalLowerer<'_> {
                 // Prefix transforms apply nearest-first, suffix ones left to right.
                 let mut order: Vec<&Expr> = items[..s].iter().rev().collect();
                 order.extend(items[s + 1..].iter());
-                let code: String = order
-                    .iter()
-                    .map(|t| crate::ast_dump::structure(t, &|_| None))
-                    .collect();
+                let trees: Vec<Expr> = order.iter().map(|t| (*t).clone()).collect();
                 let mut ts = Vec::new();
                 for t in order {
                     match self.patterns.expr(t)? {
@@ -408,10 +407,10 @@ impl SignalLowerer<'_> {
                     p
                 });
                 self.transforms.push(composed);
-                self.transform_codes.push(code);
+                self.transform_trees.push(trees);
                 let r = self.sig(&items[s], ctx, path);
                 self.transforms.pop();
-                self.transform_codes.pop();
+                self.transform_trees.pop();
                 r
             }
             _ => Err(
@@ -460,10 +459,10 @@ impl SignalLowerer<'_> {
         let mark = self.touched.len();
         // Buses are lowered without the transforms of the place that uses them first.
         let saved = std::mem::take(&mut self.transforms);
-        let saved_codes = std::mem::take(&mut self.transform_codes);
+        let saved_trees = std::mem::take(&mut self.transform_trees);
         let sig = self.sig(&body.clone(), Ctx::Param, &format!("~{name}"));
         self.transforms = saved;
-        self.transform_codes = saved_codes;
+        self.transform_trees = saved_trees;
         self.visiting.pop();
         let sig = sig?;
         if let Some((l, r)) = self.feedback.remove(name) {

@@ -56,10 +56,13 @@ impl SignalLowerer<'_> {
             p = t(p);
         }
         let bank = self.graph.banks.len();
+        let tree = self.tree(e);
         self.graph.banks.push(Bank {
             pattern: p,
             label: self.checked_text(e),
-            code: self.code(e),
+            code: tree.code(),
+            tree,
+            id: NodeId(0),
             origin: self.origin(e),
             span: e.span.clone(),
             names: samples.names,
@@ -75,6 +78,7 @@ impl SignalLowerer<'_> {
             NodeKind::Voices { bank, channel: 1 },
             vec![],
         );
+        self.graph.banks[bank].id = self.graph.nodes[l].id;
         if self.transforms.is_empty() {
             self.banks.insert(key, (l, r));
         }
@@ -112,10 +116,14 @@ impl SignalLowerer<'_> {
                     for t in self.transforms.iter().rev() {
                         p = t(p);
                     }
+                    let tree = self.tree(e);
                     self.graph.polys.push(Poly {
                         pattern: p,
                         label: self.checked_text(e),
-                        code: self.code(e),
+                        code: tree.code(),
+                        tree,
+                        // Set by its first note read, below.
+                        id: NodeId(0),
                         origin: self.origin(e),
                         span: e.span.clone(),
                         voices: POLY_VOICES,
@@ -142,7 +150,11 @@ impl SignalLowerer<'_> {
             if let Some(n) = self.graph.nodes.iter().position(|n| n.kind == kind) {
                 return Ok(n);
             }
-            return Ok(self.node(path, kind, vec![]));
+            let n = self.node(path, kind, vec![]);
+            if self.graph.polys[poly].id == NodeId(0) {
+                self.graph.polys[poly].id = self.graph.nodes[n].id;
+            }
+            return Ok(n);
         }
         let key = (e.span.start, e.span.end, read);
         if self.transforms.is_empty()
@@ -159,17 +171,20 @@ impl SignalLowerer<'_> {
         }
         let source = self.graph.hosts.len();
         let label = self.checked_text(e);
-        let code = self.code(e);
+        let tree = self.tree(e);
         let origin = self.origin(e);
         self.graph.hosts.push(HostSource {
             pattern: p,
             label,
-            code,
+            code: tree.code(),
+            tree,
+            id: NodeId(0),
             origin,
             span: e.span.clone(),
         });
         self.touched.push(source);
         let n = self.node(path, NodeKind::Host { source, read }, vec![]);
+        self.graph.hosts[source].id = self.graph.nodes[n].id;
         if self.transforms.is_empty() {
             self.hosts.insert(key, n);
         }
@@ -193,24 +208,17 @@ impl SignalLowerer<'_> {
         self.src.get(e.span.clone()).unwrap_or("?").to_string()
     }
 
-    /// What a pattern is (see [`HostSource::code`]): the structure of `e`, its buses
-    /// followed, under the structure of each enclosing transform.
-    pub(super) fn code(&self, e: &Expr) -> u64 {
-        let checked = self.checked;
-        let bus = |name: &str| {
-            let &i = checked.buses.get(name)?;
-            match &checked.program.statements[i].kind {
-                StatementKind::Bus { body, .. } => Some(body),
-                _ => None,
-            }
-        };
-        let mut text = String::new();
-        for t in &self.transform_codes {
-            text.push_str(t);
-            text.push_str("$\n");
-        }
-        text.push_str(&crate::ast_dump::structure(e, &bus));
-        NodeId::of(&text).0
+    /// What a pattern is, as data: `e` under the transforms of the enclosing `$` chains
+    /// (the innermost chain's first, as they apply).
+    pub(super) fn tree(&self, e: &Expr) -> PatternTree {
+        let transforms = self
+            .transform_trees
+            .iter()
+            .rev()
+            .flatten()
+            .cloned()
+            .collect();
+        PatternTree::new(e, transforms, self.checked)
     }
 
     /// Whether a bus reference holds a pattern (so it is read through the pattern lowerer).
