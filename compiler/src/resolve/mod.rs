@@ -13,6 +13,7 @@ use crate::suggest::did_you_mean;
 use std::collections::{BTreeMap, HashMap};
 
 mod calls;
+pub mod sort;
 use calls::count;
 
 /// What an expression is, as far as checking needs to know.
@@ -58,6 +59,8 @@ pub struct Checked {
     /// Each bus and the index of the statement that defines it (the last one wins).
     pub buses: BTreeMap<String, usize>,
     pub hush: bool,
+    /// What each expression is to lowering (pattern, transform, list, signal).
+    pub sorts: sort::Sorts,
 }
 
 pub const DEFAULT_CPS: f64 = 0.5;
@@ -170,13 +173,15 @@ pub fn check(mut program: Program, src: &str, statements_lost: bool) -> (Checked
         );
     }
 
-    let checked = Checked {
+    let mut checked = Checked {
         program,
         cps: cps.unwrap_or(DEFAULT_CPS),
         outputs,
         buses,
         hush,
+        sorts: sort::Sorts::default(),
     };
+    checked.sorts = sort::Sorts::of(&checked);
     (checked, diags)
 }
 

@@ -286,19 +286,21 @@ impl SignalLowerer<'_> {
         if let Some(v) = const_eval(e) {
             return Ok(Sig::Mono(self.constant(v as f32)));
         }
+        let sorts = &self.checked.sorts;
         // `~kick + ~hats` mixes two players; as patterns the events would be added.
         let mixes_samples = match &e.kind {
             ExprKind::Binary { lhs, rhs, .. } => {
-                sample_use(self.checked, lhs).plays || sample_use(self.checked, rhs).plays
+                sorts.plays_samples(lhs) || sorts.plays_samples(rhs)
             }
             _ => false,
         };
         if !mixes_samples
+            && sorts.is_pattern(e)
             && (!matches!(e.kind, ExprKind::Bus(_)) || self.bus_is_pattern(e))
-            && let Some(p) = self.try_pattern(e)
         {
-            let samples = sample_use(self.checked, e);
-            if samples.plays {
+            let p = self.patterns.pattern(e)?;
+            if self.checked.sorts.plays_samples(e) {
+                let samples = sample_use(self.checked, e);
                 return self.bank(e, p, samples, path);
             }
             if let Some(Value::Num(v)) = p.constant_value()

@@ -4,14 +4,6 @@
 use super::*;
 
 impl SignalLowerer<'_> {
-    /// A pattern, if the expression is one (lowered with the enclosing transforms).
-    pub(super) fn try_pattern(&mut self, e: &Expr) -> Option<Pattern> {
-        match self.patterns.expr(e) {
-            Ok(Lowered::Pattern(p)) => Some(p),
-            _ => None,
-        }
-    }
-
     /// A sample pattern becomes a voice bank; the same pattern (or bus) used twice is one.
     pub(super) fn bank(
         &mut self,
@@ -98,7 +90,7 @@ impl SignalLowerer<'_> {
         read: Read,
         path: &str,
     ) -> Result<NodeRef> {
-        if sample_use(self.checked, e).plays {
+        if self.checked.sorts.plays_samples(e) {
             return Err(Diagnostic::error(
                 e.span.clone(),
                 "a sample pattern cannot be used as a number",
@@ -229,6 +221,6 @@ impl SignalLowerer<'_> {
         if self.buses.contains_key(name) || self.visiting.contains(name) {
             return false;
         }
-        self.try_pattern(e).is_some()
+        self.checked.sorts.is_pattern(e)
     }
 }

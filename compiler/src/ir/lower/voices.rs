@@ -214,13 +214,18 @@ impl SignalLowerer<'_> {
                     Arg::Keyword { name, value } if name.text == "freq" => Some(value),
                     _ => None,
                 })?;
-                if const_eval(freq).is_some() || sample_use(self.checked, freq).plays {
+                let sorts = &self.checked.sorts;
+                if const_eval(freq).is_some()
+                    || sorts.plays_samples(freq)
+                    || !sorts.is_pattern(freq)
+                {
                     return None;
                 }
                 if matches!(freq.kind, ExprKind::Bus(_)) && !self.bus_is_pattern(freq) {
                     return None;
                 }
-                let p = self.try_pattern(freq)?;
+                // A pattern by its sort, so it lowers.
+                let p = self.patterns.pattern(freq).ok()?;
                 // A constant number is a drone; a constant note name or chord still plays.
                 if matches!(p.constant_value(), Some(Value::Num(_)))
                     || phonon_runtime::engine::host::is_continuous(&p)
