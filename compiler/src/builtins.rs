@@ -29,6 +29,99 @@ pub enum Ty {
     List,
 }
 
+/// What lowering makes of a built-in. Names that mean the same (`sound`/`s`, `slowcat`/`cat`,
+/// `rotL`/`early`) share an `Op`; lowering matches on it, never on the name.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Op {
+    /// A per-event control: its events carry the control of this name (an alias carries
+    /// the canonical name). On a signal, `gain` multiplies and `pan` pans.
+    Control(&'static str),
+    Stack,
+    /// One pattern per cycle (`cat`, `slowcat`).
+    Cat,
+    FastCat,
+    TimeCat,
+    Run,
+    Irand,
+    Rand,
+    Silence,
+    /// An oscillator (a signal); `sine`, `saw`, `square` and `tri` without a frequency are
+    /// 0..1 continuous patterns instead.
+    Osc(Osc),
+    /// `line`/`xline`: a ramp from the program's start.
+    Ramp(Env),
+    Transform(T),
+    Filter(Filter),
+    /// An envelope triggered by the pattern of its input (`ad`, `adsr`, `ar`).
+    Envelope(Env),
+    Reverb,
+    Delay,
+    Chorus,
+    Fx(Fx),
+    Pan2,
+}
+
+/// The transforms of patterns.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum T {
+    Fast,
+    Slow,
+    Hurry,
+    Rev,
+    Every,
+    LastOf,
+    Whenmod,
+    Jux,
+    JuxBy,
+    Stut,
+    Echo,
+    Ply,
+    Chop,
+    Striate,
+    Iter,
+    IterBack,
+    Palindrome,
+    Off,
+    Superimpose,
+    Degrade,
+    DegradeBy,
+    UndegradeBy,
+    SometimesBy,
+    /// `sometimes`, `often`, `rarely`, `almostNever`, `almostAlways`: `sometimesBy` with
+    /// this probability.
+    Sometimes(f64),
+    Euclid,
+    EuclidRot,
+    EuclidLegato,
+    SwingBy,
+    Swing,
+    Early,
+    Late,
+    Struct,
+    Mask,
+    Linger,
+    Chunk,
+    ChunkBack,
+    Inside,
+    Outside,
+    LoopAt,
+    Segment,
+    Range,
+    Seed,
+    Legato,
+}
+
+impl T {
+    /// Whether its events can overlap in time (several notes at once): an oscillator played
+    /// by a note pattern under one plays a voice per note (see `ir::overlap`).
+    pub fn layers(self) -> bool {
+        matches!(
+            self,
+            T::Superimpose | T::Off | T::Stut | T::Echo | T::Jux | T::JuxBy
+        )
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Default {
     Required,
@@ -48,6 +141,8 @@ pub struct Param {
 #[derive(Debug, Clone, Copy)]
 pub struct Builtin {
     pub name: &'static str,
+    /// What lowering makes of it: the one place its meaning is decided.
+    pub op: Op,
     pub role: Role,
     pub params: &'static [Param],
     pub summary: &'static str,
@@ -103,11 +198,13 @@ const fn absent(name: &'static str) -> Param {
     }
 }
 
+use crate::ir::{Env, Filter, Fx, Osc};
 use Role::*;
 use Ty::*;
 
 const fn b(
     name: &'static str,
+    op: Op,
     role: Role,
     params: &'static [Param],
     summary: &'static str,
@@ -115,6 +212,7 @@ const fn b(
 ) -> Builtin {
     Builtin {
         name,
+        op,
         role,
         params,
         summary,
@@ -132,14 +230,23 @@ pub static BUILTINS: &[Builtin] = &[
     // Pattern sources and combinators.
     b(
         "s",
+        Op::Control("s"),
         Param,
         PAT,
         "plays samples by name: `bd`, `sn:2` (sample 2 of `sn`)",
         "s \"bd*2 sn\"",
     ),
-    b("sound", Param, PAT, "same as `s`", "sound \"bd sn\""),
+    b(
+        "sound",
+        Op::Control("s"),
+        Param,
+        PAT,
+        "same as `s`",
+        "sound \"bd sn\"",
+    ),
     b(
         "n",
+        Op::Control("n"),
         Param,
         PAT,
         "sample index or note number per event",
@@ -147,6 +254,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "note",
+        Op::Control("note"),
         Param,
         PAT,
         "pitch in semitones, c5 = 0 (Tidal); note names allowed",
@@ -154,6 +262,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "stack",
+        Op::Stack,
         Source,
         LIST,
         "plays patterns at the same time",
@@ -161,6 +270,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "cat",
+        Op::Cat,
         Source,
         LIST,
         "one pattern per cycle, in turn",
@@ -168,6 +278,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "slowcat",
+        Op::Cat,
         Source,
         LIST,
         "same as `cat`",
@@ -175,6 +286,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "fastcat",
+        Op::FastCat,
         Source,
         LIST,
         "all patterns squeezed into one cycle",
@@ -182,14 +294,23 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "timeCat",
+        Op::TimeCat,
         Source,
         LIST,
         "like fastcat with relative durations: `[[weight, pattern], ...]`",
         "timeCat [[1, s \"bd*4\"], [3, s \"hh*6\"]]",
     ),
-    b("run", Source, N, "0, 1, ... n-1 in one cycle", "n (run 4)"),
+    b(
+        "run",
+        Op::Run,
+        Source,
+        N,
+        "0, 1, ... n-1 in one cycle",
+        "n (run 4)",
+    ),
     b(
         "irand",
+        Op::Irand,
         Source,
         N,
         "random integers 0..n-1, continuous (sample with `segment`)",
@@ -197,15 +318,17 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "rand",
+        Op::Rand,
         Source,
         &[],
         "random values 0..1, continuous",
         "s \"hh*8\" # gain (rand * 0.5 + 0.5)",
     ),
-    b("silence", Source, &[], "no events", "silence"),
+    b("silence", Op::Silence, Source, &[], "no events", "silence"),
     // Oscillators; with no argument the first four are 0..1 LFO patterns at 1 cycle per cycle.
     b(
         "sine",
+        Op::Osc(Osc::Sine),
         Source,
         &[absent("freq")],
         "sine oscillator at freq Hz; alone, a 0..1 LFO per cycle",
@@ -213,6 +336,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "saw",
+        Op::Osc(Osc::Saw),
         Source,
         &[absent("freq")],
         "sawtooth oscillator; alone, a 0..1 ramp per cycle",
@@ -220,6 +344,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "square",
+        Op::Osc(Osc::Square),
         Source,
         &[absent("freq")],
         "square oscillator; alone, 0..1 square per cycle",
@@ -227,6 +352,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "tri",
+        Op::Osc(Osc::Tri),
         Source,
         &[absent("freq")],
         "triangle oscillator; alone, 0..1 triangle per cycle",
@@ -234,16 +360,39 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "pulse",
+        Op::Osc(Osc::Pulse),
         Source,
         &[req("freq", Value), opt("width", 0.5)],
         "pulse oscillator with a duty cycle",
         "pulse 110 0.25",
     ),
-    b("noise", Source, &[], "white noise", "noise # lpf 2000"),
-    b("white_noise", Source, &[], "same as `noise`", "white_noise"),
-    b("pink_noise", Source, &[], "pink (1/f) noise", "pink_noise"),
+    b(
+        "noise",
+        Op::Osc(Osc::Noise),
+        Source,
+        &[],
+        "white noise",
+        "noise # lpf 2000",
+    ),
+    b(
+        "white_noise",
+        Op::Osc(Osc::Noise),
+        Source,
+        &[],
+        "same as `noise`",
+        "white_noise",
+    ),
+    b(
+        "pink_noise",
+        Op::Osc(Osc::PinkNoise),
+        Source,
+        &[],
+        "pink (1/f) noise",
+        "pink_noise",
+    ),
     b(
         "brown_noise",
+        Op::Osc(Osc::BrownNoise),
         Source,
         &[],
         "brown (1/f²) noise",
@@ -251,6 +400,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "impulse",
+        Op::Osc(Osc::Impulse),
         Source,
         &[req("freq", Value)],
         "one-sample impulses at freq Hz",
@@ -258,6 +408,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "line",
+        Op::Ramp(Env::Line),
         Source,
         &[req("from", Value), req("to", Value), req("secs", Value)],
         "linear ramp from → to over secs, then holds",
@@ -265,6 +416,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "xline",
+        Op::Ramp(Env::XLine),
         Source,
         &[req("from", Value), req("to", Value), req("secs", Value)],
         "exponential ramp from → to over secs",
@@ -273,6 +425,7 @@ pub static BUILTINS: &[Builtin] = &[
     // Transforms.
     b(
         "fast",
+        Op::Transform(T::Fast),
         Transform,
         N,
         "speeds up by n (n may be a pattern)",
@@ -280,6 +433,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "slow",
+        Op::Transform(T::Slow),
         Transform,
         N,
         "slows down by n",
@@ -287,6 +441,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "hurry",
+        Op::Transform(T::Hurry),
         Transform,
         N,
         "fast n and multiplies speed by n",
@@ -294,6 +449,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "rev",
+        Op::Transform(T::Rev),
         Transform,
         &[],
         "reverses each cycle",
@@ -301,6 +457,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "every",
+        Op::Transform(T::Every),
         Transform,
         &[req("n", Value), req("f", Func)],
         "applies f on every n-th cycle (cycles 0, n, 2n, ...)",
@@ -308,6 +465,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "whenmod",
+        Op::Transform(T::Whenmod),
         Transform,
         &[req("a", Const), req("b", Const), req("f", Func)],
         "applies f when cycle mod a >= b",
@@ -315,6 +473,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "jux",
+        Op::Transform(T::Jux),
         Transform,
         F,
         "original on the left, f applied on the right",
@@ -322,6 +481,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "juxBy",
+        Op::Transform(T::JuxBy),
         Transform,
         &[req("amount", Value), req("f", Func)],
         "like jux with the pans at ±amount",
@@ -329,6 +489,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "stut",
+        Op::Transform(T::Stut),
         Transform,
         &[
             req("count", Const),
@@ -340,6 +501,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "echo",
+        Op::Transform(T::Echo),
         Transform,
         &[
             req("count", Const),
@@ -351,6 +513,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "ply",
+        Op::Transform(T::Ply),
         Transform,
         N,
         "repeats each event n times within its span",
@@ -358,6 +521,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "chop",
+        Op::Transform(T::Chop),
         Transform,
         N,
         "cuts each sample event into n parts",
@@ -365,6 +529,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "striate",
+        Op::Transform(T::Striate),
         Transform,
         N,
         "interleaves n slices of each sample",
@@ -372,6 +537,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "iter",
+        Op::Transform(T::Iter),
         Transform,
         N,
         "shifts the pattern by 1/n each cycle",
@@ -379,6 +545,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "palindrome",
+        Op::Transform(T::Palindrome),
         Transform,
         &[],
         "reverses every other cycle",
@@ -386,6 +553,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "off",
+        Op::Transform(T::Off),
         Transform,
         &[req("time", Value), req("f", Func)],
         "adds a copy shifted by time with f applied",
@@ -393,6 +561,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "superimpose",
+        Op::Transform(T::Superimpose),
         Transform,
         F,
         "adds a copy with f applied",
@@ -400,6 +569,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "degrade",
+        Op::Transform(T::Degrade),
         Transform,
         &[],
         "drops half of the events at random",
@@ -407,6 +577,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "degradeBy",
+        Op::Transform(T::DegradeBy),
         Transform,
         &[req("p", Value)],
         "drops events with probability p",
@@ -414,6 +585,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "sometimesBy",
+        Op::Transform(T::SometimesBy),
         Transform,
         &[req("p", Value), req("f", Func)],
         "applies f to events with probability p",
@@ -421,6 +593,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "sometimes",
+        Op::Transform(T::Sometimes(0.5)),
         Transform,
         F,
         "sometimesBy 0.5",
@@ -428,6 +601,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "often",
+        Op::Transform(T::Sometimes(0.75)),
         Transform,
         F,
         "sometimesBy 0.75",
@@ -435,6 +609,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "rarely",
+        Op::Transform(T::Sometimes(0.25)),
         Transform,
         F,
         "sometimesBy 0.25",
@@ -442,6 +617,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "almostNever",
+        Op::Transform(T::Sometimes(0.1)),
         Transform,
         F,
         "sometimesBy 0.1",
@@ -449,6 +625,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "almostAlways",
+        Op::Transform(T::Sometimes(0.9)),
         Transform,
         F,
         "sometimesBy 0.9",
@@ -456,6 +633,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "euclid",
+        Op::Transform(T::Euclid),
         Transform,
         &[req("k", Value), req("n", Value)],
         "k onsets spread over n steps",
@@ -463,6 +641,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "euclidRot",
+        Op::Transform(T::EuclidRot),
         Transform,
         &[req("k", Value), req("n", Value), req("r", Value)],
         "euclid rotated by r steps (Strudel's direction)",
@@ -470,6 +649,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "euclidLegato",
+        Op::Transform(T::EuclidLegato),
         Transform,
         &[req("k", Value), req("n", Value)],
         "euclid with each onset held until the next",
@@ -477,6 +657,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "swingBy",
+        Op::Transform(T::SwingBy),
         Transform,
         &[req("x", Value), req("n", Value)],
         "in each of n slices per cycle, delays the second half by x/2 of a slice",
@@ -484,6 +665,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "swing",
+        Op::Transform(T::Swing),
         Transform,
         N,
         "swingBy (1/3) n",
@@ -491,6 +673,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "early",
+        Op::Transform(T::Early),
         Transform,
         &[req("t", Value)],
         "shifts earlier by t cycles",
@@ -498,6 +681,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "rotL",
+        Op::Transform(T::Early),
         Transform,
         &[req("t", Value)],
         "same as `early`",
@@ -505,6 +689,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "late",
+        Op::Transform(T::Late),
         Transform,
         &[req("t", Value)],
         "shifts later by t cycles",
@@ -512,6 +697,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "rotR",
+        Op::Transform(T::Late),
         Transform,
         &[req("t", Value)],
         "same as `late`",
@@ -519,6 +705,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "struct",
+        Op::Transform(T::Struct),
         Transform,
         &[req("pat", Value)],
         "takes the structure from a boolean pattern",
@@ -526,6 +713,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "mask",
+        Op::Transform(T::Mask),
         Transform,
         &[req("pat", Value)],
         "keeps events where the boolean pattern is true",
@@ -533,6 +721,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "linger",
+        Op::Transform(T::Linger),
         Transform,
         &[req("f", Value)],
         "repeats the first fraction f of each cycle",
@@ -540,6 +729,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "chunk",
+        Op::Transform(T::Chunk),
         Transform,
         &[req("n", Const), req("f", Func)],
         "applies f to one of n parts of the cycle, in turn",
@@ -547,6 +737,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "inside",
+        Op::Transform(T::Inside),
         Transform,
         &[req("n", Value), req("f", Func)],
         "slow n, then f, then fast n",
@@ -554,6 +745,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "outside",
+        Op::Transform(T::Outside),
         Transform,
         &[req("n", Value), req("f", Func)],
         "fast n, then f, then slow n",
@@ -561,6 +753,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "loopAt",
+        Op::Transform(T::LoopAt),
         Transform,
         N,
         "fits a sample to n cycles (speed and unit)",
@@ -568,6 +761,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "segment",
+        Op::Transform(T::Segment),
         Transform,
         N,
         "samples a continuous pattern n times per cycle",
@@ -575,6 +769,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "range",
+        Op::Transform(T::Range),
         Transform,
         &[req("lo", Value), req("hi", Value)],
         "scales a 0..1 pattern to lo..hi",
@@ -582,6 +777,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "lastOf",
+        Op::Transform(T::LastOf),
         Transform,
         &[req("n", Value), req("f", Func)],
         "applies f on the last of every n cycles (cycles n-1, 2n-1, ...)",
@@ -589,6 +785,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "iterBack",
+        Op::Transform(T::IterBack),
         Transform,
         N,
         "like iter, shifting later each cycle",
@@ -596,6 +793,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "chunkBack",
+        Op::Transform(T::ChunkBack),
         Transform,
         &[req("n", Const), req("f", Func)],
         "like chunk, going backwards through the parts",
@@ -603,6 +801,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "undegradeBy",
+        Op::Transform(T::UndegradeBy),
         Transform,
         &[req("p", Value)],
         "keeps exactly the events degradeBy p would drop",
@@ -610,6 +809,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "seed",
+        Op::Transform(T::Seed),
         Transform,
         &[req("n", Const)],
         "shifts the random stream of everything inside by n",
@@ -618,6 +818,7 @@ pub static BUILTINS: &[Builtin] = &[
     // Filters, envelopes, effects: the input arrives through `#` or `$`.
     b(
         "lpf",
+        Op::Filter(Filter::Lpf),
         Effect,
         FILTER,
         "low-pass filter (12 dB/oct); cutoff in Hz, q resonance",
@@ -625,6 +826,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "hpf",
+        Op::Filter(Filter::Hpf),
         Effect,
         FILTER,
         "high-pass filter",
@@ -632,6 +834,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "bpf",
+        Op::Filter(Filter::Bpf),
         Effect,
         FILTER,
         "band-pass filter",
@@ -639,6 +842,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "notch",
+        Op::Filter(Filter::Notch),
         Effect,
         FILTER,
         "notch filter",
@@ -646,6 +850,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "moog",
+        Op::Filter(Filter::Moog),
         Effect,
         &[req("cutoff", Value), opt("res", 0.5)],
         "Moog-style 24 dB/oct ladder low-pass",
@@ -653,6 +858,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "ad",
+        Op::Envelope(Env::Ad),
         Effect,
         &[req("attack", Value), req("decay", Value)],
         "attack-decay envelope per event (seconds)",
@@ -660,6 +866,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "adsr",
+        Op::Envelope(Env::Adsr),
         Effect,
         &[
             req("attack", Value),
@@ -672,6 +879,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "ar",
+        Op::Envelope(Env::Ar),
         Effect,
         &[req("attack", Value), req("release", Value)],
         "attack-release envelope per event",
@@ -679,6 +887,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "reverb",
+        Op::Reverb,
         Effect,
         &[req("room", Value), req("damp", Value), opt("mix", 0.3)],
         "stereo Freeverb (8 combs, 4 allpasses per side); room 0..1 sets the decay (RT60 about 0.9 s at 0.3, 2.7 s at 0.8), damp 0..1 darkens the tail; mix 0 dry .. 1 wet",
@@ -686,6 +895,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "delay",
+        Op::Delay,
         Effect,
         &[
             req("time", Value),
@@ -698,6 +908,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "distortion",
+        Op::Fx(Fx::Distortion),
         Effect,
         &[req("drive", Value), opt("mix", 1.0)],
         "tanh waveshaper: tanh(x · (1 + drive)), odd harmonics, never above ±1; mix 0 dry .. 1 wet",
@@ -705,6 +916,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "bitcrush",
+        Op::Fx(Fx::Bitcrush),
         Effect,
         &[req("bits", Value), opt("rate", 1.0)],
         "rounds to `bits` bits (at most 2^bits levels) and holds each value for `rate` frames (≥ 1, fractional allowed)",
@@ -712,6 +924,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "chorus",
+        Op::Chorus,
         Effect,
         &[req("rate", Value), req("depth", Value), opt("mix", 0.5)],
         "a delay swept by a sine at `rate` Hz between 15 ± 5·depth ms, the right side a quarter turn ahead; mix 0 dry .. 1 wet",
@@ -719,6 +932,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "compressor",
+        Op::Fx(Fx::Compressor),
         Effect,
         &[
             req("threshold_db", Value),
@@ -732,6 +946,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "pan2",
+        Op::Pan2,
         Effect,
         &[req("pos", Value)],
         "places a signal in the stereo field, -1 left .. 1 right",
@@ -740,6 +955,7 @@ pub static BUILTINS: &[Builtin] = &[
     // Per-event parameters.
     b(
         "gain",
+        Op::Control("gain"),
         Param,
         PAT,
         "amplitude per event; on a signal, multiplies it",
@@ -747,6 +963,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "pan",
+        Op::Control("pan"),
         Param,
         PAT,
         "stereo position per event, -1 left .. 1 right",
@@ -754,6 +971,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "speed",
+        Op::Control("speed"),
         Param,
         PAT,
         "playback rate; negative plays backwards",
@@ -761,6 +979,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "cut",
+        Op::Control("cut"),
         Param,
         PAT,
         "choke group: a new event stops the sounding one",
@@ -768,6 +987,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "begin",
+        Op::Control("begin"),
         Param,
         PAT,
         "start of the sample, 0..1",
@@ -775,6 +995,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "end",
+        Op::Control("end"),
         Param,
         PAT,
         "end of the sample, 0..1",
@@ -782,6 +1003,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "attack",
+        Op::Control("attack"),
         Param,
         PAT,
         "fade-in time in seconds",
@@ -789,6 +1011,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "release",
+        Op::Control("release"),
         Param,
         PAT,
         "fade-out time in seconds",
@@ -796,6 +1019,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "legato",
+        Op::Transform(T::Legato),
         Transform,
         &[req("x", Value)],
         "holds each event for x times its duration (sets `legato`)",
@@ -803,6 +1027,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "unit",
+        Op::Control("unit"),
         Param,
         PAT,
         "`\"c\"`: speed in cycles per sample",
@@ -810,6 +1035,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "loop",
+        Op::Control("loop"),
         Param,
         PAT,
         "number of loops of the sample",
@@ -817,6 +1043,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "orbit",
+        Op::Control("orbit"),
         Param,
         PAT,
         "effect bus number (kept for Tidal compatibility)",
@@ -824,6 +1051,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "shape",
+        Op::Control("shape"),
         Param,
         PAT,
         "waveshaping amount 0..1 per event",
@@ -831,6 +1059,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "vowel",
+        Op::Control("vowel"),
         Param,
         PAT,
         "formant filter per event: a e i o u",
@@ -838,6 +1067,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "cutoff",
+        Op::Control("cutoff"),
         Param,
         PAT,
         "low-pass cutoff per event, Hz",
@@ -845,6 +1075,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "resonance",
+        Op::Control("resonance"),
         Param,
         PAT,
         "low-pass resonance per event",
@@ -852,6 +1083,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "room",
+        Op::Control("room"),
         Param,
         PAT,
         "reverb send per event",
@@ -859,6 +1091,7 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "size",
+        Op::Control("size"),
         Param,
         PAT,
         "reverb size per event",
@@ -914,21 +1147,19 @@ pub fn reference_markdown() -> String {
     out
 }
 
-/// Functions whose events can overlap in time (several notes at once): an oscillator played
-/// by a note pattern that calls one plays a voice per note (see `ir::overlap`).
-pub const LAYERING: &[&str] = &[
-    "stack",
-    "superimpose",
-    "off",
-    "stut",
-    "echo",
-    "jux",
-    "juxBy",
-];
-
-/// Whether `name` is one of the [`LAYERING`] functions.
+/// Whether the built-in `name` makes events that can overlap in time: `stack`, and the
+/// transforms that [`T::layers`].
 pub fn layers(name: &str) -> bool {
-    LAYERING.contains(&name)
+    match lookup(name).map(|b| b.op) {
+        Some(Op::Stack) => true,
+        Some(Op::Transform(t)) => t.layers(),
+        _ => false,
+    }
+}
+
+/// Whether `name` plays samples (`s`, `sound`).
+pub fn plays_samples(name: &str) -> bool {
+    lookup(name).is_some_and(|b| b.op == Op::Control("s"))
 }
 
 pub fn lookup(name: &str) -> Option<&'static Builtin> {
@@ -964,10 +1195,20 @@ mod tests {
     }
 
     #[test]
-    fn every_layering_name_is_a_builtin() {
-        for name in LAYERING {
-            assert!(lookup(name).is_some(), "{name}");
-        }
+    fn the_layering_functions() {
+        let layering: Vec<&str> = names().filter(|n| layers(n)).collect();
+        assert_eq!(
+            layering,
+            [
+                "stack",
+                "jux",
+                "juxBy",
+                "stut",
+                "echo",
+                "off",
+                "superimpose"
+            ]
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Whether a note pattern can sound several notes at once, read from its structure: a chord
 //! (`c4'maj`), a stack (`[c3, e3]`, `<c3 e3, g3>`, `{c3 e3, g3 a3 b3}`), or a call of a
-//! function whose events overlap ([`builtins::LAYERING`]: `stack`, `superimpose`, `off`,
+//! function whose events overlap ([`builtins::layers`]: `stack`, `superimpose`, `off`,
 //! `stut`, `echo`, `jux`, `juxBy`), following buses. An oscillator whose frequency is such a
 //! pattern plays one voice per note, gated by its events; otherwise it holds each note
 //! until the next (a rest included). Rhythm (`c3(3,8)`, `c3*2`, `~`), alternation (`<a b>`),

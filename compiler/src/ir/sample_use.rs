@@ -105,7 +105,7 @@ impl Walker<'_> {
     }
 
     fn call(&mut self, name: &str, e: &Expr, args: &[Arg], in_s: bool) {
-        let sound = matches!(name, "s" | "sound");
+        let sound = crate::builtins::plays_samples(name);
         if sound {
             self.out.plays = true;
         }

@@ -5,7 +5,9 @@
 
 use super::mini::lower_mini;
 use crate::ast::{Arg, Arith, BinOp, Expr, ExprKind, SectionOp, Structure};
+use crate::builtins::{Builtin, Op, T};
 use crate::diagnostic::Diagnostic;
+use crate::ir::Osc;
 use crate::mini::parse_mini;
 use crate::resolve::Checked;
 use phonon_runtime::Rational;
@@ -249,34 +251,28 @@ impl<'a> Lowerer<'a> {
 
     fn call(&mut self, name: &str, e: &Expr, args: &[Arg]) -> Result<Lowered> {
         let args = self.args(name, args);
-        let b = crate::builtins::lookup(name);
-        let n_params = b.map_or(0, |b| b.params.len());
-        // A transform given its input as a last argument: `fast 2 "bd sn"`.
-        let is_transform = b.is_some_and(|b| b.role == crate::builtins::Role::Transform);
-        if is_transform && args.len() == n_params + 1 {
-            let t = self.transform_call(name, e, &args[..n_params])?;
-            let input = self.pattern(args[n_params])?;
-            return Ok(Lowered::Pattern(t(input)));
+        let Some(b) = crate::builtins::lookup(name) else {
+            return Err(unsupported(e, &format!("`{name}`")));
+        };
+        let n_params = b.params.len();
+        if let Op::Transform(t) = b.op {
+            // A transform given its input as a last argument: `fast 2 "bd sn"`.
+            if args.len() == n_params + 1 {
+                let t = self.transform_call(t, b, &args[..n_params])?;
+                let input = self.pattern(args[n_params])?;
+                return Ok(Lowered::Pattern(t(input)));
+            }
+            return Ok(Lowered::Transform(self.transform_call(t, b, &args)?));
         }
-        if is_transform {
-            return Ok(Lowered::Transform(self.transform_call(name, e, &args)?));
-        }
-        self.source_call(name, e, &args)
+        self.source_call(b, e, &args)
     }
 
-    fn source_call(&mut self, name: &str, e: &Expr, args: &[&Expr]) -> Result<Lowered> {
+    fn source_call(&mut self, b: &Builtin, e: &Expr, args: &[&Expr]) -> Result<Lowered> {
         let p = |l: &mut Self, i: usize| l.pattern(args[i]);
-        let pat = match name {
-            "s" | "sound" | "n" | "note" | "gain" | "pan" | "speed" | "cut" | "begin" | "end"
-            | "attack" | "release" | "unit" | "loop" | "orbit" | "shape" | "vowel" | "cutoff"
-            | "resonance" | "room" | "size" => {
-                let control = match crate::builtins::lookup(name) {
-                    Some(b) if b.name != "sound" => b.name,
-                    _ => "s",
-                };
-                control_pattern(control, &p(self, 0)?)
-            }
-            "stack" | "cat" | "slowcat" | "fastcat" => {
+        let op = b.op;
+        let pat = match op {
+            Op::Control(control) => control_pattern(control, &p(self, 0)?),
+            Op::Stack | Op::Cat | Op::FastCat => {
                 let items = self.list(args[0])?;
                 let pats = items
                     .into_iter()
@@ -285,13 +281,13 @@ impl<'a> Lowerer<'a> {
                         _ => Err(unsupported(args[0], "a list item that is not a pattern")),
                     })
                     .collect::<Result<Vec<_>>>()?;
-                match name {
-                    "stack" => stack(pats),
-                    "fastcat" => fastcat(pats),
+                match op {
+                    Op::Stack => stack(pats),
+                    Op::FastCat => fastcat(pats),
                     _ => slowcat(pats),
                 }
             }
-            "timeCat" => {
+            Op::TimeCat => {
                 // The weights must be known when compiling, so the list is written in place.
                 let ExprKind::List(items) = &args[0].kind else {
                     return Err(Diagnostic::error(
@@ -313,7 +309,7 @@ impl<'a> Lowerer<'a> {
                 }
                 timecat(weighted)
             }
-            "run" => {
+            Op::Run => {
                 let n = p(self, 0)?;
                 tf::patterned(&n, &silence(), |v, _| match v.as_f64() {
                     Some(n) if (1.0..=MAX_SUBDIVISION as f64).contains(&n) => {
@@ -323,27 +319,37 @@ impl<'a> Lowerer<'a> {
                     _ => silence(),
                 })
             }
-            "irand" => {
+            Op::Irand => {
                 let n = p(self, 0)?;
                 tf::patterned(&n, &silence(), |v, _| {
                     signal::irand(v.as_f64().unwrap_or(0.0))
                 })
             }
-            "rand" => signal::rand(),
-            "silence" => silence(),
-            "sine" if args.is_empty() => signal::sine(),
-            "saw" if args.is_empty() => signal::saw(),
-            "square" if args.is_empty() => signal::square(),
-            "tri" if args.is_empty() => signal::tri(),
-            _ => return Err(unsupported(e, &format!("`{name}`"))),
+            Op::Rand => signal::rand(),
+            Op::Silence => silence(),
+            Op::Osc(Osc::Sine) if args.is_empty() => signal::sine(),
+            Op::Osc(Osc::Saw) if args.is_empty() => signal::saw(),
+            Op::Osc(Osc::Square) if args.is_empty() => signal::square(),
+            Op::Osc(Osc::Tri) if args.is_empty() => signal::tri(),
+            // Signals and effects: the signal lowering makes them.
+            Op::Osc(_)
+            | Op::Ramp(_)
+            | Op::Filter(_)
+            | Op::Envelope(_)
+            | Op::Reverb
+            | Op::Delay
+            | Op::Chorus
+            | Op::Fx(_)
+            | Op::Pan2
+            | Op::Transform(_) => return Err(unsupported(e, &format!("`{}`", b.name))),
         };
         Ok(Lowered::Pattern(pat))
     }
 
-    fn transform_call(&mut self, name: &str, e: &Expr, args: &[&Expr]) -> Result<Transform> {
+    fn transform_call(&mut self, op: T, b: &Builtin, args: &[&Expr]) -> Result<Transform> {
         let mut pats = Vec::new();
         let mut funcs = Vec::new();
-        let params = crate::builtins::lookup(name).map_or(&[][..], |b| b.params);
+        let params = b.params;
         for (i, a) in args.iter().enumerate() {
             if params
                 .get(i)
@@ -356,53 +362,53 @@ impl<'a> Lowerer<'a> {
         }
         let a = |i: usize| pats[i].clone();
         let f = |i: usize| funcs[i].clone();
-        let t: Transform = match name {
-            "fast" => {
+        let t: Transform = match op {
+            T::Fast => {
                 let x = a(0);
                 Arc::new(move |p| tf::fast_p(&p, &x))
             }
-            "slow" => {
+            T::Slow => {
                 let x = a(0);
                 Arc::new(move |p| tf::slow_p(&p, &x))
             }
-            "early" | "rotL" => {
+            T::Early => {
                 let x = a(0);
                 Arc::new(move |p| tf::early_p(&p, &x))
             }
-            "late" | "rotR" => {
+            T::Late => {
                 let x = a(0);
                 Arc::new(move |p| tf::late_p(&p, &x))
             }
-            "rev" => Arc::new(|p| tf::rev(&p)),
-            "ply" => {
+            T::Rev => Arc::new(|p| tf::rev(&p)),
+            T::Ply => {
                 let x = a(0);
                 Arc::new(move |p| tf::ply_p(&p, &x))
             }
-            "segment" => {
+            T::Segment => {
                 let x = a(0);
                 Arc::new(move |p| tf::segment_p(&p, &x))
             }
-            "struct" => {
+            T::Struct => {
                 let x = a(0);
                 Arc::new(move |p| tf::struct_(&p, &x))
             }
-            "mask" => {
+            T::Mask => {
                 let x = a(0);
                 Arc::new(move |p| tf::mask(&p, &x))
             }
-            "euclid" => {
+            T::Euclid => {
                 let (k, n) = (a(0), a(1));
                 Arc::new(move |p| tf::euclid_p(&p, &k, &n))
             }
-            "euclidRot" => {
+            T::EuclidRot => {
                 let (k, n, r) = (a(0), a(1), a(2));
                 Arc::new(move |p| tf::euclid_rot_p(&p, &k, &n, &r))
             }
-            "euclidLegato" => {
+            T::EuclidLegato => {
                 let (k, n) = (a(0), a(1));
                 Arc::new(move |p| tf::euclid_legato_p(&p, &k, &n, &pure(Value::Num(0.0))))
             }
-            "every" => {
+            T::Every => {
                 let (n, g) = (a(0), f(0));
                 Arc::new(move |p| {
                     let g = g.clone();
@@ -412,7 +418,7 @@ impl<'a> Lowerer<'a> {
                     })
                 })
             }
-            "lastOf" => {
+            T::LastOf => {
                 let (n, g) = (a(0), f(0));
                 Arc::new(move |p| {
                     let g = g.clone();
@@ -422,17 +428,17 @@ impl<'a> Lowerer<'a> {
                     })
                 })
             }
-            "whenmod" => {
+            T::Whenmod => {
                 let (x, y) = (const_num(args[0]), const_num(args[1]));
                 let g = f(0);
                 Arc::new(move |p| tf::when_mod(&p, x, y, &*g))
             }
-            "palindrome" => Arc::new(|p| tf::palindrome(&p)),
-            "jux" => {
+            T::Palindrome => Arc::new(|p| tf::palindrome(&p)),
+            T::Jux => {
                 let g = f(0);
                 Arc::new(move |p| lib::jux_by(&p, 1.0, &g))
             }
-            "juxBy" => {
+            T::JuxBy => {
                 let (x, g) = (a(0), f(0));
                 Arc::new(move |p| {
                     let g = g.clone();
@@ -441,17 +447,17 @@ impl<'a> Lowerer<'a> {
                     })
                 })
             }
-            "off" => {
+            T::Off => {
                 let (t, g) = (a(0), f(0));
                 Arc::new(move |p| lib::off(&p, &t, &g))
             }
-            "superimpose" => {
+            T::Superimpose => {
                 let g = f(0);
                 Arc::new(move |p| lib::superimpose(&p, &g))
             }
-            "stut" | "echo" => {
+            T::Stut | T::Echo => {
                 let count = const_num(args[0]) as i64;
-                let (time, feedback) = if name == "stut" {
+                let (time, feedback) = if op == T::Stut {
                     (a(2), a(1))
                 } else {
                     (a(1), a(2))
@@ -465,9 +471,9 @@ impl<'a> Lowerer<'a> {
                     })
                 })
             }
-            "chop" | "striate" => {
+            T::Chop | T::Striate => {
                 let x = a(0);
-                let striate = name == "striate";
+                let striate = op == T::Striate;
                 Arc::new(move |p| {
                     tf::patterned(&x, &p, move |v, p| match v.as_f64() {
                         Some(n) if striate => lib::striate(p, n as i64),
@@ -476,9 +482,9 @@ impl<'a> Lowerer<'a> {
                     })
                 })
             }
-            "iter" | "iterBack" => {
+            T::Iter | T::IterBack => {
                 let x = a(0);
-                let back = name == "iterBack";
+                let back = op == T::IterBack;
                 Arc::new(move |p| {
                     tf::patterned(&x, &p, move |v, p| match v.as_f64() {
                         Some(n) => lib::iter(p, n as i64, back),
@@ -487,7 +493,7 @@ impl<'a> Lowerer<'a> {
                     .with_steps(p.steps)
                 })
             }
-            "linger" => {
+            T::Linger => {
                 let x = a(0);
                 Arc::new(move |p| {
                     tf::patterned(&x, &p, |v, p| match tf::value_to_rational(v) {
@@ -497,15 +503,15 @@ impl<'a> Lowerer<'a> {
                     .with_steps(p.steps)
                 })
             }
-            "chunk" | "chunkBack" => {
+            T::Chunk | T::ChunkBack => {
                 let n = const_num(args[0]) as i64;
-                let (g, back) = (f(0), name == "chunkBack");
+                let (g, back) = (f(0), op == T::ChunkBack);
                 Arc::new(move |p| lib::chunk(&p, n, &g, back))
             }
-            "degrade" => Arc::new(|p| tf::degrade_by_with(&p, &signal::rand(), 0.5)),
-            "degradeBy" | "undegradeBy" => {
+            T::Degrade => Arc::new(|p| tf::degrade_by_with(&p, &signal::rand(), 0.5)),
+            T::DegradeBy | T::UndegradeBy => {
                 let x = a(0);
-                let undo = name == "undegradeBy";
+                let undo = op == T::UndegradeBy;
                 Arc::new(move |p| {
                     tf::patterned(&x, &p, move |v, p| {
                         let x = v.as_f64().unwrap_or(0.0);
@@ -518,24 +524,18 @@ impl<'a> Lowerer<'a> {
                     .with_steps(p.steps)
                 })
             }
-            "sometimesBy" => {
+            T::SometimesBy => {
                 let (x, g) = (a(0), f(0));
                 Arc::new(move |p| lib::sometimes_by(&p, &x, &g))
             }
-            "sometimes" | "often" | "rarely" | "almostNever" | "almostAlways" => {
-                let x = pure(Value::Num(match name {
-                    "sometimes" => 0.5,
-                    "often" => 0.75,
-                    "rarely" => 0.25,
-                    "almostNever" => 0.1,
-                    _ => 0.9,
-                }));
+            T::Sometimes(probability) => {
+                let x = pure(Value::Num(probability));
                 let g = f(0);
                 Arc::new(move |p| lib::sometimes_by(&p, &x, &g))
             }
-            "inside" | "outside" => {
+            T::Inside | T::Outside => {
                 let (x, g) = (a(0), f(0));
-                let outside = name == "outside";
+                let outside = op == T::Outside;
                 Arc::new(move |p| {
                     let g = g.clone();
                     tf::patterned(&x, &p, move |v, p| match tf::value_to_rational(v) {
@@ -545,7 +545,7 @@ impl<'a> Lowerer<'a> {
                     })
                 })
             }
-            "swingBy" => {
+            T::SwingBy => {
                 let (x, n) = (a(0), a(1));
                 Arc::new(move |p| {
                     tf::patterned2(&x, &n, &p, |x, n, p| {
@@ -556,7 +556,7 @@ impl<'a> Lowerer<'a> {
                     })
                 })
             }
-            "swing" => {
+            T::Swing => {
                 let n = a(0);
                 Arc::new(move |p| {
                     tf::patterned(&n, &p, |n, p| match tf::value_to_rational(n) {
@@ -565,19 +565,19 @@ impl<'a> Lowerer<'a> {
                     })
                 })
             }
-            "hurry" => {
+            T::Hurry => {
                 let x = a(0);
                 Arc::new(move |p| tf::patterned(&x, &p, |v, p| lib::hurry(p, v)))
             }
-            "range" => {
+            T::Range => {
                 let (lo, hi) = (a(0), a(1));
                 Arc::new(move |p| tf::patterned2(&lo, &hi, &p, |lo, hi, p| lib::range(p, lo, hi)))
             }
-            "legato" => {
+            T::Legato => {
                 let x = control_pattern("legato", &a(0));
                 Arc::new(move |p| ops::set(&p, &x))
             }
-            "loopAt" => {
+            T::LoopAt => {
                 let n = a(0);
                 Arc::new(move |p| {
                     tf::patterned(&n, &p, |v, p| match tf::value_to_rational(v) {
@@ -586,11 +586,10 @@ impl<'a> Lowerer<'a> {
                     })
                 })
             }
-            "seed" => {
+            T::Seed => {
                 let x = const_num(args[0]);
                 Arc::new(move |p| signal::with_seed(&p, x))
             }
-            _ => return Err(unsupported(e, &format!("the transform `{name}`"))),
         };
         Ok(t)
     }

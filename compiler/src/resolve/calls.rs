@@ -273,7 +273,7 @@ impl Resolver<'_> {
             );
             return false;
         }
-        if b.name == "timeCat" {
+        if b.op == crate::builtins::Op::TimeCat {
             return self.check_time_cat(e);
         }
         true

@@ -13,7 +13,8 @@
 //! signals).
 
 use crate::ast::{Arg, Expr, ExprKind, StatementKind};
-use crate::builtins::{self, Role, Ty};
+use crate::builtins::{self, Op, Ty};
+use crate::ir::Osc;
 use crate::resolve::{Checked, const_eval};
 use std::collections::HashMap;
 
@@ -56,41 +57,6 @@ fn key(e: &Expr) -> Key {
     };
     (e.span.start, e.span.end, variant)
 }
-
-/// Per-event parameters and pattern sources the pattern lowerer makes (with a pattern
-/// argument, or none).
-const PATTERN_SOURCES: &[&str] = &[
-    "s",
-    "sound",
-    "n",
-    "note",
-    "gain",
-    "pan",
-    "speed",
-    "cut",
-    "begin",
-    "end",
-    "attack",
-    "release",
-    "unit",
-    "loop",
-    "orbit",
-    "shape",
-    "vowel",
-    "cutoff",
-    "resonance",
-    "room",
-    "size",
-    "run",
-    "irand",
-    "rand",
-    "silence",
-];
-
-/// Continuous patterns when given no frequency (`sine` is a 0..1 LFO; `sine 440` a signal).
-const LFOS: &[&str] = &["sine", "saw", "square", "tri"];
-
-const LISTS: &[&str] = &["stack", "cat", "slowcat", "fastcat"];
 
 impl Sorts {
     /// Sorts every expression of the program (which passed checking).
@@ -298,7 +264,7 @@ impl Sorter<'_> {
             return Signal;
         };
         let n = b.params.len();
-        if b.role == Role::Transform {
+        if let Op::Transform(_) = b.op {
             // Value arguments are patterns, function arguments transforms.
             let args_ok = placed.iter().take(n).enumerate().all(|(i, a)| {
                 let want = match b.params.get(i).map(|p| p.ty) {
@@ -320,36 +286,45 @@ impl Sorter<'_> {
                 _ => Signal,
             };
         }
-        if PATTERN_SOURCES.contains(&name) {
-            return if placed.iter().all(|a| sort_of(self, a) == Pattern) {
-                Pattern
-            } else {
-                Signal
-            };
-        }
-        if LFOS.contains(&name) {
-            return if placed.is_empty() { Pattern } else { Signal };
-        }
-        if LISTS.contains(&name) {
-            return match placed.first() {
+        match b.op {
+            // Per-event controls and pattern sources: patterns of pattern arguments.
+            Op::Control(_) | Op::Run | Op::Irand | Op::Rand | Op::Silence => {
+                if placed.iter().all(|a| sort_of(self, a) == Pattern) {
+                    Pattern
+                } else {
+                    Signal
+                }
+            }
+            // Without a frequency, a 0..1 continuous pattern.
+            Op::Osc(Osc::Sine | Osc::Saw | Osc::Square | Osc::Tri) if placed.is_empty() => Pattern,
+            Op::Stack | Op::Cat | Op::FastCat => match placed.first() {
                 Some(list) if self.list_of_patterns(list) => Pattern,
                 _ => Signal,
-            };
+            },
+            Op::TimeCat => {
+                let Some(ExprKind::List(items)) = placed.first().map(|l| &l.kind) else {
+                    return Signal;
+                };
+                let weighted = items.iter().all(|item| match &item.kind {
+                    ExprKind::List(pair) => {
+                        pair.first().and_then(const_eval).is_some()
+                            && pair.get(1).is_some_and(|p| sort_of(self, p) == Pattern)
+                    }
+                    _ => false,
+                });
+                if weighted { Pattern } else { Signal }
+            }
+            Op::Osc(_)
+            | Op::Ramp(_)
+            | Op::Filter(_)
+            | Op::Envelope(_)
+            | Op::Reverb
+            | Op::Delay
+            | Op::Chorus
+            | Op::Fx(_)
+            | Op::Pan2
+            | Op::Transform(_) => Signal,
         }
-        if name == "timeCat" {
-            let Some(ExprKind::List(items)) = placed.first().map(|l| &l.kind) else {
-                return Signal;
-            };
-            let weighted = items.iter().all(|item| match &item.kind {
-                ExprKind::List(pair) => {
-                    pair.first().and_then(const_eval).is_some()
-                        && pair.get(1).is_some_and(|p| sort_of(self, p) == Pattern)
-                }
-                _ => false,
-            });
-            return if weighted { Pattern } else { Signal };
-        }
-        Signal
     }
 
     /// Which buses play samples: those whose definition has an `s`/`sound` call, and those
@@ -388,7 +363,7 @@ impl Sorter<'_> {
         }
         let p = crate::deep(|| match &e.kind {
             ExprKind::Number(_) | ExprKind::Str { .. } => false,
-            ExprKind::Ident(name) => matches!(name.as_str(), "s" | "sound"),
+            ExprKind::Ident(name) => builtins::plays_samples(name),
             ExprKind::Bus(name) => self.bus_plays.get(name).copied().unwrap_or(false),
             ExprKind::List(items) | ExprKind::Tuple(items) | ExprKind::Dollar { items, .. } => {
                 let mut p = false;
@@ -428,7 +403,7 @@ impl Sorter<'_> {
 /// Whether `e` has an `s`/`sound` call, not following buses.
 fn calls_s(e: &Expr) -> bool {
     crate::deep(|| match &e.kind {
-        ExprKind::Ident(name) => matches!(name.as_str(), "s" | "sound"),
+        ExprKind::Ident(name) => builtins::plays_samples(name),
         ExprKind::Number(_) | ExprKind::Str { .. } | ExprKind::Bus(_) => false,
         ExprKind::List(items) | ExprKind::Tuple(items) | ExprKind::Dollar { items, .. } => {
             items.iter().any(calls_s)

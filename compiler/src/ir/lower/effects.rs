@@ -188,15 +188,8 @@ impl SignalLowerer<'_> {
         path: &str,
     ) -> Result<Sig> {
         let p = format!("{path}/{name}");
-        let filter = match name {
-            "lpf" => Some(Filter::Lpf),
-            "hpf" => Some(Filter::Hpf),
-            "bpf" => Some(Filter::Bpf),
-            "notch" => Some(Filter::Notch),
-            "moog" => Some(Filter::Moog),
-            _ => None,
-        };
-        if let Some(f) = filter {
+        let op = builtins::lookup(name).map(|b| b.op);
+        if let Some(Op::Filter(f)) = op {
             let slots = self.params(name, e, args)?;
             let cutoff = self.param(name, &slots, 0, Ctx::Param, &p)?;
             let q = self.param(name, &slots, 1, Ctx::Param, &p)?;
@@ -208,7 +201,7 @@ impl SignalLowerer<'_> {
                 )
             }));
         }
-        if let Some(kind) = envelope_kind(name) {
+        if let Some(Op::Envelope(kind)) = op {
             let (trigger, gate) = match inside.first() {
                 Some(&source) => (
                     self.host_read(source, Read::Trigger, &format!("{p}/trigger")),
@@ -227,15 +220,15 @@ impl SignalLowerer<'_> {
             };
             return self.apply_envelope(env, x, trigger, gate, &p);
         }
-        match name {
-            "gain" => {
+        match op {
+            Some(Op::Control("gain")) => {
                 let slots = self.params(name, e, args)?;
                 let g = self.param(name, &slots, 0, Ctx::Param, &p)?;
                 Ok(self.per_channel(&[x], |s, ins, ch| {
                     s.math(&format!("{p}.{ch}"), Math::Mul, vec![ins[0], g])
                 }))
             }
-            "pan2" | "pan" => {
+            Some(Op::Pan2 | Op::Control("pan")) => {
                 let slots = self.params(name, e, args)?;
                 let pos = self.param(name, &slots, 0, Ctx::Param, &p)?;
                 let gl = self.math(&format!("{p}/gain.0"), Math::PanLeft, vec![pos]);
@@ -254,12 +247,7 @@ impl SignalLowerer<'_> {
                 let r = self.math(&format!("{p}.1"), Math::Mul, vec![xr, gr]);
                 Ok(Sig::Stereo(l, r))
             }
-            "distortion" | "bitcrush" | "compressor" => {
-                let fx = match name {
-                    "distortion" => Fx::Distortion,
-                    "bitcrush" => Fx::Bitcrush,
-                    _ => Fx::Compressor,
-                };
+            Some(Op::Fx(fx)) => {
                 let params = self.param_nodes(name, e, args, &p)?;
                 Ok(self.per_channel(&[x], |s, ins, ch| {
                     let mut inputs = vec![ins[0]];
@@ -267,7 +255,7 @@ impl SignalLowerer<'_> {
                     s.node(&format!("{p}.{ch}"), NodeKind::Fx(fx), inputs)
                 }))
             }
-            "delay" => {
+            Some(Op::Delay) => {
                 let slots = self.params(name, e, args)?;
                 let mut time = self.param(name, &slots, 0, Ctx::Param, &p)?;
                 let lock = match slots[3] {
@@ -292,7 +280,7 @@ impl SignalLowerer<'_> {
                     )
                 }))
             }
-            "chorus" | "reverb" => {
+            Some(Op::Chorus | Op::Reverb) => {
                 let params = self.param_nodes(name, e, args, &p)?;
                 // Both are stereo whatever comes in: the channels differ in their tunings
                 // (reverb) or LFO phase (chorus).
@@ -300,7 +288,7 @@ impl SignalLowerer<'_> {
                 let mut out = [0; 2];
                 for (ch, slot) in out.iter_mut().enumerate() {
                     let right = ch == 1;
-                    let (fx, mut inputs) = if name == "reverb" {
+                    let (fx, mut inputs) = if op == Some(Op::Reverb) {
                         (LineFx::Reverb { right }, vec![l, r])
                     } else {
                         (LineFx::Chorus { right }, vec![if right { r } else { l }])

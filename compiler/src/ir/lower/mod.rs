@@ -7,11 +7,10 @@ use super::overlap;
 use super::pattern_tree::PatternTree;
 use super::sample_use::{APPLIED, SampleUse, sample_use};
 use super::{
-    Bank, Env, Filter, Fx, Graph, HostSource, Math, Node, NodeId, NodeKind, NodeRef, Osc, Output,
-    Poly,
+    Bank, Env, Graph, HostSource, Math, Node, NodeId, NodeKind, NodeRef, Osc, Output, Poly,
 };
 use crate::ast::{Arg, Arith, Expr, ExprKind, StatementKind};
-use crate::builtins::{self, Role};
+use crate::builtins::{self, Op, Role};
 use crate::diagnostic::Diagnostic;
 use crate::lower::expr::{Lowered, Lowerer, Transform};
 use crate::resolve::{Checked, const_eval};
@@ -25,7 +24,7 @@ mod patterns;
 mod voices;
 
 use effects::is_effect_chain;
-use voices::{VoiceCtx, VoiceEnv, env_call, envelope_kind};
+use voices::{VoiceCtx, VoiceEnv, env_call};
 
 type Result<T> = std::result::Result<T, Diagnostic>;
 
@@ -489,16 +488,9 @@ impl SignalLowerer<'_> {
     fn call(&mut self, name: &str, e: &Expr, args: &[Arg], path: &str) -> Result<Sig> {
         let b = builtins::lookup(name);
         let path = format!("{path}/{name}");
-        let osc = match name {
-            "sine" => Some(Osc::Sine),
-            "saw" => Some(Osc::Saw),
-            "square" => Some(Osc::Square),
-            "tri" => Some(Osc::Tri),
-            "pulse" => Some(Osc::Pulse),
-            "noise" | "white_noise" => Some(Osc::Noise),
-            "pink_noise" => Some(Osc::PinkNoise),
-            "brown_noise" => Some(Osc::BrownNoise),
-            "impulse" => Some(Osc::Impulse),
+        let op = b.map(|b| b.op);
+        let osc = match op {
+            Some(Op::Osc(osc)) => Some(osc),
             _ => None,
         };
         if let Some(osc) = osc {
@@ -510,18 +502,13 @@ impl SignalLowerer<'_> {
             }
             return Ok(Sig::Mono(self.node(&path, NodeKind::Osc(osc), inputs)));
         }
-        if let "line" | "xline" = name {
+        if let Some(Op::Ramp(env)) = op {
             let slots = self.params(name, e, args)?;
             let start = self.node(&format!("{path}/start"), NodeKind::Start, vec![]);
             let mut inputs = vec![start];
             for i in 0..3 {
                 inputs.push(self.param(name, &slots, i, Ctx::Param, &path)?);
             }
-            let env = if name == "line" {
-                Env::Line
-            } else {
-                Env::XLine
-            };
             return Ok(Sig::Mono(self.node(&path, NodeKind::Env(env), inputs)));
         }
         match b.map(|b| b.role) {

@@ -36,10 +36,8 @@ pub(super) enum VoiceEnv<'e> {
 pub(super) const GATE_FADE: f32 = 0.002;
 
 pub(super) fn envelope_kind(name: &str) -> Option<Env> {
-    match name {
-        "ad" => Some(Env::Ad),
-        "adsr" => Some(Env::Adsr),
-        "ar" => Some(Env::Ar),
+    match builtins::lookup(name)?.op {
+        Op::Envelope(env) => Some(env),
         _ => None,
     }
 }
@@ -206,7 +204,13 @@ impl SignalLowerer<'_> {
                 let ExprKind::Ident(name) = &func.kind else {
                     return None;
                 };
-                if !matches!(name.as_str(), "sine" | "saw" | "square" | "tri" | "pulse") {
+                let pitched = matches!(
+                    builtins::lookup(name).map(|b| b.op),
+                    Some(Op::Osc(
+                        Osc::Sine | Osc::Saw | Osc::Square | Osc::Tri | Osc::Pulse
+                    ))
+                );
+                if !pitched {
                     return None;
                 }
                 let freq = args.iter().find_map(|a| match a {
