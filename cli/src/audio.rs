@@ -3,7 +3,6 @@
 use crate::{EXIT_USER_ERROR, Io, SampleArgs, SourceFile, read_source};
 use phonon_compiler::diagnostic::Diagnostic;
 use phonon_compiler::diagnostic::render_all;
-use phonon_compiler::ir::print;
 use phonon_compiler::program::{Compiled, Options};
 use phonon_runtime::engine::Engine;
 use phonon_runtime::engine::voices::DEFAULT_VOICE_CAP;
@@ -87,18 +86,18 @@ pub fn compile(path: &PathBuf, timings: bool, samples: &SampleArgs, mut io: Io) 
         Ok(x) => x,
         Err(code) => return code,
     };
-    let outputs = c.graph.outputs.len();
+    let sum = c.summary();
     let _ = writeln!(
         io.stdout,
         "{}: ok ({} output{}, {} nodes, {} stages, {} kernels compiled as {} functions, {} cps)",
         source.name,
-        outputs,
-        if outputs == 1 { "" } else { "s" },
-        c.graph.nodes.len(),
-        c.plan.stages.len(),
-        c.plan.kernels.len(),
-        c.functions,
-        c.graph.cps
+        sum.outputs,
+        if sum.outputs == 1 { "" } else { "s" },
+        sum.nodes,
+        sum.stages,
+        sum.kernels,
+        sum.functions,
+        sum.cps
     );
     if timings {
         let t = &c.timings;
@@ -142,15 +141,10 @@ pub fn ir(path: &PathBuf, dump: Dump, samples: &SampleArgs, mut io: Io) -> i32 {
             }
         }
         Dump::Patterns => {
-            let _ = write!(io.stdout, "{}", print::patterns(&c.graph, &source.text));
+            let _ = write!(io.stdout, "{}", c.print_patterns(&source.text));
         }
         Dump::Graph => {
-            let _ = write!(
-                io.stdout,
-                "{}\n{}",
-                print::graph(&c.graph),
-                print::plan(&c.graph, &c.plan)
-            );
+            let _ = write!(io.stdout, "{}", c.print_ir());
         }
     }
     0
@@ -177,8 +171,8 @@ pub fn render(path: &PathBuf, samples: &SampleArgs, args: &RenderArgs, mut io: I
     let sr = args.sample_rate as f64;
     let seconds = match (args.seconds, args.cycles) {
         (Some(s), _) => s,
-        (None, Some(n)) => n / c.graph.cps,
-        (None, None) => 4.0 / c.graph.cps,
+        (None, Some(n)) => n / c.summary().cps,
+        (None, None) => 4.0 / c.summary().cps,
     };
     if !(seconds.is_finite() && seconds > 0.0 && seconds <= 24.0 * 3600.0) {
         let _ = writeln!(
@@ -188,7 +182,7 @@ pub fn render(path: &PathBuf, samples: &SampleArgs, args: &RenderArgs, mut io: I
         return crate::EXIT_USAGE;
     }
     let frames = (seconds * sr).round() as usize;
-    let outputs = c.graph.outputs.len();
+    let outputs = c.summary().outputs;
     let mut engine = match Engine::new(c.spec, args.block, threads_or_cores(args.threads)) {
         Ok(e) => e,
         Err(e) => {

@@ -3,7 +3,6 @@
 //! one-second sample mixed over 512-frame blocks, as the sample player calls them.
 //! Run with `cargo bench -p phonon-compiler --bench voices`.
 
-use phonon_compiler::codegen::voices;
 use phonon_runtime::engine::voice_kernel::{VoiceKind, VoiceQuad};
 use phonon_runtime::samples::Sample;
 use std::time::Instant;
@@ -26,7 +25,7 @@ fn sample(stereo: bool) -> Sample {
 }
 
 fn main() {
-    let kernels = voices::kernels().expect("voice kernels compile");
+    let kernels = phonon_compiler::program::jit_voice_kernels().expect("voice kernels compile");
     let mono = sample(false);
     let stereo = sample(true);
     let mut out_l = vec![0.0f32; BLOCK + 4];

@@ -32,7 +32,7 @@ pub struct Interpreter {
 }
 
 impl Interpreter {
-    pub fn new(graph: Graph) -> Interpreter {
+    pub(crate) fn new(graph: Graph) -> Interpreter {
         let mut host_buffer = vec![None; graph.nodes.len()];
         let mut reads: Vec<Vec<_>> = vec![Vec::new(); graph.hosts.len()];
         let mut count = 0;

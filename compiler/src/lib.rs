@@ -4,24 +4,29 @@
 //! `$` subjects, mini-notation via `mini`). Every stage reports `diagnostic::Diagnostic`s with
 //! spans and keeps going, so one run reports every error in the file.
 
+// The public API: the front end (`front_end`, the syntax tree and its dumps, mini-notation,
+// the built-in table), `program` (compile a program, with the sounds checked against a
+// `catalogue`), `query` (a pattern's events), `diagnostic`. Everything between text and
+// native code is the crate's own.
 pub mod ast;
 pub mod ast_dump;
 pub mod builtins;
 pub mod catalogue;
-pub mod codegen;
 pub mod diagnostic;
-pub mod dsp;
-pub mod interp;
-pub mod ir;
-pub mod lexer;
-pub mod lower;
 pub mod mini;
-pub mod parser;
 pub mod program;
 pub mod query;
 pub mod resolve;
-pub mod schedule;
-pub mod suggest;
+
+pub(crate) mod codegen;
+pub(crate) mod dsp;
+pub mod interp;
+pub(crate) mod ir;
+pub(crate) mod lexer;
+pub(crate) mod lower;
+pub(crate) mod parser;
+pub(crate) mod schedule;
+pub(crate) mod suggest;
 
 use diagnostic::Diagnostic;
 use resolve::Checked;

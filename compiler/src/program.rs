@@ -53,8 +53,9 @@ impl Default for Options {
 }
 
 pub struct Compiled {
-    pub graph: Graph,
-    pub plan: Plan,
+    pub(crate) graph: Graph,
+    pub(crate) plan: Plan,
+    /// What the runtime runs.
     pub spec: ProgramSpec,
     pub clif: Vec<String>,
     /// Functions compiled for the kernels (kernels of the same code share one).
@@ -67,7 +68,56 @@ pub struct Compiled {
     pub sounds: Vec<SoundName>,
 }
 
+/// What a compiled program is made of, for reports (`phonon compile`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    pub outputs: usize,
+    pub nodes: usize,
+    pub stages: usize,
+    pub kernels: usize,
+    /// Functions compiled for the kernels (kernels of the same code share one).
+    pub functions: usize,
+    /// Note patterns played by synth voices.
+    pub instruments: usize,
+    pub sample_players: usize,
+    pub cps: f64,
+}
+
 impl Compiled {
+    pub fn summary(&self) -> Summary {
+        Summary {
+            outputs: self.graph.outputs.len(),
+            nodes: self.graph.nodes.len(),
+            stages: self.plan.stages.len(),
+            kernels: self.plan.kernels.len(),
+            functions: self.functions,
+            instruments: self.graph.polys.len(),
+            sample_players: self.graph.banks.len(),
+            cps: self.graph.cps,
+        }
+    }
+
+    /// `phonon ir`: the signal graph, then the plan.
+    pub fn print_ir(&self) -> String {
+        format!(
+            "{}\n{}",
+            crate::ir::print::graph(&self.graph),
+            crate::ir::print::plan(&self.graph, &self.plan)
+        )
+    }
+
+    /// `phonon ir --patterns`: every pattern as its tree, with `line:col` in `src` (the
+    /// text this was compiled from).
+    pub fn print_patterns(&self, src: &str) -> String {
+        crate::ir::print::patterns(&self.graph, src)
+    }
+
+    /// The reference interpreter of this program: scalar, node by node, what the JIT code
+    /// is tested against.
+    pub fn interpreter(&self) -> crate::interp::Interpreter {
+        crate::interp::Interpreter::new(self.graph.clone())
+    }
+
     /// Gives the sample players the sounds they play (the loaded variants of each name in
     /// `sounds`); names missing from `table` stay silent.
     pub fn attach_sounds(&mut self, table: &SoundTable) {
@@ -80,6 +130,16 @@ impl Compiled {
             spec.sounds = bank.sounds.clone();
         }
     }
+}
+
+/// The JIT voice kernels, compiled on first use (tests compare them with the reference).
+pub fn jit_voice_kernels() -> Result<phonon_runtime::engine::voice_kernel::VoiceKernels, String> {
+    codegen::voices::kernels()
+}
+
+/// The Cranelift IR of each kind of voice kernel.
+pub fn voice_kernel_clif(kind: phonon_runtime::engine::voice_kernel::VoiceKind) -> String {
+    codegen::voices::clif(kind)
 }
 
 /// Compiles a program to native code. Sound names are checked against `sounds`; nothing is

@@ -66,11 +66,6 @@ impl Shape {
         }
     }
 
-    /// Per-lane state floats, after the parameters.
-    pub fn state_slots(&self) -> usize {
-        self.ops.iter().map(|o| o.kind.state_slots()).sum()
-    }
-
     /// A key that is equal for kernels that may share lanes.
     fn signature(&self) -> String {
         let ops: Vec<String> = self

@@ -2,7 +2,6 @@
 //! through scheduling, fusion, lane packing and any block size.
 
 use phonon_compiler::catalogue::Catalogue;
-use phonon_compiler::interp::Interpreter;
 use phonon_compiler::program::{Options, compile};
 use phonon_runtime::engine::Engine;
 use proptest::prelude::*;
@@ -12,14 +11,13 @@ use proptest::prelude::*;
 fn max_difference(src: &str, blocks: &[usize], frames: usize) -> f32 {
     let compiled = compile(src, &Catalogue::default(), &Options::default())
         .unwrap_or_else(|d| panic!("{src}\n{d:?}"));
-    let graph = compiled.graph.clone();
     let max_block = *blocks.iter().max().unwrap();
+    let mut interp = compiled.interpreter();
     // The raw computation: the guard would silence (and reset) outputs that reach huge
     // values, which random programs dividing by signals near zero do.
     let mut engine = Engine::new(compiled.spec, max_block, 1)
         .expect("a valid program")
         .unguarded();
-    let mut interp = Interpreter::new(graph);
     let outputs = engine.outputs().len();
     let mut worst = 0.0f32;
     let mut done = 0;
@@ -75,7 +73,7 @@ fn sixteen_copies() -> String {
 fn kernels_of_the_same_code_share_one_function_and_each_keeps_its_constants() {
     let src = sixteen_copies();
     let c = compile(&src, &Catalogue::default(), &Options::default()).unwrap();
-    let kernels = c.plan.kernels.len();
+    let kernels = c.summary().kernels;
     assert!(kernels >= 5, "{kernels} kernels");
     // The copies are packed four to a kernel (lanes of equal constants merge, so a few
     // kernels have fewer lanes or a parameter less); the full ones share one function.

@@ -2,7 +2,6 @@
 //! or pitched, mono or stereo, with or without envelope), positions before, inside and past
 //! the sample, backwards and fast rates, ranges that start and stop anywhere in a block.
 
-use phonon_compiler::codegen::voices;
 use phonon_runtime::engine::voice_kernel::{VoiceKernels, VoiceKind, VoiceQuad};
 use phonon_runtime::samples::Sample;
 use proptest::prelude::*;
@@ -117,7 +116,7 @@ proptest! {
         from4 in 0usize..128,
         span in 0usize..512,
     ) {
-        let jit = voices::kernels().expect("voice kernels compile");
+        let jit = phonon_compiler::program::jit_voice_kernels().expect("voice kernels compile");
         let reference = VoiceKernels::reference();
         let from = from4 * 4;
         let to = (from + span).min(1024);
@@ -139,7 +138,7 @@ proptest! {
 #[test]
 fn a_planted_difference_is_caught() {
     // The comparison can fail: a gain changed in one lane shows.
-    let jit = voices::kernels().unwrap();
+    let jit = phonon_compiler::program::jit_voice_kernels().unwrap();
     let kind = VoiceKind {
         pitched: false,
         stereo: false,

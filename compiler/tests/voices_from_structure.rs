@@ -9,9 +9,8 @@ use phonon_compiler::program::{Options, compile};
 fn instruments(src: &str) -> usize {
     compile(src, &Catalogue::default(), &Options::default())
         .unwrap_or_else(|d| panic!("{src}: {d:?}"))
-        .graph
-        .polys
-        .len()
+        .summary()
+        .instruments
 }
 
 #[test]

@@ -168,7 +168,7 @@ fn stress_extreme_renders_the_same_bytes_twice_and_with_either_voice_kernels() {
         let mut engine = Engine::new(spec, 512, 2).unwrap();
         engine.run(|e| phonon_runtime::render::render(e, 22_050, 512, false, false, &mut |_| {}))
     };
-    let jit = phonon_compiler::codegen::voices::kernels().unwrap();
+    let jit = phonon_compiler::program::jit_voice_kernels().unwrap();
     let (r, j) = (with(VoiceKernels::reference()), with(jit));
     assert_eq!(bits(&r.samples), bits(&j.samples));
     assert_eq!(bits(&r.samples), bits(&a.samples));
