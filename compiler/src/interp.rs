@@ -3,6 +3,7 @@
 //! JIT: both must produce the same audio.
 
 use crate::dsp::{self, Scalar};
+use crate::ir::patterns::Patterns;
 use crate::ir::{Graph, NodeKind};
 use phonon_runtime::Rational;
 use phonon_runtime::clock::Clock;
@@ -32,7 +33,7 @@ pub struct Interpreter {
 }
 
 impl Interpreter {
-    pub(crate) fn new(graph: Graph) -> Interpreter {
+    pub(crate) fn new(graph: Graph, patterns: &Patterns) -> Interpreter {
         let mut host_buffer = vec![None; graph.nodes.len()];
         let mut reads: Vec<Vec<_>> = vec![Vec::new(); graph.hosts.len()];
         let mut count = 0;
@@ -55,9 +56,10 @@ impl Interpreter {
             .polys
             .iter()
             .zip(poly_reads)
-            .map(|(p, reads)| {
+            .zip(&patterns.polys)
+            .map(|((p, reads), pattern)| {
                 let spec = PolySpec {
-                    pattern: p.pattern.clone(),
+                    pattern: pattern.clone(),
                     voices: p.voices,
                     release: p.release,
                     from_start: p.from_start,
@@ -71,7 +73,8 @@ impl Interpreter {
             .hosts
             .iter()
             .zip(reads)
-            .map(|(h, r)| HostSource::new(h.pattern.clone(), r))
+            .zip(&patterns.hosts)
+            .map(|((_, r), pattern)| HostSource::new(pattern.clone(), r))
             .collect();
         let state = graph
             .nodes
@@ -96,10 +99,11 @@ impl Interpreter {
             .banks
             .iter()
             .zip(&mut bank_buffers)
-            .map(|(b, [l, r])| {
+            .zip(&patterns.banks)
+            .map(|((b, [l, r]), pattern)| {
                 let spec = BankSpec {
                     id: 0,
-                    pattern: b.pattern.clone(),
+                    pattern: pattern.clone(),
                     sounds: b.sounds.clone(),
                     left: 0,
                     right: 0,

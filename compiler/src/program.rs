@@ -5,6 +5,7 @@ use crate::catalogue::{Catalogue, SoundName};
 use crate::codegen;
 use crate::diagnostic::Diagnostic;
 use crate::dsp;
+use crate::ir::patterns::Patterns;
 use crate::ir::{Graph, NodeId, NodeKind, NodeRef};
 use crate::schedule::{self, LANES, Plan};
 use phonon_runtime::Rational;
@@ -54,6 +55,8 @@ impl Default for Options {
 
 pub struct Compiled {
     pub(crate) graph: Graph,
+    /// The closures of the graph's patterns (see `ir/patterns.rs`).
+    pub(crate) patterns: Patterns,
     pub(crate) plan: Plan,
     /// What the runtime runs.
     pub spec: ProgramSpec,
@@ -115,7 +118,7 @@ impl Compiled {
     /// The reference interpreter of this program: scalar, node by node, what the JIT code
     /// is tested against.
     pub fn interpreter(&self) -> crate::interp::Interpreter {
-        crate::interp::Interpreter::new(self.graph.clone())
+        crate::interp::Interpreter::new(self.graph.clone(), &self.patterns)
     }
 
     /// Gives the sample players the sounds they play (the loaded variants of each name in
@@ -153,6 +156,7 @@ pub fn compile(src: &str, sounds: &Catalogue, opts: &Options) -> Result<Compiled
 /// sounds it needs are known, so a caller can load them while `finish` generates the code.
 pub struct Lowered {
     graph: Graph,
+    patterns: Patterns,
     warnings: Vec<Diagnostic>,
     sounds: Vec<SoundName>,
     timings: Timings,
@@ -185,7 +189,8 @@ pub fn lower(src: &str, sounds: &Catalogue, opts: &Options) -> Result<Lowered, V
     if !graph.banks.is_empty() {
         codegen::voices::warm_up();
     }
-    let too_much = crate::ir::first_cycle::check(&graph);
+    let patterns = crate::ir::patterns::link(&graph, &fe.checked)?;
+    let too_much = crate::ir::first_cycle::check(&graph, &patterns);
     if !too_much.is_empty() {
         return Err(too_much);
     }
@@ -195,6 +200,7 @@ pub fn lower(src: &str, sounds: &Catalogue, opts: &Options) -> Result<Lowered, V
     all.append(&mut warnings);
     Ok(Lowered {
         graph,
+        patterns,
         warnings: all,
         sounds: needs,
         timings,
@@ -211,6 +217,7 @@ impl Lowered {
     pub fn finish(self, opts: &Options) -> Result<Compiled, Vec<Diagnostic>> {
         let Lowered {
             graph,
+            patterns,
             warnings,
             sounds,
             mut timings,
@@ -237,7 +244,7 @@ impl Lowered {
         let t = Instant::now();
         let clif = code.clif.clone();
         let functions = code.functions;
-        let mut spec = link(&graph, &plan, code);
+        let mut spec = link(&graph, &patterns, &plan, code);
         spec.voice_kernels = voice_kernels;
         spec.voice_kernels_coming = voice_kernels_coming;
         spec.voice_cap = opts.voice_cap;
@@ -246,6 +253,7 @@ impl Lowered {
             timings.front_end + timings.lower + timings.schedule + timings.codegen + timings.link;
         Ok(Compiled {
             graph,
+            patterns,
             plan,
             spec,
             clif,
@@ -258,7 +266,7 @@ impl Lowered {
 }
 
 /// Assigns buffers and builds the runtime's description of the program.
-fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
+fn link(graph: &Graph, patterns: &Patterns, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
     let mut buffer_of: HashMap<NodeRef, usize> = HashMap::new();
     let mut buffer = |n: NodeRef| {
         let next = buffer_of.len();
@@ -268,8 +276,9 @@ fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
     let mut hosts: Vec<HostSpec> = graph
         .hosts
         .iter()
-        .map(|h| HostSpec {
-            pattern: h.pattern.clone(),
+        .zip(&patterns.hosts)
+        .map(|(h, pattern)| HostSpec {
+            pattern: pattern.clone(),
             reads: Vec::new(),
             origin: h.origin.clone(),
         })
@@ -277,8 +286,9 @@ fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
     let mut polys: Vec<PolySpec> = graph
         .polys
         .iter()
-        .map(|p| PolySpec {
-            pattern: p.pattern.clone(),
+        .zip(&patterns.polys)
+        .map(|(p, pattern)| PolySpec {
+            pattern: pattern.clone(),
             voices: p.voices,
             release: p.release,
             from_start: p.from_start,
@@ -312,7 +322,7 @@ fn link(graph: &Graph, plan: &Plan, code: codegen::Compiled) -> ProgramSpec {
         .enumerate()
         .map(|(i, (b, &[left, right]))| BankSpec {
             id: bank_ids[i],
-            pattern: b.pattern.clone(),
+            pattern: patterns.banks[i].clone(),
             sounds: b.sounds.clone(),
             left,
             right,

@@ -5,16 +5,33 @@
 //! span, instead of a program that plays silence. Later cycles that ask too much (`"<bd
 //! bd*100000000>"`) are refused at run time and reported with the same position.
 
+use super::patterns::Patterns;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::ir::Graph;
 use phonon_runtime::Rational;
 use phonon_runtime::pattern::Pattern;
 use phonon_runtime::pattern::budget::{self, MAX_EVENTS_PER_CYCLE};
 
-pub fn check(graph: &Graph) -> Vec<Diagnostic> {
-    let patterns = (graph.hosts.iter().map(|h| (&h.pattern, &h.span)))
-        .chain(graph.polys.iter().map(|p| (&p.pattern, &p.span)))
-        .chain(graph.banks.iter().map(|b| (&b.pattern, &b.span)));
+pub fn check(graph: &Graph, linked: &Patterns) -> Vec<Diagnostic> {
+    let patterns = (linked
+        .hosts
+        .iter()
+        .zip(&graph.hosts)
+        .map(|(p, h)| (p, &h.span)))
+    .chain(
+        linked
+            .polys
+            .iter()
+            .zip(&graph.polys)
+            .map(|(p, v)| (p, &v.span)),
+    )
+    .chain(
+        linked
+            .banks
+            .iter()
+            .zip(&graph.banks)
+            .map(|(p, b)| (p, &b.span)),
+    );
     let mut diags: Vec<Diagnostic> = Vec::new();
     for (pattern, span) in patterns {
         if let Some(d) = probe(pattern, span)

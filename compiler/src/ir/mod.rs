@@ -8,6 +8,7 @@ pub mod first_cycle;
 pub mod lower;
 pub mod overlap;
 pub mod pattern_tree;
+pub mod patterns;
 pub mod print;
 pub mod sample_use;
 pub mod verify;
@@ -15,7 +16,6 @@ pub mod verify;
 use phonon_runtime::effects::LineFx;
 use phonon_runtime::engine::host::Read;
 use phonon_runtime::engine::voices::SoundTable;
-use phonon_runtime::pattern::Pattern;
 use sample_use::SoundName;
 
 /// Index of a node in [`Graph::nodes`].
@@ -256,7 +256,6 @@ pub struct Node {
 /// A pattern read as a signal.
 #[derive(Clone)]
 pub struct HostSource {
-    pub pattern: Pattern,
     /// The expression it came from, for the IR dump.
     pub label: String,
     /// The pattern as data: what `code` hashes and `phonon ir --patterns` prints.
@@ -274,7 +273,6 @@ pub struct HostSource {
 /// A note pattern played by synth voices: each voice is a copy of the instrument's nodes.
 #[derive(Clone)]
 pub struct Poly {
-    pub pattern: Pattern,
     /// The expression it came from, for the IR dump.
     pub label: String,
     /// The pattern as data: what `code` hashes and `phonon ir --patterns` prints.
@@ -297,7 +295,6 @@ pub struct Poly {
 /// A sample pattern and the sounds it plays (one voice bank at run time).
 #[derive(Clone)]
 pub struct Bank {
-    pub pattern: Pattern,
     /// The expression it came from, for the IR dump.
     pub label: String,
     /// The pattern as data: what `code` hashes and `phonon ir --patterns` prints.

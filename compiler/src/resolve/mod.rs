@@ -13,6 +13,7 @@ use crate::suggest::did_you_mean;
 use std::collections::{BTreeMap, HashMap};
 
 mod calls;
+pub mod facts;
 pub mod sort;
 use calls::count;
 
@@ -61,6 +62,8 @@ pub struct Checked {
     pub hush: bool,
     /// What each expression is to lowering (pattern, transform, list, signal).
     pub sorts: sort::Sorts,
+    /// What is known of each pattern's values (a constant number, continuous).
+    pub facts: facts::Facts,
 }
 
 pub const DEFAULT_CPS: f64 = 0.5;
@@ -180,8 +183,10 @@ pub fn check(mut program: Program, src: &str, statements_lost: bool) -> (Checked
         buses,
         hush,
         sorts: sort::Sorts::default(),
+        facts: facts::Facts::default(),
     };
     checked.sorts = sort::Sorts::of(&checked);
+    checked.facts = facts::Facts::of(&checked);
     (checked, diags)
 }
 

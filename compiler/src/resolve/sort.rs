@@ -38,9 +38,9 @@ pub struct Sorts {
 
 /// An expression is identified by its span and variant (no two expressions of a checked
 /// program share both).
-type Key = (usize, usize, u8);
+pub(super) type Key = (usize, usize, u8);
 
-fn key(e: &Expr) -> Key {
+pub(super) fn key(e: &Expr) -> Key {
     let variant = match &e.kind {
         ExprKind::Number(_) => 0,
         ExprKind::Str { .. } => 1,

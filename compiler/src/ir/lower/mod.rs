@@ -12,11 +12,11 @@ use super::{
 use crate::ast::{Arg, Arith, Expr, ExprKind, StatementKind};
 use crate::builtins::{self, Op, Role};
 use crate::diagnostic::Diagnostic;
-use crate::lower::expr::{Lowered, Lowerer, Transform};
+use crate::lower::expr::Lowerer;
+use crate::resolve::sort::Sort;
 use crate::resolve::{Checked, const_eval};
 use phonon_runtime::effects::LineFx;
 use phonon_runtime::engine::host::Read;
-use phonon_runtime::pattern::{Pattern, Value};
 use std::collections::{HashMap, HashSet};
 
 mod effects;
@@ -94,7 +94,6 @@ pub fn lower_program(
         buses: HashMap::new(),
         visiting: Vec::new(),
         feedback: HashMap::new(),
-        transforms: Vec::new(),
         transform_trees: Vec::new(),
         hosts: HashMap::new(),
         touched: Vec::new(),
@@ -138,7 +137,6 @@ pub fn lower_program(
                     errors.push(e);
                 }
                 l.visiting.clear();
-                l.transforms.clear();
                 l.transform_trees.clear();
                 l.voice = None;
                 continue;
@@ -186,10 +184,8 @@ struct SignalLowerer<'a> {
     visiting: Vec<String>,
     /// Buses that refer to themselves: the `Delay1` pair standing for their previous sample.
     feedback: HashMap<String, (NodeRef, NodeRef)>,
-    /// Transforms of enclosing `$` chains, outermost first: applied to every pattern inside.
-    transforms: Vec<Transform>,
-    /// The expressions of each of `transforms`, in the order they apply (see
-    /// [`Self::tree`]).
+    /// The transforms of each enclosing `$` chain, outermost chain first, each chain's in
+    /// the order they apply: part of the tree of every pattern inside (see [`Self::tree`]).
     transform_trees: Vec<Vec<Expr>>,
     /// Host inputs already made, by (expression span, read), so a pattern read twice the same
     /// way is one buffer.
@@ -297,19 +293,17 @@ impl SignalLowerer<'_> {
             && sorts.is_pattern(e)
             && (!matches!(e.kind, ExprKind::Bus(_)) || self.bus_is_pattern(e))
         {
-            let p = self.patterns.pattern(e)?;
             if self.checked.sorts.plays_samples(e) {
                 let samples = sample_use(self.checked, e);
-                return self.bank(e, p, samples, path);
+                return self.bank(e, samples, path);
             }
-            if let Some(Value::Num(v)) = p.constant_value()
-                && self.transforms.is_empty()
+            if let Some(v) = self.checked.facts.constant_number(e)
+                && self.transform_trees.is_empty()
             {
-                return Ok(Sig::Mono(self.constant(*v as f32)));
+                return Ok(Sig::Mono(self.constant(v as f32)));
             }
             return Ok(Sig::Mono(self.host(
                 e,
-                p,
                 ctx.read(),
                 &format!("{path}/pattern"),
             )?));
@@ -387,30 +381,21 @@ impl SignalLowerer<'_> {
                 // Prefix transforms apply nearest-first, suffix ones left to right.
                 let mut order: Vec<&Expr> = items[..s].iter().rev().collect();
                 order.extend(items[s + 1..].iter());
-                let trees: Vec<Expr> = order.iter().map(|t| (*t).clone()).collect();
-                let mut ts = Vec::new();
-                for t in order {
-                    match self.patterns.expr(t)? {
-                        Lowered::Transform(t) => ts.push(t),
-                        _ => {
-                            return Err(Diagnostic::error(
-                                t.span.clone(),
-                                "expected a transform here",
-                            )
-                            .with_hint("only one element of a `$` chain is its input"));
-                        }
+                // The transforms stay trees: their closures are built when the patterns are
+                // linked (`ir/patterns.rs`).
+                for t in &order {
+                    if self.checked.sorts.of_expr(t) != Sort::Transform {
+                        // The pattern lowerer's own message, when it has one.
+                        return Err(match self.patterns.expr(t) {
+                            Err(d) => d,
+                            Ok(_) => Diagnostic::error(t.span.clone(), "expected a transform here")
+                                .with_hint("only one element of a `$` chain is its input"),
+                        });
                     }
                 }
-                let composed: Transform = std::sync::Arc::new(move |mut p| {
-                    for t in &ts {
-                        p = t(p);
-                    }
-                    p
-                });
-                self.transforms.push(composed);
+                let trees: Vec<Expr> = order.iter().map(|t| (*t).clone()).collect();
                 self.transform_trees.push(trees);
                 let r = self.sig(&items[s], ctx, path);
-                self.transforms.pop();
                 self.transform_trees.pop();
                 r
             }
@@ -459,10 +444,8 @@ impl SignalLowerer<'_> {
         self.visiting.push(name.to_string());
         let mark = self.touched.len();
         // Buses are lowered without the transforms of the place that uses them first.
-        let saved = std::mem::take(&mut self.transforms);
         let saved_trees = std::mem::take(&mut self.transform_trees);
         let sig = self.sig(&body.clone(), Ctx::Param, &format!("~{name}"));
-        self.transforms = saved;
         self.transform_trees = saved_trees;
         self.visiting.pop();
         let sig = sig?;

@@ -5,13 +5,7 @@ use super::*;
 
 impl SignalLowerer<'_> {
     /// A sample pattern becomes a voice bank; the same pattern (or bus) used twice is one.
-    pub(super) fn bank(
-        &mut self,
-        e: &Expr,
-        pattern: Pattern,
-        samples: SampleUse,
-        path: &str,
-    ) -> Result<Sig> {
+    pub(super) fn bank(&mut self, e: &Expr, samples: SampleUse, path: &str) -> Result<Sig> {
         let span = match &e.kind {
             ExprKind::Bus(name) => self
                 .checked
@@ -25,7 +19,7 @@ impl SignalLowerer<'_> {
             _ => e.span.clone(),
         };
         let key = (span.start, span.end);
-        if self.transforms.is_empty()
+        if self.transform_trees.is_empty()
             && let Some(&(l, r)) = self.banks.get(&key)
         {
             return Ok(Sig::Stereo(l, r));
@@ -43,14 +37,9 @@ impl SignalLowerer<'_> {
                 )),
             );
         }
-        let mut p = pattern;
-        for t in self.transforms.iter().rev() {
-            p = t(p);
-        }
         let bank = self.graph.banks.len();
         let tree = self.tree(e);
         self.graph.banks.push(Bank {
-            pattern: p,
             label: self.checked_text(e),
             code: tree.code(),
             tree,
@@ -71,7 +60,7 @@ impl SignalLowerer<'_> {
             vec![],
         );
         self.graph.banks[bank].id = self.graph.nodes[l].id;
-        if self.transforms.is_empty() {
+        if self.transform_trees.is_empty() {
             self.banks.insert(key, (l, r));
         }
         Ok(Sig::Stereo(l, r))
@@ -83,13 +72,7 @@ impl SignalLowerer<'_> {
         format!("{line}:{col}")
     }
 
-    pub(super) fn host(
-        &mut self,
-        e: &Expr,
-        pattern: Pattern,
-        read: Read,
-        path: &str,
-    ) -> Result<NodeRef> {
+    pub(super) fn host(&mut self, e: &Expr, read: Read, path: &str) -> Result<NodeRef> {
         if self.checked.sorts.plays_samples(e) {
             return Err(Diagnostic::error(
                 e.span.clone(),
@@ -104,13 +87,8 @@ impl SignalLowerer<'_> {
             let poly = match vc.poly {
                 Some(poly) => poly,
                 None => {
-                    let mut p = pattern;
-                    for t in self.transforms.iter().rev() {
-                        p = t(p);
-                    }
                     let tree = self.tree(e);
                     self.graph.polys.push(Poly {
-                        pattern: p,
                         label: self.checked_text(e),
                         code: tree.code(),
                         tree,
@@ -149,7 +127,7 @@ impl SignalLowerer<'_> {
             return Ok(n);
         }
         let key = (e.span.start, e.span.end, read);
-        if self.transforms.is_empty()
+        if self.transform_trees.is_empty()
             && let Some(&n) = self.hosts.get(&key)
         {
             if let NodeKind::Host { source, .. } = self.graph.nodes[n].kind {
@@ -157,16 +135,11 @@ impl SignalLowerer<'_> {
             }
             return Ok(n);
         }
-        let mut p = pattern;
-        for t in self.transforms.iter().rev() {
-            p = t(p);
-        }
         let source = self.graph.hosts.len();
         let label = self.checked_text(e);
         let tree = self.tree(e);
         let origin = self.origin(e);
         self.graph.hosts.push(HostSource {
-            pattern: p,
             label,
             code: tree.code(),
             tree,
@@ -177,7 +150,7 @@ impl SignalLowerer<'_> {
         self.touched.push(source);
         let n = self.node(path, NodeKind::Host { source, read }, vec![]);
         self.graph.hosts[source].id = self.graph.nodes[n].id;
-        if self.transforms.is_empty() {
+        if self.transform_trees.is_empty() {
             self.hosts.insert(key, n);
         }
         Ok(n)

@@ -228,12 +228,9 @@ impl SignalLowerer<'_> {
                 if matches!(freq.kind, ExprKind::Bus(_)) && !self.bus_is_pattern(freq) {
                     return None;
                 }
-                // A pattern by its sort, so it lowers.
-                let p = self.patterns.pattern(freq).ok()?;
                 // A constant number is a drone; a constant note name or chord still plays.
-                if matches!(p.constant_value(), Some(Value::Num(_)))
-                    || phonon_runtime::engine::host::is_continuous(&p)
-                {
+                let facts = &self.checked.facts;
+                if facts.constant_number(freq).is_some() || facts.is_continuous(freq) {
                     return None;
                 }
                 Some(freq)
