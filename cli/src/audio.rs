@@ -71,6 +71,7 @@ impl SampleArgs {
                 sample_rate,
                 keep_clif: false,
                 voice_cap: self.voices.map_or(DEFAULT_VOICE_CAP, |v| v as usize),
+                plays: true,
             },
             library: Arc::new(SampleLibrary::new(SearchPath::standard(&self.dirs))),
         }
@@ -82,7 +83,10 @@ fn threads_or_cores(threads: Option<usize>) -> usize {
 }
 
 pub fn compile(path: &PathBuf, timings: bool, samples: &SampleArgs, mut io: Io) -> i32 {
-    let (source, c) = match compiled(path, &samples.compiler(44_100), &mut io) {
+    // Compiled to be checked and timed, not played.
+    let mut with = samples.compiler(44_100);
+    with.options.plays = false;
+    let (source, c) = match compiled(path, &with, &mut io) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -130,6 +134,7 @@ pub enum Dump {
 pub fn ir(path: &PathBuf, dump: Dump, samples: &SampleArgs, mut io: Io) -> i32 {
     let mut with = samples.compiler(44_100);
     with.options.keep_clif = matches!(dump, Dump::Clif);
+    with.options.plays = false;
     let (source, c) = match compiled(path, &with, &mut io) {
         Ok(x) => x,
         Err(code) => return code,

@@ -40,6 +40,11 @@ pub struct Options {
     pub keep_clif: bool,
     /// Voices each sample player may hold before it steals the oldest.
     pub voice_cap: usize,
+    /// The program will be played: a program that plays samples starts the JIT compile of
+    /// the voice kernels (on a thread of their own, see `codegen/voices.rs`). `phonon
+    /// compile` and `phonon ir`, which never play it, leave them alone; a program compiled
+    /// without it plays with the reference kernels.
+    pub plays: bool,
 }
 
 impl Default for Options {
@@ -49,6 +54,7 @@ impl Default for Options {
             sample_rate: 44_100,
             keep_clif: false,
             voice_cap: DEFAULT_VOICE_CAP,
+            plays: true,
         }
     }
 }
@@ -186,7 +192,7 @@ pub fn lower(src: &str, sounds: &Catalogue, opts: &Options) -> Result<Lowered, V
     if cfg!(debug_assertions) {
         crate::ir::verify::verify_graph(&graph).map_err(internal)?;
     }
-    if !graph.banks.is_empty() {
+    if !graph.banks.is_empty() && opts.plays {
         codegen::voices::warm_up();
     }
     let patterns = crate::ir::patterns::link(&graph, &fe.checked)?;
@@ -232,7 +238,7 @@ impl Lowered {
         let code = codegen::compile(&plan.kernels, opts.sample_rate as f32, opts.keep_clif)
             .map_err(|e| vec![Diagnostic::error(0..0, e)])?;
         // The JIT voice kernels if compiled, else the reference until they are.
-        let (voice_kernels, voice_kernels_coming) = if graph.banks.is_empty() {
+        let (voice_kernels, voice_kernels_coming) = if graph.banks.is_empty() || !opts.plays {
             (
                 phonon_runtime::engine::voice_kernel::VoiceKernels::reference(),
                 None,

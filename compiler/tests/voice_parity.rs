@@ -118,6 +118,8 @@ proptest! {
     ) {
         let jit = phonon_compiler::program::jit_voice_kernels().expect("voice kernels compile");
         let reference = VoiceKernels::reference();
+        // The reference compiled for this CPU (with FMA where it has it) and for any.
+        let portable = VoiceKernels::portable();
         let from = from4 * 4;
         let to = (from + span).min(1024);
         for kind in VoiceKind::all() {
@@ -128,8 +130,12 @@ proptest! {
                 .collect();
             let a = run(&jit, kind, &samples, &lanes, from, to);
             let b = run(&reference, kind, &samples, &lanes, from, to);
+            let c = run(&portable, kind, &samples, &lanes, from, to);
             for (x, y) in a.0.iter().zip(&b.0).chain(a.1.iter().zip(&b.1)) {
                 prop_assert!(x.to_bits() == y.to_bits(), "{kind:?}: {x} vs {y}");
+            }
+            for (x, y) in b.0.iter().zip(&c.0).chain(b.1.iter().zip(&c.1)) {
+                prop_assert!(x.to_bits() == y.to_bits(), "{kind:?}: portable {y} vs {x}");
             }
         }
     }

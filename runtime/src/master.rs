@@ -45,6 +45,8 @@ pub struct Limiter {
     /// Consecutive frames whose released gain was exactly 1.
     ones: usize,
     frame: u64,
+    /// `frame % window`, kept so a frame costs no division.
+    slot: usize,
     /// The lowest gain applied since [`Limiter::take_min_gain`] was last called.
     min_gain: f32,
 }
@@ -66,6 +68,7 @@ impl Limiter {
             last_released: 1.0,
             ones: 0,
             frame: 0,
+            slot: 0,
             min_gain: 1.0,
         }
     }
@@ -85,29 +88,31 @@ impl Limiter {
         let r = if r.is_finite() { r } else { 0.0 };
         let peak = l.abs().max(r.abs());
         let need = if peak > CEILING { CEILING / peak } else { 1.0 };
-        // Sliding minimum over the last `window` frames (a monotonic queue).
+        // Sliding minimum over the last `window` frames (a monotonic queue). Ring indices
+        // wrap by a comparison, not `%` (a division per use, most of a frame's cost).
+        let wrap = |i: usize| if i >= window { i - window } else { i };
         let n = self.frame;
         while self.min_len > 0 {
-            let back = (self.min_head + self.min_len - 1) % window;
+            let back = wrap(self.min_head + self.min_len - 1);
             if self.min_gains[back] >= need {
                 self.min_len -= 1;
             } else {
                 break;
             }
         }
-        let back = (self.min_head + self.min_len) % window;
+        let back = wrap(self.min_head + self.min_len);
         self.min_frames[back] = n;
         self.min_gains[back] = need;
         self.min_len += 1;
         if self.min_frames[self.min_head] + (window as u64) <= n {
-            self.min_head = (self.min_head + 1) % window;
+            self.min_head = wrap(self.min_head + 1);
             self.min_len -= 1;
         }
         let held = self.min_gains[self.min_head] as f64;
         // Release towards 1, never above what the window needs.
         let released = held.min(1.0 - self.release_coef * (1.0 - self.last_released));
         self.last_released = released;
-        let slot = (n % window as u64) as usize;
+        let slot = self.slot;
         self.sum += released - self.released[slot];
         self.released[slot] = released;
         // After a window of unity gains the sum is exact again (no drift over a long set, and
@@ -116,13 +121,19 @@ impl Limiter {
         if self.ones >= window {
             self.sum = window as f64;
         }
-        let gain = (self.sum / window as f64) as f32;
+        // (A window of ones is the usual case: no division for it, the same 1.0.)
+        let gain = if self.ones >= window {
+            1.0
+        } else {
+            (self.sum / window as f64) as f32
+        };
         // Written now, read `lookahead` frames later: the ring's next slot.
         self.delay[2 * slot] = l;
         self.delay[2 * slot + 1] = r;
-        let out = ((n + 1) % window as u64) as usize;
+        let out = wrap(slot + 1);
         let (out_l, out_r) = (self.delay[2 * out], self.delay[2 * out + 1]);
         self.frame += 1;
+        self.slot = out;
         if gain >= 1.0 {
             return (out_l, out_r);
         }

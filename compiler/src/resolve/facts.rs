@@ -35,6 +35,8 @@ impl Facts {
         let mut f = FactFinder {
             checked,
             facts: Facts::default(),
+            numbers: HashMap::new(),
+            continuous: HashMap::new(),
             visiting: Vec::new(),
         };
         for st in &checked.program.statements {
@@ -59,6 +61,9 @@ impl Facts {
 struct FactFinder<'a> {
     checked: &'a Checked,
     facts: Facts,
+    /// Each expression's facts once found, so the walk is linear in the tree's size.
+    numbers: HashMap<Key, Option<f64>>,
+    continuous: HashMap<Key, bool>,
     /// Buses being followed (a bus that reaches itself has no facts).
     visiting: Vec<String>,
 }
@@ -111,6 +116,15 @@ impl FactFinder<'_> {
     /// A pattern that is `pure(Num)` once lowered: a number, a one-atom string, constant
     /// arithmetic, a negated constant (negation maps values, which keeps a constant).
     fn number(&mut self, e: &Expr) -> Option<f64> {
+        if let Some(&n) = self.numbers.get(&key(e)) {
+            return n;
+        }
+        let n = self.number_of(e);
+        self.numbers.insert(key(e), n);
+        n
+    }
+
+    fn number_of(&mut self, e: &Expr) -> Option<f64> {
         if !self.checked.sorts.is_pattern(e) {
             return None;
         }
@@ -134,6 +148,15 @@ impl FactFinder<'_> {
     }
 
     fn continuous(&mut self, e: &Expr) -> bool {
+        if let Some(&c) = self.continuous.get(&key(e)) {
+            return c;
+        }
+        let c = self.continuous_of(e);
+        self.continuous.insert(key(e), c);
+        c
+    }
+
+    fn continuous_of(&mut self, e: &Expr) -> bool {
         if !self.checked.sorts.is_pattern(e) {
             return false;
         }

@@ -93,8 +93,28 @@ impl VoiceKind {
 pub struct VoiceKernels(pub [VoiceFn; VoiceKind::COUNT]);
 
 impl VoiceKernels {
-    /// The Rust reference implementation, with the kernels' calling convention.
+    /// The Rust reference implementation, with the kernels' calling convention. On a CPU
+    /// with FMA, the copy compiled for it (the same results: `mul_add` is fused either way,
+    /// but without the instruction each one is a call into a software routine).
     pub fn reference() -> VoiceKernels {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("fma") {
+            return VoiceKernels([
+                reference_fma::<false, false, false>,
+                reference_fma::<true, false, false>,
+                reference_fma::<false, true, false>,
+                reference_fma::<true, true, false>,
+                reference_fma::<false, false, true>,
+                reference_fma::<true, false, true>,
+                reference_fma::<false, true, true>,
+                reference_fma::<true, true, true>,
+            ]);
+        }
+        Self::portable()
+    }
+
+    /// The reference compiled for any CPU of the target.
+    pub fn portable() -> VoiceKernels {
         VoiceKernels([
             reference_fn::<false, false, false>,
             reference_fn::<true, false, false>,
@@ -141,6 +161,32 @@ fn read_pitched(data: *const f32, base: i32, len: i32, q: f32) -> f32 {
 }
 
 unsafe extern "C" fn reference_fn<const PITCHED: bool, const STEREO: bool, const ENV: bool>(
+    quad: *const VoiceQuad,
+    from: u64,
+    to: u64,
+    out_l: *mut f32,
+    out_r: *mut f32,
+) {
+    // SAFETY: as documented on `VoiceFn`, passed on.
+    unsafe { reference_body::<PITCHED, STEREO, ENV>(quad, from, to, out_l, out_r) }
+}
+
+/// [`reference_fn`] compiled with FMA instructions; only called where the CPU has them.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "fma")]
+unsafe extern "C" fn reference_fma<const PITCHED: bool, const STEREO: bool, const ENV: bool>(
+    quad: *const VoiceQuad,
+    from: u64,
+    to: u64,
+    out_l: *mut f32,
+    out_r: *mut f32,
+) {
+    // SAFETY: as documented on `VoiceFn`, passed on.
+    unsafe { reference_body::<PITCHED, STEREO, ENV>(quad, from, to, out_l, out_r) }
+}
+
+#[inline(always)]
+unsafe fn reference_body<const PITCHED: bool, const STEREO: bool, const ENV: bool>(
     quad: *const VoiceQuad,
     from: u64,
     to: u64,

@@ -9,6 +9,7 @@
 
 use super::{SOUNDS, VARIANTS};
 use phonon_runtime::samples::Sample;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
@@ -66,28 +67,30 @@ fn file(folder: &Path, name: &str, sample_rate: u32) -> PathBuf {
     folder.join(format!("{name}-{sample_rate}.kit"))
 }
 
-/// The variants of `name` at `sample_rate` kept in `folder`, if they are there whole.
+/// The variants of `name` at `sample_rate` kept in `folder`, if they are there whole. The
+/// frames are read straight into the samples' buffers (no copy of the file in between:
+/// loading the kit is most of what starting a program that plays it costs).
 pub fn load(folder: &Path, name: &str, sample_rate: u32) -> Option<Vec<Arc<Sample>>> {
-    let bytes = std::fs::read(file(folder, name, sample_rate)).ok()?;
-    let mut rest = bytes.strip_prefix(MAGIC.as_slice())?;
-    let take_u32 = |rest: &mut &[u8]| -> Option<u32> {
-        let (n, tail) = rest.split_first_chunk::<4>()?;
-        *rest = tail;
-        Some(u32::from_le_bytes(*n))
-    };
-    let count = take_u32(&mut rest)? as usize;
-    if count != VARIANTS {
+    let file = std::fs::File::open(file(folder, name, sample_rate)).ok()?;
+    let left = file.metadata().ok()?.len();
+    let mut r = Reader { file, left };
+    let mut magic = [0u8; MAGIC.len()];
+    r.take(&mut magic)?;
+    if magic != *MAGIC || r.u32()? as usize != VARIANTS {
         return None;
     }
-    let mut variants = Vec::with_capacity(count);
-    for v in 0..count {
-        let len = take_u32(&mut rest)? as usize;
-        let (body, tail) = rest.split_at_checked(len.checked_mul(4)?)?;
-        rest = tail;
+    let mut variants = Vec::with_capacity(VARIANTS);
+    for v in 0..VARIANTS {
+        let len = r.u32()? as usize;
+        // Checked before allocating, so a damaged length cannot ask for more than the file.
+        if (len as u64).checked_mul(4)? > r.left {
+            return None;
+        }
         let sample = Sample::mono_filled(len, format!("kit:{name}:{v}"), |frames| {
+            r.take(bytemuck::cast_slice_mut(frames)).ok_or(())?;
             let mut finite = true;
-            for (x, b) in frames.iter_mut().zip(body.chunks_exact(4)) {
-                *x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            for x in frames.iter_mut() {
+                *x = f32::from_bits(u32::from_le(x.to_bits()));
                 finite &= x.is_finite();
             }
             if finite { Ok(()) } else { Err(()) }
@@ -95,7 +98,26 @@ pub fn load(folder: &Path, name: &str, sample_rate: u32) -> Option<Vec<Arc<Sampl
         .ok()?;
         variants.push(Arc::new(sample));
     }
-    rest.is_empty().then_some(variants)
+    (r.left == 0).then_some(variants)
+}
+
+/// A kit file read in order, with the bytes it has left.
+struct Reader {
+    file: std::fs::File,
+    left: u64,
+}
+
+impl Reader {
+    fn take(&mut self, bytes: &mut [u8]) -> Option<()> {
+        self.left = self.left.checked_sub(bytes.len() as u64)?;
+        self.file.read_exact(bytes).ok()
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        let mut n = [0u8; 4];
+        self.take(&mut n)?;
+        Some(u32::from_le_bytes(n))
+    }
 }
 
 /// Keeps the variants of `name` at `sample_rate` in `folder`. Failing to is not an error:
