@@ -26,20 +26,34 @@ pub struct SampleUse {
 
 /// Per-event controls the sample player applies.
 pub const APPLIED: &[&str] = &[
-    "s", "sound", "n", "note", "gain", "pan", "speed", "begin", "end", "cut", "attack", "release",
-    "legato", "unit", "loop",
+    "s",
+    "sound",
+    "n",
+    "note",
+    "gain",
+    "pan",
+    "speed",
+    "begin",
+    "end",
+    "cut",
+    "attack",
+    "release",
+    "legato",
+    "unit",
+    "loop",
+    "shape",
+    "hcutoff",
+    "hresonance",
+    "bandf",
+    "bandq",
+    "crush",
+    "coarse",
+    "cutoff",
+    "resonance",
 ];
 
 /// Controls a pattern can carry that the player does not apply (yet).
-const UNAPPLIED: &[&str] = &[
-    "orbit",
-    "shape",
-    "vowel",
-    "cutoff",
-    "resonance",
-    "room",
-    "size",
-];
+const UNAPPLIED: &[&str] = &["orbit", "vowel", "room", "size"];
 
 pub fn sample_use(checked: &Checked, e: &Expr) -> SampleUse {
     let mut walker = Walker {

@@ -8,6 +8,7 @@ pub mod guard;
 pub mod host;
 pub mod poly;
 mod verify;
+pub mod voice_fx;
 pub mod voice_kernel;
 pub mod voices;
 

@@ -5,6 +5,7 @@
 //! Voices are preallocated: a bank never holds more than its cap, and beyond it the oldest
 //! voice is stolen (counted). Nothing here allocates per block once the bank is built.
 
+use super::voice_fx::VoiceFx;
 use super::voice_kernel::{VoiceKernels, VoiceKind, VoiceQuad};
 use crate::clock::Clock;
 use crate::pattern::source::PatternSource;
@@ -56,6 +57,8 @@ struct Voice {
     release_inv: f32,
     cut: i64,
     kind: VoiceKind,
+    /// Per-event effects (`cutoff`, `shape`, ...); a voice with any is mixed on its own.
+    fx: VoiceFx,
 }
 
 /// Counters a bank keeps for `phonon bench`.
@@ -77,6 +80,10 @@ pub struct VoiceBank {
     right: *mut f32,
     /// Per kind, the voices mixed this block (capacity `cap`, reused).
     groups: Vec<Vec<usize>>,
+    /// The voices with effects sounding this block (capacity `cap`, reused).
+    with_fx: Vec<usize>,
+    /// One voice's frames before its effects, left and right (grown to the block once).
+    scratch: [Vec<f32>; 2],
     silent: Arc<Sample>,
     pub counters: BankCounters,
 }
@@ -117,6 +124,8 @@ impl VoiceBank {
             groups: (0..VoiceKind::COUNT)
                 .map(|_| Vec::with_capacity(cap))
                 .collect(),
+            with_fx: Vec::with_capacity(cap),
+            scratch: [Vec::new(), Vec::new()],
             silent: Arc::new(Sample::new(vec![vec![0.0]], "silence")),
             counters: BankCounters::default(),
         }
@@ -152,7 +161,7 @@ impl VoiceBank {
 
     /// Voices that sounded in the last block.
     pub fn sounding(&self) -> usize {
-        self.groups.iter().map(|g| g.len()).sum()
+        self.groups.iter().map(|g| g.len()).sum::<usize>() + self.with_fx.len()
     }
 
     /// Starts the voices of this block's events, mixes every voice into the bank's buffers
@@ -205,9 +214,14 @@ impl VoiceBank {
         for g in &mut self.groups {
             g.clear();
         }
+        self.with_fx.clear();
         for (i, v) in self.voices.iter().enumerate() {
             if v.start < end && v.stop > first {
-                self.groups[v.kind.index()].push(i);
+                if v.fx.active {
+                    self.with_fx.push(i);
+                } else {
+                    self.groups[v.kind.index()].push(i);
+                }
             }
         }
         for kind in VoiceKind::all() {
@@ -261,6 +275,99 @@ impl VoiceBank {
                 };
             }
         }
+        if !self.with_fx.is_empty() {
+            self.mix_with_fx(first, frames, kernels);
+        }
+    }
+
+    /// Each voice with effects on its own: the sample through the voice kernel at unit gain
+    /// and without envelope, then its effects, then its envelope, gain and pan (the order of
+    /// SuperDirt's modules and its `dirt_gate`).
+    fn mix_with_fx(&mut self, first: i64, frames: usize, kernels: &VoiceKernels) {
+        for s in &mut self.scratch {
+            if s.len() < frames + 4 {
+                s.resize(frames + 4, 0.0);
+            }
+        }
+        for k in 0..self.with_fx.len() {
+            let i = self.with_fx[k];
+            let v = &mut self.voices[i];
+            let [sl, sr] = &mut self.scratch;
+            sl[..frames + 4].fill(0.0);
+            sr[..frames + 4].fill(0.0);
+            let kind = VoiceKind {
+                env: false,
+                ..v.kind
+            };
+            let from = (v.start - first).max(0);
+            let to = (v.stop - first).min(frames as i64);
+            if to <= from {
+                continue;
+            }
+            let pos = v.pos0 + v.rate * (first - v.start) as f64;
+            let base = pos.floor();
+            let mut quad = VoiceQuad {
+                left: [self.silent.data(0); 4],
+                right: [self.silent.data(0); 4],
+                base: [0; 4],
+                len: [0; 4],
+                frac: [0.0; 4],
+                rate: [1.0; 4],
+                gain_l: [0.0; 4],
+                gain_r: [0.0; 4],
+                attack_from: [0.0; 4],
+                attack_inv: [0.0; 4],
+                release_to: [0.0; 4],
+                release_inv: [0.0; 4],
+            };
+            quad.left[0] = v.sample.data(0);
+            quad.right[0] = v.sample.data(1);
+            quad.base[0] = base.clamp(i32::MIN as f64, i32::MAX as f64) as i32;
+            quad.len[0] = v.sample.len() as i32;
+            quad.frac[0] = (pos - base) as f32;
+            quad.rate[0] = v.rate as f32;
+            quad.gain_l[0] = 1.0;
+            quad.gain_r[0] = if kind.stereo { 1.0 } else { 0.0 };
+            // SAFETY: as in `mix`; the scratch buffers have room for `frames + 4`.
+            unsafe {
+                kernels.get(kind)(
+                    &quad,
+                    (from & !3) as u64,
+                    to as u64,
+                    sl.as_mut_ptr(),
+                    sr.as_mut_ptr(),
+                )
+            };
+            let (from, to) = (from as usize, to as usize);
+            let right = kind.stereo.then(|| &mut sr[from..to]);
+            v.fx.process(&mut sl[from..to], right);
+            let attack_from = (v.start - first - 1) as f32;
+            let release_to = (v.stop - first).clamp(-(1 << 24), 1 << 24) as f32;
+            // SAFETY: both buffers have room for a block plus 4 (see `new`); `to <= frames`.
+            let (out_l, out_r) = unsafe {
+                (
+                    std::slice::from_raw_parts_mut(self.left, frames + 4),
+                    std::slice::from_raw_parts_mut(self.right, frames + 4),
+                )
+            };
+            for t in from..to {
+                // The voice kernels' envelope, frame for frame.
+                let e = if v.kind.env {
+                    let tf = t as f32;
+                    let a = (tf - attack_from) * v.attack_inv;
+                    let r = (release_to - tf) * v.release_inv;
+                    let e = if a < r { a } else { r };
+                    let e = if e < 1.0 { e } else { 1.0 };
+                    if 0.0 < e { e } else { 0.0 }
+                } else {
+                    1.0
+                };
+                let l = sl[t];
+                let r = if kind.stereo { sr[t] } else { l };
+                out_l[t] += l * (e * v.gain_l);
+                out_r[t] += r * (e * v.gain_r);
+            }
+        }
     }
 }
 
@@ -309,6 +416,7 @@ impl Starter<'_> {
         let release = get("release").unwrap_or(0.0).max(0.0) * sr;
         let loops = get("loop").unwrap_or(1.0).floor().clamp(1.0, 1024.0) as i64;
         let cut = get("cut").unwrap_or(0.0) as i64;
+        let fx = VoiceFx::of_event(get, sr);
         let each = (region / rate.abs()).ceil() as i64;
         // `legato` holds the sound for that many event durations.
         let gate = get("legato").map(|l| {
@@ -371,6 +479,7 @@ impl Starter<'_> {
                     stereo: sample.is_stereo(),
                     env,
                 },
+                fx: fx.clone(),
             };
             if self.voices.len() >= self.cap {
                 // The oldest voice is the first: voices are kept in start order.

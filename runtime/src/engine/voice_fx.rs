@@ -1,0 +1,325 @@
+//! Per-event effects of a sample voice, as SuperDirt applies them to each event (its core
+//! modules, `synths/core-modules.scd`, and their synths in `core-synths.scd`), in SuperDirt's
+//! order: `shape`, `hcutoff` (high-pass), `bandf` (band-pass), `crush`, `coarse`, `cutoff`
+//! (low-pass). Each voice has its own parameters and filter state; they act on the sample
+//! before its gain, pan and envelope, which are linear and come after, as in SuperDirt's
+//! `dirt_gate`.
+//!
+//! The filters are SuperCollider's `RHPF`, `BPF` and `RLPF` (the coefficient formulas of
+//! its `FilterUGens.cpp`, in double precision as there), with SuperDirt's parameter maps:
+//! the cutoff clipped to 20 Hz .. Nyquist, `resonance` 0..1 mapped exponentially to the
+//! reciprocal Q 1..0.001, `bandq` at least 1 with the band-pass output scaled by it.
+
+/// The per-event controls a voice's effects read.
+pub const CONTROLS: &[&str] = &[
+    "shape",
+    "hcutoff",
+    "hresonance",
+    "bandf",
+    "bandq",
+    "crush",
+    "coarse",
+    "cutoff",
+    "resonance",
+];
+
+/// A two-pole filter in SuperCollider's form: `y0 = g·x + b1·y1 + b2·y2`, output
+/// `h·(y0 + c1·y1 + c2·y2)`; state per channel.
+#[derive(Clone, Copy, Debug, Default)]
+struct TwoPole {
+    g: f64,
+    b1: f64,
+    b2: f64,
+    h: f64,
+    c1: f64,
+    c2: f64,
+    y: [[f64; 2]; 2],
+}
+
+impl TwoPole {
+    /// SuperCollider's `RLPF`/`RHPF` with cutoff `freq` and reciprocal Q `rq`.
+    fn resonant(freq: f64, rq: f64, sample_rate: f64, high: bool) -> TwoPole {
+        let rq = rq.max(0.001);
+        let w = freq * std::f64::consts::TAU / sample_rate;
+        let d = (w * rq * 0.5).tan();
+        let c = (1.0 - d) / (1.0 + d);
+        let b1 = (1.0 + c) * w.cos();
+        let b2 = -c;
+        let (g, c1) = if high {
+            ((1.0 + c + b1) * 0.25, -2.0)
+        } else {
+            ((1.0 + c - b1) * 0.25, 2.0)
+        };
+        TwoPole {
+            g,
+            b1,
+            b2,
+            h: 1.0,
+            c1,
+            c2: 1.0,
+            y: [[0.0; 2]; 2],
+        }
+    }
+
+    /// SuperCollider's `BPF` with centre `freq` and bandwidth `rq` (reciprocal Q), its output
+    /// scaled by `scale`.
+    fn band(freq: f64, rq: f64, sample_rate: f64, scale: f64) -> TwoPole {
+        let w = freq * std::f64::consts::TAU / sample_rate;
+        let c = 1.0 / (rq * w * 0.5).tan();
+        let d = 2.0 * w.cos();
+        let a0 = 1.0 / (1.0 + c);
+        TwoPole {
+            g: 1.0,
+            b1: c * d * a0,
+            b2: (1.0 - c) * a0,
+            h: a0 * scale,
+            c1: 0.0,
+            c2: -1.0,
+            y: [[0.0; 2]; 2],
+        }
+    }
+
+    #[inline]
+    fn run(&mut self, ch: usize, x: f32) -> f32 {
+        let [y1, y2] = self.y[ch];
+        let y0 = self.g * x as f64 + self.b1 * y1 + self.b2 * y2;
+        let out = self.h * (y0 + self.c1 * y1 + self.c2 * y2);
+        // Denormals and blow-ups do not stay in the state (SuperCollider's `zapgremlins`).
+        let zap = |v: f64| {
+            if v.is_finite() && v.abs() > 1e-15 {
+                v
+            } else {
+                0.0
+            }
+        };
+        self.y[ch] = [zap(y0), zap(y1)];
+        out as f32
+    }
+}
+
+/// The effects of one voice. `active` is false when the event sets none of the controls:
+/// the voice then takes the plain path of the voice kernels.
+#[derive(Clone, Debug, Default)]
+pub struct VoiceFx {
+    pub active: bool,
+    /// `(1 + k)`, `k` of `dirt_shape`.
+    shape: Option<f32>,
+    hpf: Option<TwoPole>,
+    bpf: Option<TwoPole>,
+    /// The rounding step of `dirt_crush`.
+    crush: Option<f32>,
+    /// `dirt_coarse`: hold every `period`-th input frame.
+    coarse: Option<Coarse>,
+    lpf: Option<TwoPole>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Coarse {
+    period: f64,
+    /// Frames processed since the voice started, and the frame of the next latch.
+    frame: f64,
+    next: f64,
+    held: [f32; 2],
+}
+
+/// SuperCollider's `linexp(0, 1, 1, 0.001)` (clipped): `resonance` to reciprocal Q.
+fn rq_of(resonance: f64) -> f64 {
+    0.001f64.powf(resonance.clamp(0.0, 1.0))
+}
+
+impl VoiceFx {
+    /// The effects an event's controls ask for (`get` reads a control as a number).
+    pub fn of_event(get: impl Fn(&str) -> Option<f64>, sample_rate: f64) -> VoiceFx {
+        let nyquist = sample_rate / 2.0;
+        let cutoff = |f: f64| f.abs().clamp(20.0, nyquist);
+        let mut fx = VoiceFx {
+            shape: get("shape").map(|s| {
+                let s = s.min(1.0 - 4e-10);
+                (2.0 * s / (1.0 - s)) as f32
+            }),
+            hpf: get("hcutoff").map(|f| {
+                let rq = rq_of(get("hresonance").unwrap_or(0.0));
+                TwoPole::resonant(cutoff(f), rq, sample_rate, true)
+            }),
+            bpf: get("bandf").map(|f| {
+                let q = get("bandq").unwrap_or(10.0).max(1.0);
+                TwoPole::band(cutoff(f), 1.0 / q, sample_rate, q)
+            }),
+            crush: get("crush").map(|c| 0.5f64.powf(c - 1.0) as f32),
+            coarse: get("coarse").filter(|&c| c > 1.0).map(|c| Coarse {
+                period: c,
+                frame: 0.0,
+                next: 0.0,
+                held: [0.0; 2],
+            }),
+            lpf: get("cutoff").map(|f| {
+                let rq = rq_of(get("resonance").unwrap_or(0.0));
+                TwoPole::resonant(cutoff(f), rq, sample_rate, false)
+            }),
+            active: false,
+        };
+        fx.active = fx.shape.is_some()
+            || fx.hpf.is_some()
+            || fx.bpf.is_some()
+            || fx.crush.is_some()
+            || fx.coarse.is_some()
+            || fx.lpf.is_some();
+        fx
+    }
+
+    /// Runs the chain over consecutive frames of the voice: channel 0 in `left`, and
+    /// channel 1 in `right` for a stereo sample.
+    pub fn process(&mut self, left: &mut [f32], right: Option<&mut [f32]>) {
+        let channels: [Option<&mut [f32]>; 2] = [Some(left), right];
+        let frames = channels[0].as_ref().map_or(0, |c| c.len());
+        let [mut l, mut r] = channels;
+        for i in 0..frames {
+            let latch = match &mut self.coarse {
+                Some(c) => {
+                    let fire = c.frame >= c.next;
+                    if fire {
+                        c.next += c.period;
+                    }
+                    c.frame += 1.0;
+                    fire
+                }
+                None => false,
+            };
+            for (ch, buf) in [l.as_deref_mut(), r.as_deref_mut()].into_iter().enumerate() {
+                let Some(buf) = buf else { continue };
+                buf[i] = self.frame(ch, buf[i], latch);
+            }
+        }
+    }
+
+    #[inline]
+    fn frame(&mut self, ch: usize, mut x: f32, latch: bool) -> f32 {
+        if let Some(k) = self.shape {
+            x = (1.0 + k) * x / (1.0 + k * x.abs());
+        }
+        if let Some(f) = &mut self.hpf {
+            x = f.run(ch, x);
+        }
+        if let Some(f) = &mut self.bpf {
+            x = f.run(ch, x);
+        }
+        if let Some(step) = self.crush {
+            // SuperCollider's `round(x, step)`: to the nearest multiple, halves up.
+            x = (x / step + 0.5).floor() * step;
+        }
+        if let Some(c) = &mut self.coarse {
+            if latch {
+                c.held[ch] = x;
+            }
+            x = c.held[ch];
+        }
+        if let Some(f) = &mut self.lpf {
+            x = f.run(ch, x);
+        }
+        x
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SR: f64 = 44_100.0;
+
+    fn sine(hz: f64, n: usize) -> Vec<f32> {
+        (0..n)
+            .map(|i| (std::f64::consts::TAU * hz * i as f64 / SR).sin() as f32)
+            .collect()
+    }
+
+    fn rms(x: &[f32]) -> f64 {
+        (x.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / x.len() as f64).sqrt()
+    }
+
+    fn controls<'a>(pairs: &'a [(&'a str, f64)]) -> impl Fn(&str) -> Option<f64> + 'a {
+        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| *v)
+    }
+
+    /// Steady-state gain of the chain for a sine at `hz`.
+    fn gain(pairs: &[(&str, f64)], hz: f64) -> f64 {
+        let mut fx = VoiceFx::of_event(controls(pairs), SR);
+        let mut x = sine(hz, 44_100);
+        fx.process(&mut x, None);
+        rms(&x[22_050..]) / rms(&sine(hz, 44_100)[22_050..])
+    }
+
+    #[test]
+    fn no_control_no_effect() {
+        assert!(!VoiceFx::of_event(|_| None, SR).active);
+        assert!(VoiceFx::of_event(controls(&[("cutoff", 800.0)]), SR).active);
+        // `coarse 1` is full rate: SuperDirt does not run the module.
+        assert!(!VoiceFx::of_event(controls(&[("coarse", 1.0)]), SR).active);
+    }
+
+    #[test]
+    fn the_low_pass_passes_below_and_cuts_above_at_12_db_per_octave() {
+        let c = [("cutoff", 1000.0)];
+        assert!((gain(&c, 100.0) - 1.0).abs() < 0.02);
+        // rq 1 (resonance 0): Q 1, so unity gain at the cutoff itself.
+        assert!(
+            (gain(&c, 1000.0) - 1.0).abs() < 0.05,
+            "{}",
+            gain(&c, 1000.0)
+        );
+        let (g4, g8) = (gain(&c, 4000.0), gain(&c, 8000.0));
+        let per_octave = 20.0 * (g4 / g8).log10();
+        assert!(
+            (per_octave - 12.0).abs() < 2.0,
+            "{per_octave} dB per octave"
+        );
+        // Resonance raises the peak at the cutoff.
+        assert!(gain(&[("cutoff", 1000.0), ("resonance", 0.5)], 1000.0) > 5.0);
+    }
+
+    #[test]
+    fn the_high_pass_and_band_pass_keep_their_bands() {
+        let h = [("hcutoff", 1000.0)];
+        assert!(gain(&h, 100.0) < 0.02);
+        assert!((gain(&h, 8000.0) - 1.0).abs() < 0.05);
+        // Band-pass at 1 kHz, Q 10: the centre passes at `bandq` times (SuperDirt scales
+        // it up), an octave away it is far down.
+        let b = [("bandf", 1000.0), ("bandq", 10.0)];
+        assert!(
+            (gain(&b, 1000.0) - 10.0).abs() < 0.5,
+            "{}",
+            gain(&b, 1000.0)
+        );
+        assert!(gain(&b, 2000.0) < 1.0);
+    }
+
+    #[test]
+    fn shape_crush_and_coarse_follow_superdirt() {
+        // shape 0.5: k = 2, so a full-scale sample stays at 1 and 0.5 becomes 0.75.
+        let mut fx = VoiceFx::of_event(controls(&[("shape", 0.5)]), SR);
+        let mut x = vec![1.0, 0.5, -0.5, 0.0];
+        fx.process(&mut x, None);
+        assert_eq!(x, vec![1.0, 0.75, -0.75, 0.0]);
+        // crush 2: steps of 0.5.
+        let mut fx = VoiceFx::of_event(controls(&[("crush", 2.0)]), SR);
+        let mut x = vec![0.2, 0.3, 0.74, -0.3];
+        fx.process(&mut x, None);
+        assert_eq!(x, vec![0.0, 0.5, 0.5, -0.5]);
+        // coarse 3: every third frame held, from the first, across calls.
+        let mut fx = VoiceFx::of_event(controls(&[("coarse", 3.0)]), SR);
+        let mut a = vec![1.0, 2.0, 3.0, 4.0];
+        let mut b = vec![5.0, 6.0, 7.0, 8.0];
+        fx.process(&mut a, None);
+        fx.process(&mut b, None);
+        assert_eq!((a, b), (vec![1.0, 1.0, 1.0, 4.0], vec![4.0, 4.0, 7.0, 7.0]));
+    }
+
+    #[test]
+    fn stereo_channels_are_filtered_apart() {
+        let mut fx = VoiceFx::of_event(controls(&[("cutoff", 500.0)]), SR);
+        let mut l = sine(100.0, 4096);
+        let mut r = vec![0.0; 4096];
+        fx.process(&mut l, Some(&mut r));
+        assert!(r.iter().all(|&x| x == 0.0));
+        assert!(rms(&l) > 0.5);
+    }
+}

@@ -1,0 +1,213 @@
+//! Per-event effects of sample voices (`cutoff`, `hcutoff`, `bandf`, `shape`, `crush`,
+//! `coarse`), on rendered frames: sine samples played through each, measured against
+//! SuperCollider's filter responses and SuperDirt's formulas, event by event.
+
+use phonon_tests::{channel, compile_in, render_with, tone_amplitude};
+use std::path::PathBuf;
+
+const SR: f64 = 44_100.0;
+const CENTRE: f64 = std::f64::consts::FRAC_1_SQRT_2;
+
+/// A sample folder per tone (`t200`, `t1000`, `t4000`: one second of a sine at that
+/// frequency and amplitude 0.5), in a folder of their own, written once per test process.
+fn tones() -> PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(write_tones).clone()
+}
+
+fn write_tones() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("phonon-voice-fx-{}", std::process::id()));
+    for hz in [200, 1000, 4000] {
+        let folder = dir.join(format!("t{hz}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: SR as u32,
+            bits_per_sample: 32,
+            sample_format: hound::SampleFormat::Float,
+        };
+        let mut w = hound::WavWriter::create(folder.join("a.wav"), spec).unwrap();
+        for i in 0..SR as usize {
+            let x = 0.5 * (std::f64::consts::TAU * hz as f64 * i as f64 / SR).sin();
+            w.write_sample(x as f32).unwrap();
+        }
+        w.finalize().unwrap();
+    }
+    dir
+}
+
+fn render(src: &str, frames: usize) -> Vec<f32> {
+    channel(&render_with(src, &[tones()], frames, 512, 1, false), 0)
+}
+
+/// |H| at `hz` of SuperCollider's RLPF (`high` false) or RHPF with cutoff `fc` and
+/// reciprocal Q `rq`, from its difference equation.
+fn resonant_gain(fc: f64, rq: f64, hz: f64, high: bool) -> f64 {
+    let w = fc * std::f64::consts::TAU / SR;
+    let d = (w * rq * 0.5).tan();
+    let c = (1.0 - d) / (1.0 + d);
+    let b1 = (1.0 + c) * w.cos();
+    let b2 = -c;
+    let (a0, k) = if high {
+        ((1.0 + c + b1) * 0.25, -2.0)
+    } else {
+        ((1.0 + c - b1) * 0.25, 2.0)
+    };
+    let th = hz * std::f64::consts::TAU / SR;
+    // a0 (1 + k z⁻¹ + z⁻²) / (1 - b1 z⁻¹ - b2 z⁻²) at z = e^{jθ}.
+    let num = (
+        a0 * (1.0 + k * th.cos() + (2.0 * th).cos()),
+        -a0 * (k * th.sin() + (2.0 * th).sin()),
+    );
+    let den = (
+        1.0 - b1 * th.cos() - b2 * (2.0 * th).cos(),
+        b1 * th.sin() + b2 * (2.0 * th).sin(),
+    );
+    (num.0.hypot(num.1)) / (den.0.hypot(den.1))
+}
+
+fn db(x: f64) -> f64 {
+    20.0 * x.log10()
+}
+
+/// The amplitude of `hz` in the second quarter of the event starting at `at` frames (its
+/// filter has settled) relative to the unfiltered tone (0.5, panned to the centre).
+fn relative(x: &[f32], at: usize, len: usize, hz: f64) -> f64 {
+    tone_amplitude(&x[at + len / 4..at + len / 2], hz) / (0.5 * CENTRE)
+}
+
+#[test]
+fn a_patterned_cutoff_filters_each_event_as_rlpf_does() {
+    // 1 cps, two events a cycle: 22050 frames each.
+    let x = render(
+        "tempo: 1\nout: s \"t4000 t4000 t200 t1000\" # cutoff \"8000 1000 1000 1000\" # cut 1\n",
+        44_100,
+    );
+    let len = 11_025;
+    for (i, (hz, fc)) in [
+        (4000.0, 8000.0),
+        (4000.0, 1000.0),
+        (200.0, 1000.0),
+        (1000.0, 1000.0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let got = db(relative(&x, i * len, len, hz));
+        let want = db(resonant_gain(fc, 1.0, hz, false));
+        assert!(
+            (got - want).abs() < 0.3,
+            "event {i}: {hz} Hz through cutoff {fc}: {got:.2} dB, RLPF gives {want:.2} dB"
+        );
+    }
+    // The second event is 12 dB per octave down, two octaves above its cutoff.
+    assert!(db(relative(&x, len, len, 4000.0)) < -20.0);
+    // The filters keep their state across blocks: any block size renders the same.
+    let odd = channel(
+        &render_with(
+            "tempo: 1\nout: s \"t4000 t4000 t200 t1000\" # cutoff \"8000 1000 1000 1000\" # cut 1\n",
+            &[tones()],
+            44_100,
+            37,
+            2,
+            false,
+        ),
+        0,
+    );
+    assert!(x.iter().zip(&odd).all(|(a, b)| (a - b).abs() < 1e-6));
+}
+
+#[test]
+fn resonance_and_the_high_pass_follow_superdirt_maps() {
+    // (The test render has no limiter: the resonant peak is measured as it is.)
+    let lpf = render(
+        "tempo: 1\nout: s \"t1000 ~ ~ ~\" # cutoff 1000 # resonance 0.5\n",
+        44_100,
+    );
+    let hpf = render(
+        "tempo: 1\nout: s \"~ t200 t4000 ~\" # hcutoff 1000 # cut 1\n",
+        44_100,
+    );
+    let len = 11_025;
+    // resonance 0.5 → rq = 0.001^0.5: the peak at the cutoff rises to about 1/rq.
+    let rq = 0.001f64.powf(0.5);
+    let cases = [
+        (&lpf, 1000.0, resonant_gain(1000.0, rq, 1000.0, false)),
+        (&hpf, 200.0, resonant_gain(1000.0, 1.0, 200.0, true)),
+        (&hpf, 4000.0, resonant_gain(1000.0, 1.0, 4000.0, true)),
+    ];
+    for (i, (x, hz, want)) in cases.into_iter().enumerate() {
+        let got = relative(x, i * len, len, hz);
+        assert!(
+            (db(got) - db(want)).abs() < 0.5,
+            "event {i}: {:.2} dB, want {:.2} dB",
+            db(got),
+            db(want)
+        );
+    }
+    assert!(db(relative(&lpf, 0, len, 1000.0)) > 25.0);
+    assert!(db(relative(&hpf, len, len, 200.0)) < -25.0);
+}
+
+#[test]
+fn shape_adds_odd_harmonics_and_crush_and_coarse_quantise() {
+    let len = 22_050;
+    let plain = render("tempo: 1\nout: s \"t200 ~\"\n", len);
+    let shaped = render("tempo: 1\nout: s \"t200 ~\" # shape 0.8\n", len);
+    let third = |x: &[f32]| tone_amplitude(&x[2000..12_000], 600.0);
+    let first = |x: &[f32]| tone_amplitude(&x[2000..12_000], 200.0);
+    assert!(third(&plain) < 1e-4);
+    // k = 8: a 0.5 sine becomes a softly squared wave: louder, with a strong third.
+    assert!(first(&shaped) > 1.5 * first(&plain));
+    assert!(third(&shaped) > 0.2 * first(&shaped), "{}", third(&shaped));
+    // dirt_shape of 0.5·sin at its peak: 9·0.5/(1 + 8·0.5) = 0.9, then the centre pan.
+    let peak = shaped.iter().fold(0.0f32, |m, &v| m.max(v.abs())) as f64;
+    assert!((peak - 0.9 * CENTRE).abs() < 2e-3, "{peak}");
+
+    // crush 2: steps of 0.5 (so 0.5·sin takes the values -0.5, 0, 0.5), then the pan.
+    let crushed = render("tempo: 1\nout: s \"t200 ~\" # crush 2\n", len);
+    for &v in &crushed[..11_000] {
+        let step = v as f64 / CENTRE / 0.5;
+        assert!((step - step.round()).abs() < 1e-5, "{v} is not on a step");
+    }
+    assert!(crushed.iter().any(|&v| v > 0.3));
+
+    // coarse 8: each value held for eight frames from the voice's start.
+    let coarse = render("tempo: 1\nout: s \"~ t4000\" # coarse 8\n", 44_100);
+    let start = 22_050;
+    for block in coarse[start..start + 8000].chunks(8) {
+        assert!(block.iter().all(|&v| v == block[0]), "{block:?}");
+    }
+    assert!(coarse[start..start + 8000].iter().any(|&v| v.abs() > 0.1));
+}
+
+#[test]
+fn the_band_pass_keeps_its_band_scaled_by_its_q() {
+    let x = render(
+        "tempo: 1\nout: s \"t1000 t4000\" # bandf 1000 # bandq 4 # cut 1\n",
+        44_100,
+    );
+    // At the centre SuperCollider's BPF passes unity; SuperDirt multiplies by bandq.
+    let centre = relative(&x, 0, 22_050, 1000.0);
+    assert!((centre - 4.0).abs() < 0.1, "{centre}");
+    // Two octaves up it is far down, even after the ×4.
+    assert!(relative(&x, 22_050, 22_050, 4000.0) < 0.5);
+}
+
+#[test]
+fn applied_controls_compile_without_a_warning() {
+    for src in [
+        "out: s \"t200\" # cutoff 800 # resonance 0.2\n",
+        "out: s \"t200\" # ctf 800 # lpq 0.2 # hcutoff 100 # hpq 0.1\n",
+        "out: s \"t200\" # bandf 800 # bpq 3 # shape 0.3 # crush 6 # coarse 2\n",
+    ] {
+        let c = compile_in(src, &[tones()], &Default::default()).expect("compiles");
+        assert!(
+            c.warnings
+                .iter()
+                .all(|w| !w.message.contains("does not apply")),
+            "{src}: {:?}",
+            c.warnings
+        );
+    }
+}
