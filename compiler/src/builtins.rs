@@ -1054,7 +1054,7 @@ pub static BUILTINS: &[Builtin] = &[
         Op::Control("vowel"),
         Param,
         PAT,
-        "formant filter per event: a e i o u",
+        "per-event formant filter: a e i o u (SuperDirt's `dirt_vowel`; `resonance`, default 0.5, sharpens it)",
         "s \"arpy*4\" # vowel \"a e\"",
     ),
     b(

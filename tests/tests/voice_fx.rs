@@ -8,7 +8,7 @@ use std::path::PathBuf;
 const SR: f64 = 44_100.0;
 const CENTRE: f64 = std::f64::consts::FRAC_1_SQRT_2;
 
-/// A sample folder per tone (`t200`, `t1000`, `t4000`: one second of a sine at that
+/// A sample folder per tone (`t200`, `t660`, `t1000`, `t4000`: one second of a sine at that
 /// frequency and amplitude 0.5), in a folder of their own, written once per test process.
 fn tones() -> PathBuf {
     static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
@@ -17,7 +17,7 @@ fn tones() -> PathBuf {
 
 fn write_tones() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("phonon-voice-fx-{}", std::process::id()));
-    for hz in [200, 1000, 4000] {
+    for hz in [200, 660, 1000, 4000] {
         let folder = dir.join(format!("t{hz}"));
         std::fs::create_dir_all(&folder).unwrap();
         let spec = hound::WavSpec {
@@ -200,6 +200,7 @@ fn applied_controls_compile_without_a_warning() {
         "out: s \"t200\" # cutoff 800 # resonance 0.2\n",
         "out: s \"t200\" # ctf 800 # lpq 0.2 # hcutoff 100 # hpq 0.1\n",
         "out: s \"t200\" # bandf 800 # bpq 3 # shape 0.3 # crush 6 # coarse 2\n",
+        "out: s \"t200*4\" # vowel \"a e ~ <i o u>\"\n",
     ] {
         let c = compile_in(src, &[tones()], &Default::default()).expect("compiles");
         assert!(
@@ -210,4 +211,37 @@ fn applied_controls_compile_without_a_warning() {
             c.warnings
         );
     }
+}
+
+#[test]
+fn a_vowel_brings_out_its_formants() {
+    // A 660 Hz tone is on the first formant of "a" and far from every formant of "i"
+    // (270, 1850 Hz ...). At the default resonance 0.5, dirt_vowel's cross-fade keeps
+    // 0.25·cos(5π/16) of the dry sound, and the formant passes 0.25·sin(5π/16) · 125.
+    let a = render("tempo: 1\nout: s \"t660 ~\" # vowel \"a\"\n", 22_050);
+    let i = render("tempo: 1\nout: s \"t660 ~\" # vowel \"i\"\n", 22_050);
+    let (ga, gi) = (
+        relative(&a, 0, 22_050, 660.0),
+        relative(&i, 0, 22_050, 660.0),
+    );
+    let angle = std::f64::consts::FRAC_PI_4 * 1.25;
+    let (dry, wet) = (0.25 * angle.cos(), 0.25 * angle.sin() * 125.0);
+    // At its centre a band-pass passes in phase: dry and wet add.
+    assert!(
+        (ga - (dry + wet)).abs() < 0.05 * (dry + wet),
+        "a: {ga}, want {}",
+        dry + wet
+    );
+    // "i" passes it only on the skirts of its formants.
+    assert!(gi < ga / 10.0, "i: {gi}");
+    // A word that is no vowel is an error where it is written.
+    let err = compile_in(
+        "out: s \"t200\" # vowel \"a x\"\n",
+        &[tones()],
+        &Default::default(),
+    )
+    .err()
+    .expect("an error");
+    assert_eq!(err[0].message, "`x` is not a vowel");
+    assert_eq!(err[0].span, 25..26);
 }

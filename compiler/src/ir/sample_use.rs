@@ -22,6 +22,8 @@ pub struct SampleUse {
     pub names: Vec<SoundName>,
     /// Controls that are carried by the events but not applied by the player.
     pub unapplied: Vec<(String, Span)>,
+    /// Words written in a `vowel` string that name no vowel.
+    pub bad_vowels: Vec<(String, Span)>,
 }
 
 /// Per-event controls the sample player applies.
@@ -53,7 +55,7 @@ pub const APPLIED: &[&str] = &[
 ];
 
 /// Controls a pattern can carry that the player does not apply (yet).
-const UNAPPLIED: &[&str] = &["orbit", "vowel", "room", "size"];
+const UNAPPLIED: &[&str] = &["orbit", "room", "size"];
 
 pub fn sample_use(checked: &Checked, e: &Expr) -> SampleUse {
     let mut walker = Walker {
@@ -126,6 +128,16 @@ impl Walker<'_> {
         if UNAPPLIED.contains(&name) {
             self.out.unapplied.push((name.to_string(), e.span.clone()));
         }
+        if name == "vowel" {
+            for a in args {
+                if let ExprKind::Str {
+                    pattern: Some(p), ..
+                } = &a.value().kind
+                {
+                    vowel_words(&p.root, &mut self.out.bad_vowels);
+                }
+            }
+        }
         for a in args {
             self.expr(a.value(), in_s || sound);
         }
@@ -167,5 +179,37 @@ impl Walker<'_> {
             Elem::Poly { sequences, .. } => sequences.iter().for_each(|s| self.seq(s)),
         }
         // Operator arguments are numbers (`bd*2`, `bd(3,8)`, `bd:3`), not names.
+    }
+}
+
+/// The words of a `vowel` string that are not one of SuperDirt's vowels (rests aside).
+fn vowel_words(g: &Group, out: &mut Vec<(String, Span)>) {
+    let seqs: Vec<&Sequence> = match g {
+        Group::Seq(s) => vec![s],
+        Group::Stack(seqs) => seqs.iter().collect(),
+        Group::Choose { alternatives, .. } => alternatives.iter().collect(),
+        Group::Feet { feet, .. } => feet.iter().collect(),
+    };
+    for s in seqs {
+        for st in &s.steps {
+            match &st.elem {
+                Elem::Atom(a) if !st.elem.is_rest() => {
+                    if !phonon_runtime::engine::voice_fx::VOWEL_NAMES.contains(&a.as_str()) {
+                        let start = st.span.start;
+                        out.push((a.clone(), start..(start + a.len()).min(st.span.end)));
+                    }
+                }
+                Elem::Atom(_) => {}
+                Elem::Sub(g) => vowel_words(g, out),
+                Elem::Alt(seqs)
+                | Elem::Poly {
+                    sequences: seqs, ..
+                } => {
+                    for s in seqs {
+                        vowel_words(&Group::Seq(s.clone()), out);
+                    }
+                }
+            }
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Per-event effects of a sample voice, as SuperDirt applies them to each event (its core
 //! modules, `synths/core-modules.scd`, and their synths in `core-synths.scd`), in SuperDirt's
-//! order: `shape`, `hcutoff` (high-pass), `bandf` (band-pass), `crush`, `coarse`, `cutoff`
-//! (low-pass). Each voice has its own parameters and filter state; they act on the sample
+//! order: `vowel` (formants), `shape`, `hcutoff` (high-pass), `bandf` (band-pass), `crush`,
+//! `coarse`, `cutoff` (low-pass). Each voice has its own parameters and filter state; they act on the sample
 //! before its gain, pan and envelope, which are linear and come after, as in SuperDirt's
 //! `dirt_gate`.
 //!
@@ -12,6 +12,7 @@
 
 /// The per-event controls a voice's effects read.
 pub const CONTROLS: &[&str] = &[
+    "vowel",
     "shape",
     "hcutoff",
     "hresonance",
@@ -102,6 +103,7 @@ impl TwoPole {
 #[derive(Clone, Debug, Default)]
 pub struct VoiceFx {
     pub active: bool,
+    vowel: Option<Vowel>,
     /// `(1 + k)`, `k` of `dirt_shape`.
     shape: Option<f32>,
     hpf: Option<TwoPole>,
@@ -122,17 +124,108 @@ struct Coarse {
     held: [f32; 2],
 }
 
+/// SuperDirt's `dirt_vowel`: five band-passes at the vowel's formants (the Vowel quark's
+/// counter-tenor table, SuperDirt's register), summed and cross-faded with the dry sound.
+#[derive(Clone, Copy, Debug)]
+struct Vowel {
+    formants: [TwoPole; 5],
+    dry: f32,
+    wet: f32,
+}
+
+/// A vowel: its name, and its formants' frequencies (Hz), levels (dB) and bandwidths (Hz).
+type Formants = (&'static str, [f64; 5], [f64; 5], [f64; 5]);
+
+/// The formants of a, e, i, o, u.
+const VOWELS: [Formants; 5] = [
+    (
+        "a",
+        [660.0, 1120.0, 2750.0, 3000.0, 3350.0],
+        [0.0, -6.0, -23.0, -24.0, -38.0],
+        [80.0, 90.0, 120.0, 130.0, 140.0],
+    ),
+    (
+        "e",
+        [440.0, 1800.0, 2700.0, 3000.0, 3300.0],
+        [0.0, -14.0, -18.0, -20.0, -20.0],
+        [70.0, 80.0, 100.0, 120.0, 120.0],
+    ),
+    (
+        "i",
+        [270.0, 1850.0, 2900.0, 3350.0, 3590.0],
+        [0.0, -24.0, -24.0, -36.0, -36.0],
+        [40.0, 90.0, 100.0, 120.0, 120.0],
+    ),
+    (
+        "o",
+        [430.0, 820.0, 2700.0, 3000.0, 3300.0],
+        [0.0, -10.0, -26.0, -22.0, -34.0],
+        [40.0, 80.0, 100.0, 120.0, 120.0],
+    ),
+    (
+        "u",
+        [370.0, 630.0, 2750.0, 3000.0, 3400.0],
+        [0.0, -20.0, -23.0, -30.0, -34.0],
+        [40.0, 60.0, 100.0, 120.0, 120.0],
+    ),
+];
+
+/// The vowels `vowel` names.
+pub const VOWEL_NAMES: [&str; 5] = ["a", "e", "i", "o", "u"];
+
+/// SuperCollider's `linlin(0, 1, lo, hi)`, clipped.
+fn linlin(x: f64, lo: f64, hi: f64) -> f64 {
+    lo + (hi - lo) * x.clamp(0.0, 1.0)
+}
+
+impl Vowel {
+    /// `dirt_vowel` with the event's `resonance` (0.5 when it has none, the synth's
+    /// default): the formants' gains `dbamp · linlin(res, 50, 200)`, reciprocal Qs
+    /// `(1 / bandwidth) / linlin(res, 1/10, 1/2)` (the quark's `rqs` are reciprocal
+    /// bandwidths), then `XFade2(dry, formants, linlin(res, -0.5, 1), 0.25)`.
+    fn new(name: &str, resonance: f64, sample_rate: f64) -> Option<Vowel> {
+        let (_, freqs, dbs, widths) = VOWELS.iter().find(|(n, ..)| *n == name)?;
+        let gain = linlin(resonance, 50.0, 200.0);
+        let rq_div = linlin(resonance, 0.1, 0.5);
+        let formants = std::array::from_fn(|i| {
+            let amp = 10f64.powf(dbs[i] / 20.0) * gain;
+            let rq = (1.0 / widths[i]) / rq_div;
+            TwoPole::band(freqs[i].min(sample_rate / 2.0), rq, sample_rate, amp)
+        });
+        // XFade2: equal power, `pan` -1 all dry .. 1 all wet.
+        let pan = linlin(resonance, -0.5, 1.0);
+        let angle = std::f64::consts::FRAC_PI_4 * (pan + 1.0);
+        Some(Vowel {
+            formants,
+            dry: (0.25 * angle.cos()) as f32,
+            wet: (0.25 * angle.sin()) as f32,
+        })
+    }
+
+    #[inline]
+    fn run(&mut self, ch: usize, x: f32) -> f32 {
+        let wet: f32 = self.formants.iter_mut().map(|f| f.run(ch, x)).sum();
+        self.dry * x + self.wet * wet
+    }
+}
+
 /// SuperCollider's `linexp(0, 1, 1, 0.001)` (clipped): `resonance` to reciprocal Q.
 fn rq_of(resonance: f64) -> f64 {
     0.001f64.powf(resonance.clamp(0.0, 1.0))
 }
 
 impl VoiceFx {
-    /// The effects an event's controls ask for (`get` reads a control as a number).
-    pub fn of_event(get: impl Fn(&str) -> Option<f64>, sample_rate: f64) -> VoiceFx {
+    /// The effects an event's controls ask for (`get` reads a control as a number;
+    /// `vowel` is the event's vowel, if it names one).
+    pub fn of_event(
+        get: impl Fn(&str) -> Option<f64>,
+        vowel: Option<&str>,
+        sample_rate: f64,
+    ) -> VoiceFx {
         let nyquist = sample_rate / 2.0;
         let cutoff = |f: f64| f.abs().clamp(20.0, nyquist);
         let mut fx = VoiceFx {
+            vowel: vowel.and_then(|v| Vowel::new(v, get("resonance").unwrap_or(0.5), sample_rate)),
             shape: get("shape").map(|s| {
                 let s = s.min(1.0 - 4e-10);
                 (2.0 * s / (1.0 - s)) as f32
@@ -158,7 +251,8 @@ impl VoiceFx {
             }),
             active: false,
         };
-        fx.active = fx.shape.is_some()
+        fx.active = fx.vowel.is_some()
+            || fx.shape.is_some()
             || fx.hpf.is_some()
             || fx.bpf.is_some()
             || fx.crush.is_some()
@@ -194,6 +288,9 @@ impl VoiceFx {
 
     #[inline]
     fn frame(&mut self, ch: usize, mut x: f32, latch: bool) -> f32 {
+        if let Some(v) = &mut self.vowel {
+            x = v.run(ch, x);
+        }
         if let Some(k) = self.shape {
             x = (1.0 + k) * x / (1.0 + k * x.abs());
         }
@@ -242,7 +339,7 @@ mod tests {
 
     /// Steady-state gain of the chain for a sine at `hz`.
     fn gain(pairs: &[(&str, f64)], hz: f64) -> f64 {
-        let mut fx = VoiceFx::of_event(controls(pairs), SR);
+        let mut fx = VoiceFx::of_event(controls(pairs), None, SR);
         let mut x = sine(hz, 44_100);
         fx.process(&mut x, None);
         rms(&x[22_050..]) / rms(&sine(hz, 44_100)[22_050..])
@@ -250,10 +347,10 @@ mod tests {
 
     #[test]
     fn no_control_no_effect() {
-        assert!(!VoiceFx::of_event(|_| None, SR).active);
-        assert!(VoiceFx::of_event(controls(&[("cutoff", 800.0)]), SR).active);
+        assert!(!VoiceFx::of_event(|_| None, None, SR).active);
+        assert!(VoiceFx::of_event(controls(&[("cutoff", 800.0)]), None, SR).active);
         // `coarse 1` is full rate: SuperDirt does not run the module.
-        assert!(!VoiceFx::of_event(controls(&[("coarse", 1.0)]), SR).active);
+        assert!(!VoiceFx::of_event(controls(&[("coarse", 1.0)]), None, SR).active);
     }
 
     #[test]
@@ -295,17 +392,17 @@ mod tests {
     #[test]
     fn shape_crush_and_coarse_follow_superdirt() {
         // shape 0.5: k = 2, so a full-scale sample stays at 1 and 0.5 becomes 0.75.
-        let mut fx = VoiceFx::of_event(controls(&[("shape", 0.5)]), SR);
+        let mut fx = VoiceFx::of_event(controls(&[("shape", 0.5)]), None, SR);
         let mut x = vec![1.0, 0.5, -0.5, 0.0];
         fx.process(&mut x, None);
         assert_eq!(x, vec![1.0, 0.75, -0.75, 0.0]);
         // crush 2: steps of 0.5.
-        let mut fx = VoiceFx::of_event(controls(&[("crush", 2.0)]), SR);
+        let mut fx = VoiceFx::of_event(controls(&[("crush", 2.0)]), None, SR);
         let mut x = vec![0.2, 0.3, 0.74, -0.3];
         fx.process(&mut x, None);
         assert_eq!(x, vec![0.0, 0.5, 0.5, -0.5]);
         // coarse 3: every third frame held, from the first, across calls.
-        let mut fx = VoiceFx::of_event(controls(&[("coarse", 3.0)]), SR);
+        let mut fx = VoiceFx::of_event(controls(&[("coarse", 3.0)]), None, SR);
         let mut a = vec![1.0, 2.0, 3.0, 4.0];
         let mut b = vec![5.0, 6.0, 7.0, 8.0];
         fx.process(&mut a, None);
@@ -314,8 +411,42 @@ mod tests {
     }
 
     #[test]
+    fn a_vowel_puts_its_formants_in_a_flat_spectrum() {
+        // White noise through "a" and "i": the first formants (660 vs 270 Hz) stand out.
+        let mut seed = 1u32;
+        let noise: Vec<f32> = (0..44_100)
+            .map(|_| {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+            })
+            .collect();
+        let band = |x: &[f32], hz: f64| {
+            // Power near `hz` by a narrow single-bin DFT over the second half.
+            let w = std::f64::consts::TAU * hz / SR;
+            let (mut re, mut im) = (0.0, 0.0);
+            for (i, &v) in x[22_050..].iter().enumerate() {
+                re += v as f64 * (w * i as f64).cos();
+                im -= v as f64 * (w * i as f64).sin();
+            }
+            (re * re + im * im).sqrt()
+        };
+        let through = |v: &str| {
+            let mut fx = VoiceFx::of_event(|_| None, Some(v), SR);
+            assert!(fx.active);
+            let mut x = noise.clone();
+            fx.process(&mut x, None);
+            x
+        };
+        let (a, i) = (through("a"), through("i"));
+        assert!(band(&a, 660.0) > 3.0 * band(&i, 660.0));
+        assert!(band(&i, 270.0) > 3.0 * band(&a, 270.0));
+        // A name SuperDirt has no vowel for does nothing, as there.
+        assert!(!VoiceFx::of_event(|_| None, Some("x"), SR).active);
+    }
+
+    #[test]
     fn stereo_channels_are_filtered_apart() {
-        let mut fx = VoiceFx::of_event(controls(&[("cutoff", 500.0)]), SR);
+        let mut fx = VoiceFx::of_event(controls(&[("cutoff", 500.0)]), None, SR);
         let mut l = sine(100.0, 4096);
         let mut r = vec![0.0; 4096];
         fx.process(&mut l, Some(&mut r));

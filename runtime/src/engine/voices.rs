@@ -416,7 +416,11 @@ impl Starter<'_> {
         let release = get("release").unwrap_or(0.0).max(0.0) * sr;
         let loops = get("loop").unwrap_or(1.0).floor().clamp(1.0, 1024.0) as i64;
         let cut = get("cut").unwrap_or(0.0) as i64;
-        let fx = VoiceFx::of_event(get, sr);
+        let vowel = match m.get("vowel") {
+            Some(Value::Str(v)) => Some(&**v),
+            _ => None,
+        };
+        let fx = VoiceFx::of_event(get, vowel, sr);
         let each = (region / rate.abs()).ceil() as i64;
         // `legato` holds the sound for that many event durations.
         let gate = get("legato").map(|l| {

@@ -24,6 +24,13 @@ impl SignalLowerer<'_> {
         {
             return Ok(Sig::Stereo(l, r));
         }
+        if let Some((word, at)) = samples.bad_vowels.first() {
+            return Err(
+                Diagnostic::error(at.clone(), format!("`{word}` is not a vowel"))
+                    .with_label("not a vowel")
+                    .with_hint("`vowel` takes a, e, i, o or u (`~` for none), as in SuperDirt"),
+            );
+        }
         for (control, at) in &samples.unapplied {
             self.warnings.push(
                 Diagnostic::warning(
