@@ -85,7 +85,13 @@ impl TwoPole {
         let [y1, y2] = self.y[ch];
         let y0 = self.g * x as f64 + self.b1 * y1 + self.b2 * y2;
         let out = self.h * (y0 + self.c1 * y1 + self.c2 * y2);
-        // Denormals and blow-ups do not stay in the state (SuperCollider's `zapgremlins`).
+        self.y[ch] = [y0, y1];
+        out as f32
+    }
+
+    /// Denormals and blow-ups do not stay in the state: SuperCollider's `zapgremlins`, as
+    /// there once per block.
+    fn settle(&mut self) {
         let zap = |v: f64| {
             if v.is_finite() && v.abs() > 1e-15 {
                 v
@@ -93,8 +99,9 @@ impl TwoPole {
                 0.0
             }
         };
-        self.y[ch] = [zap(y0), zap(y1)];
-        out as f32
+        for y in &mut self.y {
+            *y = [zap(y[0]), zap(y[1])];
+        }
     }
 }
 
@@ -264,56 +271,60 @@ impl VoiceFx {
     /// Runs the chain over consecutive frames of the voice: channel 0 in `left`, and
     /// channel 1 in `right` for a stereo sample.
     pub fn process(&mut self, left: &mut [f32], right: Option<&mut [f32]>) {
-        let channels: [Option<&mut [f32]>; 2] = [Some(left), right];
-        let frames = channels[0].as_ref().map_or(0, |c| c.len());
-        let [mut l, mut r] = channels;
-        for i in 0..frames {
-            let latch = match &mut self.coarse {
-                Some(c) => {
-                    let fire = c.frame >= c.next;
-                    if fire {
-                        c.next += c.period;
+        // Stage by stage over the frames (each a tight loop), in SuperDirt's order; `coarse`
+        // latches both channels on the same frames, so its clock advances once.
+        let mut latch_clock = self.coarse.map(|c| (c.frame, c.next));
+        let mut run = |ch: usize, buf: &mut [f32], fx: &mut VoiceFx| {
+            if let Some(v) = &mut fx.vowel {
+                buf.iter_mut().for_each(|x| *x = v.run(ch, *x));
+            }
+            if let Some(k) = fx.shape {
+                // dirt_shape: (1 + k)·x / (1 + k·|x|).
+                buf.iter_mut()
+                    .for_each(|x| *x = (1.0 + k) * *x / (1.0 + k * x.abs()));
+            }
+            for f in [&mut fx.hpf, &mut fx.bpf].into_iter().flatten() {
+                buf.iter_mut().for_each(|x| *x = f.run(ch, *x));
+            }
+            if let Some(step) = fx.crush {
+                // SuperCollider's `round(x, step)`: to the nearest multiple, halves up.
+                buf.iter_mut()
+                    .for_each(|x| *x = (*x / step + 0.5).floor() * step);
+            }
+            if let Some(c) = &mut fx.coarse {
+                let (mut frame, mut next) = latch_clock.expect("coarse has a clock");
+                for x in buf.iter_mut() {
+                    if frame >= next {
+                        next += c.period;
+                        c.held[ch] = *x;
                     }
-                    c.frame += 1.0;
-                    fire
+                    frame += 1.0;
+                    *x = c.held[ch];
                 }
-                None => false,
-            };
-            for (ch, buf) in [l.as_deref_mut(), r.as_deref_mut()].into_iter().enumerate() {
-                let Some(buf) = buf else { continue };
-                buf[i] = self.frame(ch, buf[i], latch);
+                latch_clock = Some((frame, next));
+                if ch == 0 {
+                    // The right channel replays the same clock from the block's start.
+                    latch_clock = Some((c.frame, c.next));
+                    c.frame = frame;
+                    c.next = next;
+                }
             }
-        }
-    }
-
-    #[inline]
-    fn frame(&mut self, ch: usize, mut x: f32, latch: bool) -> f32 {
-        if let Some(v) = &mut self.vowel {
-            x = v.run(ch, x);
-        }
-        if let Some(k) = self.shape {
-            x = (1.0 + k) * x / (1.0 + k * x.abs());
-        }
-        if let Some(f) = &mut self.hpf {
-            x = f.run(ch, x);
-        }
-        if let Some(f) = &mut self.bpf {
-            x = f.run(ch, x);
-        }
-        if let Some(step) = self.crush {
-            // SuperCollider's `round(x, step)`: to the nearest multiple, halves up.
-            x = (x / step + 0.5).floor() * step;
-        }
-        if let Some(c) = &mut self.coarse {
-            if latch {
-                c.held[ch] = x;
+            if let Some(f) = &mut fx.lpf {
+                buf.iter_mut().for_each(|x| *x = f.run(ch, *x));
             }
-            x = c.held[ch];
+        };
+        run(0, left, self);
+        if let Some(right) = right {
+            run(1, right, self);
         }
-        if let Some(f) = &mut self.lpf {
-            x = f.run(ch, x);
+        let vowel = self.vowel.iter_mut().flat_map(|v| v.formants.iter_mut());
+        for f in vowel
+            .chain(&mut self.hpf)
+            .chain(&mut self.bpf)
+            .chain(&mut self.lpf)
+        {
+            f.settle();
         }
-        x
     }
 }
 
@@ -452,5 +463,16 @@ mod tests {
         fx.process(&mut l, Some(&mut r));
         assert!(r.iter().all(|&x| x == 0.0));
         assert!(rms(&l) > 0.5);
+        // Both channels latch on the same frames, block after block.
+        let mut fx = VoiceFx::of_event(controls(&[("coarse", 3.0)]), None, SR);
+        for block in [[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]] {
+            let (mut l, mut r) = (block, block.map(|x| -x));
+            fx.process(&mut l, Some(&mut r));
+            assert_eq!(r, l.map(|x| -x));
+        }
+        let (mut l, mut r) = ([9.0, 10.0], [9.0, 10.0]);
+        fx.process(&mut l, Some(&mut r));
+        // (The right channel holds its own value from the block before.)
+        assert_eq!((l, r), ([7.0, 10.0], [-7.0, 10.0]));
     }
 }

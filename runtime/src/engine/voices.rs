@@ -57,8 +57,41 @@ struct Voice {
     release_inv: f32,
     cut: i64,
     kind: VoiceKind,
-    /// Per-event effects (`cutoff`, `shape`, ...); a voice with any is mixed on its own.
-    fx: VoiceFx,
+    /// Its per-event effects (`cutoff`, `shape`, ...) in the bank's [`FxSlab`], or
+    /// [`NO_FX`]; a voice with effects is mixed on its own.
+    fx: u32,
+}
+
+/// A voice without per-event effects.
+const NO_FX: u32 = u32::MAX;
+
+/// The effect states of a bank's voices, out of line so that the plain voices the kernels
+/// mix stay small. Reserved for the bank's cap at its first use; slots are reused.
+#[derive(Default)]
+struct FxSlab {
+    states: Vec<VoiceFx>,
+    free: Vec<u32>,
+}
+
+impl FxSlab {
+    fn insert(&mut self, fx: VoiceFx, cap: usize) -> u32 {
+        if let Some(i) = self.free.pop() {
+            self.states[i as usize] = fx;
+            return i;
+        }
+        if self.states.capacity() == 0 {
+            self.states.reserve_exact(cap);
+            self.free.reserve_exact(cap);
+        }
+        self.states.push(fx);
+        (self.states.len() - 1) as u32
+    }
+
+    fn release(&mut self, i: u32) {
+        if i != NO_FX {
+            self.free.push(i);
+        }
+    }
 }
 
 /// Counters a bank keeps for `phonon bench`.
@@ -82,6 +115,7 @@ pub struct VoiceBank {
     groups: Vec<Vec<usize>>,
     /// The voices with effects sounding this block (capacity `cap`, reused).
     with_fx: Vec<usize>,
+    fx: FxSlab,
     /// One voice's frames before its effects, left and right (grown to the block once).
     scratch: [Vec<f32>; 2],
     silent: Arc<Sample>,
@@ -125,6 +159,7 @@ impl VoiceBank {
                 .map(|_| Vec::with_capacity(cap))
                 .collect(),
             with_fx: Vec::with_capacity(cap),
+            fx: FxSlab::default(),
             scratch: [Vec::new(), Vec::new()],
             silent: Arc::new(Sample::new(vec![vec![0.0]], "silence")),
             counters: BankCounters::default(),
@@ -138,7 +173,12 @@ impl VoiceBank {
         let before = self.voices.len();
         for v in &old.voices {
             if v.stop > frame && self.voices.len() < self.cap {
-                self.voices.push(v.clone());
+                let mut v = v.clone();
+                if v.fx != NO_FX {
+                    let state = old.fx.states[v.fx as usize].clone();
+                    v.fx = self.fx.insert(state, self.cap);
+                }
+                self.voices.push(v);
             }
         }
         self.voices.len() - before
@@ -147,6 +187,8 @@ impl VoiceBank {
     /// Stops every voice at once (its output blew up).
     pub fn silence(&mut self) {
         self.voices.clear();
+        self.fx.states.clear();
+        self.fx.free.clear();
     }
 
     /// The pattern's per-cycle cache (for its refused cycles).
@@ -181,11 +223,13 @@ impl VoiceBank {
             voices,
             cap,
             counters,
+            fx,
             ..
         } = self;
         let mut starter = Starter {
             sounds,
             voices,
+            fx,
             cap: *cap,
             counters,
         };
@@ -200,7 +244,14 @@ impl VoiceBank {
             .prefetch_in_block(clock, first, frames as i64, at);
         self.mix(first, frames, kernels);
         let end = first + frames as i64;
-        self.voices.retain(|v| v.stop > end);
+        let fx = &mut self.fx;
+        self.voices.retain(|v| {
+            if v.stop > end {
+                return true;
+            }
+            fx.release(v.fx);
+            false
+        });
         events
     }
 
@@ -217,7 +268,7 @@ impl VoiceBank {
         self.with_fx.clear();
         for (i, v) in self.voices.iter().enumerate() {
             if v.start < end && v.stop > first {
-                if v.fx.active {
+                if v.fx != NO_FX {
                     self.with_fx.push(i);
                 } else {
                     self.groups[v.kind.index()].push(i);
@@ -292,9 +343,6 @@ impl VoiceBank {
         for k in 0..self.with_fx.len() {
             let i = self.with_fx[k];
             let v = &mut self.voices[i];
-            let [sl, sr] = &mut self.scratch;
-            sl[..frames + 4].fill(0.0);
-            sr[..frames + 4].fill(0.0);
             let kind = VoiceKind {
                 env: false,
                 ..v.kind
@@ -304,6 +352,11 @@ impl VoiceBank {
             if to <= from {
                 continue;
             }
+            // The kernel adds four frames at a time from `from & !3`: only those are cleared.
+            let [sl, sr] = &mut self.scratch;
+            let span = (from & !3) as usize..(to as usize + 4).min(frames + 4);
+            sl[span.clone()].fill(0.0);
+            sr[span].fill(0.0);
             let pos = v.pos0 + v.rate * (first - v.start) as f64;
             let base = pos.floor();
             let mut quad = VoiceQuad {
@@ -340,7 +393,7 @@ impl VoiceBank {
             };
             let (from, to) = (from as usize, to as usize);
             let right = kind.stereo.then(|| &mut sr[from..to]);
-            v.fx.process(&mut sl[from..to], right);
+            self.fx.states[v.fx as usize].process(&mut sl[from..to], right);
             let attack_from = (v.start - first - 1) as f32;
             let release_to = (v.stop - first).clamp(-(1 << 24), 1 << 24) as f32;
             // SAFETY: both buffers have room for a block plus 4 (see `new`); `to <= frames`.
@@ -376,6 +429,7 @@ impl VoiceBank {
 struct Starter<'a> {
     sounds: &'a SoundTable,
     voices: &'a mut Vec<Voice>,
+    fx: &'a mut FxSlab,
     cap: usize,
     counters: &'a mut BankCounters,
 }
@@ -483,12 +537,17 @@ impl Starter<'_> {
                     stereo: sample.is_stereo(),
                     env,
                 },
-                fx: fx.clone(),
+                fx: NO_FX,
             };
             if self.voices.len() >= self.cap {
                 // The oldest voice is the first: voices are kept in start order.
-                self.voices.remove(0);
+                let stolen = self.voices.remove(0);
+                self.fx.release(stolen.fx);
                 self.counters.stolen += 1;
+            }
+            let mut voice = voice;
+            if fx.active {
+                voice.fx = self.fx.insert(fx.clone(), self.cap);
             }
             self.voices.push(voice);
             self.counters.started += 1;
