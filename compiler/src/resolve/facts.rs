@@ -357,26 +357,11 @@ fn sequence_constant(s: &Sequence) -> Option<Value> {
 
 #[cfg(test)]
 mod tests {
-    use crate::ast::{Expr, ExprKind, StatementKind};
+    use crate::ast::StatementKind;
     use crate::lower::expr::{Lowered, Lowerer};
+    use crate::resolve::sort::tests::each_expr;
     use phonon_runtime::engine::host::is_continuous;
     use phonon_runtime::pattern::Value;
-
-    fn each_expr<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
-        out.push(e);
-        match &e.kind {
-            ExprKind::Number(_) | ExprKind::Str { .. } | ExprKind::Bus(_) | ExprKind::Ident(_) => {}
-            ExprKind::List(items) | ExprKind::Tuple(items) | ExprKind::Dollar { items, .. } => {
-                items.iter().for_each(|i| each_expr(i, out))
-            }
-            ExprKind::App { args, .. } => args.iter().for_each(|a| each_expr(a.value(), out)),
-            ExprKind::Binary { lhs, rhs, .. } | ExprKind::Chain { lhs, rhs } => {
-                each_expr(lhs, out);
-                each_expr(rhs, out);
-            }
-            ExprKind::Neg(x) | ExprKind::Section { operand: x, .. } => each_expr(x, out),
-        }
-    }
 
     /// For every pattern expression of `src`: the facts agree with the pattern the lowerer
     /// builds (its constant, and whether its first cycle has events without onsets only).

@@ -417,11 +417,12 @@ fn calls_s(e: &Expr) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::lower::expr::{Lowered, Lowerer};
 
-    fn each_expr<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    /// Every expression of `e` that lowering may meet on its own (shared with `facts`).
+    pub(in crate::resolve) fn each_expr<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
         out.push(e);
         match &e.kind {
             ExprKind::Number(_) | ExprKind::Str { .. } | ExprKind::Bus(_) | ExprKind::Ident(_) => {}

@@ -10,20 +10,6 @@
 //! the cutoff clipped to 20 Hz .. Nyquist, `resonance` 0..1 mapped exponentially to the
 //! reciprocal Q 1..0.001, `bandq` at least 1 with the band-pass output scaled by it.
 
-/// The per-event controls a voice's effects read.
-pub const CONTROLS: &[&str] = &[
-    "vowel",
-    "shape",
-    "hcutoff",
-    "hresonance",
-    "bandf",
-    "bandq",
-    "crush",
-    "coarse",
-    "cutoff",
-    "resonance",
-];
-
 /// A two-pole filter in SuperCollider's form: `y0 = g·x + b1·y1 + b2·y2`, output
 /// `h·(y0 + c1·y1 + c2·y2)`; state per channel.
 #[derive(Clone, Copy, Debug, Default)]

@@ -278,20 +278,7 @@ impl VoiceBank {
         for kind in VoiceKind::all() {
             let func = kernels.get(kind);
             for chunk in self.groups[kind.index()].chunks(4) {
-                let mut quad = VoiceQuad {
-                    left: [self.silent.data(0); 4],
-                    right: [self.silent.data(0); 4],
-                    base: [0; 4],
-                    len: [0; 4],
-                    frac: [0.0; 4],
-                    rate: [1.0; 4],
-                    gain_l: [0.0; 4],
-                    gain_r: [0.0; 4],
-                    attack_from: [0.0; 4],
-                    attack_inv: [0.0; 4],
-                    release_to: [0.0; 4],
-                    release_inv: [0.0; 4],
-                };
+                let mut quad = silent_quad(&self.silent);
                 let (mut from, mut to) = (frames as i64, 0i64);
                 for (lane, &i) in chunk.iter().enumerate() {
                     let v = &self.voices[i];
@@ -359,20 +346,7 @@ impl VoiceBank {
             sr[span].fill(0.0);
             let pos = v.pos0 + v.rate * (first - v.start) as f64;
             let base = pos.floor();
-            let mut quad = VoiceQuad {
-                left: [self.silent.data(0); 4],
-                right: [self.silent.data(0); 4],
-                base: [0; 4],
-                len: [0; 4],
-                frac: [0.0; 4],
-                rate: [1.0; 4],
-                gain_l: [0.0; 4],
-                gain_r: [0.0; 4],
-                attack_from: [0.0; 4],
-                attack_inv: [0.0; 4],
-                release_to: [0.0; 4],
-                release_inv: [0.0; 4],
-            };
+            let mut quad = silent_quad(&self.silent);
             quad.left[0] = v.sample.data(0);
             quad.right[0] = v.sample.data(1);
             quad.base[0] = base.clamp(i32::MIN as f64, i32::MAX as f64) as i32;
@@ -421,6 +395,24 @@ impl VoiceBank {
                 out_r[t] += r * (e * v.gain_r);
             }
         }
+    }
+}
+
+/// Four silent lanes (reading the silent sample at zero gain), to be filled with voices.
+fn silent_quad(silent: &Sample) -> VoiceQuad {
+    VoiceQuad {
+        left: [silent.data(0); 4],
+        right: [silent.data(0); 4],
+        base: [0; 4],
+        len: [0; 4],
+        frac: [0.0; 4],
+        rate: [1.0; 4],
+        gain_l: [0.0; 4],
+        gain_r: [0.0; 4],
+        attack_from: [0.0; 4],
+        attack_inv: [0.0; 4],
+        release_to: [0.0; 4],
+        release_inv: [0.0; 4],
     }
 }
 
