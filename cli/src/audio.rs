@@ -187,7 +187,6 @@ pub fn render(path: &PathBuf, samples: &SampleArgs, args: &RenderArgs, mut io: I
         return crate::EXIT_USAGE;
     }
     let frames = (seconds * sr).round() as usize;
-    let outputs = c.summary().outputs;
     let mut engine = match Engine::new(c.spec, args.block, threads_or_cores(args.threads)) {
         Ok(e) => e,
         Err(e) => {
@@ -195,6 +194,8 @@ pub fn render(path: &PathBuf, samples: &SampleArgs, args: &RenderArgs, mut io: I
             return EXIT_USER_ERROR;
         }
     };
+    // The stems' order: the named outputs, then the orbits' effects.
+    let stems: Vec<String> = engine.outputs().iter().map(|o| o.name.clone()).collect();
     let bar = indicatif::ProgressBar::with_draw_target(
         Some(frames as u64),
         if io.color && seconds > 30.0 {
@@ -236,7 +237,7 @@ pub fn render(path: &PathBuf, samples: &SampleArgs, args: &RenderArgs, mut io: I
         audio.channels,
         if audio.channels == 1 { "" } else { "s" },
         if args.split {
-            format!(", one stereo pair per output of {outputs}")
+            format!(", one stereo pair per output: {}", stems.join(", "))
         } else {
             String::new()
         },

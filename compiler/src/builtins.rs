@@ -903,7 +903,7 @@ pub static BUILTINS: &[Builtin] = &[
             opt("mix", 0.5),
             opt("lock", 0.0),
         ],
-        "feedback echo after `time` seconds (up to 4 s; `:lock 1`: `time` in cycles)",
+        "feedback echo after `time` seconds (up to 4 s; `:lock 1`: `time` in cycles). On a pattern of events, `# delay x` with one value is instead the per-event send to the orbit's delay (see `delaytime`)",
         "s \"sn\" # delay 0.375 0.5 0.4",
     ),
     b(
@@ -1046,7 +1046,7 @@ pub static BUILTINS: &[Builtin] = &[
         Op::Control("orbit"),
         Param,
         PAT,
-        "effect bus number (kept for Tidal compatibility)",
+        "the orbit (0..255) an event plays on (default 0): its `room` and `delay` sends feed that orbit's reverb and delay, heard in the output `orbit N`",
         "s \"bd\" # orbit 1",
     ),
     b(
@@ -1166,7 +1166,7 @@ pub static BUILTINS: &[Builtin] = &[
         Op::Control("room"),
         Param,
         PAT,
-        "reverb send per event",
+        "per-event send 0..1 to its orbit's reverb (SuperDirt's `dirt_reverb`, fed the mono sum); the reverb rings on after the event",
         "s \"cp\" # room 0.3",
     ),
     b(
@@ -1174,8 +1174,72 @@ pub static BUILTINS: &[Builtin] = &[
         Op::Control("size"),
         Param,
         PAT,
-        "reverb size per event",
+        "the orbit's reverb depth 0..1: loop feedback 0.01·98^size (default 0.1); set by the last event that gives it",
         "s \"cp\" # room 0.3 # size 0.8",
+    ),
+    b(
+        "sz",
+        Op::Control("size"),
+        Param,
+        PAT,
+        "alias of `size`",
+        "s \"cp\" # room 0.3 # sz 0.8",
+    ),
+    b(
+        "dry",
+        Op::Control("dry"),
+        Param,
+        PAT,
+        "the orbit's reverb output times 1 - dry (SuperDirt's `dry`, default 0); set by the last event that gives it",
+        "s \"cp\" # room 0.5 # dry 0.5",
+    ),
+    b(
+        "delaytime",
+        Op::Control("delaytime"),
+        Param,
+        PAT,
+        "the orbit's delay time in seconds, up to 4 (default 0.25; glides there over a second, as SuperDirt's); set by the last event that gives it",
+        "s \"sn\" # delay 0.5 # delaytime 0.375",
+    ),
+    b(
+        "delayt",
+        Op::Control("delaytime"),
+        Param,
+        PAT,
+        "alias of `delaytime`",
+        "s \"sn\" # delay 0.5 # delayt 0.375",
+    ),
+    b(
+        "delayfeedback",
+        Op::Control("delayfeedback"),
+        Param,
+        PAT,
+        "each echo of the orbit's delay is this times the one before, 0..0.99 (default 0.5); set by the last event that gives it",
+        "s \"sn\" # delay 0.5 # delayfeedback 0.6",
+    ),
+    b(
+        "delayfb",
+        Op::Control("delayfeedback"),
+        Param,
+        PAT,
+        "alias of `delayfeedback`",
+        "s \"sn\" # delay 0.5 # delayfb 0.6",
+    ),
+    b(
+        "dfb",
+        Op::Control("delayfeedback"),
+        Param,
+        PAT,
+        "alias of `delayfeedback`",
+        "s \"sn\" # delay 0.5 # dfb 0.6",
+    ),
+    b(
+        "lock",
+        Op::Control("lock"),
+        Param,
+        PAT,
+        "1: the orbit's `delaytime` is in cycles rather than seconds (SuperDirt's `lock`)",
+        "s \"sn\" # delay 0.5 # delaytime (3/16) # lock 1",
     ),
 ];
 
@@ -1240,6 +1304,13 @@ pub fn layers(name: &str) -> bool {
 /// Whether `name` plays samples (`s`, `sound`).
 pub fn plays_samples(name: &str) -> bool {
     lookup(name).is_some_and(|b| b.op == Op::Control("s"))
+}
+
+/// `delay` given one value and nothing else (`# delay 0.5`): on a pattern of events it is
+/// SuperDirt's per-event send to the orbit's delay (a control named `delay`); with its time,
+/// feedback or mix, and on signals, it is the echo effect.
+pub fn delay_is_send(args: &[crate::ast::Arg]) -> bool {
+    matches!(args, [crate::ast::Arg::Positional(_)])
 }
 
 pub fn lookup(name: &str) -> Option<&'static Builtin> {

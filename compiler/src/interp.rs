@@ -108,8 +108,17 @@ impl Interpreter {
                     left: 0,
                     right: 0,
                     origin: b.origin.clone(),
+                    // The interpreter is the graph's reference; orbits are the engine's.
+                    sends: false,
                 };
-                VoiceBank::new(spec, DEFAULT_VOICE_CAP, l.as_mut_ptr(), r.as_mut_ptr())
+                VoiceBank::new(
+                    spec,
+                    DEFAULT_VOICE_CAP,
+                    l.as_mut_ptr(),
+                    r.as_mut_ptr(),
+                    std::sync::Arc::from([]),
+                    MAX_BLOCK,
+                )
             })
             .collect();
         Interpreter {

@@ -333,6 +333,7 @@ fn link(graph: &Graph, patterns: &Patterns, plan: &Plan, code: codegen::Compiled
             left,
             right,
             origin: b.origin.clone(),
+            sends: !graph.orbits.is_empty(),
         })
         .collect();
     let mut constants: Vec<(usize, f32)> = Vec::new();
@@ -426,7 +427,7 @@ fn link(graph: &Graph, patterns: &Patterns, plan: &Plan, code: codegen::Compiled
         }
         stages.push(specs);
     }
-    let outputs = graph
+    let mut outputs: Vec<OutputSpec> = graph
         .outputs
         .iter()
         .map(|o| OutputSpec {
@@ -435,12 +436,25 @@ fn link(graph: &Graph, patterns: &Patterns, plan: &Plan, code: codegen::Compiled
             line: o.line,
             left: buffer(o.left),
             right: buffer(o.right),
+            orbit: None,
         })
         .collect();
+    // Each orbit's output: two buffers past the graph's, which the engine's orbits write.
+    let graph_buffers = buffer_of.len();
+    for (k, &number) in graph.orbits.iter().enumerate() {
+        outputs.push(OutputSpec {
+            name: format!("orbit {number}"),
+            line: 0,
+            left: graph_buffers + 2 * k,
+            right: graph_buffers + 2 * k + 1,
+            code: phonon_runtime::engine::orbit_code(number),
+            orbit: Some(number),
+        });
+    }
     ProgramSpec {
         sample_rate: graph.sample_rate,
         cps: Rational::from_f64(graph.cps),
-        buffers: buffer_of.len(),
+        buffers: graph_buffers + 2 * graph.orbits.len(),
         hosts,
         polys,
         start_buffers,

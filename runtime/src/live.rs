@@ -149,10 +149,9 @@ impl Player {
             .iter()
             .map(|o| {
                 let same = olds.iter().position(|p| p.name == o.name);
-                (
-                    same,
-                    hush_changed || same.is_none_or(|p| olds[p].code != o.code),
-                )
+                // An orbit's output carries its tails on: it never fades.
+                let changed = hush_changed || same.is_none_or(|p| olds[p].code != o.code);
+                (same, changed && o.orbit.is_none())
             })
             .collect();
         let gone: Vec<usize> = (0..olds.len())

@@ -337,6 +337,9 @@ pub struct Graph {
     pub sample_rate: u32,
     pub cps: f64,
     pub hush: bool,
+    /// The orbit numbers the sample players send to (none when no event sends), in order
+    /// of first use: each gets an output of its own, `orbit N`.
+    pub orbits: Vec<u32>,
 }
 
 impl Graph {

@@ -1,10 +1,10 @@
 //! What an expression asks of the sample player, read from the syntax tree: whether it plays
 //! samples at all (an `s`/`sound` call anywhere in it, following buses), the sound names its
 //! `s` strings spell (each with its span, to load them before playback and to report a
-//! missing one where it is written), and the per-event controls it sets that the player does
-//! not apply yet.
+//! missing one where it is written), and whether its events send to orbits (and which).
 
 use crate::ast::{Arg, Expr, ExprKind, StatementKind};
+use crate::builtins::Op;
 use crate::diagnostic::Span;
 use crate::mini::ast::{Elem, Group, MiniPattern, Sequence, Step};
 use crate::resolve::Checked;
@@ -20,42 +20,28 @@ pub struct SoundName {
 pub struct SampleUse {
     pub plays: bool,
     pub names: Vec<SoundName>,
-    /// Controls that are carried by the events but not applied by the player.
-    pub unapplied: Vec<(String, Span)>,
     /// Words written in a `vowel` string that name no vowel.
     pub bad_vowels: Vec<(String, Span)>,
+    /// Whether its events may send to orbits or set their parameters (`room`, `delay` as
+    /// a send, `orbit`, `size`, ...).
+    pub sends: bool,
+    /// The orbit numbers its `orbit` controls can give.
+    pub orbits: Vec<u32>,
+    /// `orbit` arguments that are not numbers written out, and numbers out of range.
+    pub bad_orbits: Vec<(String, Span)>,
 }
 
-/// Per-event controls the sample player applies.
-pub const APPLIED: &[&str] = &[
-    "s",
-    "sound",
-    "n",
-    "note",
-    "gain",
-    "pan",
-    "speed",
-    "begin",
-    "end",
-    "cut",
-    "attack",
-    "release",
-    "legato",
-    "unit",
-    "loop",
-    "shape",
-    "hcutoff",
-    "hresonance",
-    "bandf",
-    "bandq",
-    "crush",
-    "coarse",
-    "cutoff",
-    "resonance",
+/// The controls that concern orbits: the sends and the orbit's parameters.
+const ORBIT_CONTROLS: &[&str] = &[
+    "orbit",
+    "room",
+    "size",
+    "dry",
+    "delay",
+    "delaytime",
+    "delayfeedback",
+    "lock",
 ];
-
-/// Controls a pattern can carry that the player does not apply (yet).
-const UNAPPLIED: &[&str] = &["orbit", "room", "size"];
 
 pub fn sample_use(checked: &Checked, e: &Expr) -> SampleUse {
     let mut walker = Walker {
@@ -125,8 +111,18 @@ impl Walker<'_> {
         if sound {
             self.out.plays = true;
         }
-        if UNAPPLIED.contains(&name) {
-            self.out.unapplied.push((name.to_string(), e.span.clone()));
+        match crate::builtins::lookup(name).map(|b| b.op) {
+            Some(Op::Control(c)) if ORBIT_CONTROLS.contains(&c) => {
+                self.out.sends = true;
+                if c == "orbit" {
+                    for a in args {
+                        self.orbit_numbers(a.value());
+                    }
+                }
+            }
+            // `delay x` on events is the send (`sort.rs`).
+            Some(Op::Delay) if self.checked.sorts.is_pattern(e) => self.out.sends = true,
+            _ => {}
         }
         if name == "vowel" {
             for a in args {
@@ -140,6 +136,47 @@ impl Walker<'_> {
         }
         for a in args {
             self.expr(a.value(), in_s || sound);
+        }
+    }
+
+    /// The numbers an `orbit` argument can give: a number, or a string of numbers (any
+    /// mini-notation), so that the program's orbits are known before it plays.
+    fn orbit_numbers(&mut self, e: &Expr) {
+        if let Some(n) = self.checked.facts.constant_number(e) {
+            self.orbit_number(n, e.span.clone());
+            return;
+        }
+        match &e.kind {
+            ExprKind::Str {
+                pattern: Some(p), ..
+            } => {
+                let mut atoms = Vec::new();
+                orbit_atoms(&p.root, &mut atoms);
+                for (a, span) in atoms {
+                    match a.parse::<f64>() {
+                        Ok(n) => self.orbit_number(n, span),
+                        Err(_) => self
+                            .out
+                            .bad_orbits
+                            .push((format!("`{a}` is not an orbit number"), span)),
+                    }
+                }
+            }
+            _ => self.out.bad_orbits.push((
+                "`orbit` takes numbers written out".to_string(),
+                e.span.clone(),
+            )),
+        }
+    }
+
+    fn orbit_number(&mut self, n: f64, span: Span) {
+        let max = phonon_runtime::engine::orbits::MAX_ORBIT_NUMBER;
+        if n.fract() != 0.0 || !(0.0..=max as f64).contains(&n) {
+            self.out
+                .bad_orbits
+                .push((format!("orbits are numbered 0 to {max}"), span));
+        } else if !self.out.orbits.contains(&(n as u32)) {
+            self.out.orbits.push(n as u32);
         }
     }
 
@@ -179,6 +216,51 @@ impl Walker<'_> {
             Elem::Poly { sequences, .. } => sequences.iter().for_each(|s| self.seq(s)),
         }
         // Operator arguments are numbers (`bd*2`, `bd(3,8)`, `bd:3`), not names.
+    }
+}
+
+/// The atoms of an `orbit` string with their spans (rests aside), the ends of `a .. b`
+/// ranges expanded.
+fn orbit_atoms(g: &Group, out: &mut Vec<(String, Span)>) {
+    let seqs: Vec<&Sequence> = match g {
+        Group::Seq(s) => vec![s],
+        Group::Stack(seqs) => seqs.iter().collect(),
+        Group::Choose { alternatives, .. } => alternatives.iter().collect(),
+        Group::Feet { feet, .. } => feet.iter().collect(),
+    };
+    for s in seqs {
+        for st in &s.steps {
+            match &st.elem {
+                Elem::Atom(a) if !st.elem.is_rest() => {
+                    let span = st.span.start..(st.span.start + a.len()).min(st.span.end);
+                    let range_end = st.ops.iter().find_map(|op| match op {
+                        crate::mini::ast::Op::Range(end) => match &end.elem {
+                            Elem::Atom(b) => Some(b.clone()),
+                            _ => None,
+                        },
+                        _ => None,
+                    });
+                    match (a.parse::<i64>(), range_end.map(|b| b.parse::<i64>())) {
+                        (Ok(x), Some(Ok(y))) => {
+                            for n in x.min(y)..=x.max(y).min(x.min(y) + 1024) {
+                                out.push((n.to_string(), span.clone()));
+                            }
+                        }
+                        _ => out.push((a.clone(), span)),
+                    }
+                }
+                Elem::Atom(_) => {}
+                Elem::Sub(g) => orbit_atoms(g, out),
+                Elem::Alt(seqs)
+                | Elem::Poly {
+                    sequences: seqs, ..
+                } => {
+                    for s in seqs {
+                        orbit_atoms(&Group::Seq(s.clone()), out);
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -156,6 +156,7 @@ mod tests {
                 right: out,
             }],
             barriers: Default::default(),
+            orbits: Vec::new(),
             sample_rate: 48_000,
             cps: 0.5,
             hush: false,

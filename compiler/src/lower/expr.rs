@@ -250,10 +250,17 @@ impl<'a> Lowerer<'a> {
     }
 
     fn call(&mut self, name: &str, e: &Expr, args: &[Arg]) -> Result<Lowered> {
+        let send = crate::builtins::delay_is_send(args);
         let args = self.args(name, args);
         let Some(b) = crate::builtins::lookup(name) else {
             return Err(unsupported(e, &format!("`{name}`")));
         };
+        if b.op == Op::Delay && send {
+            return Ok(Lowered::Pattern(control_pattern(
+                "delay",
+                &self.pattern(args[0])?,
+            )));
+        }
         let n_params = b.params.len();
         if let Op::Transform(t) = b.op {
             // A transform given its input as a last argument: `fast 2 "bd sn"`.

@@ -287,6 +287,14 @@ impl Sorter<'_> {
             };
         }
         match b.op {
+            // `delay x`: the per-event send when `x` is a pattern (`builtins::delay_is_send`).
+            Op::Delay if builtins::delay_is_send(args) => {
+                if sort_of(self, placed[0]) == Pattern {
+                    Pattern
+                } else {
+                    Signal
+                }
+            }
             // Per-event controls and pattern sources: patterns of pattern arguments.
             Op::Control(_) | Op::Run | Op::Irand | Op::Rand | Op::Silence => {
                 if placed.iter().all(|a| sort_of(self, a) == Pattern) {

@@ -173,6 +173,7 @@ mod tests {
             left,
             right,
             code: 0,
+            orbit: None,
         }
     }
 

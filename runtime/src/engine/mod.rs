@@ -6,6 +6,7 @@
 
 pub mod guard;
 pub mod host;
+pub mod orbits;
 pub mod poly;
 mod verify;
 pub mod voice_fx;
@@ -17,6 +18,7 @@ use crate::pattern::Pattern;
 use crate::time::Rational;
 use guard::{Blowup, Upstream};
 use host::{HostSource, Read};
+use orbits::{Orbit, OrbitSends, OrbitState};
 use poly::{PolySource, PolySpec};
 use std::any::Any;
 use std::sync::{Arc, OnceLock};
@@ -160,6 +162,10 @@ pub struct OutputSpec {
     pub right: usize,
     /// A hash of everything the output computes: equal when its code did not change.
     pub code: u64,
+    /// `Some(n)`: the output of orbit `n`'s global effects, which the engine computes from
+    /// the sample players' sends (its buffers are written by nothing else). Such an output
+    /// carries tails: `hush` does not silence it and a reload never fades it.
+    pub orbit: Option<u32>,
 }
 
 /// Everything needed to run a program, independent of block size and thread count.
@@ -192,6 +198,23 @@ pub struct ProgramSpec {
     /// Keeps the machine code alive; dropping it frees the code, so it is dropped after the
     /// kernels that point into it.
     pub code: Arc<dyn Any + Send + Sync>,
+}
+
+/// The `code` of an orbit's output: the same in every program, so a reload never fades it.
+pub fn orbit_code(number: u32) -> u64 {
+    0x6f72_6269_7400_0000 ^ number as u64
+}
+
+/// Two different buffers, both mutable.
+fn two_buffers(buffers: &mut [Vec<f32>], a: usize, b: usize) -> (&mut [f32], &mut [f32]) {
+    assert_ne!(a, b, "an orbit's two channels are different buffers");
+    if a < b {
+        let (x, y) = buffers.split_at_mut(b);
+        (&mut x[a], &mut y[0])
+    } else {
+        let (x, y) = buffers.split_at_mut(a);
+        (&mut y[0], &mut x[b])
+    }
 }
 
 /// Sixteen bytes, aligned: the unit of a kernel's state block (kernels load it as f32x4 with
@@ -359,6 +382,8 @@ pub struct Engine {
     stages: Vec<Stage>,
     outputs: Vec<OutputSpec>,
     hush: bool,
+    /// The program's orbits (their outputs are among `outputs`).
+    orbits: Vec<Orbit>,
     /// Per output, what feeds it (for resetting what blew up).
     upstream: Vec<Upstream>,
     /// Per output: silenced because it blew up.
@@ -457,12 +482,26 @@ impl Engine {
             })
             .collect();
         let voice_cap = spec.voice_cap;
+        let orbits: Vec<Orbit> = spec
+            .outputs
+            .iter()
+            .filter_map(|o| {
+                Some(Orbit {
+                    number: o.orbit?,
+                    state: Box::new(OrbitState::new(spec.sample_rate)),
+                    sends: OrbitSends::new(max_block),
+                    left: o.left,
+                    right: o.right,
+                })
+            })
+            .collect();
+        let orbit_numbers: Arc<[u32]> = orbits.iter().map(|o| o.number).collect();
         let banks = spec
             .banks
             .into_iter()
             .map(|b| {
                 let (l, r) = (buffers[b.left].as_mut_ptr(), buffers[b.right].as_mut_ptr());
-                VoiceBank::new(b, voice_cap, l, r)
+                VoiceBank::new(b, voice_cap, l, r, orbit_numbers.clone(), max_block)
             })
             .collect();
         let hosts = spec
@@ -490,6 +529,7 @@ impl Engine {
             blown: vec![false; spec.outputs.len()],
             outputs: spec.outputs,
             hush: spec.hush,
+            orbits,
             upstream,
             resetting: Upstream::default(),
             blowups: Vec::new(),
@@ -612,7 +652,48 @@ impl Engine {
                 adopted.voices += bank.adopt_voices(o, frame);
             }
         }
+        self.adopt_orbits(old);
         adopted
+    }
+
+    /// The old program's orbits ring on here: an orbit of the same number takes the old
+    /// one's state (moved, not copied: the old program, still playing while a changed output
+    /// crossfades, goes on with a fresh one, whose output is not heard), and an orbit this
+    /// program does not have is added, with an output of its own, until its tail has died
+    /// away (it is not carried further once asleep).
+    fn adopt_orbits(&mut self, old: &mut Engine) {
+        for o in &mut old.orbits {
+            if let Some(mine) = self.orbits.iter_mut().find(|m| m.number == o.number) {
+                std::mem::swap(&mut mine.state, &mut o.state);
+                continue;
+            }
+            if o.state.asleep() {
+                continue;
+            }
+            let fresh = Box::new(OrbitState::new(self.clock.sample_rate as u32));
+            let state = std::mem::replace(&mut o.state, fresh);
+            let (left, right) = (self.buffers.len(), self.buffers.len() + 1);
+            for _ in 0..2 {
+                self.buffers.push(vec![0.0; self.max_block + 4]);
+            }
+            self.outputs.push(OutputSpec {
+                name: format!("orbit {}", o.number),
+                line: 0,
+                left,
+                right,
+                code: orbit_code(o.number),
+                orbit: Some(o.number),
+            });
+            self.blown.push(false);
+            self.upstream.push(Upstream::default());
+            self.orbits.push(Orbit {
+                number: o.number,
+                state,
+                sends: OrbitSends::new(self.max_block),
+                left,
+                right,
+            });
+        }
     }
 
     /// Runs `f` on one of the engine's worker threads, so that every block it processes
@@ -647,6 +728,7 @@ impl Engine {
             }
         }
         self.run_banks(first, frames);
+        self.run_orbits(frames);
         self.count_voices(first, frames);
         for stage in &mut self.stages {
             let parallel = stage.group_ends.len() > 1 && stage.cost * frames >= PARALLEL_WORK;
@@ -687,6 +769,10 @@ impl Engine {
             let (l, r) = (&self.buffers[out.left], &self.buffers[out.right]);
             if let Some(kind) = guard::check(&l[..frames], &r[..frames]) {
                 self.blown[o] = true;
+                if let Some(orbit) = self.orbits.iter_mut().find(|x| x.left == out.left) {
+                    // Its effects start again from silence (and stay unheard).
+                    orbit.state.clear();
+                }
                 self.blowups.push(Blowup {
                     output: o,
                     frame: first,
@@ -739,6 +825,29 @@ impl Engine {
         self.counters.events += events as u64;
     }
 
+    /// The orbits' global effects: each hears what the sample players sent it this block
+    /// (nothing while the program is hushed: its tails ring out) and takes the parameters
+    /// its events set.
+    fn run_orbits(&mut self, frames: usize) {
+        let cps = self.clock.cps.to_f64();
+        let sample_rate = self.clock.sample_rate as u32;
+        for (k, orbit) in self.orbits.iter_mut().enumerate() {
+            orbit.sends.clear(frames);
+            if !self.hush {
+                for bank in &self.banks {
+                    if let Some(s) = bank.sends().get(k) {
+                        orbit.sends.gather(s, frames);
+                    }
+                }
+            }
+            orbit.take_params();
+            let (l, r) = two_buffers(&mut self.buffers, orbit.left, orbit.right);
+            orbit
+                .state
+                .process(&orbit.sends, frames, cps, sample_rate, l, r);
+        }
+    }
+
     /// Voice statistics after a block: sample voices and synth voices alike.
     fn count_voices(&mut self, first: i64, frames: usize) {
         let at = first + frames as i64 - 1;
@@ -765,7 +874,8 @@ impl Engine {
     pub fn output(&mut self, index: usize, frames: usize) -> (&[f32], &[f32]) {
         let o = &self.outputs[index];
         let (l, r) = (o.left, o.right);
-        if self.hush || self.blown[index] {
+        // An orbit's tails ring on through `hush`.
+        if (self.hush && o.orbit.is_none()) || self.blown[index] {
             self.buffers[l][..frames].fill(0.0);
             self.buffers[r][..frames].fill(0.0);
         }

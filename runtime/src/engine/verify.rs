@@ -36,6 +36,10 @@ pub fn verify(spec: &ProgramSpec) -> Result<(), String> {
         v.write(b.left, || format!("sample player {i} ({})", b.origin))?;
         v.write(b.right, || format!("sample player {i} ({})", b.origin))?;
     }
+    for o in spec.outputs.iter().filter(|o| o.orbit.is_some()) {
+        v.write(o.left, || format!("output `{}`", o.name))?;
+        v.write(o.right, || format!("output `{}`", o.name))?;
+    }
     for &b in &spec.start_buffers {
         v.write(b, || "the start trigger".to_string())?;
     }
@@ -169,6 +173,7 @@ mod tests {
                 left: buffers - 1,
                 right: buffers - 1,
                 code: 0,
+                orbit: None,
             }],
             hush: false,
             constant_buffers: constants.iter().map(|&b| (b, 1.0)).collect(),

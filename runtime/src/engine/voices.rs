@@ -5,6 +5,7 @@
 //! Voices are preallocated: a bank never holds more than its cap, and beyond it the oldest
 //! voice is stolen (counted). Nothing here allocates per block once the bank is built.
 
+use super::orbits::{OrbitSends, PARAMS};
 use super::voice_fx::VoiceFx;
 use super::voice_kernel::{VoiceKernels, VoiceKind, VoiceQuad};
 use crate::clock::Clock;
@@ -28,6 +29,9 @@ pub struct BankSpec {
     pub right: usize,
     /// Where the pattern is written (`line:col`), for reports.
     pub origin: String,
+    /// Whether its events may send to the program's orbits (`room`, `delay`, orbit
+    /// parameters): only then does the bank keep send buffers.
+    pub sends: bool,
 }
 
 /// Voices a bank may hold before it steals; enough for `examples/stress_extreme.ph`, whose
@@ -60,10 +64,19 @@ struct Voice {
     /// Its per-event effects (`cutoff`, `shape`, ...) in the bank's [`FxSlab`], or
     /// [`NO_FX`]; a voice with effects is mixed on its own.
     fx: u32,
+    /// The orbit (index among the program's) it sends to, or [`NO_SEND`]; a voice that
+    /// sends is mixed on its own.
+    orbit: u8,
+    /// Its `room` and `delay` send levels.
+    room: f32,
+    delay: f32,
 }
 
 /// A voice without per-event effects.
 const NO_FX: u32 = u32::MAX;
+
+/// A voice that sends to no orbit.
+const NO_SEND: u8 = u8::MAX;
 
 /// The effect states of a bank's voices, out of line so that the plain voices the kernels
 /// mix stay small. Reserved for the bank's cap at its first use; slots are reused.
@@ -101,6 +114,9 @@ pub struct BankCounters {
     pub stolen: u64,
     /// Events naming a sound the program did not load (a computed name).
     pub missing: u64,
+    /// Events naming an orbit the program does not have (a computed number): they play
+    /// without their sends.
+    pub orbit_missing: u64,
 }
 
 pub struct VoiceBank {
@@ -119,6 +135,10 @@ pub struct VoiceBank {
     /// One voice's frames before its effects, left and right (grown to the block once).
     scratch: [Vec<f32>; 2],
     silent: Arc<Sample>,
+    /// The program's orbit numbers, and what this block's events send to each (empty when
+    /// the bank never sends).
+    orbit_numbers: Arc<[u32]>,
+    sends: Vec<OrbitSends>,
     pub counters: BankCounters,
 }
 
@@ -145,8 +165,24 @@ pub fn pan_gains(pan: f64) -> (f64, f64) {
 
 impl VoiceBank {
     /// `left`/`right` must stay valid for the bank's life and have room for a block plus 4.
-    pub fn new(spec: BankSpec, cap: usize, left: *mut f32, right: *mut f32) -> VoiceBank {
+    /// `orbit_numbers`: the program's orbits; `max_block` sizes the send buffers.
+    pub fn new(
+        spec: BankSpec,
+        cap: usize,
+        left: *mut f32,
+        right: *mut f32,
+        orbit_numbers: Arc<[u32]>,
+        max_block: usize,
+    ) -> VoiceBank {
         let cap = cap.max(1);
+        let sends = if spec.sends {
+            orbit_numbers
+                .iter()
+                .map(|_| OrbitSends::new(max_block))
+                .collect()
+        } else {
+            Vec::new()
+        };
         VoiceBank {
             id: spec.id,
             source: PatternSource::new(spec.pattern),
@@ -162,8 +198,16 @@ impl VoiceBank {
             fx: FxSlab::default(),
             scratch: [Vec::new(), Vec::new()],
             silent: Arc::new(Sample::new(vec![vec![0.0]], "silence")),
+            orbit_numbers,
+            sends,
             counters: BankCounters::default(),
         }
+    }
+
+    /// What this block's events sent to each of the program's orbits (empty when the bank
+    /// never sends).
+    pub fn sends(&self) -> &[OrbitSends] {
+        &self.sends
     }
 
     /// Copies `old`'s voices that have not stopped by `frame` (a reload): they ring out
@@ -217,6 +261,9 @@ impl VoiceBank {
         kernels: &VoiceKernels,
     ) -> usize {
         let mut events = 0;
+        for s in &mut self.sends {
+            s.clear(frames);
+        }
         let Self {
             source,
             sounds,
@@ -224,6 +271,8 @@ impl VoiceBank {
             cap,
             counters,
             fx,
+            orbit_numbers,
+            sends,
             ..
         } = self;
         let mut starter = Starter {
@@ -232,6 +281,9 @@ impl VoiceBank {
             fx,
             cap: *cap,
             counters,
+            orbit_numbers,
+            sends,
+            first,
         };
         source.for_each_onset_in_block(clock, first, frames as i64, |offset, h| {
             events += 1;
@@ -268,7 +320,7 @@ impl VoiceBank {
         self.with_fx.clear();
         for (i, v) in self.voices.iter().enumerate() {
             if v.start < end && v.stop > first {
-                if v.fx != NO_FX {
+                if v.fx != NO_FX || v.orbit != NO_SEND {
                     self.with_fx.push(i);
                 } else {
                     self.groups[v.kind.index()].push(i);
@@ -318,9 +370,9 @@ impl VoiceBank {
         }
     }
 
-    /// Each voice with effects on its own: the sample through the voice kernel at unit gain
-    /// and without envelope, then its effects, then its envelope, gain and pan (the order of
-    /// SuperDirt's modules and its `dirt_gate`).
+    /// Each voice with effects or sends on its own: the sample through the voice kernel at
+    /// unit gain and without envelope, then its effects, then its envelope, gain and pan (the
+    /// order of SuperDirt's modules and its `dirt_gate`), then its sends.
     fn mix_with_fx(&mut self, first: i64, frames: usize, kernels: &VoiceKernels) {
         for s in &mut self.scratch {
             if s.len() < frames + 4 {
@@ -366,8 +418,10 @@ impl VoiceBank {
                 )
             };
             let (from, to) = (from as usize, to as usize);
-            let right = kind.stereo.then(|| &mut sr[from..to]);
-            self.fx.states[v.fx as usize].process(&mut sl[from..to], right);
+            if v.fx != NO_FX {
+                let right = kind.stereo.then(|| &mut sr[from..to]);
+                self.fx.states[v.fx as usize].process(&mut sl[from..to], right);
+            }
             let attack_from = (v.start - first - 1) as f32;
             let release_to = (v.stop - first).clamp(-(1 << 24), 1 << 24) as f32;
             // SAFETY: both buffers have room for a block plus 4 (see `new`); `to <= frames`.
@@ -391,8 +445,21 @@ impl VoiceBank {
                 };
                 let l = sl[t];
                 let r = if kind.stereo { sr[t] } else { l };
-                out_l[t] += l * (e * v.gain_l);
-                out_r[t] += r * (e * v.gain_r);
+                // Kept for the sends: the voice as it is mixed.
+                sl[t] = l * (e * v.gain_l);
+                sr[t] = r * (e * v.gain_r);
+                out_l[t] += sl[t];
+                out_r[t] += sr[t];
+            }
+            if v.orbit != NO_SEND {
+                let s = &mut self.sends[v.orbit as usize];
+                s.heard = true;
+                // `dirt_reverb` hears the mono sum; `dirt_delay` each side.
+                for t in from..to {
+                    s.room[t] += (sl[t] + sr[t]) * v.room;
+                    s.delay[0][t] += sl[t] * v.delay;
+                    s.delay[1][t] += sr[t] * v.delay;
+                }
             }
         }
     }
@@ -424,9 +491,39 @@ struct Starter<'a> {
     fx: &'a mut FxSlab,
     cap: usize,
     counters: &'a mut BankCounters,
+    orbit_numbers: &'a [u32],
+    sends: &'a mut [OrbitSends],
+    /// The block's first frame (orbit parameters are set per block).
+    first: i64,
 }
 
 impl Starter<'_> {
+    /// The orbit an event sends to (index among the program's) and its send levels, after
+    /// recording the orbit parameters it sets.
+    fn orbit(&mut self, onset: i64, get: impl Fn(&str) -> Option<f64>) -> (u8, f32, f32) {
+        if self.sends.is_empty() {
+            return (NO_SEND, 0.0, 0.0);
+        }
+        let number = get("orbit").unwrap_or(0.0).floor();
+        let Some(index) = self.orbit_numbers.iter().position(|&n| n as f64 == number) else {
+            self.counters.orbit_missing += 1;
+            return (NO_SEND, 0.0, 0.0);
+        };
+        let sends = &mut self.sends[index];
+        for (p, name) in PARAMS.iter().enumerate() {
+            if let Some(value) = get(name).filter(|v| v.is_finite()) {
+                sends.set(p, onset.max(self.first), value as f32);
+            }
+        }
+        let level = |k: &str| get(k).filter(|v| v.is_finite()).unwrap_or(0.0).max(0.0) as f32;
+        let (room, delay) = (level("room"), level("delay"));
+        if room > 0.0 || delay > 0.0 {
+            (index as u8, room, delay)
+        } else {
+            (NO_SEND, 0.0, 0.0)
+        }
+    }
+
     fn start(&mut self, clock: &Clock, onset: i64, h: &Hap) {
         let Value::Map(m) = &h.value else {
             return;
@@ -467,6 +564,7 @@ impl Starter<'_> {
             _ => None,
         };
         let fx = VoiceFx::of_event(get, vowel, sr);
+        let (orbit, room, delay) = self.orbit(onset, get);
         let each = (region / rate.abs()).ceil() as i64;
         // `legato` holds the sound for that many event durations.
         let gate = get("legato").map(|l| {
@@ -530,6 +628,9 @@ impl Starter<'_> {
                     env,
                 },
                 fx: NO_FX,
+                orbit,
+                room,
+                delay,
             };
             if self.voices.len() >= self.cap {
                 // The oldest voice is the first: voices are kept in start order.

@@ -5,7 +5,7 @@
 
 use super::overlap;
 use super::pattern_tree::PatternTree;
-use super::sample_use::{APPLIED, SampleUse, sample_use};
+use super::sample_use::{SampleUse, sample_use};
 use super::{
     Bank, Env, Graph, HostSource, Math, Node, NodeId, NodeKind, NodeRef, Osc, Output, Poly,
 };

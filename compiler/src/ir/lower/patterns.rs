@@ -31,18 +31,36 @@ impl SignalLowerer<'_> {
                     .with_hint("`vowel` takes a, e, i, o or u (`~` for none), as in SuperDirt"),
             );
         }
-        for (control, at) in &samples.unapplied {
-            self.warnings.push(
-                Diagnostic::warning(
-                    at.clone(),
-                    format!("the sample player does not apply `{control}` yet"),
-                )
-                .with_label("ignored by the sample player")
+        if let Some((message, at)) = samples.bad_orbits.first() {
+            return Err(Diagnostic::error(at.clone(), message.clone())
+                .with_label("not an orbit number")
                 .with_hint(format!(
-                    "the player applies {}; apply effects to the sound instead, e.g. `s \"bd\" # lpf 800`",
-                    APPLIED.join(" ")
-                )),
-            );
+                    "write the orbits as numbers 0 to {} (`# orbit 1`, `# orbit \"<0 1>\"`): the program's orbits, with their reverb and delay, are made before it plays; it may have {} at most",
+                    phonon_runtime::engine::orbits::MAX_ORBIT_NUMBER,
+                    phonon_runtime::engine::orbits::MAX_ORBITS
+                )));
+        }
+        if samples.sends {
+            // Events without `orbit` play on orbit 0.
+            let orbits = &mut self.graph.orbits;
+            for n in std::iter::once(0).chain(samples.orbits.iter().copied()) {
+                if !orbits.contains(&n) {
+                    orbits.push(n);
+                }
+            }
+            if orbits.len() > phonon_runtime::engine::orbits::MAX_ORBITS {
+                return Err(Diagnostic::error(
+                    e.span.clone(),
+                    format!(
+                        "this program uses {} orbits; at most {} are allowed",
+                        orbits.len(),
+                        phonon_runtime::engine::orbits::MAX_ORBITS
+                    ),
+                )
+                .with_hint(
+                    "each orbit runs its own reverb and delay: share orbits between patterns",
+                ));
+            }
         }
         let bank = self.graph.banks.len();
         let tree = self.tree(e);

@@ -1,0 +1,605 @@
+//! Orbits: SuperDirt's global effects. Every sample event plays on an orbit (`orbit`, 0 by
+//! default); each orbit of a program has a reverb and a delay that run for ever, fed by the
+//! events' sends (`room`, `delay`), and one stereo output of its own (an output named
+//! `orbit N`), so their tails ring on after the events, the output or the whole program
+//! (`hush`, a reload) that fed them has stopped.
+//!
+//! The effects are SuperDirt's `dirt_reverb` and `dirt_delay` (its `core-synths-global.scd`)
+//! with SuperCollider's unit generators (`AllpassN`, `OnePole`, `DelayN`, `LeakDC`, `CombL`,
+//! `Lag`) written out. Where Phonon differs: the sends are per event (as in Strudel) where
+//! SuperDirt sets one send level per orbit from the last event; the orbit's parameters
+//! (`size`, `dry`, `delaytime`, `delayfeedback`, `lock`) are, as in SuperDirt, the last
+//! event's that set them, taken at the block the event starts in; SuperCollider's random
+//! delay times (`Rand`) are fixed values within the same ranges; the delay is the `CombL`
+//! form SuperDirt uses without sc3-plugins, its defaults Strudel's (0.25 s, feedback 0.5;
+//! SuperDirt's are 0).
+
+/// The most orbits a program may have.
+pub const MAX_ORBITS: usize = 16;
+
+/// The largest orbit number.
+pub const MAX_ORBIT_NUMBER: u32 = 255;
+
+/// Longest delay time, seconds (SuperDirt's `maxDelayTime`).
+const MAX_DELAY_SECONDS: f64 = 4.0;
+
+/// SuperCollider's control block, by which `LocalIn` reads `LocalOut` late: part of the
+/// reverb's loop.
+const SC_BLOCK: usize = 64;
+
+/// An orbit sleeps (is not computed, its output silent) once its sends have been silent this
+/// long and its output has decayed below [`QUIET`] (SuperDirt's `DirtPause` grace time).
+const GRACE_SECONDS: f64 = 4.0;
+const QUIET: f32 = 1.0e-5;
+
+/// SuperCollider's `log(0.001)`: feedback coefficients from 60 dB decay times.
+const LOG001: f64 = -6.907_755_278_982_137;
+
+/// Smaller magnitudes in a feedback path become 0 (as in the other effects: no denormals).
+#[inline(always)]
+fn flush(x: f32) -> f32 {
+    if x.abs() < crate::effects::FLUSH {
+        0.0
+    } else {
+        x
+    }
+}
+
+/// The orbit parameters an event can set, in this order.
+pub const PARAMS: [&str; 5] = ["size", "dry", "delaytime", "delayfeedback", "lock"];
+
+/// SuperDirt's values before any event sets them (`delaytime` and `delayfeedback`:
+/// Strudel's, see the module comment).
+const DEFAULTS: [f32; 5] = [0.1, 0.0, 0.25, 0.5, 0.0];
+
+/// `AllpassN`: a delay of `len` frames with feedback `g` around it.
+struct Allpass {
+    buf: Vec<f32>,
+    pos: usize,
+    g: f32,
+}
+
+impl Allpass {
+    /// `delay` and `decay` in seconds (the decay is to -60 dB, as SuperCollider's).
+    fn new(delay: f64, decay: f64, sample_rate: f64) -> Allpass {
+        let len = ((delay * sample_rate) as usize).max(1);
+        Allpass {
+            buf: vec![0.0; len],
+            pos: 0,
+            g: (LOG001 * delay / decay).exp() as f32,
+        }
+    }
+
+    #[inline]
+    fn run(&mut self, x: f32) -> f32 {
+        let v = self.buf[self.pos];
+        let w = flush(x + self.g * v);
+        self.buf[self.pos] = w;
+        self.pos = if self.pos + 1 == self.buf.len() {
+            0
+        } else {
+            self.pos + 1
+        };
+        v - self.g * w
+    }
+
+    fn clear(&mut self) {
+        self.buf.fill(0.0);
+    }
+}
+
+/// `DelayN`: a plain delay of `len` frames.
+struct Line {
+    buf: Vec<f32>,
+    pos: usize,
+}
+
+impl Line {
+    fn new(len: usize) -> Line {
+        Line {
+            buf: vec![0.0; len.max(1)],
+            pos: 0,
+        }
+    }
+
+    #[inline]
+    fn run(&mut self, x: f32) -> f32 {
+        let v = self.buf[self.pos];
+        self.buf[self.pos] = x;
+        self.pos = if self.pos + 1 == self.buf.len() {
+            0
+        } else {
+            self.pos + 1
+        };
+        v
+    }
+}
+
+/// `LeakDC` with SuperCollider's default coefficient.
+#[derive(Default, Clone, Copy)]
+struct LeakDc {
+    x1: f32,
+    y1: f32,
+}
+
+impl LeakDc {
+    #[inline]
+    fn run(&mut self, x: f32) -> f32 {
+        let y = flush(x - self.x1 + 0.995 * self.y1);
+        self.x1 = x;
+        self.y1 = y;
+        y
+    }
+}
+
+/// `Lag`: one pole that covers 60 dB of a step in `time` seconds.
+#[derive(Clone, Copy)]
+struct Lag {
+    y: f32,
+    b: f32,
+}
+
+impl Lag {
+    fn new(value: f32, time: f64, sample_rate: f64) -> Lag {
+        Lag {
+            y: value,
+            b: (LOG001 / (time * sample_rate)).exp() as f32,
+        }
+    }
+
+    #[inline]
+    fn run(&mut self, x: f32) -> f32 {
+        self.y = x + self.b * (self.y - x);
+        self.y
+    }
+}
+
+/// One channel of `dirt_reverb`.
+struct ReverbSide {
+    input: [Allpass; 4],
+    /// `Rand(0, 0.05)` added to the loop's depth.
+    depth_offset: f32,
+    one_pole: f32,
+    loop_a: Allpass,
+    line: Line,
+    loop_b: Allpass,
+    leak: LeakDc,
+    /// The loop's last output (`LocalIn`; its block of lateness is in `line`).
+    last: f32,
+}
+
+/// `dirt_reverb`, per channel: the mono sum of the sends through four allpasses, added to a
+/// loop of a one-pole low-pass, an allpass, a delay (0.19 s left, 0.26 s right) and another
+/// allpass, fed back at `depth = 0.01·98^size` (plus a little per side).
+struct Reverb {
+    sides: [ReverbSide; 2],
+    depth: Lag,
+    wet: Lag,
+}
+
+impl Reverb {
+    fn new(sample_rate: f64) -> Reverb {
+        let sr = sample_rate;
+        // Fixed draws from SuperDirt's `Rand` ranges: input allpasses 5–20 ms, loop allpasses
+        // 10–50 ms and 30–150 ms, delays 0.19 / 0.26 s ± 3 ms, depth + 0..0.05.
+        let side = |ins: [f64; 4], depth_offset: f32, a: f64, line: f64, b: f64| ReverbSide {
+            input: ins.map(|d| Allpass::new(d, 1.0, sr)),
+            depth_offset,
+            one_pole: 0.0,
+            loop_a: Allpass::new(a, 2.0, sr),
+            line: Line::new((line * sr) as usize + SC_BLOCK),
+            loop_b: Allpass::new(b, 2.0, sr),
+            leak: LeakDc::default(),
+            last: 0.0,
+        };
+        Reverb {
+            sides: [
+                side(
+                    [0.0131, 0.0071, 0.0173, 0.0097],
+                    0.012,
+                    0.0297,
+                    0.1913,
+                    0.0779,
+                ),
+                side(
+                    [0.0113, 0.0163, 0.0059, 0.0191],
+                    0.018,
+                    0.0371,
+                    0.2586,
+                    0.1117,
+                ),
+            ],
+            depth: Lag::new(depth_of(DEFAULTS[0]), 0.02, sr),
+            wet: Lag::new(1.0 - DEFAULTS[1], 0.015, sr),
+        }
+    }
+
+    /// Adds the reverb of `send` (mono) to `left`/`right`.
+    fn run(&mut self, send: &[f32], size: f32, dry: f32, left: &mut [f32], right: &mut [f32]) {
+        let depth = depth_of(size);
+        let wet = 1.0 - dry;
+        for (f, &x) in send.iter().enumerate() {
+            let d = self.depth.run(depth);
+            let w = self.wet.run(wet);
+            for (c, s) in self.sides.iter_mut().enumerate() {
+                let mut input = x;
+                for a in &mut s.input {
+                    input = a.run(input);
+                }
+                let fed = s.last * (d + s.depth_offset);
+                // `OnePole.ar(loop, 0.5)`: y = 0.5·x + 0.5·y1.
+                s.one_pole = flush(0.5 * fed + 0.5 * s.one_pole);
+                let y = s.loop_a.run(s.one_pole);
+                let y = s.line.run(y);
+                let y = s.loop_b.run(y);
+                let y = s.leak.run(y + input);
+                s.last = y;
+                let out = if c == 0 { &mut left[f] } else { &mut right[f] };
+                *out += y * w;
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        for s in &mut self.sides {
+            s.input.iter_mut().for_each(Allpass::clear);
+            s.loop_a.clear();
+            s.loop_b.clear();
+            s.line.buf.fill(0.0);
+            s.one_pole = 0.0;
+            s.leak = LeakDc::default();
+            s.last = 0.0;
+        }
+    }
+}
+
+/// SuperDirt's `size.linexp(0, 1, 0.01, 0.98)`.
+fn depth_of(size: f32) -> f32 {
+    0.01 * 98.0f32.powf(size.clamp(0.0, 1.0))
+}
+
+/// `dirt_delay` without sc3-plugins, per channel: `CombL` (the echo `delaytime` later,
+/// each one `delayfeedback` times the one before), then `LeakDC`.
+struct Delay {
+    lines: [Vec<f32>; 2],
+    pos: usize,
+    time: Lag,
+    leak: [LeakDc; 2],
+    sample_rate: f64,
+}
+
+impl Delay {
+    fn new(sample_rate: f64) -> Delay {
+        let len = (MAX_DELAY_SECONDS * sample_rate) as usize + 2;
+        Delay {
+            lines: [vec![0.0; len], vec![0.0; len]],
+            pos: 0,
+            // SuperDirt lags the delay time by a second (`delaytime.lag(1)`).
+            time: Lag::new(DEFAULTS[2] * sample_rate as f32, 1.0, sample_rate),
+            leak: [LeakDc::default(); 2],
+            sample_rate,
+        }
+    }
+
+    /// The delay in frames of `time` seconds, or cycles with `lock` (at `cps`), clipped to
+    /// the line.
+    fn frames(&self, time: f32, lock: f32, cps: f64) -> f32 {
+        let seconds = if lock != 0.0 {
+            time as f64 / cps
+        } else {
+            time as f64
+        };
+        (seconds.clamp(0.0, MAX_DELAY_SECONDS) * self.sample_rate) as f32
+    }
+
+    /// Adds the echoes of `send` to `left`/`right`; `target`: the delay in frames.
+    fn run(&mut self, send: [&[f32]; 2], target: f32, feedback: f32, out: [&mut [f32]; 2]) {
+        let len = self.lines[0].len();
+        let fb = feedback.clamp(0.0, 0.99);
+        let [out_l, out_r] = out;
+        for f in 0..send[0].len() {
+            let d = self.time.run(target).clamp(1.0, (len - 2) as f32);
+            let back = d.floor();
+            let frac = d - back;
+            let back = back as usize;
+            let at = |k: usize| (self.pos + len - k) % len;
+            let (i0, i1) = (at(back), at(back + 1));
+            let pos = self.pos;
+            let side = |line: &mut [f32], leak: &mut LeakDc, x: f32| {
+                let y = line[i0] + frac * (line[i1] - line[i0]);
+                line[pos] = flush(x + fb * y);
+                leak.run(y)
+            };
+            let [line_l, line_r] = &mut self.lines;
+            let [leak_l, leak_r] = &mut self.leak;
+            out_l[f] += side(line_l, leak_l, send[0][f]);
+            out_r[f] += side(line_r, leak_r, send[1][f]);
+            self.pos = if pos + 1 == len { 0 } else { pos + 1 };
+        }
+    }
+
+    fn clear(&mut self) {
+        for l in &mut self.lines {
+            l.fill(0.0);
+        }
+        self.leak = [LeakDc::default(); 2];
+    }
+}
+
+/// The state of one orbit: its effects and its parameters.
+pub struct OrbitState {
+    reverb: Reverb,
+    delay: Delay,
+    params: [f32; 5],
+    /// Frames since a send was last heard, and whether the orbit sleeps.
+    quiet_frames: u64,
+    asleep: bool,
+}
+
+impl OrbitState {
+    pub fn new(sample_rate: u32) -> OrbitState {
+        let sr = sample_rate as f64;
+        OrbitState {
+            reverb: Reverb::new(sr),
+            delay: Delay::new(sr),
+            params: DEFAULTS,
+            quiet_frames: u64::MAX / 2,
+            asleep: true,
+        }
+    }
+
+    /// Silence, as the orbit started (its output blew up).
+    pub fn clear(&mut self) {
+        self.reverb.clear();
+        self.delay.clear();
+        self.asleep = true;
+    }
+
+    pub fn asleep(&self) -> bool {
+        self.asleep
+    }
+
+    /// One block: the sends (`room` mono, `delay` left and right) into the effects, their
+    /// sum written to `left`/`right`. `cps` for `lock`.
+    pub fn process(
+        &mut self,
+        sends: &OrbitSends,
+        frames: usize,
+        cps: f64,
+        sample_rate: u32,
+        left: &mut [f32],
+        right: &mut [f32],
+    ) {
+        let (left, right) = (&mut left[..frames], &mut right[..frames]);
+        if sends.heard {
+            if self.asleep {
+                // Woken: the parameters start where they are set, they glide only while the
+                // orbit sounds.
+                let [size, dry, time, _, lock] = self.params;
+                self.reverb.depth.y = depth_of(size);
+                self.reverb.wet.y = 1.0 - dry;
+                self.delay.time.y = self.delay.frames(time, lock, cps);
+            }
+            self.quiet_frames = 0;
+            self.asleep = false;
+        } else {
+            self.quiet_frames += frames as u64;
+        }
+        if self.asleep {
+            return;
+        }
+        left.fill(0.0);
+        right.fill(0.0);
+        let [size, dry, time, feedback, lock] = self.params;
+        self.reverb
+            .run(&sends.room[..frames], size, dry, left, right);
+        let time = self.delay.frames(time, lock, cps);
+        self.delay.run(
+            [&sends.delay[0][..frames], &sends.delay[1][..frames]],
+            time,
+            feedback,
+            [left, right],
+        );
+        let peak = (left.iter().chain(right.iter())).fold(0.0f32, |m, x| m.max(x.abs()));
+        if self.quiet_frames as f64 > GRACE_SECONDS * sample_rate as f64 && peak < QUIET {
+            // Asleep: the output stays silent until a send wakes it.
+            left.fill(0.0);
+            right.fill(0.0);
+            self.asleep = true;
+        }
+    }
+}
+
+/// What one block's events send to one orbit, and the parameters they set.
+pub struct OrbitSends {
+    /// The `room` sends, summed to mono as `dirt_reverb` hears them.
+    pub room: Vec<f32>,
+    /// The `delay` sends, left and right.
+    pub delay: [Vec<f32>; 2],
+    /// Whether anything was sent this block.
+    pub heard: bool,
+    /// Per parameter of [`PARAMS`], the last value an event of this block set and the frame
+    /// it starts at.
+    pub params: [Option<(i64, f32)>; 5],
+}
+
+impl OrbitSends {
+    pub fn new(max_block: usize) -> OrbitSends {
+        OrbitSends {
+            room: vec![0.0; max_block + 4],
+            delay: [vec![0.0; max_block + 4], vec![0.0; max_block + 4]],
+            heard: false,
+            params: [None; 5],
+        }
+    }
+
+    /// Empty for the next block (only what was written is cleared).
+    pub fn clear(&mut self, frames: usize) {
+        if self.heard {
+            self.room[..frames].fill(0.0);
+            self.delay[0][..frames].fill(0.0);
+            self.delay[1][..frames].fill(0.0);
+        }
+        self.heard = false;
+        self.params = [None; 5];
+    }
+
+    /// Records a parameter an event starting at `frame` sets.
+    pub fn set(&mut self, param: usize, frame: i64, value: f32) {
+        if self.params[param].is_none_or(|(f, _)| f <= frame) {
+            self.params[param] = Some((frame, value));
+        }
+    }
+
+    /// Adds `other`'s sends and parameters (another bank's, for the same orbit).
+    pub fn gather(&mut self, other: &OrbitSends, frames: usize) {
+        if other.heard {
+            self.heard = true;
+            for (a, b) in self.room[..frames].iter_mut().zip(&other.room[..frames]) {
+                *a += b;
+            }
+            for c in 0..2 {
+                let (a, b) = (&mut self.delay[c][..frames], &other.delay[c][..frames]);
+                for (a, b) in a.iter_mut().zip(b) {
+                    *a += b;
+                }
+            }
+        }
+        for (p, set) in other.params.iter().enumerate() {
+            if let Some((frame, value)) = *set {
+                self.set(p, frame, value);
+            }
+        }
+    }
+}
+
+/// An orbit of a running program: its number, its state, what its events send this block,
+/// and the buffers of its output.
+pub struct Orbit {
+    pub number: u32,
+    pub state: Box<OrbitState>,
+    pub sends: OrbitSends,
+    pub left: usize,
+    pub right: usize,
+}
+
+impl Orbit {
+    /// Applies the parameters this block's events set (the latest event's, as SuperDirt).
+    pub fn take_params(&mut self) {
+        for (p, set) in self.sends.params.iter().enumerate() {
+            if let Some((_, value)) = *set {
+                self.state.params[p] = value;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SR: u32 = 48_000;
+
+    fn run(
+        state: &mut OrbitState,
+        blocks: usize,
+        send: impl Fn(usize, &mut OrbitSends),
+    ) -> Vec<[f32; 2]> {
+        let frames = 512;
+        let mut sends = OrbitSends::new(frames);
+        let (mut l, mut r) = (vec![0.0; frames], vec![0.0; frames]);
+        let mut out = Vec::new();
+        for b in 0..blocks {
+            sends.clear(frames);
+            send(b, &mut sends);
+            for (p, set) in sends.params.iter().enumerate() {
+                if let Some((_, v)) = *set {
+                    state.params[p] = v;
+                }
+            }
+            state.process(&sends, frames, 0.5, SR, &mut l, &mut r);
+            out.extend(l.iter().zip(&r).map(|(a, b)| [*a, *b]));
+        }
+        out
+    }
+
+    #[test]
+    fn an_impulse_into_the_delay_echoes_at_its_time_by_its_feedback() {
+        let mut s = OrbitState::new(SR);
+        s.params = [0.1, 0.0, 0.1, 0.5, 0.0];
+        let out = run(&mut s, 60, |b, sends| {
+            if b == 0 {
+                sends.delay[0][0] = 1.0;
+                sends.heard = true;
+            }
+        });
+        let left: Vec<f32> = out.iter().map(|x| x[0]).collect();
+        let step = (0.1 * SR as f64) as usize;
+        for k in 1..5 {
+            let at = k * step;
+            let peak = left[at - 2..at + 3]
+                .iter()
+                .fold(0.0f32, |m, x| m.max(x.abs()));
+            let expected = 0.5f32.powi(k as i32 - 1);
+            assert!(
+                (peak - expected).abs() < 0.02 * expected + 1e-3,
+                "echo {k}: {peak} vs {expected}"
+            );
+            let between = left[at + 100..at + step - 100]
+                .iter()
+                .fold(0.0f32, |m, x| m.max(x.abs()));
+            assert!(between < 0.01 * expected, "between echoes {k}: {between}");
+        }
+    }
+
+    #[test]
+    fn a_larger_size_rings_longer_and_the_tail_is_stereo() {
+        let decay = |size: f32| {
+            let mut s = OrbitState::new(SR);
+            s.params[0] = size;
+            let out = run(&mut s, 400, |b, sends| {
+                if b == 0 {
+                    sends.room[..64].fill(1.0);
+                    sends.heard = true;
+                }
+            });
+            // Frames until the level (per 10 ms window) stays 60 dB under its peak.
+            let energy: Vec<f32> = out
+                .chunks(480)
+                .map(|w| w.iter().map(|x| x[0] * x[0] + x[1] * x[1]).sum::<f32>())
+                .collect();
+            let peak = energy.iter().cloned().fold(0.0, f32::max);
+            let last = energy.iter().rposition(|&e| e > peak * 1e-6).unwrap();
+            let (l, r): (Vec<f32>, Vec<f32>) = out.iter().map(|x| (x[0], x[1])).unzip();
+            assert_ne!(l, r, "the two sides differ");
+            last as f64 * 0.01
+        };
+        let (small, large) = (decay(0.3), decay(0.9));
+        assert!(
+            small > 0.05 && large > 2.0 * small,
+            "RT60 {small} s at 0.3, {large} s at 0.9"
+        );
+    }
+
+    #[test]
+    fn an_orbit_sleeps_after_its_tail_and_wakes_on_a_send() {
+        let mut s = OrbitState::new(SR);
+        let out = run(&mut s, 1000, |b, sends| {
+            if b == 0 {
+                sends.room[0] = 1.0;
+                sends.heard = true;
+            }
+        });
+        assert!(s.asleep());
+        assert!(
+            out[out.len() - 512..]
+                .iter()
+                .all(|x| x[0] == 0.0 && x[1] == 0.0)
+        );
+        run(&mut s, 1, |_, sends| {
+            sends.room[0] = 1.0;
+            sends.heard = true;
+        });
+        assert!(!s.asleep());
+    }
+}

@@ -1,0 +1,269 @@
+//! Orbits and their global effects (`room`, `size`, `delay`, `delaytime`, `delayfeedback`,
+//! `orbit`), on rendered frames: a one-frame click sent to an orbit, its echoes and its
+//! reverb tail measured in the orbit's own output, and the tails ringing on through a
+//! reload and `hush`.
+
+use phonon_runtime::engine::Engine;
+use phonon_runtime::live::{Incoming, Player};
+use phonon_tests::{channel, compile_in, render_with};
+use std::path::PathBuf;
+
+const SR: usize = 44_100;
+const CENTRE: f32 = std::f32::consts::FRAC_1_SQRT_2;
+
+/// A sample folder `click`: one frame at 1, then silence.
+fn clicks() -> PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("phonon-orbits-{}", std::process::id()));
+        let folder = dir.join("click");
+        std::fs::create_dir_all(&folder).unwrap();
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: SR as u32,
+            bits_per_sample: 32,
+            sample_format: hound::SampleFormat::Float,
+        };
+        let mut w = hound::WavWriter::create(folder.join("a.wav"), spec).unwrap();
+        for i in 0..64 {
+            w.write_sample(if i == 0 { 1.0f32 } else { 0.0 }).unwrap();
+        }
+        w.finalize().unwrap();
+        dir
+    })
+    .clone()
+}
+
+/// Every channel of `src` rendered with `--split` (the named outputs, then the orbits).
+fn stems(src: &str, seconds: f64) -> Vec<Vec<f32>> {
+    let audio = render_with(
+        src,
+        &[clicks()],
+        (seconds * SR as f64) as usize,
+        512,
+        1,
+        true,
+    );
+    (0..audio.channels).map(|c| channel(&audio, c)).collect()
+}
+
+fn peak(x: &[f32]) -> f32 {
+    x.iter().fold(0.0, |m, v| m.max(v.abs()))
+}
+
+/// Seconds until the level (per 10 ms) stays 60 dB under its loudest.
+fn decay_seconds(x: &[f32]) -> f64 {
+    let energy: Vec<f32> = x
+        .chunks(SR / 100)
+        .map(|w| w.iter().map(|v| v * v).sum())
+        .collect();
+    let loudest = energy.iter().cloned().fold(0.0, f32::max);
+    let last = energy
+        .iter()
+        .rposition(|&e| e > loudest * 1e-6)
+        .unwrap_or(0);
+    last as f64 / 100.0
+}
+
+#[test]
+fn the_delay_echoes_at_delaytime_each_echo_delayfeedback_times_the_last() {
+    let s = stems(
+        "tempo: 0.25\nout: s \"click\" # delay 0.5 # delaytime 0.1 # delayfeedback 0.6\n",
+        1.0,
+    );
+    assert_eq!(s.len(), 4, "the output and orbit 0");
+    let (dry, wet) = (&s[0], &s[2]);
+    assert!(
+        (dry[0] - CENTRE).abs() < 1e-4,
+        "the click itself: {}",
+        dry[0]
+    );
+    assert!(
+        peak(&dry[10..]) < 1e-6,
+        "nothing but the click in the dry output"
+    );
+    let step = SR / 10;
+    for k in 1..6 {
+        let at = k * step;
+        let expected = CENTRE * 0.5 * 0.6f32.powi(k as i32 - 1);
+        let echo = peak(&wet[at - 2..at + 3]);
+        assert!(
+            (echo - expected).abs() < 0.02 * expected,
+            "echo {k} at {at}: {echo}, SuperDirt's CombL gives {expected}"
+        );
+        let between = peak(&wet[at + 50..at + step - 50]);
+        assert!(between < 0.02 * expected, "between echoes {k}: {between}");
+    }
+    assert!(peak(&wet[..step - 50]) < 1e-3, "no echo before `delaytime`");
+}
+
+#[test]
+fn lock_reads_delaytime_in_cycles() {
+    // At 0.5 cycles per second, 1/8 cycle is 0.25 s.
+    let s = stems(
+        "tempo: 0.5\nout: s \"click\" # delay 1 # delaytime (1/8) # lock 1 # delayfeedback 0\n",
+        0.5,
+    );
+    let wet = &s[2];
+    let at = SR / 4;
+    assert!(
+        peak(&wet[at - 2..at + 3]) > 0.6,
+        "the echo a quarter second later"
+    );
+    // After the echo, only `LeakDC`'s small undershoot (0.5% of it, decaying).
+    assert!(peak(&wet[..at - 10]) < 1e-3 && peak(&wet[at + 10..]) < 5e-3);
+}
+
+#[test]
+fn each_orbit_has_its_own_reverb_and_a_larger_size_rings_longer() {
+    let s = stems(
+        "tempo: 0.05\n\
+         o1: s \"click\" # room 0.5 # size 0.2 # orbit 1\n\
+         o2: s \"click\" # room 0.5 # size 0.9 # orbit 2\n",
+        12.0,
+    );
+    // o1, o2, then the orbits in order of first use: 0 (where events go by default), 1, 2.
+    assert_eq!(s.len(), 10);
+    assert!(
+        peak(&s[4]) == 0.0 && peak(&s[5]) == 0.0,
+        "nothing plays on orbit 0"
+    );
+    let (short, long) = (decay_seconds(&s[6]), decay_seconds(&s[8]));
+    eprintln!("decay to -60 dB: size 0.2 {short} s, size 0.9 {long} s");
+    assert!(peak(&s[6]) > 0.01 && peak(&s[8]) > 0.01);
+    assert!(
+        long > 2.0 * short && long > 1.5,
+        "size 0.2 rings {short} s, size 0.9 {long} s"
+    );
+    assert_ne!(s[8], s[9], "the two sides of the reverb differ");
+    // The dry outputs hold the click only.
+    assert!(peak(&s[0][10..]) < 1e-6 && peak(&s[2][10..]) < 1e-6);
+}
+
+#[test]
+fn an_event_without_sends_leaves_the_orbit_silent_and_room_zero_sends_nothing() {
+    let s = stems(
+        "tempo: 0.5\nout: s \"click click\" # room \"0 0\" # orbit 0\n",
+        2.0,
+    );
+    assert_eq!(s.len(), 4);
+    assert_eq!(peak(&s[2]), 0.0);
+}
+
+fn engine(src: &str) -> Box<Engine> {
+    let c = compile_in(src, &[clicks()], &Default::default())
+        .unwrap_or_else(|d| panic!("{}", d[0].message));
+    Box::new(Engine::new(c.spec, 512, 1).unwrap())
+}
+
+/// Plays `first` through a live player for `blocks`, swaps in `then`, and returns the
+/// master's left channel after the swap, with what `first`'s orbit 0 alone would have
+/// played in that time.
+fn swap_to(first: &str, then: &str, blocks: usize, after: usize) -> (Vec<f32>, Vec<f32>) {
+    let (send, incoming) = std::sync::mpsc::channel();
+    let (retired, _r) = std::sync::mpsc::channel();
+    let (swaps, _s) = std::sync::mpsc::channel();
+    let mut player = Player::new(engine(first), incoming, retired, swaps);
+    let mut reference = engine(first);
+    let orbit = reference
+        .outputs()
+        .iter()
+        .position(|o| o.orbit == Some(0))
+        .unwrap();
+    let mut out = vec![0.0f32; 1024];
+    for _ in 0..blocks {
+        player.next_block(512, &mut out);
+        reference.process(512);
+    }
+    send.send(Incoming {
+        engine: engine(then),
+        noticed: std::time::Instant::now(),
+        compile_ms: 0.0,
+        played_when_ready: 0,
+    })
+    .unwrap();
+    let (mut got, mut want) = (Vec::new(), Vec::new());
+    for _ in 0..after {
+        player.next_block(512, &mut out);
+        got.extend(out.iter().step_by(2));
+        reference.process(512);
+        want.extend_from_slice(reference.output(orbit, 512).0);
+    }
+    (got, want)
+}
+
+#[test]
+fn the_reverb_tail_rings_on_through_hush_and_a_reload_that_stops_sending() {
+    let first = "tempo: 0.1\nout: s \"click\" # room 0.8 # size 0.8\n";
+    for then in [
+        "hush\nout: s \"click\" # room 0.8 # size 0.8\n",
+        "tempo: 0.1\nout: s \"click\"\n",
+        "tempo: 0.1\nout: sine 0 # gain 0\n",
+    ] {
+        let (got, want) = swap_to(first, then, 20, 40);
+        assert!(peak(&want[SR / 4..]) > 1e-3, "the tail is still sounding");
+        let worst = got
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(
+            worst < 1e-6,
+            "`{then}`: the tail goes on as before ({worst})"
+        );
+    }
+}
+
+#[test]
+fn orbit_numbers_are_written_out_and_bounded() {
+    for (src, message) in [
+        ("out: s \"click\" # orbit (irand 4)\n", "written out"),
+        ("out: s \"click\" # orbit 300\n", "0 to 255"),
+        (
+            "out: s \"click\" # orbit \"1 x\"\n",
+            "`x` is not an orbit number",
+        ),
+    ] {
+        let errors = compile_in(src, &[clicks()], &Default::default())
+            .err()
+            .unwrap_or_else(|| panic!("{src} compiles"));
+        assert!(
+            errors[0].message.contains(message),
+            "{src}: {}",
+            errors[0].message
+        );
+    }
+    let c = compile_in(
+        "out: s \"click*4\" # orbit \"<0 .. 3>\" # room 0.2\n",
+        &[clicks()],
+        &Default::default(),
+    )
+    .unwrap();
+    let orbits: Vec<u32> = c.spec.outputs.iter().filter_map(|o| o.orbit).collect();
+    assert_eq!(orbits, [0, 1, 2, 3]);
+}
+
+#[test]
+fn delay_with_one_value_on_events_is_the_send_and_with_more_the_echo_effect() {
+    let orbits = |src: &str| {
+        let c = compile_in(src, &[clicks()], &Default::default()).unwrap();
+        assert!(c.warnings.is_empty(), "{src}: {:?}", c.warnings);
+        c.spec.outputs.iter().filter(|o| o.orbit.is_some()).count()
+    };
+    assert_eq!(orbits("out: s \"click\" # delay 0.5\n"), 1);
+    assert_eq!(orbits("out: s \"click\" # delay \"0.5 0.2\"\n"), 1);
+    assert_eq!(orbits("out: s \"click\" # delay 0.25 0.5 0.5\n"), 0);
+    assert_eq!(orbits("out: saw 110 # delay 0.25\n"), 0);
+    // The echo effect on the sound: the echo is in the output itself.
+    let s = stems("tempo: 0.25\nout: s \"click\" # delay 0.1 0.5 1\n", 0.3);
+    assert_eq!(s.len(), 2);
+    assert!(peak(&s[0][SR / 10 - 3..SR / 10 + 3]) > 0.3);
+}
+
+#[test]
+fn house_compiles_without_a_warning() {
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/house.ph"))
+        .unwrap();
+    let c = compile_in(&src, &[], &Default::default()).unwrap();
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+}
