@@ -92,6 +92,12 @@ impl Limiter {
         // wrap by a comparison, not `%` (a division per use, most of a frame's cost).
         let wrap = |i: usize| if i >= window { i - window } else { i };
         let n = self.frame;
+        // The frame that leaves the window goes first, so the queue never holds more than
+        // the window (a peak rising for a whole window fills it).
+        if self.min_len > 0 && self.min_frames[self.min_head] + (window as u64) <= n {
+            self.min_head = wrap(self.min_head + 1);
+            self.min_len -= 1;
+        }
         while self.min_len > 0 {
             let back = wrap(self.min_head + self.min_len - 1);
             if self.min_gains[back] >= need {
@@ -104,10 +110,6 @@ impl Limiter {
         self.min_frames[back] = n;
         self.min_gains[back] = need;
         self.min_len += 1;
-        if self.min_frames[self.min_head] + (window as u64) <= n {
-            self.min_head = wrap(self.min_head + 1);
-            self.min_len -= 1;
-        }
         let held = self.min_gains[self.min_head] as f64;
         // Release towards 1, never above what the window needs.
         let released = held.min(1.0 - self.release_coef * (1.0 - self.last_released));
@@ -233,6 +235,18 @@ mod tests {
             out.push(lim.frame(0.0, 0.0));
         }
         out.split_off(lim.latency())
+    }
+
+    #[test]
+    fn a_loud_sound_decaying_for_longer_than_the_look_ahead_is_held_under_the_ceiling() {
+        // Each frame quieter than the last but still over the ceiling: every frame needs
+        // less reduction, so the sliding minimum's queue holds the whole window (it once
+        // overflowed here, a panic on the render thread).
+        let mut lim = Limiter::new(44_100);
+        let input: Vec<(f32, f32)> = (0..2000).map(|i| (20.0 - i as f32 * 0.009, 0.0)).collect();
+        let out = run(&mut lim, &input);
+        assert!(out.iter().all(|&(l, _)| l.abs() <= CEILING), "under the ceiling");
+        assert!(out[1999].0 > 0.1, "and passed, reduced: {}", out[1999].0);
     }
 
     #[test]
