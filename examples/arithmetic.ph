@@ -2,7 +2,7 @@
 tempo: 0.5
 
 ~melody: n ("0 2 4 5" |+ "<0 3>") # s "arpy"
-~harmony: n ("0 2 4 5" + "7 12") # s "arpy" # gain 0.5
+~harmony: n ("0 2 4 5" + "7 12") # s "arpy" # gain 0.84
 ~tremolo: sine 220 * (sine 4 * 0.5 + 0.5)
 
 o1: ~melody

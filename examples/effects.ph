@@ -2,7 +2,7 @@
 -- into a reverb, and a tempo-locked delay on the lead.
 tempo: 0.5
 
-~drums: s "bd [~ bd] sn [bd cp]" # gain 1.2
+~drums: s "bd [~ bd] sn [bd cp]" # gain 1.05
 ~bass: saw "c2 c2 eb2 g1" # lpf 600 0.7 # distortion 3 0.5 # chorus 0.8 0.4 0.5
 ~keys: tri "<c4'min7 ab3'maj7>" # adsr 0.05 0.3 0.6 0.8 # gain 0.25
 ~lead: square "<g4 bb4> ~ ~ eb5" # ar 0.005 0.2 # lpf 2400 # gain 0.2

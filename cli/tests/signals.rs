@@ -83,11 +83,12 @@ fn graceful(name: &str, signals: &[i32], ignore_sigint: bool) -> (Vec<f32>, Stri
     assert_eq!(code, Some(0), "{name}: {log}");
     let rec = left(&d.join("rec.wav"));
     std::fs::remove_dir_all(&d).unwrap();
-    // Everything played is there: about the 1.5 s before the signal, less the startup
-    // (which a loaded machine, running the other tests, can stretch to a few tenths).
+    // Everything played is there: the 1.5 s before the signal, less the startup (which a
+    // loaded machine, running the other tests, stretches to most of a second), and exactly
+    // what the summary says was played (below).
     let seconds = rec.len() as f64 / SR;
     assert!(
-        (0.9..2.5).contains(&seconds),
+        (0.3..2.5).contains(&seconds),
         "{name}: {seconds} s recorded\n{log}"
     );
     let played: f64 = log

@@ -245,7 +245,10 @@ mod tests {
         let mut lim = Limiter::new(44_100);
         let input: Vec<(f32, f32)> = (0..2000).map(|i| (20.0 - i as f32 * 0.009, 0.0)).collect();
         let out = run(&mut lim, &input);
-        assert!(out.iter().all(|&(l, _)| l.abs() <= CEILING), "under the ceiling");
+        assert!(
+            out.iter().all(|&(l, _)| l.abs() <= CEILING),
+            "under the ceiling"
+        );
         assert!(out[1999].0 > 0.1, "and passed, reduced: {}", out[1999].0);
     }
 

@@ -49,7 +49,7 @@ const BLOWUPS: [(&str, &str); 7] = [
     ("feedback_gain_2", "~fb"),
     ("division_by_zero", "sine 220 * (1/0)"),
     ("not_a_number", "sine 220 * (0/0) + ((1/0) - (1/0))"),
-    ("gain_1e30", "s \"bd*4\" # gain 1e30"),
+    ("amp_1e30", "s \"bd*4\" # amp 1e30"),
     ("speed_0", "s \"bd*4 sn\" # speed 0"),
     ("speed_minus_1e9", "s \"bd*4 sn\" # speed (-1e9)"),
 ];
@@ -114,7 +114,7 @@ fn non_finite_and_absurd_outputs_are_reported_once_with_name_and_line() {
     for (name, o2, what) in [
         ("report_nan", "sine 220 * (0/0)", "not a number"),
         ("report_fb", "~fb", "not a number"),
-        ("report_loud", "s \"bd*4\" # gain 1e30", "dBFS"),
+        ("report_loud", "s \"bd*4\" # amp 1e30", "dBFS"),
     ] {
         let (err, _, _) = render(name, &program(o2), &[]);
         assert_eq!(err.matches("output `o2`").count(), 1, "{name}: {err}");

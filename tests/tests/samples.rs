@@ -297,3 +297,43 @@ fn voice_kernels_still_compiling_are_taken_at_the_block_after_they_arrive() {
     assert!(COMING.set(VoiceKernels::reference()).is_ok());
     assert!(block() > 0.05, "the kernels that arrived");
 }
+
+#[test]
+fn gain_follows_superdirts_curve_and_amp_velocity_postgain_scale_linearly() {
+    let bd = kit_sample("bd", 0);
+    // (gain, amp, velocity, postgain) → the level SuperDirt's dirt_gate gives, over its
+    // default amp 0.4: amp/0.4 · min(gain, 2)^4, then the linear factors.
+    for (controls, level) in [
+        ("# gain 1", 1.0f32),
+        ("# gain 0.8", 0.4096),
+        ("# gain 1.2", 2.0736),
+        ("# gain 3", 16.0),
+        ("# gain 2 # overgain 0.5", 39.0625),
+        ("# amp 0.2", 0.5),
+        ("# gain 0.5 # amp 0.8", 0.125),
+        ("# velocity 0.5", 0.5),
+        ("# postgain 0.25 # gain 0.5", 0.015625),
+    ] {
+        let (l, _) = render(&format!("tempo: 0.5\nout: s \"bd\" {controls}\n"), 8_000);
+        assert_plays(&l, 0, &bd[..8_000], CENTRE * level, controls);
+    }
+}
+
+#[test]
+fn sustain_holds_an_event_that_many_seconds_then_fades_in_2_ms() {
+    let (l, _) = render("tempo: 0.5\nout: s \"bd\" # sustain 0.1\n", 22_050);
+    let bd = kit_sample("bd", 0);
+    let end = 4_410;
+    assert_plays(&l, 0, &bd[..end - 100], CENTRE, "held");
+    assert!(l[end + 1..].iter().all(|&x| x == 0.0), "silent after 0.1 s");
+    assert!(rms(&l[end - 88..end]) > 0.0, "fading over the last 2 ms");
+}
+
+#[test]
+fn up_is_note() {
+    let a = render("tempo: 0.5\nout: s \"arpy\" # up 12\n", 20_000);
+    let b = render("tempo: 0.5\nout: s \"arpy\" # note 12\n", 20_000);
+    let plain = render("tempo: 0.5\nout: s \"arpy\"\n", 20_000);
+    assert!(rms(&a.0) > 0.01 && a != plain, "an octave up");
+    assert_eq!(a, b);
+}

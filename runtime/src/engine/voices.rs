@@ -483,6 +483,17 @@ fn silent_quad(silent: &Sample) -> VoiceQuad {
     }
 }
 
+/// An event's amplitude: SuperDirt's `dirt_gate`, `amp · (min(gain, 2) + overgain)^4`,
+/// divided by SuperDirt's default `amp` (0.4) so that an event with neither plays its sample
+/// at its own level; then Strudel's linear `velocity` and `postgain`.
+fn level(get: impl Fn(&str) -> Option<f64>) -> f64 {
+    let gain = get("gain").unwrap_or(1.0).clamp(0.0, 2.0) + get("overgain").unwrap_or(0.0);
+    let amp = get("amp").unwrap_or(0.4).max(0.0) / 0.4;
+    let linear = get("velocity").unwrap_or(1.0) * get("postgain").unwrap_or(1.0);
+    let level = amp * gain.max(0.0).powi(4) * linear.max(0.0);
+    if level.is_finite() { level } else { 0.0 }
+}
+
 /// Starts voices from events: the part of a bank that event handling needs, borrowed apart
 /// from the pattern source that hands out the events.
 struct Starter<'a> {
@@ -553,7 +564,7 @@ impl Starter<'_> {
         if region < 1.0 || rate == 0.0 || !rate.is_finite() || len == 0.0 {
             return;
         }
-        let gain = get("gain").unwrap_or(1.0).max(0.0);
+        let gain = level(get);
         let (pl, pr) = pan_gains(get("pan").unwrap_or(0.0));
         let attack = get("attack").unwrap_or(0.0).max(0.0) * sr;
         let release = get("release").unwrap_or(0.0).max(0.0) * sr;
@@ -566,13 +577,16 @@ impl Starter<'_> {
         let fx = VoiceFx::of_event(get, vowel, sr);
         let (orbit, room, delay) = self.orbit(onset, get);
         let each = (region / rate.abs()).ceil() as i64;
-        // `legato` holds the sound for that many event durations.
-        let gate = get("legato").map(|l| {
-            let dur = h
-                .whole
-                .map_or(h.part.end - h.part.begin, |w| w.end - w.begin);
-            (l.max(0.0) * dur.to_f64() / cps * sr).round() as i64
-        });
+        // `sustain` holds the sound that many seconds, `legato` that many event durations.
+        let gate = match get("sustain") {
+            Some(s) => Some((s.max(0.0) * sr).round() as i64),
+            None => get("legato").map(|l| {
+                let dur = h
+                    .whole
+                    .map_or(h.part.end - h.part.begin, |w| w.end - w.begin);
+                (l.max(0.0) * dur.to_f64() / cps * sr).round() as i64
+            }),
+        };
         if cut != 0 {
             let fade = (DECLICK_SECONDS * sr).ceil() as i64;
             for v in self.voices.iter_mut() {
