@@ -13,14 +13,15 @@
 /// A two-pole filter in SuperCollider's form: `y0 = g·x + b1·y1 + b2·y2`, output
 /// `h·(y0 + c1·y1 + c2·y2)`; state per channel.
 #[derive(Clone, Copy, Debug, Default)]
-struct TwoPole {
-    g: f64,
-    b1: f64,
-    b2: f64,
-    h: f64,
-    c1: f64,
-    c2: f64,
-    y: [[f64; 2]; 2],
+pub(super) struct TwoPole {
+    pub(super) g: f64,
+    pub(super) b1: f64,
+    pub(super) b2: f64,
+    pub(super) h: f64,
+    pub(super) c1: f64,
+    pub(super) c2: f64,
+    /// Per channel, the last two `y0`.
+    pub(super) y: [[f64; 2]; 2],
 }
 
 impl TwoPole {
@@ -77,7 +78,7 @@ impl TwoPole {
 
     /// Denormals and blow-ups do not stay in the state: SuperCollider's `zapgremlins`, as
     /// there once per block.
-    fn settle(&mut self) {
+    pub(super) fn settle(&mut self) {
         let zap = |v: f64| {
             if v.is_finite() && v.abs() > 1e-15 {
                 v
@@ -97,15 +98,15 @@ impl TwoPole {
 pub struct VoiceFx {
     pub active: bool,
     vowel: Option<Vowel>,
-    /// `(1 + k)`, `k` of `dirt_shape`.
-    shape: Option<f32>,
-    hpf: Option<TwoPole>,
-    bpf: Option<TwoPole>,
+    /// `k` of `dirt_shape`.
+    pub(super) shape: Option<f32>,
+    pub(super) hpf: Option<TwoPole>,
+    pub(super) bpf: Option<TwoPole>,
     /// The rounding step of `dirt_crush`.
-    crush: Option<f32>,
+    pub(super) crush: Option<f32>,
     /// `dirt_coarse`: hold every `period`-th input frame.
     coarse: Option<Coarse>,
-    lpf: Option<TwoPole>,
+    pub(super) lpf: Option<TwoPole>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -252,6 +253,12 @@ impl VoiceFx {
             || fx.coarse.is_some()
             || fx.lpf.is_some();
         fx
+    }
+
+    /// Whether the voice's effects are all ones the four-lane mixer runs
+    /// (`fx_lanes`): `vowel` and `coarse` are not.
+    pub fn lane_ready(&self) -> bool {
+        self.vowel.is_none() && self.coarse.is_none()
     }
 
     /// Runs the chain over consecutive frames of the voice: channel 0 in `left`, and

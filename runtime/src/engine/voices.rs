@@ -5,6 +5,7 @@
 //! Voices are preallocated: a bank never holds more than its cap, and beyond it the oldest
 //! voice is stolen (counted). Nothing here allocates per block once the bank is built.
 
+use super::fx_lanes::{self, LaneVoice};
 use super::orbits::{OrbitSends, PARAMS};
 use super::voice_fx::VoiceFx;
 use super::voice_kernel::{VoiceKernels, VoiceKind, VoiceQuad};
@@ -129,8 +130,12 @@ pub struct VoiceBank {
     right: *mut f32,
     /// Per kind, the voices mixed this block (capacity `cap`, reused).
     groups: Vec<Vec<usize>>,
-    /// The voices with effects sounding this block (capacity `cap`, reused).
+    /// The voices with effects or sends sounding this block (capacity `cap`, reused).
     with_fx: Vec<usize>,
+    /// Of those, the ones the lane mixer takes, mono first (capacity `cap`, reused).
+    in_lanes: Vec<usize>,
+    /// One group of them as the lane mixer takes it (capacity `LANES`, reused).
+    lanes: Vec<LaneVoice>,
     fx: FxSlab,
     /// One voice's frames before its effects, left and right (grown to the block once).
     scratch: [Vec<f32>; 2],
@@ -195,6 +200,8 @@ impl VoiceBank {
                 .map(|_| Vec::with_capacity(cap))
                 .collect(),
             with_fx: Vec::with_capacity(cap),
+            in_lanes: Vec::with_capacity(cap),
+            lanes: Vec::with_capacity(fx_lanes::LANES),
             fx: FxSlab::default(),
             scratch: [Vec::new(), Vec::new()],
             silent: Arc::new(Sample::new(vec![vec![0.0]], "silence")),
@@ -370,10 +377,89 @@ impl VoiceBank {
         }
     }
 
-    /// Each voice with effects or sends on its own: the sample through the voice kernel at
-    /// unit gain and without envelope, then its effects, then its envelope, gain and pan (the
-    /// order of SuperDirt's modules and its `dirt_gate`), then its sends.
+    /// The voices with effects or sends: four at a time through the lane mixer
+    /// ([`fx_lanes`]), or each on its own (`vowel`, `coarse`).
     fn mix_with_fx(&mut self, first: i64, frames: usize, kernels: &VoiceKernels) {
+        self.in_lanes.clear();
+        for stereo in [false, true] {
+            for &i in &self.with_fx {
+                let v = &self.voices[i];
+                let ready = v.fx == NO_FX || self.fx.states[v.fx as usize].lane_ready();
+                if ready && v.kind.stereo == stereo {
+                    self.in_lanes.push(i);
+                }
+            }
+        }
+        let mut lanes = std::mem::take(&mut self.lanes);
+        for k in (0..self.in_lanes.len()).step_by(fx_lanes::LANES) {
+            let n = (self.in_lanes.len() - k).min(fx_lanes::LANES);
+            lanes.clear();
+            for l in 0..n {
+                lanes.push(self.lane_voice(self.in_lanes[k + l], first, frames));
+            }
+            let stereo = lanes.iter().any(|l| l.data[0] != l.data[1]);
+            // SAFETY: both buffers have room for a block plus 4 (see `new`).
+            let out = unsafe {
+                [
+                    std::slice::from_raw_parts_mut(self.left, frames + 4),
+                    std::slice::from_raw_parts_mut(self.right, frames + 4),
+                ]
+            };
+            fx_lanes::mix(&mut lanes, stereo, frames, out, &mut self.sends);
+            for (l, lane) in lanes.drain(..).enumerate() {
+                let fx = self.voices[self.in_lanes[k + l]].fx;
+                if fx != NO_FX {
+                    self.fx.states[fx as usize] = lane.fx;
+                }
+            }
+        }
+        self.lanes = lanes;
+        if self.in_lanes.len() < self.with_fx.len() {
+            self.mix_alone(first, frames, kernels);
+        }
+    }
+
+    /// Voice `i` as the lane mixer takes it for this block.
+    fn lane_voice(&self, i: usize, first: i64, frames: usize) -> LaneVoice {
+        let v = &self.voices[i];
+        let pos = v.pos0 + v.rate * (first - v.start) as f64;
+        let base = pos.floor();
+        let left = v.sample.data(0);
+        let right = if v.kind.stereo {
+            v.sample.data(1)
+        } else {
+            left
+        };
+        LaneVoice {
+            data: [left, right],
+            len: v.sample.len() as i32,
+            base: base.clamp(i32::MIN as f64, i32::MAX as f64) as i32,
+            frac: (pos - base) as f32,
+            rate: v.rate as f32,
+            gain: [v.gain_l, v.gain_r],
+            env: v.kind.env.then(|| {
+                [
+                    (v.start - first - 1) as f32,
+                    v.attack_inv,
+                    (v.stop - first).clamp(-(1 << 24), 1 << 24) as f32,
+                    v.release_inv,
+                ]
+            }),
+            from: (v.start - first).clamp(0, frames as i64) as usize,
+            to: (v.stop - first).clamp(0, frames as i64) as usize,
+            fx: if v.fx == NO_FX {
+                VoiceFx::default()
+            } else {
+                self.fx.states[v.fx as usize].clone()
+            },
+            send: (v.orbit != NO_SEND).then_some((v.orbit as usize, v.room, v.delay)),
+        }
+    }
+
+    /// Each voice the lane mixer does not take, on its own: the sample through the voice
+    /// kernel at unit gain and without envelope, then its effects, then its envelope, gain
+    /// and pan (the order of SuperDirt's modules and its `dirt_gate`), then its sends.
+    fn mix_alone(&mut self, first: i64, frames: usize, kernels: &VoiceKernels) {
         for s in &mut self.scratch {
             if s.len() < frames + 4 {
                 s.resize(frames + 4, 0.0);
@@ -382,6 +468,10 @@ impl VoiceBank {
         for k in 0..self.with_fx.len() {
             let i = self.with_fx[k];
             let v = &mut self.voices[i];
+            if v.fx == NO_FX || self.fx.states[v.fx as usize].lane_ready() {
+                // Mixed in lanes.
+                continue;
+            }
             let kind = VoiceKind {
                 env: false,
                 ..v.kind
@@ -418,10 +508,8 @@ impl VoiceBank {
                 )
             };
             let (from, to) = (from as usize, to as usize);
-            if v.fx != NO_FX {
-                let right = kind.stereo.then(|| &mut sr[from..to]);
-                self.fx.states[v.fx as usize].process(&mut sl[from..to], right);
-            }
+            let right = kind.stereo.then(|| &mut sr[from..to]);
+            self.fx.states[v.fx as usize].process(&mut sl[from..to], right);
             let attack_from = (v.start - first - 1) as f32;
             let release_to = (v.stop - first).clamp(-(1 << 24), 1 << 24) as f32;
             // SAFETY: both buffers have room for a block plus 4 (see `new`); `to <= frames`.
