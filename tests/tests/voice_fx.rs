@@ -239,3 +239,27 @@ fn a_vowel_brings_out_its_formants() {
     assert_eq!(err[0].message, "`x` is not a vowel");
     assert_eq!(err[0].span, 25..26);
 }
+
+#[test]
+fn ring_makes_sidebands_and_djf_sweeps_from_low_pass_to_high_pass() {
+    // A 1 kHz tone ring-modulated at 300 Hz: the tone, and half of it at 700 and 1300 Hz.
+    let x = render(
+        "tempo: 0.5\nout: s \"t1000\" # ring 1 # ringf 300\n",
+        20_000,
+    );
+    let at = |hz: f64| tone_amplitude(&x[2000..18_000], hz) / (0.5 * CENTRE);
+    assert!((at(1000.0) - 1.0).abs() < 0.05, "carrier {}", at(1000.0));
+    for side in [700.0, 1300.0] {
+        assert!((at(side) - 0.5).abs() < 0.05, "{side} Hz: {}", at(side));
+    }
+    // The DJ filter: 0.2 keeps 200 Hz and cuts 4 kHz, 0.8 the other way round.
+    let level = |djf: f64, tone: &str, hz: f64| {
+        let x = render(
+            &format!("tempo: 0.5\nout: s \"{tone}\" # djf {djf}\n"),
+            20_000,
+        );
+        tone_amplitude(&x[4000..18_000], hz) / (0.5 * CENTRE)
+    };
+    assert!(level(0.2, "t200", 200.0) > 0.8 && level(0.2, "t4000", 4000.0) < 0.02);
+    assert!(level(0.8, "t200", 200.0) < 0.1 && level(0.8, "t4000", 4000.0) > 0.8);
+}

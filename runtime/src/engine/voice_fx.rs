@@ -107,6 +107,51 @@ pub struct VoiceFx {
     /// `dirt_coarse`: hold every `period`-th input frame.
     coarse: Option<Coarse>,
     pub(super) lpf: Option<TwoPole>,
+    /// SuperDirt's modules after the low-pass, in their order (`dirt_tremolo`, then the
+    /// extra effects `dirt_triode`, `dirt_ring` and `dj-filter`).
+    tremolo: Option<Tremolo>,
+    triode: Option<Triode>,
+    ring: Option<Ring>,
+    /// `dj-filter`: a low-pass then a high-pass.
+    djf: Option<[TwoPole; 2]>,
+    /// Frames of the voice processed so far (the clock of `tremolo` and `ring`).
+    frames: f64,
+}
+
+/// `dirt_tremolo`: `(1 - d) + d·cos(2π·rate·t)` with `d = tremolodepth.clip(0, 1)/2`.
+#[derive(Clone, Copy, Debug)]
+struct Tremolo {
+    /// Radians per frame.
+    w: f64,
+    depth: f64,
+}
+
+/// `dirt_triode`: the positive half as it is, the negative half `tanh(x·sc)/sc` with
+/// `sc = triode·10 + 0.001`, then `LeakDC` per channel.
+#[derive(Clone, Copy, Debug)]
+struct Triode {
+    sc: f32,
+    leak: [(f32, f32); 2],
+}
+
+/// `dirt_ring`: `x·m + x` (`ring1`) with `m = ring·sin(2π·f·t)`, `f` gliding exponentially
+/// from `ringf` to `ringf + ringdf` over a second (`XLine`), clipped to 20 Hz .. 20 kHz.
+#[derive(Clone, Copy, Debug)]
+struct Ring {
+    amount: f64,
+    from: f64,
+    to: f64,
+    /// The sine's phase (turns) at the start of the next block, per channel.
+    phase: [f64; 2],
+    sample_rate: f64,
+}
+
+impl Ring {
+    /// The modulator's frequency `t` frames into the voice.
+    fn freq(&self, t: f64) -> f64 {
+        let x = (t / self.sample_rate).min(1.0);
+        (self.from * (self.to / self.from).powf(x)).clamp(20.0, 20_000.0)
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -244,8 +289,45 @@ impl VoiceFx {
                 TwoPole::resonant(cutoff(f), rq, sample_rate, false)
             }),
             active: false,
+            ..VoiceFx::default()
         };
+        // As in SuperDirt, the module runs when `tremolorate` is given.
+        fx.tremolo = get("tremolorate").map(|rate| Tremolo {
+            w: std::f64::consts::TAU * rate / sample_rate,
+            depth: get("tremolodepth").unwrap_or(0.5).clamp(0.0, 1.0) * 0.5,
+        });
+        fx.triode = get("triode").map(|t| Triode {
+            sc: (t * 10.0 + 1e-3) as f32,
+            leak: [(0.0, 0.0); 2],
+        });
+        fx.ring = get("ring").map(|amount| {
+            let from = get("ringf").unwrap_or(0.0);
+            let to = from + get("ringdf").unwrap_or(0.0);
+            // XLine cannot cross or touch zero: SuperCollider clips the frequency anyway.
+            let (from, to) = (from.max(20.0), to.max(20.0));
+            Ring {
+                amount,
+                from,
+                to,
+                phase: [0.0; 2],
+                sample_rate,
+            }
+        });
+        fx.djf = get("djf").map(|d| {
+            // `linexp(0, 0.5, 20, 10000)` and `linexp(0.5, 1, 20, 10000)`, clipped; rq 1.
+            let linexp = |x: f64, lo: f64, hi: f64| {
+                20.0 * 500f64.powf(((x - lo) / (hi - lo)).clamp(0.0, 1.0))
+            };
+            [
+                TwoPole::resonant(linexp(d, 0.0, 0.5).min(nyquist), 1.0, sample_rate, false),
+                TwoPole::resonant(linexp(d, 0.5, 1.0).min(nyquist), 1.0, sample_rate, true),
+            ]
+        });
         fx.active = fx.vowel.is_some()
+            || fx.tremolo.is_some()
+            || fx.triode.is_some()
+            || fx.ring.is_some()
+            || fx.djf.is_some()
             || fx.shape.is_some()
             || fx.hpf.is_some()
             || fx.bpf.is_some()
@@ -258,7 +340,12 @@ impl VoiceFx {
     /// Whether the voice's effects are all ones the four-lane mixer runs
     /// (`fx_lanes`): `vowel` and `coarse` are not.
     pub fn lane_ready(&self) -> bool {
-        self.vowel.is_none() && self.coarse.is_none()
+        self.vowel.is_none()
+            && self.coarse.is_none()
+            && self.tremolo.is_none()
+            && self.triode.is_none()
+            && self.ring.is_none()
+            && self.djf.is_none()
     }
 
     /// Runs the chain over consecutive frames of the voice: channel 0 in `left`, and
@@ -305,13 +392,49 @@ impl VoiceFx {
             if let Some(f) = &mut fx.lpf {
                 buf.iter_mut().for_each(|x| *x = f.run(ch, *x));
             }
+            let t0 = fx.frames;
+            if let Some(tr) = fx.tremolo {
+                // SinOsc at phase π/2 from the voice's start: a cosine.
+                for (i, x) in buf.iter_mut().enumerate() {
+                    let wave = 1.0 - tr.depth + tr.depth * (tr.w * (t0 + i as f64)).cos();
+                    *x *= wave as f32;
+                }
+            }
+            if let Some(tri) = &mut fx.triode {
+                let sc = tri.sc;
+                let (mut x1, mut y1) = tri.leak[ch];
+                for x in buf.iter_mut() {
+                    let v = if *x > 0.0 { *x } else { (*x * sc).tanh() / sc };
+                    // LeakDC, coefficient 0.995.
+                    let y = v - x1 + 0.995 * y1;
+                    (x1, y1) = (v, if y.abs() < 1e-20 { 0.0 } else { y });
+                    *x = y;
+                }
+                tri.leak[ch] = (x1, y1);
+            }
+            if let Some(r) = &mut fx.ring {
+                let mut phase = r.phase[ch];
+                for (i, x) in buf.iter_mut().enumerate() {
+                    let m = r.amount * (std::f64::consts::TAU * phase).sin();
+                    *x = (*x as f64 * m + *x as f64) as f32;
+                    phase = (phase + r.freq(t0 + i as f64) / r.sample_rate).fract();
+                }
+                r.phase[ch] = phase;
+            }
+            if let Some([lp, hp]) = &mut fx.djf {
+                buf.iter_mut().for_each(|x| *x = hp.run(ch, lp.run(ch, *x)));
+            }
         };
+        let n = left.len();
         run(0, left, self);
         if let Some(right) = right {
             run(1, right, self);
         }
+        self.frames += n as f64;
         let vowel = self.vowel.iter_mut().flat_map(|v| v.formants.iter_mut());
+        let dj = self.djf.iter_mut().flat_map(|d| d.iter_mut());
         for f in vowel
+            .chain(dj)
             .chain(&mut self.hpf)
             .chain(&mut self.bpf)
             .chain(&mut self.lpf)
@@ -446,6 +569,46 @@ mod tests {
         assert!(band(&i, 270.0) > 3.0 * band(&a, 270.0));
         // A name SuperDirt has no vowel for does nothing, as there.
         assert!(!VoiceFx::of_event(|_| None, Some("x"), SR).active);
+    }
+
+    #[test]
+    fn tremolo_triode_ring_and_djf_follow_superdirt() {
+        // Tremolo 10 Hz, depth 1 (d = 0.5): a constant becomes 0.5 + 0.5·cos, from 1.
+        let mut fx = VoiceFx::of_event(
+            controls(&[("tremolorate", 10.0), ("tremolodepth", 1.0)]),
+            None,
+            SR,
+        );
+        let mut x = vec![1.0f32; 4410];
+        fx.process(&mut x[..1000], None);
+        fx.process(&mut x[1000..], None);
+        for (t, &v) in x.iter().enumerate() {
+            let want = 0.5 + 0.5 * (std::f64::consts::TAU * 10.0 * t as f64 / SR).cos();
+            assert!((v as f64 - want).abs() < 1e-5, "frame {t}: {v} vs {want}");
+        }
+        // Triode: the negative half is squashed, the positive half kept (then LeakDC).
+        let mut fx = VoiceFx::of_event(controls(&[("triode", 1.0)]), None, SR);
+        let mut x: Vec<f32> = sine(100.0, 4410).iter().map(|v| v * 0.8).collect();
+        fx.process(&mut x, None);
+        let (hi, lo) = x[2205..]
+            .iter()
+            .fold((0.0f32, 0.0f32), |(h, l), &v| (h.max(v), l.min(v)));
+        // (A 0.8 sine spans 1.6; squashed below and recentred by LeakDC, it is lopsided.)
+        assert!(hi - lo < 1.1 && hi + lo > 0.1, "peak {hi}, trough {lo}");
+        // Ring 1 at 200 Hz on a constant 1: 1 + sin(2π·200·t).
+        let mut fx = VoiceFx::of_event(controls(&[("ring", 1.0), ("ringf", 200.0)]), None, SR);
+        let mut x = vec![1.0f32; 441];
+        fx.process(&mut x, None);
+        for (t, &v) in x.iter().enumerate() {
+            let want = 1.0 + (std::f64::consts::TAU * 200.0 * t as f64 / SR).sin();
+            assert!((v as f64 - want).abs() < 1e-4, "frame {t}: {v} vs {want}");
+        }
+        // djf below 0.5 low-passes, above high-passes, 0.5 is open.
+        let low = |d: f64, hz: f64| gain(&[("djf", d)], hz);
+        // (rq 1: a small bump below the cutoff; the low-pass stops at 10 kHz.)
+        assert!(low(0.2, 4000.0) < 0.01 && (low(0.2, 100.0) - 1.0).abs() < 0.15);
+        assert!(low(0.8, 100.0) < 0.05 && (low(0.8, 3000.0) - 1.0).abs() < 0.15);
+        assert!((low(0.5, 100.0) - 1.0).abs() < 0.05 && (low(0.5, 5000.0) - 1.0).abs() < 0.2);
     }
 
     #[test]
