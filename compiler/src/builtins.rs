@@ -821,7 +821,7 @@ pub static BUILTINS: &[Builtin] = &[
         Op::Filter(Filter::Lpf),
         Effect,
         FILTER,
-        "low-pass filter (12 dB/oct); cutoff in Hz, q resonance",
+        "low-pass filter (12 dB/oct); cutoff in Hz, q resonance. On a pattern of events, `# lpf x` with one value is the per-event `cutoff`",
         "saw 55 # lpf 800 0.9",
     ),
     b(
@@ -829,7 +829,7 @@ pub static BUILTINS: &[Builtin] = &[
         Op::Filter(Filter::Hpf),
         Effect,
         FILTER,
-        "high-pass filter",
+        "high-pass filter. On a pattern of events, `# hpf x` with one value is the per-event `hcutoff`",
         "noise # hpf 5000",
     ),
     b(
@@ -837,7 +837,7 @@ pub static BUILTINS: &[Builtin] = &[
         Op::Filter(Filter::Bpf),
         Effect,
         FILTER,
-        "band-pass filter",
+        "band-pass filter. On a pattern of events, `# bpf x` with one value is the per-event `bandf`",
         "noise # bpf 1000 4",
     ),
     b(
@@ -1410,11 +1410,23 @@ pub fn plays_samples(name: &str) -> bool {
     lookup(name).is_some_and(|b| b.op == Op::Control("s"))
 }
 
-/// `delay` given one value and nothing else (`# delay 0.5`): on a pattern of events it is
-/// SuperDirt's per-event send to the orbit's delay (a control named `delay`); with its time,
-/// feedback or mix, and on signals, it is the echo effect.
-pub fn delay_is_send(args: &[crate::ast::Arg]) -> bool {
-    matches!(args, [crate::ast::Arg::Positional(_)])
+/// The per-event control an effect given one value and nothing else stands for, as Tidal
+/// writes them: `# delay 0.5` is SuperDirt's send to the orbit's delay, `# lpf 800` the
+/// event's `cutoff`, `# hpf` its `hcutoff`, `# bpf` its `bandf`. Where the value is a
+/// pattern this makes the call a pattern of those controls (`resolve/sort.rs`), which on a
+/// pattern of events sets them per event; with more arguments, and on signals, the name is
+/// the effect.
+pub fn event_control(op: Op, args: &[crate::ast::Arg]) -> Option<&'static str> {
+    if !matches!(args, [crate::ast::Arg::Positional(_)]) {
+        return None;
+    }
+    match op {
+        Op::Delay => Some("delay"),
+        Op::Filter(Filter::Lpf) => Some("cutoff"),
+        Op::Filter(Filter::Hpf) => Some("hcutoff"),
+        Op::Filter(Filter::Bpf) => Some("bandf"),
+        _ => None,
+    }
 }
 
 pub fn lookup(name: &str) -> Option<&'static Builtin> {

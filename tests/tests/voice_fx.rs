@@ -263,3 +263,28 @@ fn ring_makes_sidebands_and_djf_sweeps_from_low_pass_to_high_pass() {
     assert!(level(0.2, "t200", 200.0) > 0.8 && level(0.2, "t4000", 4000.0) < 0.02);
     assert!(level(0.8, "t200", 200.0) < 0.1 && level(0.8, "t4000", 4000.0) > 0.8);
 }
+
+#[test]
+fn lpf_hpf_bpf_with_one_value_on_events_are_cutoff_hcutoff_and_bandf_as_in_tidal() {
+    for (alias, control) in [
+        ("lpf \"800 3000\"", "cutoff \"800 3000\""),
+        ("hpf 2000", "hcutoff 2000"),
+        ("bpf 1000", "bandf 1000"),
+    ] {
+        let a = render(
+            &format!("tempo: 0.5\nout: s \"t1000*2\" # {alias} # gain 0.9\n"),
+            30_000,
+        );
+        let b = render(
+            &format!("tempo: 0.5\nout: s \"t1000*2\" # {control} # gain 0.9\n"),
+            30_000,
+        );
+        assert!(a.iter().any(|&x| x != 0.0));
+        assert_eq!(a, b, "`# {alias}` is `# {control}`");
+    }
+    // With its q it is the signal filter on the sound's mix (the state-variable filter), so
+    // it is not the per-event RLPF.
+    let signal = render("tempo: 0.5\nout: s \"t1000\" # lpf 800 0.707\n", 30_000);
+    let per_event = render("tempo: 0.5\nout: s \"t1000\" # cutoff 800\n", 30_000);
+    assert_ne!(signal, per_event);
+}

@@ -120,7 +120,7 @@ impl Walker<'_> {
                     }
                 }
             }
-            // `delay x` on events is the send (`sort.rs`).
+            // `delay x` on events is the send (`builtins::event_control`).
             Some(Op::Delay) if self.checked.sorts.is_pattern(e) => self.out.sends = true,
             _ => {}
         }

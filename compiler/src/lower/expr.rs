@@ -250,14 +250,15 @@ impl<'a> Lowerer<'a> {
     }
 
     fn call(&mut self, name: &str, e: &Expr, args: &[Arg]) -> Result<Lowered> {
-        let send = crate::builtins::delay_is_send(args);
+        let control =
+            crate::builtins::lookup(name).and_then(|b| crate::builtins::event_control(b.op, args));
         let args = self.args(name, args);
         let Some(b) = crate::builtins::lookup(name) else {
             return Err(unsupported(e, &format!("`{name}`")));
         };
-        if b.op == Op::Delay && send {
+        if let Some(control) = control {
             return Ok(Lowered::Pattern(control_pattern(
-                "delay",
+                control,
                 &self.pattern(args[0])?,
             )));
         }

@@ -210,7 +210,7 @@ impl FactFinder<'_> {
         match b.op {
             Op::Osc(_) | Op::Rand | Op::Irand => true,
             Op::Control(_) => positional.first().is_some_and(|a| self.continuous(a)),
-            Op::Delay if builtins::delay_is_send(args) => self.continuous(positional[0]),
+            op if builtins::event_control(op, args).is_some() => self.continuous(positional[0]),
             // Only the first cycle is asked: `cat` is its first pattern there.
             Op::Cat => list_items(positional.first().copied())
                 .first()

@@ -287,8 +287,9 @@ impl Sorter<'_> {
             };
         }
         match b.op {
-            // `delay x`: the per-event send when `x` is a pattern (`builtins::delay_is_send`).
-            Op::Delay if builtins::delay_is_send(args) => {
+            // `delay x`, `lpf x`, ...: per-event controls when `x` is a pattern
+            // (`builtins::event_control`).
+            op if builtins::event_control(op, args).is_some() => {
                 if sort_of(self, placed[0]) == Pattern {
                     Pattern
                 } else {
