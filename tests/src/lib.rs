@@ -123,3 +123,21 @@ pub fn phonon(args: &[&str]) -> (i32, String, String) {
         String::from_utf8(stderr).unwrap(),
     )
 }
+
+/// Writes `frames` as a one-channel 32-bit float WAV file `dir/name/a.wav`, 44.1 kHz: a sample
+/// folder in the Dirt layout for tests that need a sound of known content.
+pub fn write_sample_folder(dir: &std::path::Path, name: &str, frames: &[f32]) {
+    let folder = dir.join(name);
+    std::fs::create_dir_all(&folder).unwrap();
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: SAMPLE_RATE,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(folder.join("a.wav"), spec).unwrap();
+    for &x in frames {
+        w.write_sample(x).unwrap();
+    }
+    w.finalize().unwrap();
+}

@@ -5,7 +5,7 @@
 
 use phonon_runtime::engine::Engine;
 use phonon_runtime::live::{Incoming, Player};
-use phonon_tests::{channel, compile_in, render_with};
+use phonon_tests::{channel, compile_in, render_with, write_sample_folder};
 use std::path::PathBuf;
 
 const SR: usize = 44_100;
@@ -16,19 +16,14 @@ fn clicks() -> PathBuf {
     static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("phonon-orbits-{}", std::process::id()));
-        let folder = dir.join("click");
-        std::fs::create_dir_all(&folder).unwrap();
-        let spec = hound::WavSpec {
-            channels: 1,
-            sample_rate: SR as u32,
-            bits_per_sample: 32,
-            sample_format: hound::SampleFormat::Float,
-        };
-        let mut w = hound::WavWriter::create(folder.join("a.wav"), spec).unwrap();
-        for i in 0..64 {
-            w.write_sample(if i == 0 { 1.0f32 } else { 0.0 }).unwrap();
-        }
-        w.finalize().unwrap();
+        let mut click = vec![0.0f32; 64];
+        click[0] = 1.0;
+        write_sample_folder(&dir, "click", &click);
+        // Two seconds of a quiet 220 Hz tone: still sounding when a test reloads.
+        let long: Vec<f32> = (0..2 * SR)
+            .map(|i| 0.2 * (std::f32::consts::TAU * 220.0 * i as f32 / SR as f32).sin())
+            .collect();
+        write_sample_folder(&dir, "long", &long);
         dir
     })
     .clone()
@@ -211,6 +206,30 @@ fn the_reverb_tail_rings_on_through_hush_and_a_reload_that_stops_sending() {
             worst < 1e-6,
             "`{then}`: the tail goes on as before ({worst})"
         );
+    }
+}
+
+#[test]
+fn a_voice_sounding_at_a_reload_keeps_its_orbit_by_number_or_loses_its_sends() {
+    // The voice moves to the new program's player; its orbit is looked up by number there.
+    let first = "tempo: 0.1\nout: s \"long\" # room 0.5 # orbit 2\n";
+    for then in [
+        "tempo: 0.1\nout: s \"long\"\n",
+        "tempo: 0.1\nout: s \"long\" # room 0.5 # orbit \"<1 2>\"\n",
+        "tempo: 0.1\nout: s \"long\" # delay 0.5\n",
+    ] {
+        let mut old = engine(first);
+        for _ in 0..20 {
+            old.process(512);
+        }
+        let mut new = engine(then);
+        assert_eq!(new.adopt(&mut old).voices, 1, "`{then}`");
+        let mut dry = Vec::new();
+        for _ in 0..20 {
+            new.process(512);
+            dry.extend_from_slice(new.output(0, 512).0);
+        }
+        assert!(peak(&dry) > 0.1, "`{then}`: the voice plays on");
     }
 }
 

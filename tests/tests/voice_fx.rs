@@ -2,7 +2,7 @@
 //! `coarse`), on rendered frames: sine samples played through each, measured against
 //! SuperCollider's filter responses and SuperDirt's formulas, event by event.
 
-use phonon_tests::{channel, compile_in, render_with, tone_amplitude};
+use phonon_tests::{channel, compile_in, render_with, tone_amplitude, write_sample_folder};
 use std::path::PathBuf;
 
 const SR: f64 = 44_100.0;
@@ -18,20 +18,10 @@ fn tones() -> PathBuf {
 fn write_tones() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("phonon-voice-fx-{}", std::process::id()));
     for hz in [200, 660, 1000, 4000] {
-        let folder = dir.join(format!("t{hz}"));
-        std::fs::create_dir_all(&folder).unwrap();
-        let spec = hound::WavSpec {
-            channels: 1,
-            sample_rate: SR as u32,
-            bits_per_sample: 32,
-            sample_format: hound::SampleFormat::Float,
-        };
-        let mut w = hound::WavWriter::create(folder.join("a.wav"), spec).unwrap();
-        for i in 0..SR as usize {
-            let x = 0.5 * (std::f64::consts::TAU * hz as f64 * i as f64 / SR).sin();
-            w.write_sample(x as f32).unwrap();
-        }
-        w.finalize().unwrap();
+        let tone: Vec<f32> = (0..SR as usize)
+            .map(|i| (0.5 * (std::f64::consts::TAU * hz as f64 * i as f64 / SR).sin()) as f32)
+            .collect();
+        write_sample_folder(&dir, &format!("t{hz}"), &tone);
     }
     dir
 }

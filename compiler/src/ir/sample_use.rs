@@ -219,79 +219,64 @@ impl Walker<'_> {
     }
 }
 
-/// The atoms of an `orbit` string with their spans (rests aside), the ends of `a .. b`
-/// ranges expanded.
-fn orbit_atoms(g: &Group, out: &mut Vec<(String, Span)>) {
+/// Calls `f` with every word of a mini-notation string that is not a rest, its step and
+/// the word's span (sequences, stacks, choices, feet, groups, alternations and polymeters
+/// alike).
+fn each_word(g: &Group, f: &mut impl FnMut(&str, &Step, Span)) {
     let seqs: Vec<&Sequence> = match g {
         Group::Seq(s) => vec![s],
         Group::Stack(seqs) => seqs.iter().collect(),
         Group::Choose { alternatives, .. } => alternatives.iter().collect(),
         Group::Feet { feet, .. } => feet.iter().collect(),
     };
-    for s in seqs {
-        for st in &s.steps {
-            match &st.elem {
-                Elem::Atom(a) if !st.elem.is_rest() => {
-                    let span = st.span.start..(st.span.start + a.len()).min(st.span.end);
-                    let range_end = st.ops.iter().find_map(|op| match op {
-                        crate::mini::ast::Op::Range(end) => match &end.elem {
-                            Elem::Atom(b) => Some(b.clone()),
-                            _ => None,
-                        },
-                        _ => None,
-                    });
-                    match (a.parse::<i64>(), range_end.map(|b| b.parse::<i64>())) {
-                        (Ok(x), Some(Ok(y))) => {
-                            for n in x.min(y)..=x.max(y).min(x.min(y) + 1024) {
-                                out.push((n.to_string(), span.clone()));
-                            }
-                        }
-                        _ => out.push((a.clone(), span)),
-                    }
-                }
-                Elem::Atom(_) => {}
-                Elem::Sub(g) => orbit_atoms(g, out),
-                Elem::Alt(seqs)
-                | Elem::Poly {
-                    sequences: seqs, ..
-                } => {
-                    for s in seqs {
-                        orbit_atoms(&Group::Seq(s.clone()), out);
-                    }
+    for st in seqs.iter().flat_map(|s| &s.steps) {
+        match &st.elem {
+            Elem::Atom(a) if !st.elem.is_rest() => f(
+                a,
+                st,
+                st.span.start..(st.span.start + a.len()).min(st.span.end),
+            ),
+            Elem::Atom(_) => {}
+            Elem::Sub(g) => each_word(g, f),
+            Elem::Alt(seqs)
+            | Elem::Poly {
+                sequences: seqs, ..
+            } => {
+                for s in seqs {
+                    each_word(&Group::Seq(s.clone()), f);
                 }
             }
         }
     }
 }
 
-/// The words of a `vowel` string that are not one of SuperDirt's vowels (rests aside).
-fn vowel_words(g: &Group, out: &mut Vec<(String, Span)>) {
-    let seqs: Vec<&Sequence> = match g {
-        Group::Seq(s) => vec![s],
-        Group::Stack(seqs) => seqs.iter().collect(),
-        Group::Choose { alternatives, .. } => alternatives.iter().collect(),
-        Group::Feet { feet, .. } => feet.iter().collect(),
-    };
-    for s in seqs {
-        for st in &s.steps {
-            match &st.elem {
-                Elem::Atom(a) if !st.elem.is_rest() => {
-                    if !phonon_runtime::engine::voice_fx::VOWEL_NAMES.contains(&a.as_str()) {
-                        let start = st.span.start;
-                        out.push((a.clone(), start..(start + a.len()).min(st.span.end)));
-                    }
-                }
-                Elem::Atom(_) => {}
-                Elem::Sub(g) => vowel_words(g, out),
-                Elem::Alt(seqs)
-                | Elem::Poly {
-                    sequences: seqs, ..
-                } => {
-                    for s in seqs {
-                        vowel_words(&Group::Seq(s.clone()), out);
-                    }
+/// The atoms of an `orbit` string with their spans (rests aside), the ends of `a .. b`
+/// ranges expanded.
+fn orbit_atoms(g: &Group, out: &mut Vec<(String, Span)>) {
+    each_word(g, &mut |a, st, span| {
+        let range_end = st.ops.iter().find_map(|op| match op {
+            crate::mini::ast::Op::Range(end) => match &end.elem {
+                Elem::Atom(b) => Some(b.clone()),
+                _ => None,
+            },
+            _ => None,
+        });
+        match (a.parse::<i64>(), range_end.map(|b| b.parse::<i64>())) {
+            (Ok(x), Some(Ok(y))) => {
+                for n in x.min(y)..=x.max(y).min(x.min(y) + 1024) {
+                    out.push((n.to_string(), span.clone()));
                 }
             }
+            _ => out.push((a.to_string(), span)),
         }
-    }
+    });
+}
+
+/// The words of a `vowel` string that are not one of SuperDirt's vowels (rests aside).
+fn vowel_words(g: &Group, out: &mut Vec<(String, Span)>) {
+    each_word(g, &mut |a, _, span| {
+        if !phonon_runtime::engine::voice_fx::VOWEL_NAMES.contains(&a) {
+            out.push((a.to_string(), span));
+        }
+    });
 }

@@ -336,7 +336,9 @@ fn mix_body(
             let Some((orbit, room, delay)) = v.send else {
                 continue;
             };
-            let s = &mut sends[orbit];
+            let Some(s) = sends.get_mut(orbit) else {
+                continue;
+            };
             s.heard = true;
             let [d0, d1] = &mut s.delay;
             let to_sends = (s.room[start..start + n].iter_mut())

@@ -225,6 +225,15 @@ impl VoiceBank {
         for v in &old.voices {
             if v.stop > frame && self.voices.len() < self.cap {
                 let mut v = v.clone();
+                // Its orbit by number: this program's index of it, if it has it and this
+                // bank sends at all.
+                if v.orbit != NO_SEND {
+                    let number = old.orbit_numbers[v.orbit as usize];
+                    v.orbit = match self.orbit_numbers.iter().position(|&n| n == number) {
+                        Some(i) if i < self.sends.len() => i as u8,
+                        _ => NO_SEND,
+                    };
+                }
                 if v.fx != NO_FX {
                     let state = old.fx.states[v.fx as usize].clone();
                     v.fx = self.fx.insert(state, self.cap);
@@ -539,8 +548,7 @@ impl VoiceBank {
                 out_l[t] += sl[t];
                 out_r[t] += sr[t];
             }
-            if v.orbit != NO_SEND {
-                let s = &mut self.sends[v.orbit as usize];
+            if let Some(s) = self.sends.get_mut(v.orbit as usize) {
                 s.heard = true;
                 // `dirt_reverb` hears the mono sum; `dirt_delay` each side.
                 for t in from..to {
