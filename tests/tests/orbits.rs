@@ -286,3 +286,20 @@ fn house_compiles_without_a_warning() {
     let c = compile_in(&src, &[], &Default::default()).unwrap();
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
 }
+
+#[test]
+fn an_event_on_an_orbit_the_program_lacks_plays_dry_and_is_counted() {
+    // The compiler knows the orbits written out, 1 and 2 (and 0); every other cycle
+    // `|+ orbit 1` makes them 2 and 3, and 3 is none of them. (The parentheses: today `$`
+    // binds tighter than `#`, issue 17.)
+    let mut e = engine(
+        "tempo: 0.5\nout: every 2 (|+ orbit 1) $ (s \"click*2\" # room 0.5 # orbit \"1 2\")\n",
+    );
+    let mut dry = Vec::new();
+    for _ in 0..(4 * SR / 512 + 1) {
+        e.process(512);
+        dry.extend_from_slice(e.output(0, 512).0);
+    }
+    assert_eq!(e.counters().orbits_missing, 1);
+    assert!(peak(&dry) > 0.5, "the events play");
+}

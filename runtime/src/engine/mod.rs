@@ -365,6 +365,9 @@ pub struct Counters {
     pub voices_stolen: u64,
     /// Events that named a sound the program had not loaded.
     pub samples_missing: u64,
+    /// Events that named an orbit the program does not have (a computed number): played
+    /// without their sends.
+    pub orbits_missing: u64,
 }
 
 /// A program instantiated for a maximum block size and a number of threads.
@@ -868,6 +871,7 @@ impl Engine {
         c.voices_sounding = sounding;
         c.voices_peak = c.voices_peak.max(sounding);
         (c.voices_started, c.voices_stolen, c.samples_missing) = (started, stolen, missing);
+        c.orbits_missing = self.banks.iter().map(|b| b.counters.orbit_missing).sum();
     }
 
     /// One output's channels for the last block: silence if the program is hushed or the
