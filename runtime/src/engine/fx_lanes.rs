@@ -130,45 +130,36 @@ fn sum_lanes(x: &[f32; LANES]) -> f32 {
     quarter.iter().sum()
 }
 
-/// Where one lane reads its sample.
-struct Read {
-    base: i32,
-    len: i32,
-    frac: f32,
-    rate: f32,
-    range: (usize, usize),
-}
-
-/// Lane `l` of channel `ch` for the chunk of `n` frames from block frame `start`, from the
-/// sample data at `data`: the pitched voice kernel's read (`base + floor(frac + rate·t)`,
-/// linear interpolation), silence outside the lane's frames (so its filters start and stop
+/// Lane `l` of channel `ch` for the chunk of `n` frames from block frame `start`, read from
+/// voice `v`'s sample: the pitched voice kernel's read (`base + floor(frac + rate·t)`,
+/// linear interpolation), silence outside the voice's frames (so its filters start and stop
 /// where the voice does). A rate-1 lane inside its frames and its sample reads a run of
 /// consecutive frames.
 #[inline(always)]
-fn read_lane(xs: &mut Chunk, l: usize, start: usize, n: usize, r: &Read, data: *const f32) {
-    let first = r.base as i64 + start as i64;
-    let inside = start >= r.range.0 && start + n <= r.range.1;
-    if r.rate == 1.0 && inside && first >= -2 && first + n as i64 <= r.len as i64 + 1 {
+fn read_lane(xs: &mut Chunk, l: usize, ch: usize, start: usize, n: usize, v: &LaneVoice) {
+    let data = v.data[ch];
+    let first = v.base as i64 + start as i64;
+    let inside = start >= v.from && start + n <= v.to;
+    if v.rate == 1.0 && inside && first >= -2 && first + n as i64 <= v.len as i64 + 1 {
         // SAFETY: frames first..=first + n lie in [-2, len + 2], inside the padding.
         let run = unsafe { std::slice::from_raw_parts(data.offset(first as isize), n + 1) };
         for (frame, ab) in xs[..n].iter_mut().zip(run.windows(2)) {
-            frame[l] = (ab[1] - ab[0]).mul_add(r.frac, ab[0]);
+            frame[l] = (ab[1] - ab[0]).mul_add(v.frac, ab[0]);
         }
         return;
     }
     for (i, frame) in xs[..n].iter_mut().enumerate() {
         let t = start + i;
-        let q = r.rate.mul_add(t as f32, r.frac);
+        let q = v.rate.mul_add(t as f32, v.frac);
         let fl = q.floor();
         let w = q - fl;
-        let idx = r.base.wrapping_add(fl as i32).clamp(-2, r.len + 1);
-        // SAFETY: idx and idx + 1 lie in [-2, len + 2], inside the sample's padding (or
-        // the silent lane's eight zeros, from its middle).
+        let idx = v.base.wrapping_add(fl as i32).clamp(-2, v.len + 1);
+        // SAFETY: idx and idx + 1 lie in [-2, len + 2], inside the sample's padding.
         let (a, b) = unsafe {
             let p = data.offset(idx as isize);
             (*p, *p.add(1))
         };
-        let inside = t >= r.range.0 && t < r.range.1;
+        let inside = t >= v.from && t < v.to;
         frame[l] = if inside { (b - a).mul_add(w, a) } else { 0.0 };
     }
 }
@@ -228,14 +219,9 @@ fn mix_body(
     let mut k = [0.0f32; LANES];
     let mut step = [0.0f32; LANES];
     let mut gain = [[0.0f32; LANES]; 2];
-    // Block frames each lane sounds in (none for a lane without a voice).
-    let mut range = [(0usize, 0usize); LANES];
+    // Block frames each lane sounds in (none for a lane without a voice, which reads
+    // nothing and weighs nothing).
     let (mut from_f, mut to_f) = ([0.0f32; LANES], [0.0f32; LANES]);
-    // A lane without a voice reads nothing and weighs nothing.
-    let silent = [0.0f32; 8];
-    let mut data = [[silent.as_ptr().wrapping_add(4); LANES]; 2];
-    let (mut base, mut len) = ([0i32; LANES], [0i32; LANES]);
-    let (mut frac, mut rate) = ([0.0f32; LANES], [0.0f32; LANES]);
     // The voice kernels' envelope; a lane without one gets a level far above 1 (clamped).
     let [mut attack_from, mut attack_inv] = [[-1.0e30f32; LANES], [1.0; LANES]];
     let [mut release_to, mut release_inv] = [[1.0e30f32; LANES], [1.0; LANES]];
@@ -244,22 +230,11 @@ fn mix_body(
         step[l] = v.fx.crush.unwrap_or(0.0);
         gain[0][l] = v.gain[0];
         gain[1][l] = v.gain[1];
-        range[l] = (v.from, v.to);
         (from_f[l], to_f[l]) = (v.from as f32, v.to as f32);
-        data[0][l] = v.data[0];
-        data[1][l] = v.data[1];
-        (base[l], len[l], frac[l], rate[l]) = (v.base, v.len, v.frac, v.rate);
         if let Some([af, ai, rt, ri]) = v.env {
             (attack_from[l], attack_inv[l], release_to[l], release_inv[l]) = (af, ai, rt, ri);
         }
     }
-    let lanes_read: [Read; LANES] = std::array::from_fn(|l| Read {
-        base: base[l],
-        len: len[l],
-        frac: frac[l],
-        rate: rate[l],
-        range: range[l],
-    });
     let mut hpf = Filters::gather(lanes, |f| f.hpf.as_ref());
     let mut bpf = Filters::gather(lanes, |f| f.bpf.as_ref());
     let mut lpf = Filters::gather(lanes, |f| f.lpf.as_ref());
@@ -269,8 +244,8 @@ fn mix_body(
     while start < to {
         let n = CHUNK.min(to - start);
         for (ch, xs) in x.iter_mut().enumerate().take(channels) {
-            for l in 0..lanes.len() {
-                read_lane(xs, l, start, n, &lanes_read[l], data[ch][l]);
+            for (l, v) in lanes.iter().enumerate() {
+                read_lane(xs, l, ch, start, n, v);
             }
         }
         for (ch, xs) in x.iter_mut().enumerate().take(channels) {

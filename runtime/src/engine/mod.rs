@@ -19,7 +19,7 @@ use crate::pattern::Pattern;
 use crate::time::Rational;
 use guard::{Blowup, Upstream};
 use host::{HostSource, Read};
-use orbits::{Orbit, OrbitSends, OrbitState};
+use orbits::{Orbit, OrbitState};
 use poly::{PolySource, PolySpec};
 use std::any::Any;
 use std::sync::{Arc, OnceLock};
@@ -490,13 +490,8 @@ impl Engine {
             .outputs
             .iter()
             .filter_map(|o| {
-                Some(Orbit {
-                    number: o.orbit?,
-                    state: Box::new(OrbitState::new(spec.sample_rate)),
-                    sends: OrbitSends::new(max_block),
-                    left: o.left,
-                    right: o.right,
-                })
+                let state = Box::new(OrbitState::new(spec.sample_rate));
+                Some(Orbit::new(o.orbit?, state, max_block, o.left, o.right))
             })
             .collect();
         let orbit_numbers: Arc<[u32]> = orbits.iter().map(|o| o.number).collect();
@@ -690,13 +685,8 @@ impl Engine {
             });
             self.blown.push(false);
             self.upstream.push(Upstream::default());
-            self.orbits.push(Orbit {
-                number: o.number,
-                state,
-                sends: OrbitSends::new(self.max_block),
-                left,
-                right,
-            });
+            self.orbits
+                .push(Orbit::new(o.number, state, self.max_block, left, right));
         }
     }
 
@@ -857,11 +847,13 @@ impl Engine {
         let at = first + frames as i64 - 1;
         let c = &mut self.counters;
         let (mut sounding, mut started, mut stolen, mut missing) = (0, 0, 0, 0);
+        let mut orbits_missing = 0;
         for b in &self.banks {
             sounding += b.sounding();
             started += b.counters.started;
             stolen += b.counters.stolen;
             missing += b.counters.missing;
+            orbits_missing += b.counters.orbit_missing;
         }
         for p in &self.polys {
             sounding += p.sounding(at);
@@ -871,7 +863,7 @@ impl Engine {
         c.voices_sounding = sounding;
         c.voices_peak = c.voices_peak.max(sounding);
         (c.voices_started, c.voices_stolen, c.samples_missing) = (started, stolen, missing);
-        c.orbits_missing = self.banks.iter().map(|b| b.counters.orbit_missing).sum();
+        c.orbits_missing = orbits_missing;
     }
 
     /// One output's channels for the last block: silence if the program is hushed or the

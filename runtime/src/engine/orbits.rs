@@ -484,6 +484,23 @@ pub struct Orbit {
 }
 
 impl Orbit {
+    /// Orbit `number` with `state`, its output in buffers `left` and `right`.
+    pub fn new(
+        number: u32,
+        state: Box<OrbitState>,
+        max_block: usize,
+        left: usize,
+        right: usize,
+    ) -> Orbit {
+        Orbit {
+            number,
+            state,
+            sends: OrbitSends::new(max_block),
+            left,
+            right,
+        }
+    }
+
     /// Applies the parameters this block's events set (the latest event's, as SuperDirt).
     pub fn take_params(&mut self) {
         for (p, set) in self.sends.params.iter().enumerate() {

@@ -386,15 +386,20 @@ impl VoiceBank {
         }
     }
 
-    /// The voices with effects or sends: four at a time through the lane mixer
-    /// ([`fx_lanes`]), or each on its own (`vowel`, `coarse`).
+    /// Whether the lane mixer takes voice `v` (every voice but those with effects it does
+    /// not run).
+    fn takes_lanes(&self, v: &Voice) -> bool {
+        v.fx == NO_FX || self.fx.states[v.fx as usize].lane_ready()
+    }
+
+    /// The voices with effects or sends: [`fx_lanes::LANES`] at a time through the lane
+    /// mixer, or each on its own (`vowel`, `coarse`, ...).
     fn mix_with_fx(&mut self, first: i64, frames: usize, kernels: &VoiceKernels) {
         self.in_lanes.clear();
         for stereo in [false, true] {
             for &i in &self.with_fx {
                 let v = &self.voices[i];
-                let ready = v.fx == NO_FX || self.fx.states[v.fx as usize].lane_ready();
-                if ready && v.kind.stereo == stereo {
+                if self.takes_lanes(v) && v.kind.stereo == stereo {
                     self.in_lanes.push(i);
                 }
             }
@@ -476,11 +481,10 @@ impl VoiceBank {
         }
         for k in 0..self.with_fx.len() {
             let i = self.with_fx[k];
-            let v = &mut self.voices[i];
-            if v.fx == NO_FX || self.fx.states[v.fx as usize].lane_ready() {
-                // Mixed in lanes.
+            if self.takes_lanes(&self.voices[i]) {
                 continue;
             }
+            let v = &mut self.voices[i];
             let kind = VoiceKind {
                 env: false,
                 ..v.kind
