@@ -6,6 +6,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::ir::Graph;
 use crate::suggest::closest;
+use phonon_runtime::engine::synths::{self, SynthKind};
 use std::collections::BTreeSet;
 
 pub use crate::ir::sample_use::SoundName;
@@ -46,6 +47,11 @@ impl Catalogue {
                 continue;
             }
             if !self.contains(&n.name) {
+                // A synth by name needs nothing loaded (a sample folder of its name would
+                // come first).
+                if SynthKind::from_name(&n.name).is_some() {
+                    continue;
+                }
                 errors.push(self.unknown(n));
             }
             needs.push(n.clone());
@@ -59,17 +65,20 @@ impl Catalogue {
 
     fn unknown(&self, n: &SoundName) -> Diagnostic {
         let e = Diagnostic::error(n.span.clone(), format!("unknown sound `{}`", n.name))
-            .with_label("no sample folder or built-in sound has this name");
-        if self.names.is_empty() {
-            return e.with_hint("this compile was given no sounds to play");
-        }
-        let near = closest(&n.name, self.names(), 3);
+            .with_label("no sample folder, built-in sound or synth has this name");
+        let near = closest(
+            &n.name,
+            self.names().chain(synths::NAMES.iter().copied()),
+            3,
+        );
         let near = near
             .iter()
             .map(|s| format!("`{s}`"))
             .collect::<Vec<_>>()
             .join(", ");
-        let hint = if self.searched.is_empty() {
+        let hint = if self.names.is_empty() {
+            format!("this compile was given no samples to play; the closest synths are {near}")
+        } else if self.searched.is_empty() {
             format!("the closest sounds are {near}")
         } else {
             format!(

@@ -10,6 +10,7 @@ use phonon_runtime::clock::Clock;
 use phonon_runtime::effects::LineFx;
 use phonon_runtime::engine::host::HostSource;
 use phonon_runtime::engine::poly::{PolySource, PolySpec};
+use phonon_runtime::engine::synths::SynthKind;
 use phonon_runtime::engine::voice_kernel::VoiceKernels;
 use phonon_runtime::engine::voices::{BankSpec, DEFAULT_VOICE_CAP, VoiceBank};
 
@@ -110,6 +111,10 @@ impl Interpreter {
                     origin: b.origin.clone(),
                     // The interpreter is the graph's reference; orbits are the engine's.
                     sends: false,
+                    synths: b
+                        .names
+                        .iter()
+                        .any(|n| SynthKind::from_name(&n.name).is_some()),
                 };
                 VoiceBank::new(
                     spec,

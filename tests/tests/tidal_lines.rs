@@ -36,6 +36,12 @@ const LINES: &[&str] = &[
     "d1 $ s \"bd*4\" # gain 1.2 # delay 0.3 # delaytime (1/6) # lock 1 # delayfb 0.4",
     "d1 $ s \"cp\" # room 0.5 # sz 0.9 # dry 0.3",
     "d1 $ n \"0 [4 7]\" # s \"casio\" # sustain 0.2",
+    "d1 $ n \"0 3 7\" # s \"superpiano\" # room 0.3",
+    "d1 $ note \"0 4 7\" # s \"sawtooth\" # cutoff 1200",
+    "d1 $ n \"0 .. 7\" # s \"supersaw\" # octave 4 # legato 0.5",
+    "d1 $ n \"<0 5> 7\" # s \"superfm\" # pan \"-0.5 0.5\"",
+    "d1 $ s \"arpy*4\" # accelerate \"-0.5 1\"",
+    "d1 $ s \"cr\" # attack 0.01 # hold 0.1 # release 0.2",
 ];
 
 #[test]

@@ -9,6 +9,7 @@ pub mod guard;
 pub mod host;
 pub mod orbits;
 pub mod poly;
+pub mod synths;
 mod verify;
 pub mod voice_fx;
 pub mod voice_kernel;

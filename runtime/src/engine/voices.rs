@@ -7,6 +7,7 @@
 
 use super::fx_lanes::{self, LaneVoice};
 use super::orbits::{OrbitSends, PARAMS};
+use super::synths::{MIDDLE_C, SynthKind, SynthParams, SynthVoice};
 use super::voice_fx::VoiceFx;
 use super::voice_kernel::{VoiceKernels, VoiceKind, VoiceQuad};
 use crate::clock::Clock;
@@ -33,7 +34,13 @@ pub struct BankSpec {
     /// Whether its events may send to the program's orbits (`room`, `delay`, orbit
     /// parameters): only then does the bank keep send buffers.
     pub sends: bool,
+    /// Whether its strings name synths (`superpiano`, `sine`, ...): only then does the bank
+    /// keep synth voices.
+    pub synths: bool,
 }
+
+/// Synth voices a bank may hold at once; past it the oldest synth voice is stolen.
+pub const SYNTH_VOICE_CAP: usize = 256;
 
 /// Voices a bank may hold before it steals; enough for `examples/stress_extreme.ph`, whose
 /// busiest output (a long cymbal, 1024 starts per second) holds about 1100 at once.
@@ -55,16 +62,24 @@ struct Voice {
     /// Sample position at `start`, and frames of sample per output frame.
     pos0: f64,
     rate: f64,
+    /// `accelerate`: the rate glides to `rate_end` over `glide` frames from the start (0:
+    /// no glide); a gliding voice is mixed on its own, its rate set every 64 frames.
+    rate_end: f64,
+    glide: f64,
     gain_l: f32,
     gain_r: f32,
     attack_inv: f32,
-    /// The envelope's release ends at `stop`; frames per unit of level.
+    /// The frame the envelope's release ends at (`stop`, or later when `stop` is the
+    /// sample's end before a longer release), and its frames per unit of level.
+    release_end: i64,
     release_inv: f32,
     cut: i64,
     kind: VoiceKind,
     /// Its per-event effects (`cutoff`, `shape`, ...) in the bank's [`FxSlab`], or
     /// [`NO_FX`]; a voice with effects is mixed on its own.
     fx: u32,
+    /// Its synth in the bank's synth slots, or [`NO_SYNTH`] for a sample voice.
+    synth: u32,
     /// The orbit (index among the program's) it sends to, or [`NO_SEND`]; a voice that
     /// sends is mixed on its own.
     orbit: u8,
@@ -73,8 +88,37 @@ struct Voice {
     delay: f32,
 }
 
+impl Voice {
+    /// The position to read from at block frame 0 and the rate, for reading the block's
+    /// frames `from..to` (relative to the block starting at `first`): exact at `from`,
+    /// the glide's rate at the middle of the piece.
+    fn read_at(&self, first: i64, from: i64, to: i64) -> (f64, f64) {
+        if self.glide == 0.0 {
+            return (
+                self.pos0 + self.rate * (first - self.start) as f64,
+                self.rate,
+            );
+        }
+        let (r0, r1, span) = (self.rate, self.rate_end, self.glide);
+        // Position after t frames of a rate gliding linearly from r0 to r1 over `span`
+        // frames, then holding r1.
+        let position = |t: f64| {
+            let t = t.max(0.0);
+            let g = t.min(span);
+            self.pos0 + r0 * g + (r1 - r0) * g * g / (2.0 * span) + r1 * (t - g)
+        };
+        let rate_at = |t: f64| r0 + (r1 - r0) * (t.max(0.0) / span).min(1.0);
+        let t0 = (first + from - self.start) as f64;
+        let rate = rate_at(t0 + (to - from) as f64 * 0.5);
+        (position(t0) - rate * from as f64, rate)
+    }
+}
+
 /// A voice without per-event effects.
 const NO_FX: u32 = u32::MAX;
+
+/// A sample voice.
+const NO_SYNTH: u32 = u32::MAX;
 
 /// A voice that sends to no orbit.
 const NO_SEND: u8 = u8::MAX;
@@ -137,6 +181,10 @@ pub struct VoiceBank {
     /// One group of them as the lane mixer takes it (capacity `LANES`, reused).
     lanes: Vec<LaneVoice>,
     fx: FxSlab,
+    /// The synth voices' states (reserved for [`SYNTH_VOICE_CAP`] when the bank may play
+    /// synths) and their free slots.
+    synths: Vec<SynthVoice>,
+    free_synths: Vec<u32>,
     /// One voice's frames before its effects, left and right (grown to the block once).
     scratch: [Vec<f32>; 2],
     silent: Arc<Sample>,
@@ -203,6 +251,8 @@ impl VoiceBank {
             in_lanes: Vec::with_capacity(cap),
             lanes: Vec::with_capacity(fx_lanes::LANES),
             fx: FxSlab::default(),
+            synths: Vec::with_capacity(if spec.synths { SYNTH_VOICE_CAP } else { 0 }),
+            free_synths: Vec::with_capacity(if spec.synths { SYNTH_VOICE_CAP } else { 0 }),
             scratch: [Vec::new(), Vec::new()],
             silent: Arc::new(Sample::new(vec![vec![0.0]], "silence")),
             orbit_numbers,
@@ -238,6 +288,13 @@ impl VoiceBank {
                     let state = old.fx.states[v.fx as usize].clone();
                     v.fx = self.fx.insert(state, self.cap);
                 }
+                if v.synth != NO_SYNTH {
+                    let state = old.synths[v.synth as usize];
+                    match insert_synth(&mut self.synths, &mut self.free_synths, state) {
+                        Some(i) => v.synth = i,
+                        None => continue,
+                    }
+                }
                 self.voices.push(v);
             }
         }
@@ -249,6 +306,8 @@ impl VoiceBank {
         self.voices.clear();
         self.fx.states.clear();
         self.fx.free.clear();
+        self.synths.clear();
+        self.free_synths.clear();
     }
 
     /// The pattern's per-cycle cache (for its refused cycles).
@@ -289,12 +348,18 @@ impl VoiceBank {
             fx,
             orbit_numbers,
             sends,
+            synths,
+            free_synths,
+            silent,
             ..
         } = self;
         let mut starter = Starter {
             sounds,
             voices,
             fx,
+            synths,
+            free_synths,
+            silent,
             cap: *cap,
             counters,
             orbit_numbers,
@@ -312,12 +377,15 @@ impl VoiceBank {
             .prefetch_in_block(clock, first, frames as i64, at);
         self.mix(first, frames, kernels);
         let end = first + frames as i64;
-        let fx = &mut self.fx;
+        let (fx, free_synths) = (&mut self.fx, &mut self.free_synths);
         self.voices.retain(|v| {
             if v.stop > end {
                 return true;
             }
             fx.release(v.fx);
+            if v.synth != NO_SYNTH {
+                free_synths.push(v.synth);
+            }
             false
         });
         events
@@ -336,7 +404,7 @@ impl VoiceBank {
         self.with_fx.clear();
         for (i, v) in self.voices.iter().enumerate() {
             if v.start < end && v.stop > first {
-                if v.fx != NO_FX || v.orbit != NO_SEND {
+                if v.fx != NO_FX || v.orbit != NO_SEND || v.synth != NO_SYNTH || v.glide != 0.0 {
                     self.with_fx.push(i);
                 } else {
                     self.groups[v.kind.index()].push(i);
@@ -364,7 +432,8 @@ impl VoiceBank {
                     quad.gain_r[lane] = v.gain_r;
                     quad.attack_from[lane] = (v.start - first - 1) as f32;
                     quad.attack_inv[lane] = v.attack_inv;
-                    quad.release_to[lane] = (v.stop - first).clamp(-(1 << 24), 1 << 24) as f32;
+                    quad.release_to[lane] =
+                        (v.release_end - first).clamp(-(1 << 24), 1 << 24) as f32;
                     quad.release_inv[lane] = v.release_inv;
                 }
                 let from = from & !3;
@@ -386,10 +455,12 @@ impl VoiceBank {
         }
     }
 
-    /// Whether the lane mixer takes voice `v` (every voice but those with effects it does
-    /// not run).
+    /// Whether the lane mixer takes voice `v` (every sample voice but those with effects it
+    /// does not run).
     fn takes_lanes(&self, v: &Voice) -> bool {
-        v.fx == NO_FX || self.fx.states[v.fx as usize].lane_ready()
+        v.synth == NO_SYNTH
+            && v.glide == 0.0
+            && (v.fx == NO_FX || self.fx.states[v.fx as usize].lane_ready())
     }
 
     /// The voices with effects or sends: [`fx_lanes::LANES`] at a time through the lane
@@ -455,7 +526,7 @@ impl VoiceBank {
                 [
                     (v.start - first - 1) as f32,
                     v.attack_inv,
-                    (v.stop - first).clamp(-(1 << 24), 1 << 24) as f32,
+                    (v.release_end - first).clamp(-(1 << 24), 1 << 24) as f32,
                     v.release_inv,
                 ]
             }),
@@ -471,8 +542,9 @@ impl VoiceBank {
     }
 
     /// Each voice the lane mixer does not take, on its own: the sample through the voice
-    /// kernel at unit gain and without envelope, then its effects, then its envelope, gain
-    /// and pan (the order of SuperDirt's modules and its `dirt_gate`), then its sends.
+    /// kernel at unit gain and without envelope (or the synth), then its effects, then its
+    /// envelope, gain and pan (the order of SuperDirt's modules and its `dirt_gate`), then
+    /// its sends.
     fn mix_alone(&mut self, first: i64, frames: usize, kernels: &VoiceKernels) {
         for s in &mut self.scratch {
             if s.len() < frames + 4 {
@@ -499,32 +571,72 @@ impl VoiceBank {
             let span = (from & !3) as usize..(to as usize + 4).min(frames + 4);
             sl[span.clone()].fill(0.0);
             sr[span].fill(0.0);
-            let pos = v.pos0 + v.rate * (first - v.start) as f64;
-            let base = pos.floor();
+            if v.synth != NO_SYNTH {
+                // A synth renders every frame from its start; mono.
+                let synth = &mut self.synths[v.synth as usize];
+                let span = from as usize..to as usize;
+                synth.render(&mut sl[span.clone()]);
+                sr[span.clone()].copy_from_slice(&sl[span]);
+                let (from, to) = (from as usize, to as usize);
+                if v.fx != NO_FX {
+                    self.fx.states[v.fx as usize].process(&mut sl[from..to], None);
+                    let [sl, sr] = &mut self.scratch;
+                    sr[from..to].copy_from_slice(&sl[from..to]);
+                }
+                self.finish_alone(i, first, frames, from, to);
+                continue;
+            }
             let mut quad = silent_quad(&self.silent);
             quad.left[0] = v.sample.data(0);
             quad.right[0] = v.sample.data(1);
-            quad.base[0] = base.clamp(i32::MIN as f64, i32::MAX as f64) as i32;
             quad.len[0] = v.sample.len() as i32;
-            quad.frac[0] = (pos - base) as f32;
-            quad.rate[0] = v.rate as f32;
             quad.gain_l[0] = 1.0;
             quad.gain_r[0] = if kind.stereo { 1.0 } else { 0.0 };
-            // SAFETY: as in `mix`; the scratch buffers have room for `frames + 4`.
-            unsafe {
-                kernels.get(kind)(
-                    &quad,
-                    (from & !3) as u64,
-                    to as u64,
-                    sl.as_mut_ptr(),
-                    sr.as_mut_ptr(),
-                )
-            };
+            // A gliding voice is read 64 frames at a time (block-aligned pieces, so each
+            // starts on a multiple of four), each at its rate in the piece's middle from its
+            // exact position; any other voice in one piece.
+            let step = if v.glide != 0.0 { 64 } else { frames as i64 };
+            let mut at = from & !3;
+            while at < to {
+                let until = ((at / step + 1) * step).min(to);
+                let (pos, rate) = v.read_at(first, at, until);
+                let base = pos.floor();
+                quad.base[0] = base.clamp(i32::MIN as f64, i32::MAX as f64) as i32;
+                quad.frac[0] = (pos - base) as f32;
+                quad.rate[0] = rate as f32;
+                // SAFETY: as in `mix`; the scratch buffers have room for `frames + 4`.
+                unsafe {
+                    kernels.get(kind)(
+                        &quad,
+                        at as u64,
+                        until as u64,
+                        sl.as_mut_ptr(),
+                        sr.as_mut_ptr(),
+                    )
+                };
+                at = until;
+            }
             let (from, to) = (from as usize, to as usize);
-            let right = kind.stereo.then(|| &mut sr[from..to]);
-            self.fx.states[v.fx as usize].process(&mut sl[from..to], right);
+            if v.fx != NO_FX {
+                let right = kind.stereo.then(|| &mut sr[from..to]);
+                self.fx.states[v.fx as usize].process(&mut sl[from..to], right);
+            }
+            if !kind.stereo {
+                sr[from..to].copy_from_slice(&sl[from..to]);
+            }
+            self.finish_alone(i, first, frames, from, to);
+        }
+    }
+
+    /// The end of [`mix_alone`](Self::mix_alone) for voice `i`, whose frames `from..to`
+    /// are in the scratch pair: its envelope, gain and pan into the bank's buffers, then
+    /// its sends.
+    fn finish_alone(&mut self, i: usize, first: i64, frames: usize, from: usize, to: usize) {
+        let v = &self.voices[i];
+        let [sl, sr] = &mut self.scratch;
+        {
             let attack_from = (v.start - first - 1) as f32;
-            let release_to = (v.stop - first).clamp(-(1 << 24), 1 << 24) as f32;
+            let release_to = (v.release_end - first).clamp(-(1 << 24), 1 << 24) as f32;
             // SAFETY: both buffers have room for a block plus 4 (see `new`); `to <= frames`.
             let (out_l, out_r) = unsafe {
                 (
@@ -545,7 +657,7 @@ impl VoiceBank {
                     1.0
                 };
                 let l = sl[t];
-                let r = if kind.stereo { sr[t] } else { l };
+                let r = sr[t];
                 // Kept for the sends: the voice as it is mixed.
                 sl[t] = l * (e * v.gain_l);
                 sr[t] = r * (e * v.gain_r);
@@ -600,6 +712,9 @@ struct Starter<'a> {
     sounds: &'a SoundTable,
     voices: &'a mut Vec<Voice>,
     fx: &'a mut FxSlab,
+    synths: &'a mut Vec<SynthVoice>,
+    free_synths: &'a mut Vec<u32>,
+    silent: &'a Arc<Sample>,
     cap: usize,
     counters: &'a mut BankCounters,
     orbit_numbers: &'a [u32],
@@ -642,21 +757,36 @@ impl Starter<'_> {
         let Some(Value::Str(name)) = m.get("s") else {
             return;
         };
+        let get = |k: &str| number(m.get(k));
+        let sr = clock.sample_rate as f64;
+        let cps = clock.cps.to_f64();
+        // The event's duration in seconds, times `legato` when it has one.
+        let event_seconds = || {
+            let dur = h
+                .whole
+                .map_or(h.part.end - h.part.begin, |w| w.end - w.begin);
+            dur.to_f64() / cps * get("legato").unwrap_or(1.0).max(0.0)
+        };
         let Some(samples) = self.sounds.get(&**name).filter(|s| !s.is_empty()) else {
-            self.counters.missing += 1;
+            match SynthKind::from_name(name) {
+                Some(kind) if self.synths.capacity() > 0 => {
+                    let sustain = get("sustain").unwrap_or_else(event_seconds);
+                    self.start_synth(kind, onset, sustain, get, m.get("vowel"), sr);
+                }
+                _ => self.counters.missing += 1,
+            }
             return;
         };
-        let get = |k: &str| number(m.get(k));
         let n = get("n").unwrap_or(0.0).floor() as i64;
         let sample = samples[n.rem_euclid(samples.len() as i64) as usize].clone();
         let len = sample.len() as f64;
-        let sr = clock.sample_rate as f64;
-        let cps = clock.cps.to_f64();
 
         let begin = get("begin").unwrap_or(0.0).clamp(0.0, 1.0);
         let end = get("end").unwrap_or(1.0).clamp(0.0, 1.0);
         let region = (end - begin) * len;
-        let mut rate = get("speed").unwrap_or(1.0) * (get("note").unwrap_or(0.0) / 12.0).exp2();
+        // SuperDirt's `dirt_sample`: `speed · freq / 60.midicps`, where `freq` comes from
+        // `note` and `octave` (or is given).
+        let mut rate = get("speed").unwrap_or(1.0) * SynthParams::pitch(&get, false) / MIDDLE_C;
         if matches!(m.get("unit"), Some(Value::Str(u)) if &**u == "c") {
             // `speed` in cycles: the sample lasts 1/speed cycles.
             rate *= len / sr * cps;
@@ -664,100 +794,276 @@ impl Starter<'_> {
         if region < 1.0 || rate == 0.0 || !rate.is_finite() || len == 0.0 {
             return;
         }
+        // `accelerate`: the rate glides linearly to `rate·(1 + accelerate)` over the sound,
+        // whose length is the region at the average of the two speeds (SuperDirt's
+        // `calcTimeSpan`).
+        let accelerate = get("accelerate").filter(|a| a.is_finite() && *a != 0.0);
+        let rate_end = rate * (1.0 + accelerate.unwrap_or(0.0));
+        let average = (rate.abs() + rate_end.abs()) * 0.5;
+        if average == 0.0 {
+            return;
+        }
         let gain = level(get);
         let (pl, pr) = pan_gains(get("pan").unwrap_or(0.0));
-        let attack = get("attack").unwrap_or(0.0).max(0.0) * sr;
-        let release = get("release").unwrap_or(0.0).max(0.0) * sr;
         let loops = get("loop").unwrap_or(1.0).floor().clamp(1.0, 1024.0) as i64;
         let cut = get("cut").unwrap_or(0.0) as i64;
-        let vowel = match m.get("vowel") {
-            Some(Value::Str(v)) => Some(&**v),
-            _ => None,
-        };
-        let fx = VoiceFx::of_event(get, vowel, sr);
+        let fx = VoiceFx::of_event(get, vowel_of(m.get("vowel")), sr);
         let (orbit, room, delay) = self.orbit(onset, get);
-        let each = (region / rate.abs()).ceil() as i64;
+        let each = (region / average).ceil() as i64;
         // `sustain` holds the sound that many seconds, `legato` that many event durations.
         let gate = match get("sustain") {
             Some(s) => Some((s.max(0.0) * sr).round() as i64),
-            None => get("legato").map(|l| {
-                let dur = h
-                    .whole
-                    .map_or(h.part.end - h.part.begin, |w| w.end - w.begin);
-                (l.max(0.0) * dur.to_f64() / cps * sr).round() as i64
-            }),
+            None => get("legato").map(|_| (event_seconds() * sr).round() as i64),
         };
-        if cut != 0 {
-            let fade = (DECLICK_SECONDS * sr).ceil() as i64;
-            for v in self.voices.iter_mut() {
-                if v.cut == cut && v.stop > onset {
-                    v.stop = v.stop.min(onset + fade);
-                    v.release_inv = 1.0 / fade as f32;
-                    v.kind.env = true;
-                }
-            }
-        }
+        self.cut_group(cut, onset, sr);
         let pos0 = if rate > 0.0 {
             begin * len
         } else {
             end * len - 1.0
         };
         let whole_sample = begin == 0.0 && end == 1.0;
+        let shape = Envelope::of_event(get, sr);
         for i in 0..loops {
             let start = onset + i * each;
             let natural = start + each + 1;
             let stop = gate.map_or(natural, |g| natural.min(onset + g.max(1)));
+            let (stop, release_end, release_inv) =
+                shape.cut(start, stop, stop < natural || !whole_sample, sr);
             if stop <= start {
                 break;
             }
-            let cut_short = stop < natural || !whole_sample;
-            let release_frames = if cut_short {
-                release.max(DECLICK_SECONDS * sr)
-            } else {
-                release
-            };
-            let env = attack > 0.0 || release_frames > 0.0 || cut_short;
-            let voice = Voice {
+            let mut voice = Voice {
                 sample: sample.clone(),
                 start,
                 stop,
                 pos0,
                 rate,
+                rate_end,
+                glide: if accelerate.is_some() {
+                    each as f64
+                } else {
+                    0.0
+                },
                 gain_l: (gain * pl) as f32,
                 gain_r: (gain * pr) as f32,
-                attack_inv: if attack > 0.0 {
-                    (1.0 / attack) as f32
-                } else {
-                    INSTANT
-                },
-                release_inv: if release_frames > 0.0 {
-                    (1.0 / release_frames) as f32
-                } else {
-                    INSTANT
-                },
+                attack_inv: shape.attack_inv,
+                release_end,
+                release_inv,
                 cut,
                 kind: VoiceKind {
-                    pitched: rate != 1.0,
+                    pitched: rate != 1.0 || accelerate.is_some(),
                     stereo: sample.is_stereo(),
-                    env,
+                    env: shape.attack_inv != INSTANT || release_inv != INSTANT,
                 },
                 fx: NO_FX,
+                synth: NO_SYNTH,
                 orbit,
                 room,
                 delay,
             };
-            if self.voices.len() >= self.cap {
-                // The oldest voice is the first: voices are kept in start order.
-                let stolen = self.voices.remove(0);
-                self.fx.release(stolen.fx);
-                self.counters.stolen += 1;
-            }
-            let mut voice = voice;
+            self.make_room();
             if fx.active {
                 voice.fx = self.fx.insert(fx.clone(), self.cap);
             }
             self.voices.push(voice);
             self.counters.started += 1;
+        }
+    }
+
+    /// A synth voice for an event whose sound is synth `kind`, sounding `sustain` seconds
+    /// (its envelope's time scale).
+    fn start_synth(
+        &mut self,
+        kind: SynthKind,
+        onset: i64,
+        sustain: f64,
+        get: impl Fn(&str) -> Option<f64> + Copy,
+        vowel: Option<&Value>,
+        sr: f64,
+    ) {
+        let params = SynthParams {
+            freq: SynthParams::pitch(&get, true),
+            sustain,
+            speed: get("speed").unwrap_or(1.0),
+            accelerate: get("accelerate").unwrap_or(0.0),
+            attack: get("attack"),
+            decay: get("decay"),
+            release: get("release"),
+            velocity: get("velocity").unwrap_or(1.0),
+            voice: get("voice"),
+            resonance: get("resonance"),
+        };
+        let synth = SynthVoice::new(kind, &params, sr);
+        if synth.frames <= 0 {
+            return;
+        }
+        let gain = level(get);
+        let (pl, pr) = pan_gains(get("pan").unwrap_or(0.0));
+        let cut = get("cut").unwrap_or(0.0) as i64;
+        let fx = VoiceFx::of_event(get, vowel_of(vowel), sr);
+        let (orbit, room, delay) = self.orbit(onset, get);
+        self.cut_group(cut, onset, sr);
+        // Strudel's waveforms take `attack` and `release` into their own envelope;
+        // SuperDirt's synths take them from its `envelope` module, as samples do.
+        let shape = if synth.own_envelope() {
+            Envelope::NONE
+        } else {
+            Envelope::of_event(get, sr)
+        };
+        let natural = onset + synth.frames;
+        let (stop, release_end, release_inv) = shape.cut(onset, natural, false, sr);
+        if stop <= onset {
+            return;
+        }
+        if self.synths.len() == self.synths.capacity() && self.free_synths.is_empty() {
+            // Every synth slot is taken: the oldest synth voice gives up its own.
+            if let Some(k) = self.voices.iter().position(|v| v.synth != NO_SYNTH) {
+                let stolen = self.voices.remove(k);
+                self.fx.release(stolen.fx);
+                self.free_synths.push(stolen.synth);
+                self.counters.stolen += 1;
+            }
+        }
+        let Some(slot) = insert_synth(self.synths, self.free_synths, synth) else {
+            return;
+        };
+        self.make_room();
+        let mut voice = Voice {
+            sample: self.silent.clone(),
+            start: onset,
+            stop,
+            pos0: 0.0,
+            rate: 1.0,
+            rate_end: 1.0,
+            glide: 0.0,
+            gain_l: (gain * pl) as f32,
+            gain_r: (gain * pr) as f32,
+            attack_inv: shape.attack_inv,
+            release_end,
+            release_inv,
+            cut,
+            kind: VoiceKind {
+                pitched: false,
+                stereo: false,
+                env: shape.attack_inv != INSTANT || release_inv != INSTANT,
+            },
+            fx: NO_FX,
+            synth: slot,
+            orbit,
+            room,
+            delay,
+        };
+        if fx.active {
+            voice.fx = self.fx.insert(fx, self.cap);
+        }
+        self.voices.push(voice);
+        self.counters.started += 1;
+    }
+
+    /// A new event in choke group `cut` fades out the group's sounding voices.
+    fn cut_group(&mut self, cut: i64, onset: i64, sr: f64) {
+        if cut == 0 {
+            return;
+        }
+        let fade = (DECLICK_SECONDS * sr).ceil() as i64;
+        for v in self.voices.iter_mut() {
+            if v.cut == cut && v.stop > onset {
+                v.stop = v.stop.min(onset + fade);
+                v.release_end = v.stop;
+                v.release_inv = 1.0 / fade as f32;
+                v.kind.env = true;
+            }
+        }
+    }
+
+    /// Room for one more voice: past the cap the oldest voice is stolen.
+    fn make_room(&mut self) {
+        if self.voices.len() >= self.cap {
+            // The oldest voice is the first: voices are kept in start order.
+            let stolen = self.voices.remove(0);
+            self.fx.release(stolen.fx);
+            if stolen.synth != NO_SYNTH {
+                self.free_synths.push(stolen.synth);
+            }
+            self.counters.stolen += 1;
+        }
+    }
+}
+
+/// A `vowel` value as the effects take it.
+fn vowel_of(v: Option<&Value>) -> Option<&str> {
+    match v {
+        Some(Value::Str(v)) => Some(&**v),
+        _ => None,
+    }
+}
+
+/// Puts a synth state in a free slot (or a new one within the reserved capacity).
+fn insert_synth(
+    synths: &mut Vec<SynthVoice>,
+    free: &mut Vec<u32>,
+    synth: SynthVoice,
+) -> Option<u32> {
+    if let Some(i) = free.pop() {
+        synths[i as usize] = synth;
+        return Some(i);
+    }
+    if synths.len() < synths.capacity() {
+        synths.push(synth);
+        return Some((synths.len() - 1) as u32);
+    }
+    None
+}
+
+/// SuperDirt's `envelope` module (`dirt_envelope`: `Env.linen(attack, hold, release)` from
+/// the event's start), which runs when an event has `attack` or `release`: without
+/// `release` the level holds after the attack. Phonon's segments are linear where
+/// SuperDirt's are curved by -3.
+#[derive(Clone, Copy)]
+struct Envelope {
+    attack_inv: f32,
+    /// Frames from the start to the end of the release, and the release's frames.
+    release: Option<(i64, f64)>,
+}
+
+impl Envelope {
+    const NONE: Envelope = Envelope {
+        attack_inv: INSTANT,
+        release: None,
+    };
+
+    fn of_event(get: impl Fn(&str) -> Option<f64>, sr: f64) -> Envelope {
+        let seconds = |k: &str| get(k).filter(|v| v.is_finite()).map(|v| v.max(0.0));
+        let (attack, release) = (seconds("attack"), seconds("release"));
+        if attack.is_none() && release.is_none() {
+            return Envelope::NONE;
+        }
+        let a = attack.unwrap_or(0.0) * sr;
+        Envelope {
+            attack_inv: if a > 0.0 { (1.0 / a) as f32 } else { INSTANT },
+            release: release.map(|r| {
+                let hold = seconds("hold").unwrap_or(0.0) * sr;
+                ((a + hold + r * sr).min(1e12).round() as i64, r * sr)
+            }),
+        }
+    }
+
+    /// A voice from `start` to `stop` under this envelope: its stop, the frame its release
+    /// ends at and the release's slope. A voice `cut_short` (by its gate or region) fades
+    /// over at least 2 ms to its stop.
+    fn cut(&self, start: i64, stop: i64, cut_short: bool, sr: f64) -> (i64, i64, f32) {
+        let declick = DECLICK_SECONDS * sr;
+        let inv = |frames: f64| {
+            if frames > 0.0 {
+                (1.0 / frames) as f32
+            } else {
+                INSTANT
+            }
+        };
+        match self.release {
+            Some((end, frames)) if start + end <= stop => (start + end, start + end, inv(frames)),
+            _ if cut_short => (stop, stop, inv(declick)),
+            _ => (stop, stop, INSTANT),
         }
     }
 }
