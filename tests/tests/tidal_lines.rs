@@ -42,6 +42,9 @@ const LINES: &[&str] = &[
     "d1 $ n \"<0 5> 7\" # s \"superfm\" # pan \"-0.5 0.5\"",
     "d1 $ s \"arpy*4\" # accelerate \"-0.5 1\"",
     "d1 $ s \"cr\" # attack 0.01 # hold 0.1 # release 0.2",
+    "d1 $ s \"bd*4 hh*8\" # distort \"<0 0.3>\"",
+    "d1 $ n \"0 2 4\" # s \"arpy\" # fshift \"<0 80>\" # krush 2",
+    "d1 $ s \"arpy*2\" # octersub 0.8",
 ];
 
 #[test]

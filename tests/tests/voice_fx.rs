@@ -191,6 +191,8 @@ fn applied_controls_compile_without_a_warning() {
         "out: s \"t200\" # ctf 800 # lpq 0.2 # hcutoff 100 # hpq 0.1\n",
         "out: s \"t200\" # bandf 800 # bpq 3 # shape 0.3 # crush 6 # coarse 2\n",
         "out: s \"t200*4\" # vowel \"a e ~ <i o u>\"\n",
+        "out: s \"t200\" # fshift 100 # fshiftnote 0.1 # fshiftphase 1 # krush 2 # kcutoff 3000\n",
+        "out: s \"t200\" # octer 0.5 # octersub 0.3 # octersubsub 0.2 # distort 0.4\n",
     ] {
         let c = compile_in(src, &[tones()], &Default::default()).expect("compiles");
         assert!(c.warnings.is_empty(), "{src}: {:?}", c.warnings);
@@ -277,4 +279,54 @@ fn lpf_hpf_bpf_with_one_value_on_events_are_cutoff_hcutoff_and_bandf_as_in_tidal
     let signal = render("tempo: 0.5\nout: s \"t1000\" # lpf 800 0.707\n", 30_000);
     let per_event = render("tempo: 0.5\nout: s \"t1000\" # cutoff 800\n", 30_000);
     assert_ne!(signal, per_event);
+}
+
+#[test]
+fn fshift_moves_every_partial_by_hertz() {
+    // A 1 kHz tone shifted by 200 Hz is a 1.2 kHz tone: the image at 800 Hz and the
+    // original at least 30 dB down.
+    let x = render("tempo: 0.5\nout: s \"t1000\" # fshift 200\n", 20_000);
+    let at = |hz: f64| tone_amplitude(&x[4000..18_000], hz) / (0.5 * CENTRE);
+    assert!((at(1200.0) - 1.0).abs() < 0.05, "shifted {}", at(1200.0));
+    assert!(db(at(800.0)) < -30.0, "image {}", db(at(800.0)));
+    assert!(db(at(1000.0)) < -30.0, "original {}", db(at(1000.0)));
+    // Down, and with `fshiftnote` (n 0 is 261.63 Hz: half of it is 130.8 Hz).
+    let x = render("tempo: 0.5\nout: s \"t1000\" # fshift (-300)\n", 20_000);
+    assert!(tone_amplitude(&x[4000..18_000], 700.0) / (0.5 * CENTRE) > 0.95);
+    let x = render(
+        "tempo: 0.5\nout: s \"t1000\" # fshift 0 # fshiftnote 0.5\n",
+        20_000,
+    );
+    assert!(tone_amplitude(&x[4000..18_000], 1130.81) / (0.5 * CENTRE) > 0.95);
+}
+
+#[test]
+fn krush_octer_and_distort_have_their_signatures() {
+    let tone = |src: &str, hz: f64| {
+        let x = render(&format!("tempo: 0.5\nout: s \"t200\" # {src}\n"), 20_000);
+        tone_amplitude(&x[4000..18_000], hz) / (0.5 * CENTRE)
+    };
+    // krush 1 on a 0.5 sine: (x² + x)/(x² + 1) adds even harmonics: a 400 Hz partial
+    // (the x² term), the fundamental through the 4 kHz low-pass nearly whole.
+    assert!(tone("krush 1", 400.0) > 0.1, "{}", tone("krush 1", 400.0));
+    assert!(tone("krush 1", 200.0) > 0.7);
+    assert!(tone("krush 0", 400.0) < 0.001);
+    // octer 1: the rectified tone, its lowest partial at 400 Hz, no 200 Hz left.
+    assert!(tone("octer 1", 400.0) > 0.3, "{}", tone("octer 1", 400.0));
+    assert!(tone("octer 1", 200.0) < 0.01, "{}", tone("octer 1", 200.0));
+    // octersub 1: the tone plus itself gated every other cycle: a 100 Hz partial.
+    assert!(
+        tone("octersub 1", 100.0) > 0.1,
+        "{}",
+        tone("octersub 1", 100.0)
+    );
+    assert!(
+        tone("octersubsub 1", 50.0) > 0.05,
+        "{}",
+        tone("octersubsub 1", 50.0)
+    );
+    // distort 1: odd harmonics (the cube), 3rd above a fifth of the fundamental.
+    let (f, third) = (tone("distort 1", 200.0), tone("distort 1", 600.0));
+    assert!(third > 0.2 * f, "{f} {third}");
+    assert!(tone("distort 0", 600.0) < 0.001);
 }

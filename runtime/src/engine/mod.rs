@@ -4,6 +4,7 @@
 //! mixed. An output that blows up (NaN, infinity, absurd levels) is silenced and what feeds
 //! it reset ([`guard`]).
 
+mod dirt_extra;
 pub mod fx_lanes;
 pub mod guard;
 pub mod host;

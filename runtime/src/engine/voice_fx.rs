@@ -10,6 +10,9 @@
 //! the cutoff clipped to 20 Hz .. Nyquist, `resonance` 0..1 mapped exponentially to the
 //! reciprocal Q 1..0.001, `bandq` at least 1 with the band-pass output scaled by it.
 
+use super::dirt_extra::{Distort, FreqShift, Krush, Octer};
+use super::synths::SynthParams;
+
 /// A two-pole filter in SuperCollider's form: `y0 = g·x + b1·y1 + b2·y2`, output
 /// `h·(y0 + c1·y1 + c2·y2)`; state per channel.
 #[derive(Clone, Copy, Debug, Default)]
@@ -26,7 +29,7 @@ pub(super) struct TwoPole {
 
 impl TwoPole {
     /// SuperCollider's `RLPF`/`RHPF` with cutoff `freq` and reciprocal Q `rq`.
-    fn resonant(freq: f64, rq: f64, sample_rate: f64, high: bool) -> TwoPole {
+    pub(super) fn resonant(freq: f64, rq: f64, sample_rate: f64, high: bool) -> TwoPole {
         let rq = rq.max(0.001);
         let w = freq * std::f64::consts::TAU / sample_rate;
         let d = (w * rq * 0.5).tan();
@@ -68,7 +71,7 @@ impl TwoPole {
     }
 
     #[inline]
-    fn run(&mut self, ch: usize, x: f32) -> f32 {
+    pub(super) fn run(&mut self, ch: usize, x: f32) -> f32 {
         let [y1, y2] = self.y[ch];
         let y0 = self.g * x as f64 + self.b1 * y1 + self.b2 * y2;
         let out = self.h * (y0 + self.c1 * y1 + self.c2 * y2);
@@ -108,10 +111,15 @@ pub struct VoiceFx {
     coarse: Option<Coarse>,
     pub(super) lpf: Option<TwoPole>,
     /// SuperDirt's modules after the low-pass, in their order (`dirt_tremolo`, then the
-    /// extra effects `dirt_triode`, `dirt_ring` and `dj-filter`).
+    /// extra effects `dirt_fshift`, `dirt_triode`, `dirt_krush`, `dirt_octer`, `dirt_ring`,
+    /// `dirt_distort` and `dj-filter`).
     tremolo: Option<Tremolo>,
+    fshift: Option<FreqShift>,
     triode: Option<Triode>,
+    krush: Option<Krush>,
+    octer: Option<Octer>,
     ring: Option<Ring>,
+    distort: Option<Distort>,
     /// `dj-filter`: a low-pass then a high-pass.
     djf: Option<[TwoPole; 2]>,
     /// Frames of the voice processed so far (the clock of `tremolo` and `ring`).
@@ -296,6 +304,18 @@ impl VoiceFx {
             w: std::f64::consts::TAU * rate / sample_rate,
             depth: get("tremolodepth").unwrap_or(0.5).clamp(0.0, 1.0) * 0.5,
         });
+        fx.fshift = get("fshift").map(|shift| {
+            // SuperDirt adds `fshiftnote` times the event's frequency.
+            let note = get("fshiftnote").unwrap_or(0.0) * SynthParams::pitch(&get, true);
+            FreqShift::new(shift + note, get("fshiftphase").unwrap_or(0.0), sample_rate)
+        });
+        fx.krush = get("krush").map(|k| Krush::new(k, get("kcutoff"), sample_rate));
+        let (octer, sub, subsub) = (get("octer"), get("octersub"), get("octersubsub"));
+        if octer.is_some() || sub.is_some() || subsub.is_some() {
+            let v = |x: Option<f64>| x.unwrap_or(0.0);
+            fx.octer = Some(Octer::new(v(octer), v(sub), v(subsub), sample_rate));
+        }
+        fx.distort = get("distort").map(|d| Distort::new(d, sample_rate));
         fx.triode = get("triode").map(|t| Triode {
             sc: (t * 10.0 + 1e-3) as f32,
             leak: [(0.0, 0.0); 2],
@@ -325,6 +345,10 @@ impl VoiceFx {
         });
         fx.active = fx.vowel.is_some()
             || fx.tremolo.is_some()
+            || fx.fshift.is_some()
+            || fx.krush.is_some()
+            || fx.octer.is_some()
+            || fx.distort.is_some()
             || fx.triode.is_some()
             || fx.ring.is_some()
             || fx.djf.is_some()
@@ -343,6 +367,10 @@ impl VoiceFx {
         self.vowel.is_none()
             && self.coarse.is_none()
             && self.tremolo.is_none()
+            && self.fshift.is_none()
+            && self.krush.is_none()
+            && self.octer.is_none()
+            && self.distort.is_none()
             && self.triode.is_none()
             && self.ring.is_none()
             && self.djf.is_none()
@@ -400,6 +428,9 @@ impl VoiceFx {
                     *x *= wave as f32;
                 }
             }
+            if let Some(f) = &mut fx.fshift {
+                f.process(ch, buf);
+            }
             if let Some(tri) = &mut fx.triode {
                 let sc = tri.sc;
                 let (mut x1, mut y1) = tri.leak[ch];
@@ -412,6 +443,12 @@ impl VoiceFx {
                 }
                 tri.leak[ch] = (x1, y1);
             }
+            if let Some(k) = &mut fx.krush {
+                k.process(ch, buf);
+            }
+            if let Some(o) = &mut fx.octer {
+                o.process(ch, buf);
+            }
             if let Some(r) = &mut fx.ring {
                 let mut phase = r.phase[ch];
                 for (i, x) in buf.iter_mut().enumerate() {
@@ -420,6 +457,9 @@ impl VoiceFx {
                     phase = (phase + r.freq(t0 + i as f64) / r.sample_rate).fract();
                 }
                 r.phase[ch] = phase;
+            }
+            if let Some(d) = &mut fx.distort {
+                d.process(ch, buf);
             }
             if let Some([lp, hp]) = &mut fx.djf {
                 buf.iter_mut().for_each(|x| *x = hp.run(ch, lp.run(ch, *x)));

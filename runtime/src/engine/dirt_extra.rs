@@ -1,0 +1,279 @@
+//! SuperDirt's extra per-event effects (`library/default-effects-extra.scd`) that have state
+//! or formulas of their own: `fshift` (`dirt_fshift`, SuperCollider's `FreqShift`), `krush`
+//! (`dirt_krush`, Sonic Pi's), `octer` (`dirt_octer`, Sonic Pi's octaver) and `distort`
+//! (`dirt_distort`: sc3-plugins' `CrossoverDistortion` with a `DynKlank` of four resonators).
+//! Each runs one channel at a time over a voice's frames (`ch` 0 or 1), with SuperCollider's
+//! unit generators written out.
+
+use super::voice_fx::TwoPole;
+use std::f64::consts::{PI, TAU};
+
+/// SuperCollider's `SelectX` of two inputs: an equal-power crossfade, `which` clipped to 0..1.
+fn select_x(which: f64, a: f64, b: f64) -> f64 {
+    let w = which.clamp(0.0, 1.0) * std::f64::consts::FRAC_PI_2;
+    a * w.cos() + b * w.sin()
+}
+
+/// SuperCollider's `softclip`.
+fn softclip(x: f64) -> f64 {
+    if x.abs() <= 0.5 {
+        x
+    } else {
+        (x.abs() - 0.25) / x
+    }
+}
+
+/// SuperCollider's `LeakDC` (coefficient 0.995).
+#[derive(Clone, Copy, Debug, Default)]
+struct LeakDc {
+    x1: f64,
+    y1: f64,
+}
+
+impl LeakDc {
+    #[inline]
+    fn run(&mut self, x: f64) -> f64 {
+        let y = x - self.x1 + 0.995 * self.y1;
+        self.x1 = x;
+        self.y1 = if y.abs() < 1e-20 { 0.0 } else { y };
+        y
+    }
+}
+
+/// SuperCollider's `LPF`: a second-order Butterworth low-pass.
+pub(super) fn butterworth_lpf(freq: f64, sample_rate: f64) -> TwoPole {
+    let c = 1.0 / (PI * freq.clamp(1.0, sample_rate * 0.49) / sample_rate).tan();
+    let c2 = c * c;
+    let sqrt2c = c * std::f64::consts::SQRT_2;
+    let a0 = 1.0 / (1.0 + sqrt2c + c2);
+    TwoPole {
+        g: 1.0,
+        b1: -2.0 * (1.0 - c2) * a0,
+        b2: -(1.0 - sqrt2c + c2) * a0,
+        h: a0,
+        c1: 2.0,
+        c2: 1.0,
+        y: [[0.0; 2]; 2],
+    }
+}
+
+/// `dirt_fshift`: `FreqShift.ar(sig, freq·fshiftnote + fshift, fshiftphase)`: the analytic
+/// signal from SuperCollider's `Hilbert` (two chains of six first-order allpasses whose
+/// outputs are 90° apart across the audio band) times a complex oscillator at the shift.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct FreqShift {
+    /// Allpass coefficients: the first six give the real part, the last six the imaginary.
+    coefs: [f64; 12],
+    /// Per channel, each allpass's last input and output.
+    state: [[[f64; 2]; 12]; 2],
+    /// Turns per frame, and per channel the oscillator's phase (turns): both channels
+    /// start together and advance alike.
+    step: f64,
+    phase: [f64; 2],
+}
+
+/// The poles of SuperCollider's (and Csound's) `Hilbert`, times 15 Hz.
+const HILBERT_POLES: [f64; 12] = [
+    0.3609, 2.7412, 11.1573, 44.7581, 179.6242, 798.4578, 1.2524, 5.5671, 22.3423, 89.6271,
+    364.7914, 2770.1114,
+];
+
+impl FreqShift {
+    pub(super) fn new(shift: f64, phase: f64, sample_rate: f64) -> FreqShift {
+        let coefs = HILBERT_POLES.map(|p| {
+            let t = PI * 15.0 * p / sample_rate;
+            (t - 1.0) / (t + 1.0)
+        });
+        FreqShift {
+            coefs,
+            state: [[[0.0; 2]; 12]; 2],
+            step: shift / sample_rate,
+            phase: [(phase / TAU).rem_euclid(1.0); 2],
+        }
+    }
+
+    pub(super) fn process(&mut self, ch: usize, buf: &mut [f32]) {
+        let mut phase = self.phase[ch];
+        let state = &mut self.state[ch];
+        for x in buf.iter_mut() {
+            let mut re = *x as f64;
+            let mut im = re;
+            for (k, s) in state.iter_mut().enumerate() {
+                let v = if k < 6 { &mut re } else { &mut im };
+                let c = self.coefs[k];
+                let y = c * (*v - s[1]) + s[0];
+                s[0] = *v;
+                s[1] = y;
+                *v = y;
+            }
+            let w = TAU * phase;
+            // The imaginary chain lags the real one by 90°: this sum shifts upwards.
+            *x = (re * w.cos() + im * w.sin()) as f32;
+            phase = (phase + self.step).rem_euclid(1.0);
+        }
+        self.phase[ch] = phase;
+        for s in state.iter_mut().flatten() {
+            if !s.is_finite() || s.abs() < 1e-20 {
+                *s = 0.0;
+            }
+        }
+    }
+}
+
+/// `dirt_krush`: `(x² + k·x) / (x² + |x|·(k - 1) + 1)`, an `RLPF` at `kcutoff` (4000 Hz
+/// when 0 or not given, clipped to 20 Hz .. 10 kHz) with reciprocal Q 1, cross-faded in
+/// over `krush` 0..0.5.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Krush {
+    k: f64,
+    lpf: TwoPole,
+}
+
+impl Krush {
+    pub(super) fn new(k: f64, cutoff: Option<f64>, sample_rate: f64) -> Krush {
+        let freq = cutoff
+            .filter(|&c| c > 0.0)
+            .unwrap_or(4000.0)
+            .clamp(20.0, 10_000.0);
+        Krush {
+            k,
+            lpf: TwoPole::resonant(freq.min(sample_rate / 2.0), 1.0, sample_rate, false),
+        }
+    }
+
+    pub(super) fn process(&mut self, ch: usize, buf: &mut [f32]) {
+        let k = self.k;
+        for x in buf.iter_mut() {
+            let o = *x as f64;
+            let s = (o * o + k * o) / (o * o + o.abs() * (k - 1.0) + 1.0);
+            let s = self.lpf.run(ch, s as f32) as f64;
+            *x = select_x(k * 2.0, o, s) as f32;
+        }
+        self.lpf.settle();
+    }
+}
+
+/// `dirt_octer`: `SelectX(octer, [x, octer·2·LeakDC(|x|), 0])` plus `octersub` and
+/// `octersubsub` times the signal low-passed at 440 Hz (`LPF`) gated by one and two
+/// flip-flops (`ToggleFF`) that it clocks: an octave and two octaves down.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Octer {
+    octer: f64,
+    sub: f64,
+    subsub: f64,
+    leak: [LeakDc; 2],
+    lpf: TwoPole,
+    /// Per channel: the last low-passed value and the two flip-flops (their last input
+    /// and state).
+    flips: [(f64, f64, f64, f64); 2],
+}
+
+impl Octer {
+    pub(super) fn new(octer: f64, sub: f64, subsub: f64, sample_rate: f64) -> Octer {
+        Octer {
+            octer,
+            sub,
+            subsub,
+            leak: [LeakDc::default(); 2],
+            lpf: butterworth_lpf(440.0, sample_rate),
+            flips: [(0.0, 0.0, 0.0, 0.0); 2],
+        }
+    }
+
+    pub(super) fn process(&mut self, ch: usize, buf: &mut [f32]) {
+        let (mut prev, mut oct2, mut prev2, mut oct3) = self.flips[ch];
+        for x in buf.iter_mut() {
+            let s = *x as f64;
+            let oct1 = 2.0 * self.leak[ch].run(s.abs());
+            let sub = self.lpf.run(ch, *x) as f64;
+            // ToggleFF flips on a trigger: its input going from <= 0 to > 0.
+            if prev <= 0.0 && sub > 0.0 {
+                oct2 = 1.0 - oct2;
+            }
+            prev = sub;
+            if prev2 <= 0.0 && oct2 > 0.0 {
+                oct3 = 1.0 - oct3;
+            }
+            prev2 = oct2;
+            // SelectX over three inputs: octer 0..1 between the first two, 1..2 the last two.
+            let o = self.octer.clamp(0.0, 2.0);
+            let top = if o <= 1.0 {
+                select_x(o, s, self.octer * oct1)
+            } else {
+                select_x(o - 1.0, self.octer * oct1, 0.0)
+            };
+            *x = (top + self.sub * oct2 * sub + self.subsub * oct3 * sub) as f32;
+        }
+        self.flips[ch] = (prev, oct2, prev2, oct3);
+        self.lpf.settle();
+    }
+}
+
+/// `dirt_distort`: `CrossoverDistortion(x, amp 0.2, smooth 0.01)` plus `0.1·distort` times a
+/// `DynKlank` of resonators at 60, 61, 240 and 3000 + 100·sin(2π·62·t) Hz (ring times 0.1,
+/// 0.1, 0.05, 0.01 s), then `softclip(m³·8)·0.5`, cross-faded in by `distort` (`SelectX`).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Distort {
+    amount: f64,
+    /// Per resonator: its radius (`Ringz`'s 60 dB decay), and per channel its last two
+    /// states.
+    radius: [f64; 4],
+    ringz: [[[f64; 2]; 4]; 2],
+    sample_rate: f64,
+    /// Frames of the voice processed (the clock of the moving resonator), per channel.
+    frames: [f64; 2],
+}
+
+const KLANK_RING: [f64; 4] = [0.1, 0.1, 0.05, 0.01];
+
+/// Frames between updates of the moving resonator's frequency (SuperCollider's `Ringz`
+/// reads its frequency once per control block).
+const KLANK_BLOCK: usize = 64;
+
+impl Distort {
+    pub(super) fn new(amount: f64, sample_rate: f64) -> Distort {
+        Distort {
+            amount,
+            radius: KLANK_RING.map(|t| (0.001f64.ln() / (t * sample_rate)).exp()),
+            ringz: [[[0.0; 2]; 4]; 2],
+            sample_rate,
+            frames: [0.0; 2],
+        }
+    }
+
+    pub(super) fn process(&mut self, ch: usize, buf: &mut [f32]) {
+        let sr = self.sample_rate;
+        for chunk in buf.chunks_mut(KLANK_BLOCK) {
+            let t = self.frames[ch] / sr;
+            let moving = 3000.0 + 100.0 * (TAU * 62.0 * t).sin();
+            let freqs = [60.0, 61.0, 240.0, moving];
+            let b1: [f64; 4] =
+                std::array::from_fn(|i| 2.0 * self.radius[i] * (TAU * freqs[i] / sr).cos());
+            let b2 = self.radius.map(|r| -r * r);
+            for x in chunk.iter_mut() {
+                let s = *x as f64;
+                // CrossoverDistortion with amp 0.2, smooth 0.01 (rfade = 1 / (amp·smooth)).
+                let mut c = s.abs() - 0.2;
+                if c < 0.0 {
+                    c *= (1.0 + c * 500.0) * 0.01;
+                }
+                let c = if s < 0.0 { -c } else { c };
+                let mut klank = 0.0;
+                for (i, y) in self.ringz[ch].iter_mut().enumerate() {
+                    let y0 = s + b1[i] * y[0] + b2[i] * y[1];
+                    klank += 0.5 * (y0 - y[1]);
+                    *y = [y0, y[0]];
+                }
+                let m = c + 0.1 * self.amount * klank;
+                let m = softclip(m * m * m * 8.0) * 0.5;
+                *x = select_x(self.amount, s, m) as f32;
+            }
+            self.frames[ch] += chunk.len() as f64;
+        }
+        for y in self.ringz[ch].iter_mut().flatten() {
+            if !y.is_finite() || y.abs() < 1e-20 {
+                *y = 0.0;
+            }
+        }
+    }
+}
