@@ -111,6 +111,7 @@ impl Interpreter {
                     origin: b.origin.clone(),
                     // The interpreter is the graph's reference; orbits are the engine's.
                     sends: false,
+                    lines: graph.lines,
                     synths: b
                         .names
                         .iter()

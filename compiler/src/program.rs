@@ -335,6 +335,7 @@ fn link(graph: &Graph, patterns: &Patterns, plan: &Plan, code: codegen::Compiled
             right,
             origin: b.origin.clone(),
             sends: !graph.orbits.is_empty(),
+            lines: graph.lines,
             synths: b
                 .names
                 .iter()

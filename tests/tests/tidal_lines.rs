@@ -45,6 +45,7 @@ const LINES: &[&str] = &[
     "d1 $ s \"bd*4 hh*8\" # distort \"<0 0.3>\"",
     "d1 $ n \"0 2 4\" # s \"arpy\" # fshift \"<0 80>\" # krush 2",
     "d1 $ s \"arpy*2\" # octersub 0.8",
+    "d1 $ s \"hh*8\" # phaserrate \"<1 4>\" # phaserdepth 0.7",
 ];
 
 #[test]

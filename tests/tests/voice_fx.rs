@@ -193,6 +193,7 @@ fn applied_controls_compile_without_a_warning() {
         "out: s \"t200*4\" # vowel \"a e ~ <i o u>\"\n",
         "out: s \"t200\" # fshift 100 # fshiftnote 0.1 # fshiftphase 1 # krush 2 # kcutoff 3000\n",
         "out: s \"t200\" # octer 0.5 # octersub 0.3 # octersubsub 0.2 # distort 0.4\n",
+        "out: s \"t200\" # phaserrate 1 # phaserdepth 0.3\n",
     ] {
         let c = compile_in(src, &[tones()], &Default::default()).expect("compiles");
         assert!(c.warnings.is_empty(), "{src}: {:?}", c.warnings);
@@ -329,4 +330,38 @@ fn krush_octer_and_distort_have_their_signatures() {
     let (f, third) = (tone("distort 1", 200.0), tone("distort 1", 600.0));
     assert!(third > 0.2 * f, "{f} {third}");
     assert!(tone("distort 0", 600.0) < 0.001);
+}
+
+#[test]
+fn phaser_adds_the_sound_delayed_by_about_ten_milliseconds() {
+    // At the LFO's start the delay is 10 ms (441 frames): a tone at f comes out times
+    // |1 + depth·e^(-2πi·f·0.01)|.
+    let gain = |f: f64, depth: f64| {
+        let w = std::f64::consts::TAU * f * 0.01;
+        ((1.0 + depth * w.cos()).powi(2) + (depth * w.sin()).powi(2)).sqrt()
+    };
+    for (tone, f, depth) in [
+        ("t660", 660.0, 1.0),
+        ("t660", 660.0, 0.5),
+        ("t200", 200.0, 1.0),
+    ] {
+        let x = render(
+            &format!("tempo: 0.5\nout: s \"{tone}\" # phaserrate 0.1 # phaserdepth {depth}\n"),
+            6_000,
+        );
+        let got = tone_amplitude(&x[1_000..5_000], f) / (0.5 * CENTRE);
+        assert!(
+            (got - gain(f, depth)).abs() < 0.02,
+            "{tone} {depth}: {got} vs {}",
+            gain(f, depth)
+        );
+    }
+    // The sweep moves the notches: a second later the 660 Hz tone comes out otherwise.
+    let x = render(
+        "tempo: 0.25\nout: s \"t660\" # phasr 1 # phasdp 1\n",
+        30_000,
+    );
+    let early = tone_amplitude(&x[1_000..3_000], 660.0);
+    let later = tone_amplitude(&x[12_000..14_000], 660.0);
+    assert!((early - later).abs() > 0.1 * early, "{early} {later}");
 }

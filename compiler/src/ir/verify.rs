@@ -157,6 +157,7 @@ mod tests {
             }],
             barriers: Default::default(),
             orbits: Vec::new(),
+            lines: false,
             sample_rate: 48_000,
             cps: 0.5,
             hush: false,

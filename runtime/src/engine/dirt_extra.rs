@@ -1,5 +1,5 @@
-//! SuperDirt's extra per-event effects (`library/default-effects-extra.scd`) that have state
-//! or formulas of their own: `fshift` (`dirt_fshift`, SuperCollider's `FreqShift`), `krush`
+//! SuperDirt's per-event effects that have state or formulas of their own: `phaserrate`
+//! (`dirt_phaser`, a core module), and from `library/default-effects-extra.scd` `fshift` (`dirt_fshift`, SuperCollider's `FreqShift`), `krush`
 //! (`dirt_krush`, Sonic Pi's), `octer` (`dirt_octer`, Sonic Pi's octaver) and `distort`
 //! (`dirt_distort`: sc3-plugins' `CrossoverDistortion` with a `DynKlank` of four resonators).
 //! Each runs one channel at a time over a voice's frames (`ch` 0 or 1), with SuperCollider's
@@ -275,5 +275,88 @@ impl Distort {
                 *y = 0.0;
             }
         }
+    }
+}
+
+/// `dirt_phaser`: `x + phaserdepth · x(t - d)`, the delay `d` swept between 8.8 and 10 ms by
+/// `LFPar.kr(phaserrate)` (SuperDirt's `AllpassL` with decay time 0 is this delay), read with
+/// linear interpolation from a line in the bank's pool ([`LINE_SECONDS`] per channel).
+#[derive(Clone, Copy, Debug)]
+pub struct Phaser {
+    depth: f64,
+    /// `LFPar`'s phase (0..4) per channel (both advance alike) and its step per frame.
+    lfo: [f64; 2],
+    step: f64,
+    /// Frames written to the line so far, per channel.
+    written: [usize; 2],
+    sample_rate: f64,
+    /// The voice's line in the bank's pool, once it has one.
+    pub slot: u32,
+}
+
+/// The longest delay a phaser reads, seconds.
+pub const LINE_SECONDS: f64 = 0.0101;
+
+/// Frames of one channel of a phaser's line at `sample_rate`.
+pub fn line_frames(sample_rate: f64) -> usize {
+    (LINE_SECONDS * sample_rate).ceil() as usize + 2
+}
+
+impl Phaser {
+    pub(super) fn new(rate: f64, depth: f64, sample_rate: f64) -> Phaser {
+        Phaser {
+            depth: depth.clamp(0.0, 1.0),
+            lfo: [0.0; 2],
+            step: 4.0 * rate / sample_rate,
+            written: [0; 2],
+            sample_rate,
+            slot: u32::MAX,
+        }
+    }
+
+    /// SuperCollider's `LFPar` at phase `p`, one control period on.
+    fn lfpar(p: &mut f64, step: f64) -> f64 {
+        let y = if *p < 1.0 {
+            1.0 - *p * *p
+        } else if *p < 3.0 {
+            let z = *p - 2.0;
+            z * z - 1.0
+        } else {
+            let z = *p - 4.0;
+            1.0 - z * z
+        };
+        *p += step;
+        if *p >= 4.0 {
+            *p -= 4.0;
+        }
+        y
+    }
+
+    /// Channel `ch` of the voice's frames, its line (one channel) in `line`.
+    pub(super) fn process(&mut self, ch: usize, buf: &mut [f32], line: &mut [f32]) {
+        let len = line.len();
+        let mut lfo = self.lfo[ch];
+        let mut w = self.written[ch];
+        for chunk in buf.chunks_mut(64) {
+            // `.kr`: one value per control period of 64 frames.
+            let y = Self::lfpar(&mut lfo, self.step * 64.0);
+            let delay = (0.0088 + (y + 1.0) * 0.5 * (0.01 - 0.0088)) * self.sample_rate;
+            let (whole, frac) = (delay.floor() as usize, delay.fract());
+            for x in chunk.iter_mut() {
+                line[w % len] = *x;
+                let read = |back: usize| {
+                    if back > w {
+                        0.0
+                    } else {
+                        line[(w - back) % len] as f64
+                    }
+                };
+                let delayed = read(whole) * (1.0 - frac) + read(whole + 1) * frac;
+                *x = (*x as f64 + self.depth * delayed) as f32;
+                w += 1;
+            }
+        }
+        self.written[ch] = w;
+        self.lfo[ch] = lfo;
     }
 }

@@ -10,7 +10,7 @@
 //! the cutoff clipped to 20 Hz .. Nyquist, `resonance` 0..1 mapped exponentially to the
 //! reciprocal Q 1..0.001, `bandq` at least 1 with the band-pass output scaled by it.
 
-use super::dirt_extra::{Distort, FreqShift, Krush, Octer};
+use super::dirt_extra::{Distort, FreqShift, Krush, Octer, Phaser};
 use super::synths::SynthParams;
 
 /// A two-pole filter in SuperCollider's form: `y0 = g·x + b1·y1 + b2·y2`, output
@@ -114,6 +114,8 @@ pub struct VoiceFx {
     /// extra effects `dirt_fshift`, `dirt_triode`, `dirt_krush`, `dirt_octer`, `dirt_ring`,
     /// `dirt_distort` and `dj-filter`).
     tremolo: Option<Tremolo>,
+    /// `dirt_phaser`; its delay line is the bank's (see [`VoiceFx::phaser`]).
+    pub phaser: Option<Phaser>,
     fshift: Option<FreqShift>,
     triode: Option<Triode>,
     krush: Option<Krush>,
@@ -304,6 +306,9 @@ impl VoiceFx {
             w: std::f64::consts::TAU * rate / sample_rate,
             depth: get("tremolodepth").unwrap_or(0.5).clamp(0.0, 1.0) * 0.5,
         });
+        // As in SuperDirt, the module runs when `phaserrate` is given.
+        fx.phaser = get("phaserrate")
+            .map(|rate| Phaser::new(rate, get("phaserdepth").unwrap_or(0.5), sample_rate));
         fx.fshift = get("fshift").map(|shift| {
             // SuperDirt adds `fshiftnote` times the event's frequency.
             let note = get("fshiftnote").unwrap_or(0.0) * SynthParams::pitch(&get, true);
@@ -345,6 +350,7 @@ impl VoiceFx {
         });
         fx.active = fx.vowel.is_some()
             || fx.tremolo.is_some()
+            || fx.phaser.is_some()
             || fx.fshift.is_some()
             || fx.krush.is_some()
             || fx.octer.is_some()
@@ -367,6 +373,7 @@ impl VoiceFx {
         self.vowel.is_none()
             && self.coarse.is_none()
             && self.tremolo.is_none()
+            && self.phaser.is_none()
             && self.fshift.is_none()
             && self.krush.is_none()
             && self.octer.is_none()
@@ -379,6 +386,19 @@ impl VoiceFx {
     /// Runs the chain over consecutive frames of the voice: channel 0 in `left`, and
     /// channel 1 in `right` for a stereo sample.
     pub fn process(&mut self, left: &mut [f32], right: Option<&mut [f32]>) {
+        self.process_with_line(left, right, &mut []);
+    }
+
+    /// [`process`](Self::process) for a voice whose phaser has its delay line, one
+    /// channel after the other, in `line` (empty: the phaser is skipped).
+    pub fn process_with_line(
+        &mut self,
+        left: &mut [f32],
+        right: Option<&mut [f32]>,
+        line: &mut [f32],
+    ) {
+        let (line_l, line_r) = line.split_at_mut(line.len() / 2);
+        let mut lines = [line_l, line_r];
         // Stage by stage over the frames (each a tight loop), in SuperDirt's order; `coarse`
         // latches both channels on the same frames, so its clock advances once.
         let mut latch_clock = self.coarse.map(|c| (c.frame, c.next));
@@ -427,6 +447,11 @@ impl VoiceFx {
                     let wave = 1.0 - tr.depth + tr.depth * (tr.w * (t0 + i as f64)).cos();
                     *x *= wave as f32;
                 }
+            }
+            if let Some(p) = &mut fx.phaser
+                && !lines[ch].is_empty()
+            {
+                p.process(ch, buf, lines[ch]);
             }
             if let Some(f) = &mut fx.fshift {
                 f.process(ch, buf);

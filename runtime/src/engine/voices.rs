@@ -5,6 +5,7 @@
 //! Voices are preallocated: a bank never holds more than its cap, and beyond it the oldest
 //! voice is stolen (counted). Nothing here allocates per block once the bank is built.
 
+use super::dirt_extra::line_frames;
 use super::fx_lanes::{self, LaneVoice};
 use super::orbits::{OrbitSends, PARAMS};
 use super::synths::{MIDDLE_C, SynthKind, SynthParams, SynthVoice};
@@ -37,6 +38,18 @@ pub struct BankSpec {
     /// Whether its strings name synths (`superpiano`, `sine`, ...): only then does the bank
     /// keep synth voices.
     pub synths: bool,
+    /// Whether its events may have `phaserrate`: only then does the bank keep the phasers'
+    /// delay lines.
+    pub lines: bool,
+}
+
+/// Phasers a bank may run at once (each holds a delay line); past it the oldest voice
+/// with a phaser is stolen.
+pub const PHASER_CAP: usize = 256;
+
+/// Floats of one phaser's line, both channels: enough for 10.1 ms at up to 192 kHz.
+fn line_len() -> usize {
+    2 * line_frames(192_000.0)
 }
 
 /// Synth voices a bank may hold at once; past it the oldest synth voice is stolen.
@@ -185,6 +198,10 @@ pub struct VoiceBank {
     /// synths) and their free slots.
     synths: Vec<SynthVoice>,
     free_synths: Vec<u32>,
+    /// The phasers' delay lines ([`PHASER_CAP`] of [`line_len`] floats, when the bank may
+    /// run phasers), and the free ones.
+    lines: Vec<f32>,
+    free_lines: Vec<u32>,
     /// One voice's frames before its effects, left and right (grown to the block once).
     scratch: [Vec<f32>; 2],
     silent: Arc<Sample>,
@@ -253,6 +270,16 @@ impl VoiceBank {
             fx: FxSlab::default(),
             synths: Vec::with_capacity(if spec.synths { SYNTH_VOICE_CAP } else { 0 }),
             free_synths: Vec::with_capacity(if spec.synths { SYNTH_VOICE_CAP } else { 0 }),
+            lines: if spec.lines {
+                vec![0.0; PHASER_CAP * line_len()]
+            } else {
+                Vec::new()
+            },
+            free_lines: if spec.lines {
+                (0..PHASER_CAP as u32).rev().collect()
+            } else {
+                Vec::new()
+            },
             scratch: [Vec::new(), Vec::new()],
             silent: Arc::new(Sample::new(vec![vec![0.0]], "silence")),
             orbit_numbers,
@@ -285,7 +312,20 @@ impl VoiceBank {
                     };
                 }
                 if v.fx != NO_FX {
-                    let state = old.fx.states[v.fx as usize].clone();
+                    let mut state = old.fx.states[v.fx as usize].clone();
+                    if let Some(p) = &mut state.phaser {
+                        // Its line comes along when this bank keeps lines.
+                        let from = p.slot as usize;
+                        p.slot = self.free_lines.pop().unwrap_or(u32::MAX);
+                        if p.slot == u32::MAX {
+                            state.phaser = None;
+                        } else {
+                            let n = line_len();
+                            let to = p.slot as usize;
+                            self.lines[to * n..(to + 1) * n]
+                                .copy_from_slice(&old.lines[from * n..(from + 1) * n]);
+                        }
+                    }
                     v.fx = self.fx.insert(state, self.cap);
                 }
                 if v.synth != NO_SYNTH {
@@ -308,6 +348,10 @@ impl VoiceBank {
         self.fx.free.clear();
         self.synths.clear();
         self.free_synths.clear();
+        if !self.lines.is_empty() {
+            self.free_lines.clear();
+            self.free_lines.extend((0..PHASER_CAP as u32).rev());
+        }
     }
 
     /// The pattern's per-cycle cache (for its refused cycles).
@@ -350,6 +394,8 @@ impl VoiceBank {
             sends,
             synths,
             free_synths,
+            lines,
+            free_lines,
             silent,
             ..
         } = self;
@@ -359,6 +405,8 @@ impl VoiceBank {
             fx,
             synths,
             free_synths,
+            lines,
+            free_lines,
             silent,
             cap: *cap,
             counters,
@@ -377,15 +425,18 @@ impl VoiceBank {
             .prefetch_in_block(clock, first, frames as i64, at);
         self.mix(first, frames, kernels);
         let end = first + frames as i64;
-        let (fx, free_synths) = (&mut self.fx, &mut self.free_synths);
-        self.voices.retain(|v| {
+        let Self {
+            voices,
+            fx,
+            free_synths,
+            free_lines,
+            ..
+        } = self;
+        voices.retain(|v| {
             if v.stop > end {
                 return true;
             }
-            fx.release(v.fx);
-            if v.synth != NO_SYNTH {
-                free_synths.push(v.synth);
-            }
+            release(v, fx, free_synths, free_lines);
             false
         });
         events
@@ -579,7 +630,9 @@ impl VoiceBank {
                 sr[span.clone()].copy_from_slice(&sl[span]);
                 let (from, to) = (from as usize, to as usize);
                 if v.fx != NO_FX {
-                    self.fx.states[v.fx as usize].process(&mut sl[from..to], None);
+                    let state = &mut self.fx.states[v.fx as usize];
+                    let line = phaser_line(&mut self.lines, state);
+                    state.process_with_line(&mut sl[from..to], None, line);
                     let [sl, sr] = &mut self.scratch;
                     sr[from..to].copy_from_slice(&sl[from..to]);
                 }
@@ -619,7 +672,9 @@ impl VoiceBank {
             let (from, to) = (from as usize, to as usize);
             if v.fx != NO_FX {
                 let right = kind.stereo.then(|| &mut sr[from..to]);
-                self.fx.states[v.fx as usize].process(&mut sl[from..to], right);
+                let state = &mut self.fx.states[v.fx as usize];
+                let line = phaser_line(&mut self.lines, state);
+                state.process_with_line(&mut sl[from..to], right, line);
             }
             if !kind.stereo {
                 sr[from..to].copy_from_slice(&sl[from..to]);
@@ -714,6 +769,8 @@ struct Starter<'a> {
     fx: &'a mut FxSlab,
     synths: &'a mut Vec<SynthVoice>,
     free_synths: &'a mut Vec<u32>,
+    lines: &'a mut Vec<f32>,
+    free_lines: &'a mut Vec<u32>,
     silent: &'a Arc<Sample>,
     cap: usize,
     counters: &'a mut BankCounters,
@@ -863,7 +920,8 @@ impl Starter<'_> {
             };
             self.make_room();
             if fx.active {
-                voice.fx = self.fx.insert(fx.clone(), self.cap);
+                let fx = self.with_line(fx.clone());
+                voice.fx = self.fx.insert(fx, self.cap);
             }
             self.voices.push(voice);
             self.counters.started += 1;
@@ -918,10 +976,7 @@ impl Starter<'_> {
         if self.synths.len() == self.synths.capacity() && self.free_synths.is_empty() {
             // Every synth slot is taken: the oldest synth voice gives up its own.
             if let Some(k) = self.voices.iter().position(|v| v.synth != NO_SYNTH) {
-                let stolen = self.voices.remove(k);
-                self.fx.release(stolen.fx);
-                self.free_synths.push(stolen.synth);
-                self.counters.stolen += 1;
+                self.steal(k);
             }
         }
         let Some(slot) = insert_synth(self.synths, self.free_synths, synth) else {
@@ -954,6 +1009,7 @@ impl Starter<'_> {
             delay,
         };
         if fx.active {
+            let fx = self.with_line(fx);
             voice.fx = self.fx.insert(fx, self.cap);
         }
         self.voices.push(voice);
@@ -980,13 +1036,72 @@ impl Starter<'_> {
     fn make_room(&mut self) {
         if self.voices.len() >= self.cap {
             // The oldest voice is the first: voices are kept in start order.
-            let stolen = self.voices.remove(0);
-            self.fx.release(stolen.fx);
-            if stolen.synth != NO_SYNTH {
-                self.free_synths.push(stolen.synth);
-            }
-            self.counters.stolen += 1;
+            self.steal(0);
         }
+    }
+
+    /// Stops voice `k` at once (stolen), freeing what it holds.
+    fn steal(&mut self, k: usize) {
+        let stolen = self.voices.remove(k);
+        release(&stolen, self.fx, self.free_synths, self.free_lines);
+        self.counters.stolen += 1;
+    }
+
+    /// Effects for a new voice: `fx` with its phaser given a line from the pool (the
+    /// oldest phaser's when every line is taken), or without its phaser when the bank keeps
+    /// no lines.
+    fn with_line(&mut self, mut fx: VoiceFx) -> VoiceFx {
+        let Some(p) = &mut fx.phaser else {
+            return fx;
+        };
+        if self.lines.is_empty() {
+            fx.phaser = None;
+            return fx;
+        }
+        if self.free_lines.is_empty() {
+            let fx_states = &self.fx.states;
+            let oldest = self
+                .voices
+                .iter()
+                .position(|v| v.fx != NO_FX && fx_states[v.fx as usize].phaser.is_some());
+            if let Some(k) = oldest {
+                self.steal(k);
+            }
+        }
+        let Some(slot) = self.free_lines.pop() else {
+            fx.phaser = None;
+            return fx;
+        };
+        let n = line_len();
+        self.lines[slot as usize * n..(slot as usize + 1) * n].fill(0.0);
+        p.slot = slot;
+        fx
+    }
+}
+
+/// Frees what a voice that stops holds: its effects' slot, its phaser's line, its synth.
+fn release(v: &Voice, fx: &mut FxSlab, free_synths: &mut Vec<u32>, free_lines: &mut Vec<u32>) {
+    if v.fx != NO_FX {
+        if let Some(p) = &fx.states[v.fx as usize].phaser
+            && p.slot != u32::MAX
+        {
+            free_lines.push(p.slot);
+        }
+        fx.release(v.fx);
+    }
+    if v.synth != NO_SYNTH {
+        free_synths.push(v.synth);
+    }
+}
+
+/// The delay line of a voice's phaser in the bank's pool (empty without one).
+fn phaser_line<'a>(lines: &'a mut [f32], fx: &VoiceFx) -> &'a mut [f32] {
+    match &fx.phaser {
+        Some(p) if p.slot != u32::MAX => {
+            let n = line_len();
+            &mut lines[p.slot as usize * n..(p.slot as usize + 1) * n]
+        }
+        _ => &mut [],
     }
 }
 

@@ -62,6 +62,7 @@ impl SignalLowerer<'_> {
                 ));
             }
         }
+        self.graph.lines |= samples.lines;
         let bank = self.graph.banks.len();
         let tree = self.tree(e);
         self.graph.banks.push(Bank {
