@@ -24,6 +24,11 @@ fn clicks() -> PathBuf {
             .map(|i| 0.2 * (std::f32::consts::TAU * 220.0 * i as f32 / SR as f32).sin())
             .collect();
         write_sample_folder(&dir, "long", &long);
+        // One second of a 1 kHz tone at 0.5, above the leslie's 800 Hz split.
+        let high: Vec<f32> = (0..SR)
+            .map(|i| 0.5 * (std::f32::consts::TAU * 1000.0 * i as f32 / SR as f32).sin())
+            .collect();
+        write_sample_folder(&dir, "high", &high);
         dir
     })
     .clone()
@@ -302,4 +307,43 @@ fn an_event_on_an_orbit_the_program_lacks_plays_dry_and_is_counted() {
     }
     assert_eq!(e.counters().orbits_missing, 1);
     assert!(peak(&dry) > 0.5, "the events play");
+}
+
+#[test]
+fn leslie_takes_its_share_of_the_sound_to_the_orbit_and_rotates_it() {
+    // `leslie 1`: nothing straight to the output, all of it in orbit 1's, where the horn's
+    // level follows its distance: a swing at `lrate`.
+    let s = stems("tempo: 0.5\nout: s \"high\" # leslie 1 # orbit 1\n", 1.0);
+    // Stems: out, orbit 0, orbit 1.
+    assert_eq!(peak(&s[0]), 0.0, "the dry sound is all in the leslie");
+    let wet = &s[4][2_000..40_000];
+    assert!(peak(wet) > 0.1, "the leslie sounds: {}", peak(wet));
+    // 10 ms levels over the second: the horn's level, its delay against the drum's and the
+    // balances swing with the rotor.
+    let levels: Vec<f32> = wet.chunks(SR / 100).map(peak).collect();
+    let (lo, hi) = levels
+        .iter()
+        .fold((f32::MAX, 0f32), |(lo, hi), &l| (lo.min(l), hi.max(l)));
+    assert!(hi / lo > 2.0 && hi < 0.9, "swing {lo} .. {hi}");
+    // The swing follows the rotor: the level 1/6.7 s apart repeats more closely than half
+    // a turn apart.
+    let turn = 100.0 / 6.7;
+    let diff = |lag: f64| {
+        let lag = lag.round() as usize;
+        let n = levels.len() - lag;
+        (0..n)
+            .map(|i| (levels[i] - levels[i + lag]).abs())
+            .sum::<f32>()
+            / n as f32
+    };
+    assert!(
+        diff(turn) < 0.7 * diff(turn / 2.0),
+        "{} {}",
+        diff(turn),
+        diff(turn / 2.0)
+    );
+    // `leslie 0.5`: half straight.
+    let s = stems("tempo: 0.5\nout: s \"high\" # leslie 0.5 # orbit 1\n", 0.5);
+    let straight = peak(&s[0][1_000..10_000]);
+    assert!((straight - 0.25 * CENTRE).abs() < 0.01, "{straight}");
 }

@@ -46,6 +46,7 @@ const LINES: &[&str] = &[
     "d1 $ n \"0 2 4\" # s \"arpy\" # fshift \"<0 80>\" # krush 2",
     "d1 $ s \"arpy*2\" # octersub 0.8",
     "d1 $ s \"hh*8\" # phaserrate \"<1 4>\" # phaserdepth 0.7",
+    "d1 $ n \"0 4 7\" # s \"superfm\" # leslie 0.7 # lrate 0.7 # orbit 1",
 ];
 
 #[test]
@@ -62,7 +63,7 @@ fn every_line_compiles_without_a_warning_and_sounds() {
             .map(|ch| rms(&channel(&audio, ch)))
             .collect();
         assert!(stems[0] > 0.002, "`{line}` is silent: {stems:?}");
-        let sends = line.contains("room") || line.contains("# delay ");
+        let sends = line.contains("room") || line.contains("# delay ") || line.contains("leslie");
         assert_eq!(orbits > 0, sends, "`{line}`: orbits {orbits}");
         if sends {
             assert!(

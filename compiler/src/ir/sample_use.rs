@@ -44,6 +44,9 @@ const ORBIT_CONTROLS: &[&str] = &[
     "delaytime",
     "delayfeedback",
     "lock",
+    "leslie",
+    "lrate",
+    "lsize",
 ];
 
 pub fn sample_use(checked: &Checked, e: &Expr) -> SampleUse {

@@ -46,11 +46,19 @@ fn flush(x: f32) -> f32 {
 }
 
 /// The orbit parameters an event can set, in this order.
-pub const PARAMS: [&str; 5] = ["size", "dry", "delaytime", "delayfeedback", "lock"];
+pub const PARAMS: [&str; 7] = [
+    "size",
+    "dry",
+    "delaytime",
+    "delayfeedback",
+    "lock",
+    "lrate",
+    "lsize",
+];
 
 /// SuperDirt's values before any event sets them (`delaytime` and `delayfeedback`:
 /// Strudel's, see the module comment).
-const DEFAULTS: [f32; 5] = [0.1, 0.0, 0.25, 0.5, 0.0];
+const DEFAULTS: [f32; 7] = [0.1, 0.0, 0.25, 0.5, 0.0, 6.7, 0.3];
 
 /// `AllpassN`: a delay of `len` frames with feedback `g` around it.
 struct Allpass {
@@ -326,11 +334,183 @@ impl Delay {
     }
 }
 
+/// `dirt_leslie`, fed by the events' `leslie` sends (SuperDirt's reads the orbit's dry sum
+/// and scales it by `leslie`; here each event sends its share): the sound split at 800 Hz
+/// (`HPF`), the low band's level throbbing by a sine at `0.8·lrate` (depth `1.3·lsize`),
+/// the high band delayed by `distance / 343` s (`DelayC`) and its level following that
+/// distance, a sine at `lrate` between 0 and `lsize` metres; each band balanced left and
+/// right by a slower sine (`Balance2`, ±0.2 and ±0.4), summed times 1.2. The rates glide
+/// (`Lag`: 10 s, 20 s, 4 s, 2 s).
+struct Leslie {
+    hpf: [Hpf; 2],
+    line: [Vec<f32>; 2],
+    pos: usize,
+    /// Phases (turns) of the distance, throb and the two balance sines.
+    phases: [f64; 4],
+    lags: [Lag; 4],
+    /// Frames since a send, to know when the rotor has nothing left to play.
+    quiet: usize,
+    sample_rate: f64,
+}
+
+/// SuperCollider's `HPF`: a second-order Butterworth high-pass.
+#[derive(Clone, Copy)]
+struct Hpf {
+    a0: f32,
+    b1: f32,
+    b2: f32,
+    y1: f32,
+    y2: f32,
+}
+
+impl Hpf {
+    fn new(freq: f64, sample_rate: f64) -> Hpf {
+        let c = (std::f64::consts::PI * freq / sample_rate).tan();
+        let c2 = c * c;
+        let sqrt2c = c * std::f64::consts::SQRT_2;
+        let a0 = 1.0 / (1.0 + sqrt2c + c2);
+        Hpf {
+            a0: a0 as f32,
+            b1: (2.0 * (1.0 - c2) * a0) as f32,
+            b2: (-(1.0 - sqrt2c + c2) * a0) as f32,
+            y1: 0.0,
+            y2: 0.0,
+        }
+    }
+
+    #[inline]
+    fn run(&mut self, x: f32) -> f32 {
+        let y0 = flush(x + self.b1 * self.y1 + self.b2 * self.y2);
+        let out = self.a0 * (y0 - 2.0 * self.y1 + self.y2);
+        self.y2 = self.y1;
+        self.y1 = y0;
+        out
+    }
+}
+
+/// SuperCollider's `cubicinterp`.
+#[inline]
+fn cubic(x: f32, y0: f32, y1: f32, y2: f32, y3: f32) -> f32 {
+    let c0 = y1;
+    let c1 = 0.5 * (y2 - y0);
+    let c2 = y0 - 2.5 * y1 + 2.0 * y2 - 0.5 * y3;
+    let c3 = 0.5 * (y3 - y0) + 1.5 * (y1 - y2);
+    ((c3 * x + c2) * x + c1) * x + c0
+}
+
+/// SuperCollider's `Balance2` gains at `pos` (-1..1): sine-law, 0.707 each in the centre.
+#[inline]
+fn balance(pos: f64) -> (f32, f32) {
+    let a = (pos.clamp(-1.0, 1.0) + 1.0) * 0.5 * std::f64::consts::FRAC_PI_2;
+    (a.cos() as f32, a.sin() as f32)
+}
+
+impl Leslie {
+    fn new(sample_rate: f64) -> Leslie {
+        let lag = |t: f64| Lag::new(DEFAULTS[5], t, sample_rate);
+        Leslie {
+            hpf: [Hpf::new(800.0, sample_rate); 2],
+            // `DelayC.ar(.., 1, ..)`: a second of line.
+            line: [
+                vec![0.0; sample_rate as usize + 4],
+                vec![0.0; sample_rate as usize + 4],
+            ],
+            pos: 0,
+            // `SinOsc.ar(.., 0)` twice, `SinOsc.kr(.., pi/2)` twice.
+            phases: [0.0, 0.0, 0.25, 0.25],
+            lags: [lag(10.0), lag(20.0), lag(4.0), lag(2.0)],
+            quiet: usize::MAX / 2,
+            sample_rate,
+        }
+    }
+
+    /// The rates start where they are set when the orbit wakes.
+    fn wake(&mut self, rate: f32) {
+        for l in &mut self.lags {
+            l.y = rate;
+        }
+    }
+
+    /// Whether its delay line has played out since the last send.
+    fn silent(&self) -> bool {
+        self.quiet > self.line[0].len()
+    }
+
+    fn clear(&mut self) {
+        for l in &mut self.line {
+            l.fill(0.0);
+        }
+        for h in &mut self.hpf {
+            h.y1 = 0.0;
+            h.y2 = 0.0;
+        }
+        self.quiet = usize::MAX / 2;
+    }
+
+    fn run(&mut self, send: [&[f32]; 2], rate: f32, size: f32, out: [&mut [f32]; 2]) {
+        let sr = self.sample_rate;
+        let len = self.line[0].len();
+        let size = size.max(0.0) as f64;
+        let [out_l, out_r] = out;
+        let heard = send[0].iter().chain(send[1]).any(|x| *x != 0.0);
+        for f in 0..send[0].len() {
+            // Lagged rates: distance at lrate, throb at 0.8·lrate, the balances likewise.
+            let r = [
+                self.lags[0].run(rate) as f64,
+                self.lags[1].run(0.8 * rate) as f64,
+                self.lags[2].run(0.8 * rate) as f64,
+                self.lags[3].run(rate) as f64,
+            ];
+            let sine = |p: f64| (std::f64::consts::TAU * p).sin();
+            let distance = (sine(self.phases[0]) + 1.0) * 0.5 * size;
+            let throb = (sine(self.phases[1]) + 1.0) * 0.5 * size * 1.3;
+            let (b1l, b1r) = balance(0.2 * sine(self.phases[2]));
+            let (b2l, b2r) = balance(0.4 * sine(self.phases[3]));
+            for (p, r) in self.phases.iter_mut().zip(r) {
+                *p = (*p + r / sr).rem_euclid(1.0);
+            }
+            let d = (distance / 343.0 * sr).clamp(1.0, (len - 4) as f64) as f32;
+            let back = d.floor() as usize;
+            let x = d - back as f32;
+            let pos = self.pos;
+            let at = |k: usize| (pos + len - k) % len;
+            let mut side = |c: usize, input: f32| {
+                let high = self.hpf[c].run(input);
+                let low = input - high;
+                let line = &mut self.line[c];
+                line[pos] = high;
+                let delayed = cubic(
+                    x,
+                    line[at(back - 1)],
+                    line[at(back)],
+                    line[at(back + 1)],
+                    line[at(back + 2)],
+                );
+                (
+                    low * (1.0 - throb) as f32,
+                    delayed * (1.0 - distance) as f32,
+                )
+            };
+            let (low_l, high_l) = side(0, send[0][f]);
+            let (low_r, high_r) = side(1, send[1][f]);
+            out_l[f] += 1.2 * (low_l * b1l + high_l * b2l);
+            out_r[f] += 1.2 * (low_r * b1r + high_r * b2r);
+            self.pos = if pos + 1 == len { 0 } else { pos + 1 };
+        }
+        self.quiet = if heard {
+            0
+        } else {
+            self.quiet.saturating_add(send[0].len())
+        };
+    }
+}
+
 /// The state of one orbit: its effects and its parameters.
 pub struct OrbitState {
     reverb: Reverb,
     delay: Delay,
-    params: [f32; 5],
+    leslie: Leslie,
+    params: [f32; 7],
     /// Frames since a send was last heard, and whether the orbit sleeps.
     quiet_frames: u64,
     asleep: bool,
@@ -342,6 +522,7 @@ impl OrbitState {
         OrbitState {
             reverb: Reverb::new(sr),
             delay: Delay::new(sr),
+            leslie: Leslie::new(sr),
             params: DEFAULTS,
             quiet_frames: u64::MAX / 2,
             asleep: true,
@@ -352,6 +533,7 @@ impl OrbitState {
     pub fn clear(&mut self) {
         self.reverb.clear();
         self.delay.clear();
+        self.leslie.clear();
         self.asleep = true;
     }
 
@@ -375,10 +557,11 @@ impl OrbitState {
             if self.asleep {
                 // Woken: the parameters start where they are set, they glide only while the
                 // orbit sounds.
-                let [size, dry, time, _, lock] = self.params;
+                let [size, dry, time, _, lock, rate, _] = self.params;
                 self.reverb.depth.y = depth_of(size);
                 self.reverb.wet.y = 1.0 - dry;
                 self.delay.time.y = self.delay.frames(time, lock, cps);
+                self.leslie.wake(rate);
             }
             self.quiet_frames = 0;
             self.asleep = false;
@@ -390,7 +573,7 @@ impl OrbitState {
         }
         left.fill(0.0);
         right.fill(0.0);
-        let [size, dry, time, feedback, lock] = self.params;
+        let [size, dry, time, feedback, lock, rate, lsize] = self.params;
         self.reverb
             .run(&sends.room[..frames], size, dry, left, right);
         let time = self.delay.frames(time, lock, cps);
@@ -398,8 +581,16 @@ impl OrbitState {
             [&sends.delay[0][..frames], &sends.delay[1][..frames]],
             time,
             feedback,
-            [left, right],
+            [&mut *left, &mut *right],
         );
+        if sends.leslie_heard || !self.leslie.silent() {
+            self.leslie.run(
+                [&sends.leslie[0][..frames], &sends.leslie[1][..frames]],
+                rate,
+                lsize,
+                [&mut *left, &mut *right],
+            );
+        }
         let peak = (left.iter().chain(right.iter())).fold(0.0f32, |m, x| m.max(x.abs()));
         if self.quiet_frames as f64 > GRACE_SECONDS * sample_rate as f64 && peak < QUIET {
             // Asleep: the output stays silent until a send wakes it.
@@ -416,11 +607,14 @@ pub struct OrbitSends {
     pub room: Vec<f32>,
     /// The `delay` sends, left and right.
     pub delay: [Vec<f32>; 2],
-    /// Whether anything was sent this block.
+    /// The `leslie` sends, left and right.
+    pub leslie: [Vec<f32>; 2],
+    /// Whether anything was sent this block, and whether to the leslie.
     pub heard: bool,
+    pub leslie_heard: bool,
     /// Per parameter of [`PARAMS`], the last value an event of this block set and the frame
     /// it starts at.
-    pub params: [Option<(i64, f32)>; 5],
+    pub params: [Option<(i64, f32)>; 7],
 }
 
 impl OrbitSends {
@@ -428,8 +622,10 @@ impl OrbitSends {
         OrbitSends {
             room: vec![0.0; max_block + 4],
             delay: [vec![0.0; max_block + 4], vec![0.0; max_block + 4]],
+            leslie: [vec![0.0; max_block + 4], vec![0.0; max_block + 4]],
             heard: false,
-            params: [None; 5],
+            leslie_heard: false,
+            params: [None; 7],
         }
     }
 
@@ -440,8 +636,13 @@ impl OrbitSends {
             self.delay[0][..frames].fill(0.0);
             self.delay[1][..frames].fill(0.0);
         }
+        if self.leslie_heard {
+            self.leslie[0][..frames].fill(0.0);
+            self.leslie[1][..frames].fill(0.0);
+        }
         self.heard = false;
-        self.params = [None; 5];
+        self.leslie_heard = false;
+        self.params = [None; 7];
     }
 
     /// Records a parameter an event starting at `frame` sets.
@@ -460,6 +661,15 @@ impl OrbitSends {
             }
             for c in 0..2 {
                 let (a, b) = (&mut self.delay[c][..frames], &other.delay[c][..frames]);
+                for (a, b) in a.iter_mut().zip(b) {
+                    *a += b;
+                }
+            }
+        }
+        if other.leslie_heard {
+            self.leslie_heard = true;
+            for c in 0..2 {
+                let (a, b) = (&mut self.leslie[c][..frames], &other.leslie[c][..frames]);
                 for (a, b) in a.iter_mut().zip(b) {
                     *a += b;
                 }
@@ -543,7 +753,7 @@ mod tests {
     #[test]
     fn an_impulse_into_the_delay_echoes_at_its_time_by_its_feedback() {
         let mut s = OrbitState::new(SR);
-        s.params = [0.1, 0.0, 0.1, 0.5, 0.0];
+        s.params = [0.1, 0.0, 0.1, 0.5, 0.0, 6.7, 0.3];
         let out = run(&mut s, 60, |b, sends| {
             if b == 0 {
                 sends.delay[0][0] = 1.0;

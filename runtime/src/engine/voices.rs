@@ -99,6 +99,9 @@ struct Voice {
     /// Its `room` and `delay` send levels.
     room: f32,
     delay: f32,
+    /// Its `leslie` share 0..1: that much of it goes to the orbit's leslie instead of its
+    /// output (a voice with one is mixed on its own).
+    leslie: f32,
 }
 
 impl Voice {
@@ -511,6 +514,7 @@ impl VoiceBank {
     fn takes_lanes(&self, v: &Voice) -> bool {
         v.synth == NO_SYNTH
             && v.glide == 0.0
+            && v.leslie == 0.0
             && (v.fx == NO_FX || self.fx.states[v.fx as usize].lane_ready())
     }
 
@@ -713,11 +717,11 @@ impl VoiceBank {
                 };
                 let l = sl[t];
                 let r = sr[t];
-                // Kept for the sends: the voice as it is mixed.
+                // Kept for the sends: the voice as it is mixed, before its leslie share.
                 sl[t] = l * (e * v.gain_l);
                 sr[t] = r * (e * v.gain_r);
-                out_l[t] += sl[t];
-                out_r[t] += sr[t];
+                out_l[t] += sl[t] * (1.0 - v.leslie);
+                out_r[t] += sr[t] * (1.0 - v.leslie);
             }
             if let Some(s) = self.sends.get_mut(v.orbit as usize) {
                 s.heard = true;
@@ -726,6 +730,13 @@ impl VoiceBank {
                     s.room[t] += (sl[t] + sr[t]) * v.room;
                     s.delay[0][t] += sl[t] * v.delay;
                     s.delay[1][t] += sr[t] * v.delay;
+                }
+                if v.leslie > 0.0 {
+                    s.leslie_heard = true;
+                    for t in from..to {
+                        s.leslie[0][t] += sl[t] * v.leslie;
+                        s.leslie[1][t] += sr[t] * v.leslie;
+                    }
                 }
             }
         }
@@ -783,14 +794,14 @@ struct Starter<'a> {
 impl Starter<'_> {
     /// The orbit an event sends to (index among the program's) and its send levels, after
     /// recording the orbit parameters it sets.
-    fn orbit(&mut self, onset: i64, get: impl Fn(&str) -> Option<f64>) -> (u8, f32, f32) {
+    fn orbit(&mut self, onset: i64, get: impl Fn(&str) -> Option<f64>) -> (u8, f32, f32, f32) {
         if self.sends.is_empty() {
-            return (NO_SEND, 0.0, 0.0);
+            return (NO_SEND, 0.0, 0.0, 0.0);
         }
         let number = get("orbit").unwrap_or(0.0).floor();
         let Some(index) = self.orbit_numbers.iter().position(|&n| n as f64 == number) else {
             self.counters.orbit_missing += 1;
-            return (NO_SEND, 0.0, 0.0);
+            return (NO_SEND, 0.0, 0.0, 0.0);
         };
         let sends = &mut self.sends[index];
         for (p, name) in PARAMS.iter().enumerate() {
@@ -800,10 +811,13 @@ impl Starter<'_> {
         }
         let level = |k: &str| get(k).filter(|v| v.is_finite()).unwrap_or(0.0).max(0.0) as f32;
         let (room, delay) = (level("room"), level("delay"));
+        let leslie = level("leslie").min(1.0);
         if room > 0.0 || delay > 0.0 {
-            (index as u8, room, delay)
+            (index as u8, room, delay, leslie)
+        } else if leslie > 0.0 {
+            (index as u8, 0.0, 0.0, leslie)
         } else {
-            (NO_SEND, 0.0, 0.0)
+            (NO_SEND, 0.0, 0.0, 0.0)
         }
     }
 
@@ -865,7 +879,7 @@ impl Starter<'_> {
         let loops = get("loop").unwrap_or(1.0).floor().clamp(1.0, 1024.0) as i64;
         let cut = get("cut").unwrap_or(0.0) as i64;
         let fx = VoiceFx::of_event(get, vowel_of(m.get("vowel")), sr);
-        let (orbit, room, delay) = self.orbit(onset, get);
+        let (orbit, room, delay, leslie) = self.orbit(onset, get);
         let each = (region / average).ceil() as i64;
         // `sustain` holds the sound that many seconds, `legato` that many event durations.
         let gate = match get("sustain") {
@@ -917,6 +931,7 @@ impl Starter<'_> {
                 orbit,
                 room,
                 delay,
+                leslie,
             };
             self.make_room();
             if fx.active {
@@ -959,7 +974,7 @@ impl Starter<'_> {
         let (pl, pr) = pan_gains(get("pan").unwrap_or(0.0));
         let cut = get("cut").unwrap_or(0.0) as i64;
         let fx = VoiceFx::of_event(get, vowel_of(vowel), sr);
-        let (orbit, room, delay) = self.orbit(onset, get);
+        let (orbit, room, delay, leslie) = self.orbit(onset, get);
         self.cut_group(cut, onset, sr);
         // Strudel's waveforms take `attack` and `release` into their own envelope;
         // SuperDirt's synths take them from its `envelope` module, as samples do.
@@ -1007,6 +1022,7 @@ impl Starter<'_> {
             orbit,
             room,
             delay,
+            leslie,
         };
         if fx.active {
             let fx = self.with_line(fx);
