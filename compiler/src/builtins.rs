@@ -1338,6 +1338,22 @@ pub static BUILTINS: &[Builtin] = &[
         "s \"arpy*4\" # phasr 2 # phasdp 0.8",
     ),
     b(
+        "squiz",
+        Op::Control("squiz"),
+        Param,
+        PAT,
+        "per-event pitch-raising mangler (SuperDirt's `squiz`, sc3-plugins' `Squiz`): the sound cut at its upward zero crossings, each piece read back this many times faster (at least 1) as it is written: part filter, part ring modulator, part pitch shifter",
+        "s \"arpy*4\" # squiz \"1 2 4\"",
+    ),
+    b(
+        "waveloss",
+        Op::Control("waveloss"),
+        Param,
+        PAT,
+        "per-event dropout (SuperDirt's `waveloss`, `WaveLoss` in random mode): each piece of the sound between upward zero crossings is silenced with probability waveloss/100",
+        "s \"arpy*4\" # waveloss 40",
+    ),
+    b(
         "fshift",
         Op::Control("fshift"),
         Param,

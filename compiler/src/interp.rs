@@ -111,7 +111,8 @@ impl Interpreter {
                     origin: b.origin.clone(),
                     // The interpreter is the graph's reference; orbits are the engine's.
                     sends: false,
-                    lines: graph.lines,
+                    phaser: graph.phaser,
+                    squiz: graph.squiz,
                     synths: b
                         .names
                         .iter()
@@ -124,6 +125,7 @@ impl Interpreter {
                     r.as_mut_ptr(),
                     std::sync::Arc::from([]),
                     MAX_BLOCK,
+                    graph.sample_rate,
                 )
             })
             .collect();

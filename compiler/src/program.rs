@@ -335,7 +335,8 @@ fn link(graph: &Graph, patterns: &Patterns, plan: &Plan, code: codegen::Compiled
             right,
             origin: b.origin.clone(),
             sends: !graph.orbits.is_empty(),
-            lines: graph.lines,
+            phaser: graph.phaser,
+            squiz: graph.squiz,
             synths: b
                 .names
                 .iter()

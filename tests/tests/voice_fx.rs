@@ -194,6 +194,7 @@ fn applied_controls_compile_without_a_warning() {
         "out: s \"t200\" # fshift 100 # fshiftnote 0.1 # fshiftphase 1 # krush 2 # kcutoff 3000\n",
         "out: s \"t200\" # octer 0.5 # octersub 0.3 # octersubsub 0.2 # distort 0.4\n",
         "out: s \"t200\" # phaserrate 1 # phaserdepth 0.3\n",
+        "out: s \"t200\" # squiz 2 # waveloss 10 # phaserrate 1\n",
     ] {
         let c = compile_in(src, &[tones()], &Default::default()).expect("compiles");
         assert!(c.warnings.is_empty(), "{src}: {:?}", c.warnings);
@@ -364,4 +365,31 @@ fn phaser_adds_the_sound_delayed_by_about_ten_milliseconds() {
     let early = tone_amplitude(&x[1_000..3_000], 660.0);
     let later = tone_amplitude(&x[12_000..14_000], 660.0);
     assert!((early - later).abs() > 0.1 * early, "{early} {later}");
+}
+
+#[test]
+fn squiz_raises_the_pitch_of_each_cycle_and_waveloss_drops_cycles() {
+    // A 200 Hz tone cut at each upward zero crossing (every 220.5 frames), each cycle read
+    // back twice as fast as it is written: 400 Hz in the first half of each period, then
+    // the same half again from the previous cycle.
+    let tone = |src: &str, hz: f64| {
+        let x = render(&format!("tempo: 0.5\nout: s \"t200\" # {src}\n"), 20_000);
+        tone_amplitude(&x[4000..18_000], hz) / (0.5 * CENTRE)
+    };
+    assert!(tone("squiz 2", 400.0) > 0.3, "{}", tone("squiz 2", 400.0));
+    // squiz 1 reads back as it writes: the tone, a frame late.
+    assert!((tone("squiz 1", 200.0) - 1.0).abs() < 0.02);
+    // waveloss 50 silences about half of the cycles: the tone at about half its amplitude,
+    // and its level changes from cycle to cycle; waveloss 0 keeps it whole.
+    let half = tone("waveloss 50", 200.0);
+    assert!((0.35..0.65).contains(&half), "{half}");
+    assert!((tone("waveloss 0", 200.0) - 1.0).abs() < 0.01);
+    let x = render("tempo: 0.5\nout: s \"t200\" # waveloss 50\n", 20_000);
+    let silent = x[2_000..18_000].iter().filter(|v| v.abs() < 1e-6).count() as f64 / 16_000.0;
+    assert!((0.3..0.7).contains(&silent), "{silent}");
+    // The same render twice is the same (the draws are seeded).
+    assert_eq!(
+        x,
+        render("tempo: 0.5\nout: s \"t200\" # waveloss 50\n", 20_000)
+    );
 }

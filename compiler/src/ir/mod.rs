@@ -340,9 +340,10 @@ pub struct Graph {
     /// The orbit numbers the sample players send to (none when no event sends), in order
     /// of first use: each gets an output of its own, `orbit N`.
     pub orbits: Vec<u32>,
-    /// Whether any sample player's events may have a phaser: then every player keeps
-    /// phaser delay lines.
-    pub lines: bool,
+    /// Whether any sample player's events may have a phaser or `squiz`: then every player
+    /// keeps delay lines for them.
+    pub phaser: bool,
+    pub squiz: bool,
 }
 
 impl Graph {

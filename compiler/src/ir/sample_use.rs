@@ -29,9 +29,10 @@ pub struct SampleUse {
     pub orbits: Vec<u32>,
     /// `orbit` arguments that are not numbers written out, and numbers out of range.
     pub bad_orbits: Vec<(String, Span)>,
-    /// Whether its events may have a phaser (`phaserrate`), whose delay lines the sample
-    /// player keeps.
-    pub lines: bool,
+    /// Whether its events may have a phaser (`phaserrate`) or `squiz`, whose delay lines the
+    /// sample player keeps.
+    pub phaser: bool,
+    pub squiz: bool,
 }
 
 /// The controls that concern orbits: the sends and the orbit's parameters.
@@ -126,7 +127,8 @@ impl Walker<'_> {
                     }
                 }
             }
-            Some(Op::Control("phaserrate")) => self.out.lines = true,
+            Some(Op::Control("phaserrate")) => self.out.phaser = true,
+            Some(Op::Control("squiz")) => self.out.squiz = true,
             // `delay x` on events is the send (`builtins::event_control`).
             Some(Op::Delay) if self.checked.sorts.is_pattern(e) => self.out.sends = true,
             _ => {}

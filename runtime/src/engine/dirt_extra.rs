@@ -290,8 +290,6 @@ pub struct Phaser {
     /// Frames written to the line so far, per channel.
     written: [usize; 2],
     sample_rate: f64,
-    /// The voice's line in the bank's pool, once it has one.
-    pub slot: u32,
 }
 
 /// The longest delay a phaser reads, seconds.
@@ -302,6 +300,102 @@ pub fn line_frames(sample_rate: f64) -> usize {
     (LINE_SECONDS * sample_rate).ceil() as usize + 2
 }
 
+/// `Squiz`'s memory (its `memlen`, 0.1 s), frames.
+pub fn squiz_frames(sample_rate: f64) -> usize {
+    ((0.1 * sample_rate) as usize).max(2)
+}
+
+/// `squiz` (sc3-plugins' `Squiz.ar(sig, pitchratio)`, one zero crossing per chunk): the
+/// sound is cut at its upward zero crossings, and each piece, as it is written, is read
+/// back `pitchratio` times faster (at least 1, uninterpolated) from its start; what the
+/// read runs past is what the line held before (a previous, longer piece) or silence.
+#[derive(Clone, Copy, Debug)]
+pub struct Squiz {
+    ratio: f64,
+    write: [usize; 2],
+    read: [f64; 2],
+    prev: [f32; 2],
+}
+
+impl Squiz {
+    pub(super) fn new(ratio: f64) -> Squiz {
+        Squiz {
+            ratio,
+            write: [0; 2],
+            read: [0.0; 2],
+            prev: [0.0; 2],
+        }
+    }
+
+    /// Channel `ch` of the voice's frames, its memory (one channel) in `line`.
+    pub(super) fn process(&mut self, ch: usize, buf: &mut [f32], line: &mut [f32]) {
+        let len = line.len();
+        let ratio = self.ratio.clamp(1.0, len as f64);
+        let (mut w, mut r, mut prev) = (self.write[ch], self.read[ch], self.prev[ch]);
+        for x in buf.iter_mut() {
+            let ri = r as usize;
+            let out = if ri >= len {
+                0.0
+            } else {
+                r += ratio;
+                line[ri]
+            };
+            let cur = *x;
+            w += 1;
+            if w == len || (prev < 0.0 && cur >= 0.0) {
+                w = 0;
+                r = 0.0;
+            }
+            line[w] = cur;
+            *x = out;
+            prev = cur;
+        }
+        (self.write[ch], self.read[ch], self.prev[ch]) = (w, r, prev);
+    }
+}
+
+/// `waveloss` (sc3-plugins' `WaveLoss.ar(sig, drop, 100, mode: 2)`): the sound cut at its
+/// upward zero crossings, each piece dropped (silenced) with probability drop/100. Phonon's
+/// draws are its own (both channels alike, seeded by the voice), not SuperCollider's.
+#[derive(Clone, Copy, Debug)]
+pub struct WaveLoss {
+    drop: f64,
+    on: [bool; 2],
+    prev: [f32; 2],
+    rng: [u64; 2],
+}
+
+impl WaveLoss {
+    pub(super) fn new(drop: f64, seed: u64) -> WaveLoss {
+        let seed = seed | 1;
+        WaveLoss {
+            drop: drop / 100.0,
+            on: [true; 2],
+            prev: [0.0; 2],
+            rng: [seed; 2],
+        }
+    }
+
+    pub(super) fn process(&mut self, ch: usize, buf: &mut [f32]) {
+        let (mut on, mut prev, mut rng) = (self.on[ch], self.prev[ch], self.rng[ch]);
+        for x in buf.iter_mut() {
+            let cur = *x;
+            if prev < 0.0 && cur >= 0.0 {
+                // xorshift64*: a uniform draw in 0..1.
+                rng ^= rng >> 12;
+                rng ^= rng << 25;
+                rng ^= rng >> 27;
+                let u =
+                    (rng.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64;
+                on = u >= self.drop;
+            }
+            *x = if on { cur } else { 0.0 };
+            prev = cur;
+        }
+        (self.on[ch], self.prev[ch], self.rng[ch]) = (on, prev, rng);
+    }
+}
+
 impl Phaser {
     pub(super) fn new(rate: f64, depth: f64, sample_rate: f64) -> Phaser {
         Phaser {
@@ -310,7 +404,6 @@ impl Phaser {
             step: 4.0 * rate / sample_rate,
             written: [0; 2],
             sample_rate,
-            slot: u32::MAX,
         }
     }
 

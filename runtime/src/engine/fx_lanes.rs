@@ -408,7 +408,7 @@ mod tests {
             env: (i % 2 == 1).then_some([20.0, 0.01, 250.0, 0.05]),
             from: [0, 10, 40, 0][i],
             to: [300, 290, 120, 300][i],
-            fx: VoiceFx::of_event(controls(settings[i]), None, SR),
+            fx: VoiceFx::of_event(controls(settings[i]), None, SR, 1),
             send: None,
         };
         let mut lanes: Vec<LaneVoice> = (0..4).map(make).collect();

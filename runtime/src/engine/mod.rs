@@ -8,6 +8,7 @@ mod dirt_extra;
 pub mod fx_lanes;
 pub mod guard;
 pub mod host;
+mod lines;
 pub mod orbits;
 pub mod poly;
 pub mod synths;
@@ -502,7 +503,15 @@ impl Engine {
             .into_iter()
             .map(|b| {
                 let (l, r) = (buffers[b.left].as_mut_ptr(), buffers[b.right].as_mut_ptr());
-                VoiceBank::new(b, voice_cap, l, r, orbit_numbers.clone(), max_block)
+                VoiceBank::new(
+                    b,
+                    voice_cap,
+                    l,
+                    r,
+                    orbit_numbers.clone(),
+                    max_block,
+                    spec.sample_rate,
+                )
             })
             .collect();
         let hosts = spec

@@ -10,7 +10,7 @@
 //! the cutoff clipped to 20 Hz .. Nyquist, `resonance` 0..1 mapped exponentially to the
 //! reciprocal Q 1..0.001, `bandq` at least 1 with the band-pass output scaled by it.
 
-use super::dirt_extra::{Distort, FreqShift, Krush, Octer, Phaser};
+use super::dirt_extra::{Distort, FreqShift, Krush, Octer, Phaser, Squiz, WaveLoss};
 use super::synths::SynthParams;
 
 /// A two-pole filter in SuperCollider's form: `y0 = g·x + b1·y1 + b2·y2`, output
@@ -114,8 +114,12 @@ pub struct VoiceFx {
     /// extra effects `dirt_fshift`, `dirt_triode`, `dirt_krush`, `dirt_octer`, `dirt_ring`,
     /// `dirt_distort` and `dj-filter`).
     tremolo: Option<Tremolo>,
-    /// `dirt_phaser`; its delay line is the bank's (see [`VoiceFx::phaser`]).
-    pub phaser: Option<Phaser>,
+    /// `dirt_phaser`, `waveloss`, `squiz`; the phaser's and squiz's lines are in the bank's
+    /// pool, slot `line`.
+    phaser: Option<Phaser>,
+    waveloss: Option<WaveLoss>,
+    squiz: Option<Squiz>,
+    pub line: u32,
     fshift: Option<FreqShift>,
     triode: Option<Triode>,
     krush: Option<Krush>,
@@ -266,10 +270,12 @@ fn rq_of(resonance: f64) -> f64 {
 impl VoiceFx {
     /// The effects an event's controls ask for (`get` reads a control as a number;
     /// `vowel` is the event's vowel, if it names one).
+    /// `seed` seeds the event's random draws (`waveloss`).
     pub fn of_event(
         get: impl Fn(&str) -> Option<f64>,
         vowel: Option<&str>,
         sample_rate: f64,
+        seed: u64,
     ) -> VoiceFx {
         let nyquist = sample_rate / 2.0;
         let cutoff = |f: f64| f.abs().clamp(20.0, nyquist);
@@ -299,6 +305,7 @@ impl VoiceFx {
                 TwoPole::resonant(cutoff(f), rq, sample_rate, false)
             }),
             active: false,
+            line: u32::MAX,
             ..VoiceFx::default()
         };
         // As in SuperDirt, the module runs when `tremolorate` is given.
@@ -309,6 +316,8 @@ impl VoiceFx {
         // As in SuperDirt, the module runs when `phaserrate` is given.
         fx.phaser = get("phaserrate")
             .map(|rate| Phaser::new(rate, get("phaserdepth").unwrap_or(0.5), sample_rate));
+        fx.waveloss = get("waveloss").map(|d| WaveLoss::new(d, seed));
+        fx.squiz = get("squiz").map(Squiz::new);
         fx.fshift = get("fshift").map(|shift| {
             // SuperDirt adds `fshiftnote` times the event's frequency.
             let note = get("fshiftnote").unwrap_or(0.0) * SynthParams::pitch(&get, true);
@@ -351,6 +360,8 @@ impl VoiceFx {
         fx.active = fx.vowel.is_some()
             || fx.tremolo.is_some()
             || fx.phaser.is_some()
+            || fx.waveloss.is_some()
+            || fx.squiz.is_some()
             || fx.fshift.is_some()
             || fx.krush.is_some()
             || fx.octer.is_some()
@@ -374,6 +385,8 @@ impl VoiceFx {
             && self.coarse.is_none()
             && self.tremolo.is_none()
             && self.phaser.is_none()
+            && self.waveloss.is_none()
+            && self.squiz.is_none()
             && self.fshift.is_none()
             && self.krush.is_none()
             && self.octer.is_none()
@@ -386,19 +399,31 @@ impl VoiceFx {
     /// Runs the chain over consecutive frames of the voice: channel 0 in `left`, and
     /// channel 1 in `right` for a stereo sample.
     pub fn process(&mut self, left: &mut [f32], right: Option<&mut [f32]>) {
-        self.process_with_line(left, right, &mut []);
+        self.process_with_lines(left, right, [&mut [], &mut [], &mut [], &mut []]);
     }
 
-    /// [`process`](Self::process) for a voice whose phaser has its delay line, one
-    /// channel after the other, in `line` (empty: the phaser is skipped).
-    pub fn process_with_line(
+    /// Whether its effects need lines from the bank's pool (the phaser, `squiz`).
+    pub fn needs_line(&self) -> bool {
+        self.phaser.is_some() || self.squiz.is_some()
+    }
+
+    /// Without the effects that need lines (the bank keeps none for them).
+    pub fn drop_lined(&mut self) {
+        self.phaser = None;
+        self.squiz = None;
+    }
+
+    /// [`process`](Self::process) with the voice's lines from the bank's pool: the
+    /// phaser's left and right, `squiz`'s left and right (an empty one skips its effect).
+    pub fn process_with_lines(
         &mut self,
         left: &mut [f32],
         right: Option<&mut [f32]>,
-        line: &mut [f32],
+        lines: [&mut [f32]; 4],
     ) {
-        let (line_l, line_r) = line.split_at_mut(line.len() / 2);
-        let mut lines = [line_l, line_r];
+        let [pl, pr, sl, sr] = lines;
+        let mut phaser_lines = [pl, pr];
+        let mut squiz_lines = [sl, sr];
         // Stage by stage over the frames (each a tight loop), in SuperDirt's order; `coarse`
         // latches both channels on the same frames, so its clock advances once.
         let mut latch_clock = self.coarse.map(|c| (c.frame, c.next));
@@ -449,9 +474,17 @@ impl VoiceFx {
                 }
             }
             if let Some(p) = &mut fx.phaser
-                && !lines[ch].is_empty()
+                && !phaser_lines[ch].is_empty()
             {
-                p.process(ch, buf, lines[ch]);
+                p.process(ch, buf, phaser_lines[ch]);
+            }
+            if let Some(w) = &mut fx.waveloss {
+                w.process(ch, buf);
+            }
+            if let Some(q) = &mut fx.squiz
+                && !squiz_lines[ch].is_empty()
+            {
+                q.process(ch, buf, squiz_lines[ch]);
             }
             if let Some(f) = &mut fx.fshift {
                 f.process(ch, buf);
@@ -531,7 +564,7 @@ mod tests {
 
     /// Steady-state gain of the chain for a sine at `hz`.
     fn gain(pairs: &[(&str, f64)], hz: f64) -> f64 {
-        let mut fx = VoiceFx::of_event(controls(pairs), None, SR);
+        let mut fx = VoiceFx::of_event(controls(pairs), None, SR, 1);
         let mut x = sine(hz, 44_100);
         fx.process(&mut x, None);
         rms(&x[22_050..]) / rms(&sine(hz, 44_100)[22_050..])
@@ -539,10 +572,10 @@ mod tests {
 
     #[test]
     fn no_control_no_effect() {
-        assert!(!VoiceFx::of_event(|_| None, None, SR).active);
-        assert!(VoiceFx::of_event(controls(&[("cutoff", 800.0)]), None, SR).active);
+        assert!(!VoiceFx::of_event(|_| None, None, SR, 1).active);
+        assert!(VoiceFx::of_event(controls(&[("cutoff", 800.0)]), None, SR, 1).active);
         // `coarse 1` is full rate: SuperDirt does not run the module.
-        assert!(!VoiceFx::of_event(controls(&[("coarse", 1.0)]), None, SR).active);
+        assert!(!VoiceFx::of_event(controls(&[("coarse", 1.0)]), None, SR, 1).active);
     }
 
     #[test]
@@ -584,17 +617,17 @@ mod tests {
     #[test]
     fn shape_crush_and_coarse_follow_superdirt() {
         // shape 0.5: k = 2, so a full-scale sample stays at 1 and 0.5 becomes 0.75.
-        let mut fx = VoiceFx::of_event(controls(&[("shape", 0.5)]), None, SR);
+        let mut fx = VoiceFx::of_event(controls(&[("shape", 0.5)]), None, SR, 1);
         let mut x = vec![1.0, 0.5, -0.5, 0.0];
         fx.process(&mut x, None);
         assert_eq!(x, vec![1.0, 0.75, -0.75, 0.0]);
         // crush 2: steps of 0.5.
-        let mut fx = VoiceFx::of_event(controls(&[("crush", 2.0)]), None, SR);
+        let mut fx = VoiceFx::of_event(controls(&[("crush", 2.0)]), None, SR, 1);
         let mut x = vec![0.2, 0.3, 0.74, -0.3];
         fx.process(&mut x, None);
         assert_eq!(x, vec![0.0, 0.5, 0.5, -0.5]);
         // coarse 3: every third frame held, from the first, across calls.
-        let mut fx = VoiceFx::of_event(controls(&[("coarse", 3.0)]), None, SR);
+        let mut fx = VoiceFx::of_event(controls(&[("coarse", 3.0)]), None, SR, 1);
         let mut a = vec![1.0, 2.0, 3.0, 4.0];
         let mut b = vec![5.0, 6.0, 7.0, 8.0];
         fx.process(&mut a, None);
@@ -623,7 +656,7 @@ mod tests {
             (re * re + im * im).sqrt()
         };
         let through = |v: &str| {
-            let mut fx = VoiceFx::of_event(|_| None, Some(v), SR);
+            let mut fx = VoiceFx::of_event(|_| None, Some(v), SR, 1);
             assert!(fx.active);
             let mut x = noise.clone();
             fx.process(&mut x, None);
@@ -633,7 +666,7 @@ mod tests {
         assert!(band(&a, 660.0) > 3.0 * band(&i, 660.0));
         assert!(band(&i, 270.0) > 3.0 * band(&a, 270.0));
         // A name SuperDirt has no vowel for does nothing, as there.
-        assert!(!VoiceFx::of_event(|_| None, Some("x"), SR).active);
+        assert!(!VoiceFx::of_event(|_| None, Some("x"), SR, 1).active);
     }
 
     #[test]
@@ -643,6 +676,7 @@ mod tests {
             controls(&[("tremolorate", 10.0), ("tremolodepth", 1.0)]),
             None,
             SR,
+            1,
         );
         let mut x = vec![1.0f32; 4410];
         fx.process(&mut x[..1000], None);
@@ -652,7 +686,7 @@ mod tests {
             assert!((v as f64 - want).abs() < 1e-5, "frame {t}: {v} vs {want}");
         }
         // Triode: the negative half is squashed, the positive half kept (then LeakDC).
-        let mut fx = VoiceFx::of_event(controls(&[("triode", 1.0)]), None, SR);
+        let mut fx = VoiceFx::of_event(controls(&[("triode", 1.0)]), None, SR, 1);
         let mut x: Vec<f32> = sine(100.0, 4410).iter().map(|v| v * 0.8).collect();
         fx.process(&mut x, None);
         let (hi, lo) = x[2205..]
@@ -661,7 +695,7 @@ mod tests {
         // (A 0.8 sine spans 1.6; squashed below and recentred by LeakDC, it is lopsided.)
         assert!(hi - lo < 1.1 && hi + lo > 0.1, "peak {hi}, trough {lo}");
         // Ring 1 at 200 Hz on a constant 1: 1 + sin(2π·200·t).
-        let mut fx = VoiceFx::of_event(controls(&[("ring", 1.0), ("ringf", 200.0)]), None, SR);
+        let mut fx = VoiceFx::of_event(controls(&[("ring", 1.0), ("ringf", 200.0)]), None, SR, 1);
         let mut x = vec![1.0f32; 441];
         fx.process(&mut x, None);
         for (t, &v) in x.iter().enumerate() {
@@ -678,14 +712,14 @@ mod tests {
 
     #[test]
     fn stereo_channels_are_filtered_apart() {
-        let mut fx = VoiceFx::of_event(controls(&[("cutoff", 500.0)]), None, SR);
+        let mut fx = VoiceFx::of_event(controls(&[("cutoff", 500.0)]), None, SR, 1);
         let mut l = sine(100.0, 4096);
         let mut r = vec![0.0; 4096];
         fx.process(&mut l, Some(&mut r));
         assert!(r.iter().all(|&x| x == 0.0));
         assert!(rms(&l) > 0.5);
         // Both channels latch on the same frames, block after block.
-        let mut fx = VoiceFx::of_event(controls(&[("coarse", 3.0)]), None, SR);
+        let mut fx = VoiceFx::of_event(controls(&[("coarse", 3.0)]), None, SR, 1);
         for block in [[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]] {
             let (mut l, mut r) = (block, block.map(|x| -x));
             fx.process(&mut l, Some(&mut r));

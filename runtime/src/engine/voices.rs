@@ -5,8 +5,8 @@
 //! Voices are preallocated: a bank never holds more than its cap, and beyond it the oldest
 //! voice is stolen (counted). Nothing here allocates per block once the bank is built.
 
-use super::dirt_extra::line_frames;
 use super::fx_lanes::{self, LaneVoice};
+use super::lines::LinePool;
 use super::orbits::{OrbitSends, PARAMS};
 use super::synths::{MIDDLE_C, SynthKind, SynthParams, SynthVoice};
 use super::voice_fx::VoiceFx;
@@ -38,18 +38,10 @@ pub struct BankSpec {
     /// Whether its strings name synths (`superpiano`, `sine`, ...): only then does the bank
     /// keep synth voices.
     pub synths: bool,
-    /// Whether its events may have `phaserrate`: only then does the bank keep the phasers'
-    /// delay lines.
-    pub lines: bool,
-}
-
-/// Phasers a bank may run at once (each holds a delay line); past it the oldest voice
-/// with a phaser is stolen.
-pub const PHASER_CAP: usize = 256;
-
-/// Floats of one phaser's line, both channels: enough for 10.1 ms at up to 192 kHz.
-fn line_len() -> usize {
-    2 * line_frames(192_000.0)
+    /// Whether its events may have `phaserrate` or `squiz`: only then does the bank keep
+    /// delay lines for them.
+    pub phaser: bool,
+    pub squiz: bool,
 }
 
 /// Synth voices a bank may hold at once; past it the oldest synth voice is stolen.
@@ -201,10 +193,8 @@ pub struct VoiceBank {
     /// synths) and their free slots.
     synths: Vec<SynthVoice>,
     free_synths: Vec<u32>,
-    /// The phasers' delay lines ([`PHASER_CAP`] of [`line_len`] floats, when the bank may
-    /// run phasers), and the free ones.
-    lines: Vec<f32>,
-    free_lines: Vec<u32>,
+    /// The lines of the voices' phasers and `squiz`.
+    lines: LinePool,
     /// One voice's frames before its effects, left and right (grown to the block once).
     scratch: [Vec<f32>; 2],
     silent: Arc<Sample>,
@@ -246,6 +236,7 @@ impl VoiceBank {
         right: *mut f32,
         orbit_numbers: Arc<[u32]>,
         max_block: usize,
+        sample_rate: u32,
     ) -> VoiceBank {
         let cap = cap.max(1);
         let sends = if spec.sends {
@@ -273,16 +264,7 @@ impl VoiceBank {
             fx: FxSlab::default(),
             synths: Vec::with_capacity(if spec.synths { SYNTH_VOICE_CAP } else { 0 }),
             free_synths: Vec::with_capacity(if spec.synths { SYNTH_VOICE_CAP } else { 0 }),
-            lines: if spec.lines {
-                vec![0.0; PHASER_CAP * line_len()]
-            } else {
-                Vec::new()
-            },
-            free_lines: if spec.lines {
-                (0..PHASER_CAP as u32).rev().collect()
-            } else {
-                Vec::new()
-            },
+            lines: LinePool::new(spec.phaser, spec.squiz, sample_rate),
             scratch: [Vec::new(), Vec::new()],
             silent: Arc::new(Sample::new(vec![vec![0.0]], "silence")),
             orbit_numbers,
@@ -316,17 +298,14 @@ impl VoiceBank {
                 }
                 if v.fx != NO_FX {
                     let mut state = old.fx.states[v.fx as usize].clone();
-                    if let Some(p) = &mut state.phaser {
-                        // Its line comes along when this bank keeps lines.
-                        let from = p.slot as usize;
-                        p.slot = self.free_lines.pop().unwrap_or(u32::MAX);
-                        if p.slot == u32::MAX {
-                            state.phaser = None;
-                        } else {
-                            let n = line_len();
-                            let to = p.slot as usize;
-                            self.lines[to * n..(to + 1) * n]
-                                .copy_from_slice(&old.lines[from * n..(from + 1) * n]);
+                    if state.line != u32::MAX {
+                        // Its lines come along when this bank keeps lines alike.
+                        match self.lines.adopt(&old.lines, state.line) {
+                            Some(slot) => state.line = slot,
+                            None => {
+                                state.line = u32::MAX;
+                                state.drop_lined();
+                            }
                         }
                     }
                     v.fx = self.fx.insert(state, self.cap);
@@ -351,10 +330,7 @@ impl VoiceBank {
         self.fx.free.clear();
         self.synths.clear();
         self.free_synths.clear();
-        if !self.lines.is_empty() {
-            self.free_lines.clear();
-            self.free_lines.extend((0..PHASER_CAP as u32).rev());
-        }
+        self.lines.reset();
     }
 
     /// The pattern's per-cycle cache (for its refused cycles).
@@ -398,7 +374,6 @@ impl VoiceBank {
             synths,
             free_synths,
             lines,
-            free_lines,
             silent,
             ..
         } = self;
@@ -409,7 +384,6 @@ impl VoiceBank {
             synths,
             free_synths,
             lines,
-            free_lines,
             silent,
             cap: *cap,
             counters,
@@ -432,14 +406,14 @@ impl VoiceBank {
             voices,
             fx,
             free_synths,
-            free_lines,
+            lines,
             ..
         } = self;
         voices.retain(|v| {
             if v.stop > end {
                 return true;
             }
-            release(v, fx, free_synths, free_lines);
+            release(v, fx, free_synths, lines);
             false
         });
         events
@@ -635,8 +609,8 @@ impl VoiceBank {
                 let (from, to) = (from as usize, to as usize);
                 if v.fx != NO_FX {
                     let state = &mut self.fx.states[v.fx as usize];
-                    let line = phaser_line(&mut self.lines, state);
-                    state.process_with_line(&mut sl[from..to], None, line);
+                    let lines = voice_lines(&mut self.lines, state);
+                    state.process_with_lines(&mut sl[from..to], None, lines);
                     let [sl, sr] = &mut self.scratch;
                     sr[from..to].copy_from_slice(&sl[from..to]);
                 }
@@ -677,8 +651,8 @@ impl VoiceBank {
             if v.fx != NO_FX {
                 let right = kind.stereo.then(|| &mut sr[from..to]);
                 let state = &mut self.fx.states[v.fx as usize];
-                let line = phaser_line(&mut self.lines, state);
-                state.process_with_line(&mut sl[from..to], right, line);
+                let lines = voice_lines(&mut self.lines, state);
+                state.process_with_lines(&mut sl[from..to], right, lines);
             }
             if !kind.stereo {
                 sr[from..to].copy_from_slice(&sl[from..to]);
@@ -780,8 +754,7 @@ struct Starter<'a> {
     fx: &'a mut FxSlab,
     synths: &'a mut Vec<SynthVoice>,
     free_synths: &'a mut Vec<u32>,
-    lines: &'a mut Vec<f32>,
-    free_lines: &'a mut Vec<u32>,
+    lines: &'a mut LinePool,
     silent: &'a Arc<Sample>,
     cap: usize,
     counters: &'a mut BankCounters,
@@ -878,7 +851,12 @@ impl Starter<'_> {
         let (pl, pr) = pan_gains(get("pan").unwrap_or(0.0));
         let loops = get("loop").unwrap_or(1.0).floor().clamp(1.0, 1024.0) as i64;
         let cut = get("cut").unwrap_or(0.0) as i64;
-        let fx = VoiceFx::of_event(get, vowel_of(m.get("vowel")), sr);
+        let fx = VoiceFx::of_event(
+            get,
+            vowel_of(m.get("vowel")),
+            sr,
+            seed_of(onset, self.counters.started),
+        );
         let (orbit, room, delay, leslie) = self.orbit(onset, get);
         let each = (region / average).ceil() as i64;
         // `sustain` holds the sound that many seconds, `legato` that many event durations.
@@ -973,7 +951,12 @@ impl Starter<'_> {
         let gain = level(get);
         let (pl, pr) = pan_gains(get("pan").unwrap_or(0.0));
         let cut = get("cut").unwrap_or(0.0) as i64;
-        let fx = VoiceFx::of_event(get, vowel_of(vowel), sr);
+        let fx = VoiceFx::of_event(
+            get,
+            vowel_of(vowel),
+            sr,
+            seed_of(onset, self.counters.started),
+        );
         let (orbit, room, delay, leslie) = self.orbit(onset, get);
         self.cut_group(cut, onset, sr);
         // Strudel's waveforms take `attack` and `release` into their own envelope;
@@ -1059,49 +1042,47 @@ impl Starter<'_> {
     /// Stops voice `k` at once (stolen), freeing what it holds.
     fn steal(&mut self, k: usize) {
         let stolen = self.voices.remove(k);
-        release(&stolen, self.fx, self.free_synths, self.free_lines);
+        release(&stolen, self.fx, self.free_synths, self.lines);
         self.counters.stolen += 1;
     }
 
-    /// Effects for a new voice: `fx` with its phaser given a line from the pool (the
-    /// oldest phaser's when every line is taken), or without its phaser when the bank keeps
-    /// no lines.
+    /// Effects for a new voice: `fx` with a slot of lines from the pool when its effects
+    /// need them (the oldest such voice's when every slot is taken), or without those
+    /// effects when the bank keeps no lines.
     fn with_line(&mut self, mut fx: VoiceFx) -> VoiceFx {
-        let Some(p) = &mut fx.phaser else {
-            return fx;
-        };
-        if self.lines.is_empty() {
-            fx.phaser = None;
+        if !fx.needs_line() {
             return fx;
         }
-        if self.free_lines.is_empty() {
+        if self.lines.is_empty() {
+            fx.drop_lined();
+            return fx;
+        }
+        let mut slot = self.lines.take();
+        if slot.is_none() {
             let fx_states = &self.fx.states;
             let oldest = self
                 .voices
                 .iter()
-                .position(|v| v.fx != NO_FX && fx_states[v.fx as usize].phaser.is_some());
+                .position(|v| v.fx != NO_FX && fx_states[v.fx as usize].line != u32::MAX);
             if let Some(k) = oldest {
                 self.steal(k);
             }
+            slot = self.lines.take();
         }
-        let Some(slot) = self.free_lines.pop() else {
-            fx.phaser = None;
-            return fx;
-        };
-        let n = line_len();
-        self.lines[slot as usize * n..(slot as usize + 1) * n].fill(0.0);
-        p.slot = slot;
+        match slot {
+            Some(slot) => fx.line = slot,
+            None => fx.drop_lined(),
+        }
         fx
     }
 }
 
-/// Frees what a voice that stops holds: its effects' slot, its phaser's line, its synth.
-fn release(v: &Voice, fx: &mut FxSlab, free_synths: &mut Vec<u32>, free_lines: &mut Vec<u32>) {
+/// Frees what a voice that stops holds: its effects' slot, their lines, its synth.
+fn release(v: &Voice, fx: &mut FxSlab, free_synths: &mut Vec<u32>, lines: &mut LinePool) {
     if v.fx != NO_FX {
-        if let Some(p) = &fx.states[v.fx as usize].phaser
-            && p.slot != u32::MAX
-        {
-            free_lines.push(p.slot);
+        let line = fx.states[v.fx as usize].line;
+        if line != u32::MAX {
+            lines.give(line);
         }
         fx.release(v.fx);
     }
@@ -1110,15 +1091,18 @@ fn release(v: &Voice, fx: &mut FxSlab, free_synths: &mut Vec<u32>, free_lines: &
     }
 }
 
-/// The delay line of a voice's phaser in the bank's pool (empty without one).
-fn phaser_line<'a>(lines: &'a mut [f32], fx: &VoiceFx) -> &'a mut [f32] {
-    match &fx.phaser {
-        Some(p) if p.slot != u32::MAX => {
-            let n = line_len();
-            &mut lines[p.slot as usize * n..(p.slot as usize + 1) * n]
-        }
-        _ => &mut [],
+/// A voice's lines in the bank's pool (all empty without a slot).
+fn voice_lines<'a>(lines: &'a mut LinePool, fx: &VoiceFx) -> [&'a mut [f32]; 4] {
+    if fx.line == u32::MAX {
+        return [&mut [], &mut [], &mut [], &mut []];
     }
+    lines.lines(fx.line)
+}
+
+/// The seed of an event's random draws: its onset frame and how many voices the bank had
+/// started, so a render is the same every time.
+fn seed_of(onset: i64, started: u64) -> u64 {
+    (onset as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ started.wrapping_mul(0xbf58_476d_1ce4_e5b9)
 }
 
 /// A `vowel` value as the effects take it.

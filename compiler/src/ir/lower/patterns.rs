@@ -62,7 +62,8 @@ impl SignalLowerer<'_> {
                 ));
             }
         }
-        self.graph.lines |= samples.lines;
+        self.graph.phaser |= samples.phaser;
+        self.graph.squiz |= samples.squiz;
         let bank = self.graph.banks.len();
         let tree = self.tree(e);
         self.graph.banks.push(Bank {

@@ -1,0 +1,105 @@
+//! The delay lines of per-event effects that need memory (the phaser's 10 ms, `squiz`'s
+//! 0.1 s), one slot per voice that uses them, kept by its sample player in one block
+//! allocated when the player is built (and only when the program uses those effects), so
+//! that starting a voice never allocates.
+
+use super::dirt_extra::{line_frames, squiz_frames};
+
+/// Voices with such effects a player runs at once: past it the oldest is stolen.
+pub const LINE_CAP: usize = 256;
+
+/// Fewer when a slot holds `squiz`'s tenth of a second.
+pub const SQUIZ_LINE_CAP: usize = 64;
+
+/// A player's slots: each holds, per channel, the phaser's line, then (when the program
+/// uses `squiz`) `squiz`'s.
+pub struct LinePool {
+    data: Vec<f32>,
+    /// Floats of the phaser's line and of `squiz`'s, per channel.
+    phaser: usize,
+    squiz: usize,
+    free: Vec<u32>,
+}
+
+impl LinePool {
+    /// A pool for the effects the program uses (`phaser`, `squiz`); empty when it uses
+    /// neither.
+    pub fn new(phaser: bool, squiz: bool, sample_rate: u32) -> LinePool {
+        if !phaser && !squiz {
+            return LinePool {
+                data: Vec::new(),
+                phaser: 0,
+                squiz: 0,
+                free: Vec::new(),
+            };
+        }
+        let phaser = line_frames(sample_rate as f64);
+        let squiz = if squiz {
+            squiz_frames(sample_rate as f64)
+        } else {
+            0
+        };
+        let slots = if squiz > 0 { SQUIZ_LINE_CAP } else { LINE_CAP };
+        LinePool {
+            data: vec![0.0; slots * 2 * (phaser + squiz)],
+            phaser,
+            squiz,
+            free: (0..slots as u32).rev().collect(),
+        }
+    }
+
+    fn slot_len(&self) -> usize {
+        2 * (self.phaser + self.squiz)
+    }
+
+    /// Whether the player keeps no lines.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// A silent slot, if one is free.
+    pub fn take(&mut self) -> Option<u32> {
+        let slot = self.free.pop()?;
+        let n = self.slot_len();
+        self.data[slot as usize * n..(slot as usize + 1) * n].fill(0.0);
+        Some(slot)
+    }
+
+    pub fn give(&mut self, slot: u32) {
+        self.free.push(slot);
+    }
+
+    /// Every slot free again.
+    pub fn reset(&mut self) {
+        if self.is_empty() {
+            return;
+        }
+        let slots = (self.data.len() / self.slot_len()) as u32;
+        self.free.clear();
+        self.free.extend((0..slots).rev());
+    }
+
+    /// Slot `slot`'s lines: the phaser's left and right, then `squiz`'s left and right
+    /// (empty when the program does not use it).
+    pub fn lines(&mut self, slot: u32) -> [&mut [f32]; 4] {
+        let n = self.slot_len();
+        let s = &mut self.data[slot as usize * n..(slot as usize + 1) * n];
+        let (phaser, squiz) = s.split_at_mut(2 * self.phaser);
+        let (pl, pr) = phaser.split_at_mut(self.phaser);
+        let (sl, sr) = squiz.split_at_mut(self.squiz);
+        [pl, pr, sl, sr]
+    }
+
+    /// A copy of `other`'s slot `from` in a slot of this pool (a voice carried to a reloaded
+    /// program), if this pool has one free and lines of the same sizes.
+    pub fn adopt(&mut self, other: &LinePool, from: u32) -> Option<u32> {
+        if self.slot_len() != other.slot_len() {
+            return None;
+        }
+        let to = self.take()?;
+        let n = self.slot_len();
+        self.data[to as usize * n..(to as usize + 1) * n]
+            .copy_from_slice(&other.data[from as usize * n..(from as usize + 1) * n]);
+        Some(to)
+    }
+}
