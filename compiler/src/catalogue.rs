@@ -66,23 +66,30 @@ impl Catalogue {
     fn unknown(&self, n: &SoundName) -> Diagnostic {
         let e = Diagnostic::error(n.span.clone(), format!("unknown sound `{}`", n.name))
             .with_label("no sample folder, built-in sound or synth has this name");
-        let near = closest(
-            &n.name,
-            self.names().chain(synths::NAMES.iter().copied()),
-            3,
-        );
-        let near = near
-            .iter()
-            .map(|s| format!("`{s}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let hint = if self.names.is_empty() {
-            format!("this compile was given no samples to play; the closest synths are {near}")
-        } else if self.searched.is_empty() {
-            format!("the closest sounds are {near}")
+        let quote = |names: Vec<&str>| {
+            names
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        // A synth is suggested when the name is close to it (a misspelt `superpiano`), the
+        // samples always.
+        let synth = crate::suggest::did_you_mean(&n.name, synths::NAMES.iter().copied())
+            .map(|s| format!("; the synth `{s}` is close"))
+            .unwrap_or_default();
+        if self.names.is_empty() {
+            let near = quote(closest(&n.name, synths::NAMES.iter().copied(), 3));
+            return e.with_hint(format!(
+                "this compile was given no samples to play; the closest synths are {near}"
+            ));
+        }
+        let near = quote(closest(&n.name, self.names(), 3));
+        let hint = if self.searched.is_empty() {
+            format!("the closest sounds are {near}{synth}")
         } else {
             format!(
-                "the closest sounds are {near}; sample folders are searched in {}",
+                "the closest sounds are {near}{synth}; sample folders are searched in {}",
                 self.searched.join(", ")
             )
         };
