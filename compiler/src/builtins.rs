@@ -1354,6 +1354,14 @@ pub static BUILTINS: &[Builtin] = &[
         "s \"arpy*4\" # waveloss 40",
     ),
     b(
+        "comb",
+        Op::Control("comb"),
+        Param,
+        PAT,
+        "per-event spectral comb 0..1 (SuperDirt's `spectral-comb`): through a 2048-point FFT, 256·comb teeth across the spectrum, each silencing all but 1 - comb of its bins; the sound comes 2048 frames later (46 ms at 44.1 kHz)",
+        "s \"arpy*4\" # comb \"<0.2 0.6>\"",
+    ),
+    b(
         "fshift",
         Op::Control("fshift"),
         Param,

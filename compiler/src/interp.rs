@@ -113,6 +113,7 @@ impl Interpreter {
                     sends: false,
                     phaser: graph.phaser,
                     squiz: graph.squiz,
+                    comb: graph.comb,
                     synths: b
                         .names
                         .iter()

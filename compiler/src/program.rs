@@ -337,6 +337,7 @@ fn link(graph: &Graph, patterns: &Patterns, plan: &Plan, code: codegen::Compiled
             sends: !graph.orbits.is_empty(),
             phaser: graph.phaser,
             squiz: graph.squiz,
+            comb: graph.comb,
             synths: b
                 .names
                 .iter()

@@ -47,6 +47,7 @@ const LINES: &[&str] = &[
     "d1 $ s \"arpy*2\" # octersub 0.8",
     "d1 $ s \"hh*8\" # phaserrate \"<1 4>\" # phaserdepth 0.7",
     "d1 $ s \"arpy*4\" # squiz \"<1 2 4>\" # waveloss 20",
+    "d1 $ s \"cp*2 arpy\" # comb \"0.3 0.7\"",
     "d1 $ n \"0 4 7\" # s \"superfm\" # leslie 0.7 # lrate 0.7 # orbit 1",
 ];
 

@@ -194,7 +194,7 @@ fn applied_controls_compile_without_a_warning() {
         "out: s \"t200\" # fshift 100 # fshiftnote 0.1 # fshiftphase 1 # krush 2 # kcutoff 3000\n",
         "out: s \"t200\" # octer 0.5 # octersub 0.3 # octersubsub 0.2 # distort 0.4\n",
         "out: s \"t200\" # phaserrate 1 # phaserdepth 0.3\n",
-        "out: s \"t200\" # squiz 2 # waveloss 10 # phaserrate 1\n",
+        "out: s \"t200\" # squiz 2 # waveloss 10 # phaserrate 1 # comb 0.3\n",
     ] {
         let c = compile_in(src, &[tones()], &Default::default()).expect("compiles");
         assert!(c.warnings.is_empty(), "{src}: {:?}", c.warnings);
@@ -391,5 +391,32 @@ fn squiz_raises_the_pitch_of_each_cycle_and_waveloss_drops_cycles() {
     assert_eq!(
         x,
         render("tempo: 0.5\nout: s \"t200\" # waveloss 50\n", 20_000)
+    );
+}
+
+#[test]
+fn comb_silences_the_spectrum_between_its_teeth() {
+    // comb 0.5: 128 teeth over the 1024 bins of 21.5 Hz, bins 5, 6, 7 of every 8 silenced.
+    // 200 Hz (bins 9 and 10) passes, 660 Hz (bins 30 and 31) does not; comb 0 is the FFT
+    // chain alone, which gives the sound back. Nothing comes out before the first frame
+    // is transformed, 1024 frames in.
+    let tone = |src: &str, name: &str, hz: f64| {
+        let x = render(&format!("tempo: 0.5\nout: s \"{name}\" # {src}\n"), 24_000);
+        assert!(
+            x[..1_020].iter().all(|v| v.abs() < 1e-6),
+            "{src} {name}: no delay"
+        );
+        tone_amplitude(&x[6_000..22_000], hz) / (0.5 * CENTRE)
+    };
+    assert!((tone("comb 0", "t660", 660.0) - 1.0).abs() < 0.02);
+    assert!(
+        (tone("comb 0.5", "t200", 200.0) - 1.0).abs() < 0.1,
+        "{}",
+        tone("comb 0.5", "t200", 200.0)
+    );
+    assert!(
+        db(tone("comb 0.5", "t660", 660.0)) < -12.0,
+        "{}",
+        db(tone("comb 0.5", "t660", 660.0))
     );
 }

@@ -344,6 +344,7 @@ pub struct Graph {
     /// keeps delay lines for them.
     pub phaser: bool,
     pub squiz: bool,
+    pub comb: bool,
 }
 
 impl Graph {

@@ -33,6 +33,7 @@ pub struct SampleUse {
     /// sample player keeps.
     pub phaser: bool,
     pub squiz: bool,
+    pub comb: bool,
 }
 
 /// The controls that concern orbits: the sends and the orbit's parameters.
@@ -129,6 +130,7 @@ impl Walker<'_> {
             }
             Some(Op::Control("phaserrate")) => self.out.phaser = true,
             Some(Op::Control("squiz")) => self.out.squiz = true,
+            Some(Op::Control("comb")) => self.out.comb = true,
             // `delay x` on events is the send (`builtins::event_control`).
             Some(Op::Delay) if self.checked.sorts.is_pattern(e) => self.out.sends = true,
             _ => {}

@@ -159,6 +159,7 @@ mod tests {
             orbits: Vec::new(),
             phaser: false,
             squiz: false,
+            comb: false,
             sample_rate: 48_000,
             cps: 0.5,
             hush: false,

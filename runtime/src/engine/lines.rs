@@ -1,35 +1,38 @@
 //! The delay lines of per-event effects that need memory (the phaser's 10 ms, `squiz`'s
-//! 0.1 s), one slot per voice that uses them, kept by its sample player in one block
+//! 0.1 s, `comb`'s FFT frames), one slot per voice that uses them, kept by its sample player in one block
 //! allocated when the player is built (and only when the program uses those effects), so
 //! that starting a voice never allocates.
 
 use super::dirt_extra::{line_frames, squiz_frames};
+use super::spectral::COMB_FLOATS;
 
 /// Voices with such effects a player runs at once: past it the oldest is stolen.
 pub const LINE_CAP: usize = 256;
 
-/// Fewer when a slot holds `squiz`'s tenth of a second.
+/// Fewer when a slot holds `squiz`'s tenth of a second or `comb`'s frames.
 pub const SQUIZ_LINE_CAP: usize = 64;
 
 /// A player's slots: each holds, per channel, the phaser's line, then (when the program
-/// uses `squiz`) `squiz`'s.
+/// uses them) `squiz`'s and `comb`'s.
 pub struct LinePool {
     data: Vec<f32>,
-    /// Floats of the phaser's line and of `squiz`'s, per channel.
+    /// Floats of the phaser's line, of `squiz`'s and of `comb`'s, per channel.
     phaser: usize,
     squiz: usize,
+    comb: usize,
     free: Vec<u32>,
 }
 
 impl LinePool {
     /// A pool for the effects the program uses (`phaser`, `squiz`); empty when it uses
     /// neither.
-    pub fn new(phaser: bool, squiz: bool, sample_rate: u32) -> LinePool {
-        if !phaser && !squiz {
+    pub fn new(phaser: bool, squiz: bool, comb: bool, sample_rate: u32) -> LinePool {
+        if !phaser && !squiz && !comb {
             return LinePool {
                 data: Vec::new(),
                 phaser: 0,
                 squiz: 0,
+                comb: 0,
                 free: Vec::new(),
             };
         }
@@ -39,17 +42,23 @@ impl LinePool {
         } else {
             0
         };
-        let slots = if squiz > 0 { SQUIZ_LINE_CAP } else { LINE_CAP };
+        let comb = if comb { COMB_FLOATS } else { 0 };
+        let slots = if squiz + comb > 0 {
+            SQUIZ_LINE_CAP
+        } else {
+            LINE_CAP
+        };
         LinePool {
-            data: vec![0.0; slots * 2 * (phaser + squiz)],
+            data: vec![0.0; slots * 2 * (phaser + squiz + comb)],
             phaser,
             squiz,
+            comb,
             free: (0..slots as u32).rev().collect(),
         }
     }
 
     fn slot_len(&self) -> usize {
-        2 * (self.phaser + self.squiz)
+        2 * (self.phaser + self.squiz + self.comb)
     }
 
     /// Whether the player keeps no lines.
@@ -79,15 +88,17 @@ impl LinePool {
         self.free.extend((0..slots).rev());
     }
 
-    /// Slot `slot`'s lines: the phaser's left and right, then `squiz`'s left and right
-    /// (empty when the program does not use it).
-    pub fn lines(&mut self, slot: u32) -> [&mut [f32]; 4] {
+    /// Slot `slot`'s lines: the phaser's left and right, then `squiz`'s, then `comb`'s
+    /// (empty when the program does not use them).
+    pub fn lines(&mut self, slot: u32) -> [&mut [f32]; 6] {
         let n = self.slot_len();
         let s = &mut self.data[slot as usize * n..(slot as usize + 1) * n];
-        let (phaser, squiz) = s.split_at_mut(2 * self.phaser);
+        let (phaser, rest) = s.split_at_mut(2 * self.phaser);
+        let (squiz, comb) = rest.split_at_mut(2 * self.squiz);
         let (pl, pr) = phaser.split_at_mut(self.phaser);
         let (sl, sr) = squiz.split_at_mut(self.squiz);
-        [pl, pr, sl, sr]
+        let (cl, cr) = comb.split_at_mut(self.comb);
+        [pl, pr, sl, sr, cl, cr]
     }
 
     /// A copy of `other`'s slot `from` in a slot of this pool (a voice carried to a reloaded

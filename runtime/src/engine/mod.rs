@@ -11,6 +11,7 @@ pub mod host;
 mod lines;
 pub mod orbits;
 pub mod poly;
+pub mod spectral;
 pub mod synths;
 mod verify;
 pub mod voice_fx;

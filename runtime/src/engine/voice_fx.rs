@@ -11,6 +11,7 @@
 //! reciprocal Q 1..0.001, `bandq` at least 1 with the band-pass output scaled by it.
 
 use super::dirt_extra::{Distort, FreqShift, Krush, Octer, Phaser, Squiz, WaveLoss};
+use super::spectral::{Comb, Spectral};
 use super::synths::SynthParams;
 
 /// A two-pole filter in SuperCollider's form: `y0 = g·x + b1·y1 + b2·y2`, output
@@ -126,6 +127,8 @@ pub struct VoiceFx {
     octer: Option<Octer>,
     ring: Option<Ring>,
     distort: Option<Distort>,
+    /// `spectral-comb`: its frames in the bank's pool, its transforms the bank's.
+    comb: Option<Comb>,
     /// `dj-filter`: a low-pass then a high-pass.
     djf: Option<[TwoPole; 2]>,
     /// Frames of the voice processed so far (the clock of `tremolo` and `ring`).
@@ -330,6 +333,7 @@ impl VoiceFx {
             fx.octer = Some(Octer::new(v(octer), v(sub), v(subsub), sample_rate));
         }
         fx.distort = get("distort").map(|d| Distort::new(d, sample_rate));
+        fx.comb = get("comb").map(|c| Comb::new(c.clamp(0.0, 1.0)));
         fx.triode = get("triode").map(|t| Triode {
             sc: (t * 10.0 + 1e-3) as f32,
             leak: [(0.0, 0.0); 2],
@@ -366,6 +370,7 @@ impl VoiceFx {
             || fx.krush.is_some()
             || fx.octer.is_some()
             || fx.distort.is_some()
+            || fx.comb.is_some()
             || fx.triode.is_some()
             || fx.ring.is_some()
             || fx.djf.is_some()
@@ -391,6 +396,7 @@ impl VoiceFx {
             && self.krush.is_none()
             && self.octer.is_none()
             && self.distort.is_none()
+            && self.comb.is_none()
             && self.triode.is_none()
             && self.ring.is_none()
             && self.djf.is_none()
@@ -399,31 +405,36 @@ impl VoiceFx {
     /// Runs the chain over consecutive frames of the voice: channel 0 in `left`, and
     /// channel 1 in `right` for a stereo sample.
     pub fn process(&mut self, left: &mut [f32], right: Option<&mut [f32]>) {
-        self.process_with_lines(left, right, [&mut [], &mut [], &mut [], &mut []]);
+        let lines: [&mut [f32]; 6] = [&mut [], &mut [], &mut [], &mut [], &mut [], &mut []];
+        self.process_with_lines(left, right, lines, None);
     }
 
-    /// Whether its effects need lines from the bank's pool (the phaser, `squiz`).
+    /// Whether its effects need lines from the bank's pool (the phaser, `squiz`, `comb`).
     pub fn needs_line(&self) -> bool {
-        self.phaser.is_some() || self.squiz.is_some()
+        self.phaser.is_some() || self.squiz.is_some() || self.comb.is_some()
     }
 
     /// Without the effects that need lines (the bank keeps none for them).
     pub fn drop_lined(&mut self) {
         self.phaser = None;
         self.squiz = None;
+        self.comb = None;
     }
 
     /// [`process`](Self::process) with the voice's lines from the bank's pool: the
-    /// phaser's left and right, `squiz`'s left and right (an empty one skips its effect).
+    /// phaser's left and right, `squiz`'s, `comb`'s (an empty one skips its effect), and
+    /// the bank's transforms for `comb`.
     pub fn process_with_lines(
         &mut self,
         left: &mut [f32],
         right: Option<&mut [f32]>,
-        lines: [&mut [f32]; 4],
+        lines: [&mut [f32]; 6],
+        mut spectral: Option<&mut Spectral>,
     ) {
-        let [pl, pr, sl, sr] = lines;
+        let [pl, pr, sl, sr, cl, cr] = lines;
         let mut phaser_lines = [pl, pr];
         let mut squiz_lines = [sl, sr];
+        let mut comb_lines = [cl, cr];
         // Stage by stage over the frames (each a tight loop), in SuperDirt's order; `coarse`
         // latches both channels on the same frames, so its clock advances once.
         let mut latch_clock = self.coarse.map(|c| (c.frame, c.next));
@@ -518,6 +529,12 @@ impl VoiceFx {
             }
             if let Some(d) = &mut fx.distort {
                 d.process(ch, buf);
+            }
+            if let Some(c) = &mut fx.comb
+                && let Some(s) = spectral.as_deref_mut()
+                && !comb_lines[ch].is_empty()
+            {
+                c.process(ch, buf, comb_lines[ch], s);
             }
             if let Some([lp, hp]) = &mut fx.djf {
                 buf.iter_mut().for_each(|x| *x = hp.run(ch, lp.run(ch, *x)));

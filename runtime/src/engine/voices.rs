@@ -8,6 +8,7 @@
 use super::fx_lanes::{self, LaneVoice};
 use super::lines::LinePool;
 use super::orbits::{OrbitSends, PARAMS};
+use super::spectral::Spectral;
 use super::synths::{MIDDLE_C, SynthKind, SynthParams, SynthVoice};
 use super::voice_fx::VoiceFx;
 use super::voice_kernel::{VoiceKernels, VoiceKind, VoiceQuad};
@@ -42,6 +43,8 @@ pub struct BankSpec {
     /// delay lines for them.
     pub phaser: bool,
     pub squiz: bool,
+    /// Whether its events may have `comb`: then it also plans the FFTs.
+    pub comb: bool,
 }
 
 /// Synth voices a bank may hold at once; past it the oldest synth voice is stolen.
@@ -193,8 +196,9 @@ pub struct VoiceBank {
     /// synths) and their free slots.
     synths: Vec<SynthVoice>,
     free_synths: Vec<u32>,
-    /// The lines of the voices' phasers and `squiz`.
+    /// The lines of the voices' phasers, `squiz` and `comb`, and `comb`'s transforms.
     lines: LinePool,
+    spectral: Option<Box<Spectral>>,
     /// One voice's frames before its effects, left and right (grown to the block once).
     scratch: [Vec<f32>; 2],
     silent: Arc<Sample>,
@@ -264,7 +268,8 @@ impl VoiceBank {
             fx: FxSlab::default(),
             synths: Vec::with_capacity(if spec.synths { SYNTH_VOICE_CAP } else { 0 }),
             free_synths: Vec::with_capacity(if spec.synths { SYNTH_VOICE_CAP } else { 0 }),
-            lines: LinePool::new(spec.phaser, spec.squiz, sample_rate),
+            lines: LinePool::new(spec.phaser, spec.squiz, spec.comb, sample_rate),
+            spectral: spec.comb.then(|| Box::new(Spectral::new())),
             scratch: [Vec::new(), Vec::new()],
             silent: Arc::new(Sample::new(vec![vec![0.0]], "silence")),
             orbit_numbers,
@@ -610,7 +615,12 @@ impl VoiceBank {
                 if v.fx != NO_FX {
                     let state = &mut self.fx.states[v.fx as usize];
                     let lines = voice_lines(&mut self.lines, state);
-                    state.process_with_lines(&mut sl[from..to], None, lines);
+                    state.process_with_lines(
+                        &mut sl[from..to],
+                        None,
+                        lines,
+                        self.spectral.as_deref_mut(),
+                    );
                     let [sl, sr] = &mut self.scratch;
                     sr[from..to].copy_from_slice(&sl[from..to]);
                 }
@@ -652,7 +662,12 @@ impl VoiceBank {
                 let right = kind.stereo.then(|| &mut sr[from..to]);
                 let state = &mut self.fx.states[v.fx as usize];
                 let lines = voice_lines(&mut self.lines, state);
-                state.process_with_lines(&mut sl[from..to], right, lines);
+                state.process_with_lines(
+                    &mut sl[from..to],
+                    right,
+                    lines,
+                    self.spectral.as_deref_mut(),
+                );
             }
             if !kind.stereo {
                 sr[from..to].copy_from_slice(&sl[from..to]);
@@ -1092,9 +1107,9 @@ fn release(v: &Voice, fx: &mut FxSlab, free_synths: &mut Vec<u32>, lines: &mut L
 }
 
 /// A voice's lines in the bank's pool (all empty without a slot).
-fn voice_lines<'a>(lines: &'a mut LinePool, fx: &VoiceFx) -> [&'a mut [f32]; 4] {
+fn voice_lines<'a>(lines: &'a mut LinePool, fx: &VoiceFx) -> [&'a mut [f32]; 6] {
     if fx.line == u32::MAX {
-        return [&mut [], &mut [], &mut [], &mut []];
+        return [&mut [], &mut [], &mut [], &mut [], &mut [], &mut []];
     }
     lines.lines(fx.line)
 }

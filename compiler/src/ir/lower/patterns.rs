@@ -64,6 +64,7 @@ impl SignalLowerer<'_> {
         }
         self.graph.phaser |= samples.phaser;
         self.graph.squiz |= samples.squiz;
+        self.graph.comb |= samples.comb;
         let bank = self.graph.banks.len();
         let tree = self.tree(e);
         self.graph.banks.push(Bank {
