@@ -6,13 +6,13 @@
 //! a filter with identity coefficients, `k = 0`), then its envelope, gain and pan are applied
 //! and the lanes are summed into the bank's pair and into their orbits' sends.
 //!
-//! The result is what [`VoiceFx::process`] and the per-voice mixer compute: the reads are the
+//! The result is what [`VoiceFx::process`](super::voice_fx::VoiceFx::process) and the per-voice mixer compute: the reads are the
 //! pitched voice kernel's (`base + floor(frac + rate·t)`, linear interpolation), the filters
 //! run in double precision with the same coefficients. Voices with `vowel` or `coarse` keep
 //! the per-voice path.
 
 use super::orbits::OrbitSends;
-use super::voice_fx::{TwoPole, VoiceFx};
+use super::voice_fx::{LaneFx, TwoPole};
 
 /// Frames per chunk: the lanes of two channels stay in the L1 cache.
 const CHUNK: usize = 64;
@@ -39,7 +39,7 @@ pub struct LaneVoice {
     pub from: usize,
     pub to: usize,
     /// Its effects (a copy: the caller keeps the voice's, and takes the state back).
-    pub fx: VoiceFx,
+    pub fx: LaneFx,
     /// Orbit index, `room` and `delay` send levels.
     pub send: Option<(usize, f32, f32)>,
 }
@@ -62,7 +62,7 @@ struct Filters {
 impl Filters {
     /// Gathers the lanes' filters (`pick` chooses which of a voice's); a lane without
     /// one passes its input unchanged.
-    fn gather(lanes: &[LaneVoice], pick: impl Fn(&VoiceFx) -> Option<&TwoPole>) -> Filters {
+    fn gather(lanes: &[LaneVoice], pick: impl Fn(&LaneFx) -> Option<&TwoPole>) -> Filters {
         let mut f = Filters {
             g: [1.0; LANES],
             b1: [0.0; LANES],
@@ -86,11 +86,7 @@ impl Filters {
     }
 
     /// Writes the state back to the voices' filters.
-    fn scatter(
-        &self,
-        lanes: &mut [LaneVoice],
-        pick: impl Fn(&mut VoiceFx) -> Option<&mut TwoPole>,
-    ) {
+    fn scatter(&self, lanes: &mut [LaneVoice], pick: impl Fn(&mut LaneFx) -> Option<&mut TwoPole>) {
         for (l, v) in lanes.iter_mut().enumerate() {
             if let Some(p) = pick(&mut v.fx) {
                 for ch in 0..2 {
@@ -209,7 +205,7 @@ fn mix_body(
     if to <= from {
         return;
     }
-    let any = |f: fn(&VoiceFx) -> bool| lanes.iter().any(|v| f(&v.fx));
+    let any = |f: fn(&LaneFx) -> bool| lanes.iter().any(|v| f(&v.fx));
     let (has_shape, has_crush) = (any(|f| f.shape.is_some()), any(|f| f.crush.is_some()));
     let (has_hpf, has_bpf, has_lpf) = (
         any(|f| f.hpf.is_some()),
@@ -344,6 +340,7 @@ fn mix_body(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::voice_fx::VoiceFx;
     use crate::samples::Sample;
 
     const SR: f64 = 44_100.0;
@@ -371,7 +368,8 @@ mod tests {
                 .collect()
         };
         let (mut l, mut r) = (read(0), read(1));
-        let mut fx = v.fx.clone();
+        let mut fx = VoiceFx::default();
+        fx.set_lane_part(v.fx);
         fx.process(&mut l, Some(&mut r));
         let mut out = [vec![0.0; frames + 4], vec![0.0; frames + 4]];
         for (i, t) in (v.from..v.to).enumerate() {
@@ -408,7 +406,7 @@ mod tests {
             env: (i % 2 == 1).then_some([20.0, 0.01, 250.0, 0.05]),
             from: [0, 10, 40, 0][i],
             to: [300, 290, 120, 300][i],
-            fx: VoiceFx::of_event(controls(settings[i]), None, SR, 1),
+            fx: VoiceFx::of_event(controls(settings[i]), None, SR, 1).lane_part(),
             send: None,
         };
         let mut lanes: Vec<LaneVoice> = (0..4).map(make).collect();

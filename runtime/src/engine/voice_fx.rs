@@ -96,6 +96,17 @@ impl TwoPole {
     }
 }
 
+/// The effects the lane mixer runs (all a voice it takes has): copied in and out of the
+/// lanes each block, so kept apart from the rest of [`VoiceFx`], which is larger.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LaneFx {
+    pub(super) shape: Option<f32>,
+    pub(super) hpf: Option<TwoPole>,
+    pub(super) bpf: Option<TwoPole>,
+    pub(super) crush: Option<f32>,
+    pub(super) lpf: Option<TwoPole>,
+}
+
 /// The effects of one voice. `active` is false when the event sets none of the controls:
 /// the voice then takes the plain path of the voice kernels.
 #[derive(Clone, Debug, Default)]
@@ -400,6 +411,26 @@ impl VoiceFx {
             && self.triode.is_none()
             && self.ring.is_none()
             && self.djf.is_none()
+    }
+
+    /// The part the lane mixer runs.
+    pub fn lane_part(&self) -> LaneFx {
+        LaneFx {
+            shape: self.shape,
+            hpf: self.hpf,
+            bpf: self.bpf,
+            crush: self.crush,
+            lpf: self.lpf,
+        }
+    }
+
+    /// Takes back the lane mixer's part after a block.
+    pub fn set_lane_part(&mut self, p: LaneFx) {
+        self.shape = p.shape;
+        self.hpf = p.hpf;
+        self.bpf = p.bpf;
+        self.crush = p.crush;
+        self.lpf = p.lpf;
     }
 
     /// Runs the chain over consecutive frames of the voice: channel 0 in `left`, and

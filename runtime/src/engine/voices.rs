@@ -10,7 +10,7 @@ use super::lines::LinePool;
 use super::orbits::{OrbitSends, PARAMS};
 use super::spectral::Spectral;
 use super::synths::{MIDDLE_C, SynthKind, SynthParams, SynthVoice};
-use super::voice_fx::VoiceFx;
+use super::voice_fx::{LaneFx, VoiceFx};
 use super::voice_kernel::{VoiceKernels, VoiceKind, VoiceQuad};
 use crate::clock::Clock;
 use crate::pattern::source::PatternSource;
@@ -528,7 +528,7 @@ impl VoiceBank {
             for (l, lane) in lanes.drain(..).enumerate() {
                 let fx = self.voices[self.in_lanes[k + l]].fx;
                 if fx != NO_FX {
-                    self.fx.states[fx as usize] = lane.fx;
+                    self.fx.states[fx as usize].set_lane_part(lane.fx);
                 }
             }
         }
@@ -567,9 +567,9 @@ impl VoiceBank {
             from: (v.start - first).clamp(0, frames as i64) as usize,
             to: (v.stop - first).clamp(0, frames as i64) as usize,
             fx: if v.fx == NO_FX {
-                VoiceFx::default()
+                LaneFx::default()
             } else {
-                self.fx.states[v.fx as usize].clone()
+                self.fx.states[v.fx as usize].lane_part()
             },
             send: (v.orbit != NO_SEND).then_some((v.orbit as usize, v.room, v.delay)),
         }
