@@ -603,7 +603,8 @@ impl SynthVoice {
                 }
                 Gen::Supersaw(s) => {
                     let (lo, hi) = (s.cut_lo * hz, s.cut_hi * hz);
-                    for y in chunk.iter_mut() {
+                    let mut coefficients = (0.0, 0.0);
+                    for (f, y) in chunk.iter_mut().enumerate() {
                         let mut saw = 0.0;
                         for (i, ph) in s.saws.iter_mut().enumerate() {
                             let d = dt * ((i as f64 - 1.0) * s.detune + 1.0);
@@ -614,8 +615,13 @@ impl SynthVoice {
                         let tri = lftri(&mut s.tri, 4.0 * dt * s.tri_ratio);
                         let x = 0.5 * saw + 0.5 * tri;
                         let l = lftri(&mut s.lfo, 4.0 * dt * s.lfo_ratio);
-                        let cutoff = lo + (l + 1.0) * 0.5 * (hi - lo);
-                        let (b0, a1) = moog_coefficients(cutoff, sr);
+                        // The LFO moves slowly (freq/64): the ladder's coefficients (a tan)
+                        // are taken every 8 frames.
+                        if f % 8 == 0 {
+                            let cutoff = lo + (l + 1.0) * 0.5 * (hi - lo);
+                            coefficients = moog_coefficients(cutoff, sr);
+                        }
+                        let (b0, a1) = coefficients;
                         let v = moog_ff(&mut s.moog, x, b0, a1, s.k).tanh() * 2.0;
                         *y = (v * self.env.next() * self.gain) as f32;
                     }
@@ -632,12 +638,22 @@ impl SynthVoice {
                     }
                 }
                 Gen::Fm { phases, op_env } => {
+                    // Without modulation each operator is a sine: a rotating phasor per
+                    // chunk, started from its exact phase.
+                    let mut z = [[0.0f64; 2]; 6];
+                    let mut rot = [[0.0f64; 2]; 6];
+                    for (i, ph) in phases.iter_mut().enumerate() {
+                        let step = ((hz + FM_DETUNES[i]) / sr).min(0.5);
+                        z[i] = [(TAU * *ph).cos(), (TAU * *ph).sin()];
+                        rot[i] = [(TAU * step).cos(), (TAU * step).sin()];
+                        *ph = (*ph + step * chunk.len() as f64).fract();
+                    }
                     for y in chunk.iter_mut() {
                         let e = op_env.next();
                         let mut sum = 0.0;
-                        for (i, ph) in phases.iter_mut().enumerate() {
-                            sum += (TAU * *ph).sin();
-                            *ph = (*ph + ((hz + FM_DETUNES[i]) / sr).min(0.5)).fract();
+                        for (z, [c, s]) in z.iter_mut().zip(rot) {
+                            sum += z[1];
+                            *z = [z[0] * c - z[1] * s, z[0] * s + z[1] * c];
                         }
                         *y = (sum * e * self.env.next() * self.gain) as f32;
                     }
