@@ -10,7 +10,6 @@ use phonon_runtime::clock::Clock;
 use phonon_runtime::effects::LineFx;
 use phonon_runtime::engine::host::HostSource;
 use phonon_runtime::engine::poly::{PolySource, PolySpec};
-use phonon_runtime::engine::synths::SynthKind;
 use phonon_runtime::engine::voice_kernel::VoiceKernels;
 use phonon_runtime::engine::voices::{BankSpec, DEFAULT_VOICE_CAP, VoiceBank};
 
@@ -111,13 +110,8 @@ impl Interpreter {
                     origin: b.origin.clone(),
                     // The interpreter is the graph's reference; orbits are the engine's.
                     sends: false,
-                    phaser: graph.phaser,
-                    squiz: graph.squiz,
-                    comb: graph.comb,
-                    synths: b
-                        .names
-                        .iter()
-                        .any(|n| SynthKind::from_name(&n.name).is_some()),
+                    lines: graph.lines,
+                    synths: b.plays_synths(),
                 };
                 VoiceBank::new(
                     spec,

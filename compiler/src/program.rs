@@ -10,7 +10,6 @@ use crate::ir::{Graph, NodeId, NodeKind, NodeRef};
 use crate::schedule::{self, LANES, Plan};
 use phonon_runtime::Rational;
 use phonon_runtime::engine::poly::PolySpec;
-use phonon_runtime::engine::synths::SynthKind;
 use phonon_runtime::engine::voices::SoundTable;
 use phonon_runtime::engine::voices::{BankSpec, DEFAULT_VOICE_CAP};
 use phonon_runtime::engine::{HostSpec, KernelSpec, OutputSpec, ProgramSpec, Slot, StateRef};
@@ -335,13 +334,8 @@ fn link(graph: &Graph, patterns: &Patterns, plan: &Plan, code: codegen::Compiled
             right,
             origin: b.origin.clone(),
             sends: !graph.orbits.is_empty(),
-            phaser: graph.phaser,
-            squiz: graph.squiz,
-            comb: graph.comb,
-            synths: b
-                .names
-                .iter()
-                .any(|n| SynthKind::from_name(&n.name).is_some()),
+            lines: graph.lines,
+            synths: b.plays_synths(),
         })
         .collect();
     let mut constants: Vec<(usize, f32)> = Vec::new();

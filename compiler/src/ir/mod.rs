@@ -313,6 +313,16 @@ pub struct Bank {
     pub sounds: SoundTable,
 }
 
+impl Bank {
+    /// Whether its strings name synths (`superpiano`, `sine`, ...): its player then keeps
+    /// synth voices.
+    pub fn plays_synths(&self) -> bool {
+        self.names
+            .iter()
+            .any(|n| phonon_runtime::engine::synths::SynthKind::from_name(&n.name).is_some())
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Output {
     pub name: String,
@@ -340,11 +350,9 @@ pub struct Graph {
     /// The orbit numbers the sample players send to (none when no event sends), in order
     /// of first use: each gets an output of its own, `orbit N`.
     pub orbits: Vec<u32>,
-    /// Whether any sample player's events may have a phaser or `squiz`: then every player
-    /// keeps delay lines for them.
-    pub phaser: bool,
-    pub squiz: bool,
-    pub comb: bool,
+    /// Which effects with lines (the phaser, `squiz`, `comb`) any sample player's events
+    /// may have: every player keeps lines for those.
+    pub lines: phonon_runtime::engine::lines::LineUse,
 }
 
 impl Graph {

@@ -29,11 +29,9 @@ pub struct SampleUse {
     pub orbits: Vec<u32>,
     /// `orbit` arguments that are not numbers written out, and numbers out of range.
     pub bad_orbits: Vec<(String, Span)>,
-    /// Whether its events may have a phaser (`phaserrate`) or `squiz`, whose delay lines the
-    /// sample player keeps.
-    pub phaser: bool,
-    pub squiz: bool,
-    pub comb: bool,
+    /// Which effects with lines its events may have (`phaserrate`, `squiz`, `comb`), for
+    /// which the sample player keeps lines.
+    pub lines: phonon_runtime::engine::lines::LineUse,
 }
 
 /// The controls that concern orbits: the sends and the orbit's parameters.
@@ -128,9 +126,9 @@ impl Walker<'_> {
                     }
                 }
             }
-            Some(Op::Control("phaserrate")) => self.out.phaser = true,
-            Some(Op::Control("squiz")) => self.out.squiz = true,
-            Some(Op::Control("comb")) => self.out.comb = true,
+            Some(Op::Control("phaserrate")) => self.out.lines.phaser = true,
+            Some(Op::Control("squiz")) => self.out.lines.squiz = true,
+            Some(Op::Control("comb")) => self.out.lines.comb = true,
             // `delay x` on events is the send (`builtins::event_control`).
             Some(Op::Delay) if self.checked.sorts.is_pattern(e) => self.out.sends = true,
             _ => {}

@@ -6,6 +6,15 @@
 use super::dirt_extra::{line_frames, squiz_frames};
 use super::spectral::COMB_FLOATS;
 
+/// Which of the effects with lines a program's events may use: the sample players keep
+/// lines for those only.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LineUse {
+    pub phaser: bool,
+    pub squiz: bool,
+    pub comb: bool,
+}
+
 /// Voices with such effects a player runs at once: past it the oldest is stolen.
 pub const LINE_CAP: usize = 256;
 
@@ -24,9 +33,13 @@ pub struct LinePool {
 }
 
 impl LinePool {
-    /// A pool for the effects the program uses (`phaser`, `squiz`); empty when it uses
-    /// neither.
-    pub fn new(phaser: bool, squiz: bool, comb: bool, sample_rate: u32) -> LinePool {
+    /// A pool for the effects the program uses; empty when it uses none.
+    pub fn new(uses: LineUse, sample_rate: u32) -> LinePool {
+        let LineUse {
+            phaser,
+            squiz,
+            comb,
+        } = uses;
         if !phaser && !squiz && !comb {
             return LinePool {
                 data: Vec::new(),

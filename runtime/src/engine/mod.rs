@@ -8,7 +8,7 @@ mod dirt_extra;
 pub mod fx_lanes;
 pub mod guard;
 pub mod host;
-mod lines;
+pub mod lines;
 pub mod orbits;
 pub mod poly;
 pub mod spectral;

@@ -6,7 +6,7 @@
 //! voice is stolen (counted). Nothing here allocates per block once the bank is built.
 
 use super::fx_lanes::{self, LaneVoice};
-use super::lines::LinePool;
+use super::lines::{LinePool, LineUse};
 use super::orbits::{OrbitSends, PARAMS};
 use super::spectral::Spectral;
 use super::synths::{MIDDLE_C, SynthKind, SynthParams, SynthVoice};
@@ -39,12 +39,9 @@ pub struct BankSpec {
     /// Whether its strings name synths (`superpiano`, `sine`, ...): only then does the bank
     /// keep synth voices.
     pub synths: bool,
-    /// Whether its events may have `phaserrate` or `squiz`: only then does the bank keep
-    /// delay lines for them.
-    pub phaser: bool,
-    pub squiz: bool,
-    /// Whether its events may have `comb`: then it also plans the FFTs.
-    pub comb: bool,
+    /// Which effects with lines (`phaserrate`, `squiz`, `comb`) its events may have: the
+    /// bank keeps lines (and `comb`'s FFTs) for those only.
+    pub lines: LineUse,
 }
 
 /// Synth voices a bank may hold at once; past it the oldest synth voice is stolen.
@@ -99,7 +96,53 @@ struct Voice {
     leslie: f32,
 }
 
+/// See [`Starter::common`].
+struct EventCommon {
+    gain: [f32; 2],
+    cut: i64,
+    fx: VoiceFx,
+    orbit: u8,
+    /// `room`, `delay`, `leslie`.
+    sends: [f32; 3],
+}
+
 impl Voice {
+    /// A voice of an event playing `sample` (at its own rate) from `start` to `stop`, with
+    /// its envelope's `(attack_inv, release_end, release_inv)`.
+    fn new(
+        c: &EventCommon,
+        sample: Arc<Sample>,
+        kind: VoiceKind,
+        start: i64,
+        stop: i64,
+        envelope: (f32, i64, f32),
+    ) -> Voice {
+        let (attack_inv, release_end, release_inv) = envelope;
+        let [room, delay, leslie] = c.sends;
+        Voice {
+            sample,
+            start,
+            stop,
+            pos0: 0.0,
+            rate: 1.0,
+            rate_end: 1.0,
+            glide: 0.0,
+            gain_l: c.gain[0],
+            gain_r: c.gain[1],
+            attack_inv,
+            release_end,
+            release_inv,
+            cut: c.cut,
+            kind,
+            fx: NO_FX,
+            synth: NO_SYNTH,
+            orbit: c.orbit,
+            room,
+            delay,
+            leslie,
+        }
+    }
+
     /// The position to read from at block frame 0 and the rate, for reading the block's
     /// frames `from..to` (relative to the block starting at `first`): exact at `from`,
     /// the glide's rate at the middle of the piece.
@@ -268,8 +311,8 @@ impl VoiceBank {
             fx: FxSlab::default(),
             synths: Vec::with_capacity(if spec.synths { SYNTH_VOICE_CAP } else { 0 }),
             free_synths: Vec::with_capacity(if spec.synths { SYNTH_VOICE_CAP } else { 0 }),
-            lines: LinePool::new(spec.phaser, spec.squiz, spec.comb, sample_rate),
-            spectral: spec.comb.then(|| Box::new(Spectral::new())),
+            lines: LinePool::new(spec.lines, sample_rate),
+            spectral: spec.lines.comb.then(|| Box::new(Spectral::new())),
             scratch: [Vec::new(), Vec::new()],
             silent: Arc::new(Sample::new(vec![vec![0.0]], "silence")),
             orbit_numbers,
@@ -607,24 +650,10 @@ impl VoiceBank {
             sr[span].fill(0.0);
             if v.synth != NO_SYNTH {
                 // A synth renders every frame from its start; mono.
-                let synth = &mut self.synths[v.synth as usize];
-                let span = from as usize..to as usize;
-                synth.render(&mut sl[span.clone()]);
-                sr[span.clone()].copy_from_slice(&sl[span]);
-                let (from, to) = (from as usize, to as usize);
-                if v.fx != NO_FX {
-                    let state = &mut self.fx.states[v.fx as usize];
-                    let lines = voice_lines(&mut self.lines, state);
-                    state.process_with_lines(
-                        &mut sl[from..to],
-                        None,
-                        lines,
-                        self.spectral.as_deref_mut(),
-                    );
-                    let [sl, sr] = &mut self.scratch;
-                    sr[from..to].copy_from_slice(&sl[from..to]);
-                }
-                self.finish_alone(i, first, frames, from, to);
+                self.synths[v.synth as usize].render(&mut sl[from as usize..to as usize]);
+                let fx = v.fx;
+                self.effects_alone(fx, from as usize, to as usize, false);
+                self.finish_alone(i, first, frames, from as usize, to as usize);
                 continue;
             }
             let mut quad = silent_quad(&self.silent);
@@ -658,21 +687,29 @@ impl VoiceBank {
                 at = until;
             }
             let (from, to) = (from as usize, to as usize);
-            if v.fx != NO_FX {
-                let right = kind.stereo.then(|| &mut sr[from..to]);
-                let state = &mut self.fx.states[v.fx as usize];
-                let lines = voice_lines(&mut self.lines, state);
-                state.process_with_lines(
-                    &mut sl[from..to],
-                    right,
-                    lines,
-                    self.spectral.as_deref_mut(),
-                );
-            }
-            if !kind.stereo {
-                sr[from..to].copy_from_slice(&sl[from..to]);
-            }
+            let fx = v.fx;
+            self.effects_alone(fx, from, to, kind.stereo);
             self.finish_alone(i, first, frames, from, to);
+        }
+    }
+
+    /// The effects `fx` (or none) over frames `from..to` of the scratch pair, whose right
+    /// side then holds the right channel (a copy of the left for a mono sound).
+    fn effects_alone(&mut self, fx: u32, from: usize, to: usize, stereo: bool) {
+        let [sl, sr] = &mut self.scratch;
+        if fx != NO_FX {
+            let right = stereo.then(|| &mut sr[from..to]);
+            let state = &mut self.fx.states[fx as usize];
+            let lines = voice_lines(&mut self.lines, state);
+            state.process_with_lines(
+                &mut sl[from..to],
+                right,
+                lines,
+                self.spectral.as_deref_mut(),
+            );
+        }
+        if !stereo {
+            sr[from..to].copy_from_slice(&sl[from..to]);
         }
     }
 
@@ -862,24 +899,14 @@ impl Starter<'_> {
         if average == 0.0 {
             return;
         }
-        let gain = level(get);
-        let (pl, pr) = pan_gains(get("pan").unwrap_or(0.0));
         let loops = get("loop").unwrap_or(1.0).floor().clamp(1.0, 1024.0) as i64;
-        let cut = get("cut").unwrap_or(0.0) as i64;
-        let fx = VoiceFx::of_event(
-            get,
-            vowel_of(m.get("vowel")),
-            sr,
-            seed_of(onset, self.counters.started),
-        );
-        let (orbit, room, delay, leslie) = self.orbit(onset, get);
+        let common = self.common(onset, get, m.get("vowel"), sr);
         let each = (region / average).ceil() as i64;
         // `sustain` holds the sound that many seconds, `legato` that many event durations.
         let gate = match get("sustain") {
             Some(s) => Some((s.max(0.0) * sr).round() as i64),
             None => get("legato").map(|_| (event_seconds() * sr).round() as i64),
         };
-        self.cut_group(cut, onset, sr);
         let pos0 = if rate > 0.0 {
             begin * len
         } else {
@@ -896,44 +923,56 @@ impl Starter<'_> {
             if stop <= start {
                 break;
             }
-            let mut voice = Voice {
-                sample: sample.clone(),
-                start,
-                stop,
-                pos0,
-                rate,
-                rate_end,
-                glide: if accelerate.is_some() {
-                    each as f64
-                } else {
-                    0.0
-                },
-                gain_l: (gain * pl) as f32,
-                gain_r: (gain * pr) as f32,
-                attack_inv: shape.attack_inv,
-                release_end,
-                release_inv,
-                cut,
-                kind: VoiceKind {
-                    pitched: rate != 1.0 || accelerate.is_some(),
-                    stereo: sample.is_stereo(),
-                    env: shape.attack_inv != INSTANT || release_inv != INSTANT,
-                },
-                fx: NO_FX,
-                synth: NO_SYNTH,
-                orbit,
-                room,
-                delay,
-                leslie,
+            let kind = VoiceKind {
+                pitched: rate != 1.0 || accelerate.is_some(),
+                stereo: sample.is_stereo(),
+                env: shape.attack_inv != INSTANT || release_inv != INSTANT,
             };
-            self.make_room();
-            if fx.active {
-                let fx = self.with_line(fx.clone());
-                voice.fx = self.fx.insert(fx, self.cap);
+            let envelope = (shape.attack_inv, release_end, release_inv);
+            let mut voice = Voice::new(&common, sample.clone(), kind, start, stop, envelope);
+            voice.pos0 = pos0;
+            (voice.rate, voice.rate_end) = (rate, rate_end);
+            if accelerate.is_some() {
+                voice.glide = each as f64;
             }
-            self.voices.push(voice);
-            self.counters.started += 1;
+            self.push(voice, &common.fx);
         }
+    }
+
+    /// What every voice of an event shares, whatever it plays: its level and pan, its
+    /// choke group (whose sounding voices it cuts), its effects and its sends.
+    fn common(
+        &mut self,
+        onset: i64,
+        get: impl Fn(&str) -> Option<f64> + Copy,
+        vowel: Option<&Value>,
+        sr: f64,
+    ) -> EventCommon {
+        let gain = level(get);
+        let (pl, pr) = pan_gains(get("pan").unwrap_or(0.0));
+        let cut = get("cut").unwrap_or(0.0) as i64;
+        let seed = seed_of(onset, self.counters.started);
+        let fx = VoiceFx::of_event(get, vowel_of(vowel), sr, seed);
+        let (orbit, room, delay, leslie) = self.orbit(onset, get);
+        self.cut_group(cut, onset, sr);
+        EventCommon {
+            gain: [(gain * pl) as f32, (gain * pr) as f32],
+            cut,
+            fx,
+            orbit,
+            sends: [room, delay, leslie],
+        }
+    }
+
+    /// Adds a voice (and its effects, when it has any), stealing the oldest past the cap.
+    fn push(&mut self, mut voice: Voice, fx: &VoiceFx) {
+        self.make_room();
+        if fx.active {
+            let fx = self.with_line(fx.clone());
+            voice.fx = self.fx.insert(fx, self.cap);
+        }
+        self.voices.push(voice);
+        self.counters.started += 1;
     }
 
     /// A synth voice for an event whose sound is synth `kind`, sounding `sustain` seconds
@@ -963,17 +1002,7 @@ impl Starter<'_> {
         if synth.frames <= 0 {
             return;
         }
-        let gain = level(get);
-        let (pl, pr) = pan_gains(get("pan").unwrap_or(0.0));
-        let cut = get("cut").unwrap_or(0.0) as i64;
-        let fx = VoiceFx::of_event(
-            get,
-            vowel_of(vowel),
-            sr,
-            seed_of(onset, self.counters.started),
-        );
-        let (orbit, room, delay, leslie) = self.orbit(onset, get);
-        self.cut_group(cut, onset, sr);
+        let common = self.common(onset, get, vowel, sr);
         // Strudel's waveforms take `attack` and `release` into their own envelope;
         // SuperDirt's synths take them from its `envelope` module, as samples do.
         let shape = if synth.own_envelope() {
@@ -995,39 +1024,15 @@ impl Starter<'_> {
         let Some(slot) = insert_synth(self.synths, self.free_synths, synth) else {
             return;
         };
-        self.make_room();
-        let mut voice = Voice {
-            sample: self.silent.clone(),
-            start: onset,
-            stop,
-            pos0: 0.0,
-            rate: 1.0,
-            rate_end: 1.0,
-            glide: 0.0,
-            gain_l: (gain * pl) as f32,
-            gain_r: (gain * pr) as f32,
-            attack_inv: shape.attack_inv,
-            release_end,
-            release_inv,
-            cut,
-            kind: VoiceKind {
-                pitched: false,
-                stereo: false,
-                env: shape.attack_inv != INSTANT || release_inv != INSTANT,
-            },
-            fx: NO_FX,
-            synth: slot,
-            orbit,
-            room,
-            delay,
-            leslie,
+        let kind = VoiceKind {
+            pitched: false,
+            stereo: false,
+            env: shape.attack_inv != INSTANT || release_inv != INSTANT,
         };
-        if fx.active {
-            let fx = self.with_line(fx);
-            voice.fx = self.fx.insert(fx, self.cap);
-        }
-        self.voices.push(voice);
-        self.counters.started += 1;
+        let envelope = (shape.attack_inv, release_end, release_inv);
+        let mut voice = Voice::new(&common, self.silent.clone(), kind, onset, stop, envelope);
+        voice.synth = slot;
+        self.push(voice, &common.fx);
     }
 
     /// A new event in choke group `cut` fades out the group's sounding voices.

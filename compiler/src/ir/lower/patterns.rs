@@ -62,9 +62,10 @@ impl SignalLowerer<'_> {
                 ));
             }
         }
-        self.graph.phaser |= samples.phaser;
-        self.graph.squiz |= samples.squiz;
-        self.graph.comb |= samples.comb;
+        let lines = &mut self.graph.lines;
+        lines.phaser |= samples.lines.phaser;
+        lines.squiz |= samples.lines.squiz;
+        lines.comb |= samples.lines.comb;
         let bank = self.graph.banks.len();
         let tree = self.tree(e);
         self.graph.banks.push(Bank {
