@@ -111,6 +111,25 @@ fn a_reverb_tail_and_sample_voices_ring_out() {
 }
 
 #[test]
+fn synths_by_name_and_lined_effects_ring_on_through_a_reload() {
+    // A superpiano chord and a phased, combed sample started before the swap carry on
+    // after it, state and all, frame for frame.
+    for src in [
+        "tempo: 0.25\nout: n \"[0,4,7]\" # s \"superpiano\" # phaserrate 1\n",
+        "tempo: 0.25\nout: s \"cr\" # comb 0.4 # squiz 2\n",
+    ] {
+        let (got, want, carried) = swap(src, &format!("{src}o2: sine 100 * 0\n"), 20, 40);
+        assert!(carried >= 1, "{src}");
+        assert!(got.iter().any(|v| v.abs() > 1e-3), "{src}");
+        assert!(
+            max_diff(&got, &want) < 1e-6,
+            "{src}: {}",
+            max_diff(&got, &want)
+        );
+    }
+}
+
+#[test]
 fn synth_voices_keep_their_notes() {
     let (got, want, _) = swap(
         "tempo: 0.5\nout: saw \"c3'maj\" # adsr 0.01 0.1 0.7 0.5\n",

@@ -344,6 +344,15 @@ impl VoiceBank {
                         _ => NO_SEND,
                     };
                 }
+                if v.synth != NO_SYNTH {
+                    // A synth comes along when this bank keeps synth voices (first, so
+                    // that a voice left behind holds nothing here).
+                    let state = old.synths[v.synth as usize];
+                    match insert_synth(&mut self.synths, &mut self.free_synths, state) {
+                        Some(i) => v.synth = i,
+                        None => continue,
+                    }
+                }
                 if v.fx != NO_FX {
                     let mut state = old.fx.states[v.fx as usize].clone();
                     if state.line != u32::MAX {
@@ -357,13 +366,6 @@ impl VoiceBank {
                         }
                     }
                     v.fx = self.fx.insert(state, self.cap);
-                }
-                if v.synth != NO_SYNTH {
-                    let state = old.synths[v.synth as usize];
-                    match insert_synth(&mut self.synths, &mut self.free_synths, state) {
-                        Some(i) => v.synth = i,
-                        None => continue,
-                    }
                 }
                 self.voices.push(v);
             }
