@@ -281,7 +281,44 @@ fn rq_of(resonance: f64) -> f64 {
     0.001f64.powf(resonance.clamp(0.0, 1.0))
 }
 
+/// Whether control `name` turns on an effect (the others only tune one): an event with none
+/// of these skips reading the effects' controls, which most events, plain samples, have not.
+pub fn turns_on_an_effect(name: &str) -> bool {
+    matches!(
+        name,
+        "vowel"
+            | "shape"
+            | "hcutoff"
+            | "bandf"
+            | "crush"
+            | "coarse"
+            | "cutoff"
+            | "tremolorate"
+            | "phaserrate"
+            | "waveloss"
+            | "squiz"
+            | "fshift"
+            | "triode"
+            | "krush"
+            | "octer"
+            | "octersub"
+            | "octersubsub"
+            | "ring"
+            | "distort"
+            | "comb"
+            | "djf"
+    )
+}
+
 impl VoiceFx {
+    /// No effects.
+    pub fn none() -> VoiceFx {
+        VoiceFx {
+            line: u32::MAX,
+            ..VoiceFx::default()
+        }
+    }
+
     /// The effects an event's controls ask for (`get` reads a control as a number;
     /// `vowel` is the event's vowel, if it names one).
     /// `seed` seeds the event's random draws (`waveloss`).
@@ -595,6 +632,53 @@ mod tests {
     use super::*;
 
     const SR: f64 = 44_100.0;
+
+    #[test]
+    fn the_controls_that_turn_on_an_effect_are_the_ones_the_predicate_names() {
+        let names = [
+            "vowel",
+            "shape",
+            "hcutoff",
+            "hresonance",
+            "bandf",
+            "bandq",
+            "crush",
+            "coarse",
+            "cutoff",
+            "resonance",
+            "tremolorate",
+            "tremolodepth",
+            "phaserrate",
+            "phaserdepth",
+            "waveloss",
+            "squiz",
+            "fshift",
+            "fshiftnote",
+            "fshiftphase",
+            "triode",
+            "krush",
+            "kcutoff",
+            "octer",
+            "octersub",
+            "octersubsub",
+            "ring",
+            "ringf",
+            "ringdf",
+            "distort",
+            "comb",
+            "djf",
+            "gain",
+            "pan",
+            "speed",
+            "room",
+            "leslie",
+        ];
+        for name in names {
+            let vowel = (name == "vowel").then_some("a");
+            let fx = VoiceFx::of_event(|k| (k == name).then_some(2.0), vowel, SR, 1);
+            assert_eq!(fx.active, turns_on_an_effect(name), "{name}");
+        }
+    }
 
     fn sine(hz: f64, n: usize) -> Vec<f32> {
         (0..n)

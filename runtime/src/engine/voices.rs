@@ -10,10 +10,11 @@ use super::lines::{LinePool, LineUse};
 use super::orbits::{OrbitSends, PARAMS};
 use super::spectral::Spectral;
 use super::synths::{MIDDLE_C, SynthKind, SynthParams, SynthVoice};
-use super::voice_fx::{LaneFx, VoiceFx};
+use super::voice_fx::{LaneFx, VoiceFx, turns_on_an_effect};
 use super::voice_kernel::{VoiceKernels, VoiceKind, VoiceQuad};
 use crate::clock::Clock;
 use crate::pattern::source::PatternSource;
+use crate::pattern::value::Controls;
 use crate::pattern::{Hap, Pattern, Value};
 use crate::samples::Sample;
 use std::collections::HashMap;
@@ -69,8 +70,8 @@ struct Voice {
     rate: f64,
     /// `accelerate`: the rate glides to `rate_end` over `glide` frames from the start (0:
     /// no glide); a gliding voice is mixed on its own, its rate set every 64 frames.
-    rate_end: f64,
-    glide: f64,
+    rate_end: f32,
+    glide: f32,
     gain_l: f32,
     gain_r: f32,
     attack_inv: f32,
@@ -78,7 +79,7 @@ struct Voice {
     /// sample's end before a longer release), and its frames per unit of level.
     release_end: i64,
     release_inv: f32,
-    cut: i64,
+    cut: i32,
     kind: VoiceKind,
     /// Its per-event effects (`cutoff`, `shape`, ...) in the bank's [`FxSlab`], or
     /// [`NO_FX`]; a voice with effects is mixed on its own.
@@ -99,7 +100,7 @@ struct Voice {
 /// See [`Starter::common`].
 struct EventCommon {
     gain: [f32; 2],
-    cut: i64,
+    cut: i32,
     fx: VoiceFx,
     orbit: u8,
     /// `room`, `delay`, `leslie`.
@@ -153,7 +154,7 @@ impl Voice {
                 self.rate,
             );
         }
-        let (r0, r1, span) = (self.rate, self.rate_end, self.glide);
+        let (r0, r1, span) = (self.rate, self.rate_end as f64, self.glide as f64);
         // Position after t frames of a rate gliding linearly from r0 to r1 over `span`
         // frames, then holding r1.
         let position = |t: f64| {
@@ -869,7 +870,7 @@ impl Starter<'_> {
             match SynthKind::from_name(name) {
                 Some(kind) if self.synths.capacity() > 0 => {
                     let sustain = get("sustain").unwrap_or_else(event_seconds);
-                    self.start_synth(kind, onset, sustain, get, m.get("vowel"), sr);
+                    self.start_synth(kind, onset, sustain, get, m, sr);
                 }
                 _ => self.counters.missing += 1,
             }
@@ -902,7 +903,7 @@ impl Starter<'_> {
             return;
         }
         let loops = get("loop").unwrap_or(1.0).floor().clamp(1.0, 1024.0) as i64;
-        let common = self.common(onset, get, m.get("vowel"), sr);
+        let common = self.common(onset, get, m, sr);
         let each = (region / average).ceil() as i64;
         // `sustain` holds the sound that many seconds, `legato` that many event durations.
         let gate = match get("sustain") {
@@ -933,9 +934,9 @@ impl Starter<'_> {
             let envelope = (shape.attack_inv, release_end, release_inv);
             let mut voice = Voice::new(&common, sample.clone(), kind, start, stop, envelope);
             voice.pos0 = pos0;
-            (voice.rate, voice.rate_end) = (rate, rate_end);
+            (voice.rate, voice.rate_end) = (rate, rate_end as f32);
             if accelerate.is_some() {
-                voice.glide = each as f64;
+                voice.glide = each as f32;
             }
             self.push(voice, &common.fx);
         }
@@ -947,14 +948,18 @@ impl Starter<'_> {
         &mut self,
         onset: i64,
         get: impl Fn(&str) -> Option<f64> + Copy,
-        vowel: Option<&Value>,
+        m: &Controls,
         sr: f64,
     ) -> EventCommon {
         let gain = level(get);
         let (pl, pr) = pan_gains(get("pan").unwrap_or(0.0));
-        let cut = get("cut").unwrap_or(0.0) as i64;
-        let seed = seed_of(onset, self.counters.started);
-        let fx = VoiceFx::of_event(get, vowel_of(vowel), sr, seed);
+        let cut = get("cut").unwrap_or(0.0) as i32;
+        let fx = if m.iter().any(|(k, _)| turns_on_an_effect(k)) {
+            let seed = seed_of(onset, self.counters.started);
+            VoiceFx::of_event(get, vowel_of(m.get("vowel")), sr, seed)
+        } else {
+            VoiceFx::none()
+        };
         let (orbit, room, delay, leslie) = self.orbit(onset, get);
         self.cut_group(cut, onset, sr);
         EventCommon {
@@ -985,7 +990,7 @@ impl Starter<'_> {
         onset: i64,
         sustain: f64,
         get: impl Fn(&str) -> Option<f64> + Copy,
-        vowel: Option<&Value>,
+        m: &Controls,
         sr: f64,
     ) {
         let params = SynthParams {
@@ -1004,7 +1009,7 @@ impl Starter<'_> {
         if synth.frames <= 0 {
             return;
         }
-        let common = self.common(onset, get, vowel, sr);
+        let common = self.common(onset, get, m, sr);
         // Strudel's waveforms take `attack` and `release` into their own envelope;
         // SuperDirt's synths take them from its `envelope` module, as samples do.
         let shape = if synth.own_envelope() {
@@ -1038,7 +1043,7 @@ impl Starter<'_> {
     }
 
     /// A new event in choke group `cut` fades out the group's sounding voices.
-    fn cut_group(&mut self, cut: i64, onset: i64, sr: f64) {
+    fn cut_group(&mut self, cut: i32, onset: i64, sr: f64) {
         if cut == 0 {
             return;
         }
