@@ -25,14 +25,14 @@ fn softclip(x: f64) -> f64 {
 
 /// SuperCollider's `LeakDC` (coefficient 0.995).
 #[derive(Clone, Copy, Debug, Default)]
-struct LeakDc {
+pub(super) struct LeakDc {
     x1: f64,
     y1: f64,
 }
 
 impl LeakDc {
     #[inline]
-    fn run(&mut self, x: f64) -> f64 {
+    pub(super) fn run(&mut self, x: f64) -> f64 {
         let y = x - self.x1 + 0.995 * self.y1;
         self.x1 = x;
         self.y1 = if y.abs() < 1e-20 { 0.0 } else { y };
@@ -40,18 +40,21 @@ impl LeakDc {
     }
 }
 
-/// SuperCollider's `LPF`: a second-order Butterworth low-pass.
-pub(super) fn butterworth_lpf(freq: f64, sample_rate: f64) -> TwoPole {
-    let c = 1.0 / (PI * freq.clamp(1.0, sample_rate * 0.49) / sample_rate).tan();
+/// SuperCollider's `LPF` (`high` false) or `HPF`: a second-order Butterworth filter.
+pub(super) fn butterworth(freq: f64, sample_rate: f64, high: bool) -> TwoPole {
+    let t = (PI * freq.clamp(1.0, sample_rate * 0.49) / sample_rate).tan();
+    // LPF's C is 1/tan, HPF's tan; the numerators 1 ± 2z⁻¹ + z⁻².
+    let c = if high { t } else { 1.0 / t };
     let c2 = c * c;
     let sqrt2c = c * std::f64::consts::SQRT_2;
     let a0 = 1.0 / (1.0 + sqrt2c + c2);
+    let b1 = 2.0 * (1.0 - c2) * a0;
     TwoPole {
         g: 1.0,
-        b1: -2.0 * (1.0 - c2) * a0,
+        b1: if high { b1 } else { -b1 },
         b2: -(1.0 - sqrt2c + c2) * a0,
         h: a0,
-        c1: 2.0,
+        c1: if high { -2.0 } else { 2.0 },
         c2: 1.0,
         y: [[0.0; 2]; 2],
     }
@@ -175,7 +178,7 @@ impl Octer {
             sub,
             subsub,
             leak: [LeakDc::default(); 2],
-            lpf: butterworth_lpf(440.0, sample_rate),
+            lpf: butterworth(440.0, sample_rate, false),
             flips: [(0.0, 0.0, 0.0, 0.0); 2],
         }
     }

@@ -14,6 +14,9 @@
 //! form SuperDirt uses without sc3-plugins, its defaults Strudel's (0.25 s, feedback 0.5;
 //! SuperDirt's are 0).
 
+use super::dirt_extra::butterworth;
+use super::voice_fx::TwoPole;
+
 /// The most orbits a program may have.
 pub const MAX_ORBITS: usize = 16;
 
@@ -342,7 +345,8 @@ impl Delay {
 /// right by a slower sine (`Balance2`, ±0.2 and ±0.4), summed times 1.2. The rates glide
 /// (`Lag`: 10 s, 20 s, 4 s, 2 s).
 struct Leslie {
-    hpf: [Hpf; 2],
+    /// `HPF` at 800 Hz, both channels.
+    hpf: TwoPole,
     line: [Vec<f32>; 2],
     pos: usize,
     /// Phases (turns) of the distance, throb and the two balance sines.
@@ -351,41 +355,6 @@ struct Leslie {
     /// Frames since a send, to know when the rotor has nothing left to play.
     quiet: usize,
     sample_rate: f64,
-}
-
-/// SuperCollider's `HPF`: a second-order Butterworth high-pass.
-#[derive(Clone, Copy)]
-struct Hpf {
-    a0: f32,
-    b1: f32,
-    b2: f32,
-    y1: f32,
-    y2: f32,
-}
-
-impl Hpf {
-    fn new(freq: f64, sample_rate: f64) -> Hpf {
-        let c = (std::f64::consts::PI * freq / sample_rate).tan();
-        let c2 = c * c;
-        let sqrt2c = c * std::f64::consts::SQRT_2;
-        let a0 = 1.0 / (1.0 + sqrt2c + c2);
-        Hpf {
-            a0: a0 as f32,
-            b1: (2.0 * (1.0 - c2) * a0) as f32,
-            b2: (-(1.0 - sqrt2c + c2) * a0) as f32,
-            y1: 0.0,
-            y2: 0.0,
-        }
-    }
-
-    #[inline]
-    fn run(&mut self, x: f32) -> f32 {
-        let y0 = flush(x + self.b1 * self.y1 + self.b2 * self.y2);
-        let out = self.a0 * (y0 - 2.0 * self.y1 + self.y2);
-        self.y2 = self.y1;
-        self.y1 = y0;
-        out
-    }
 }
 
 /// SuperCollider's `cubicinterp`.
@@ -409,7 +378,7 @@ impl Leslie {
     fn new(sample_rate: f64) -> Leslie {
         let lag = |t: f64| Lag::new(DEFAULTS[5], t, sample_rate);
         Leslie {
-            hpf: [Hpf::new(800.0, sample_rate); 2],
+            hpf: butterworth(800.0, sample_rate, true),
             // `DelayC.ar(.., 1, ..)`: a second of line.
             line: [
                 vec![0.0; sample_rate as usize + 4],
@@ -440,10 +409,7 @@ impl Leslie {
         for l in &mut self.line {
             l.fill(0.0);
         }
-        for h in &mut self.hpf {
-            h.y1 = 0.0;
-            h.y2 = 0.0;
-        }
+        self.hpf.y = [[0.0; 2]; 2];
         self.quiet = usize::MAX / 2;
     }
 
@@ -475,7 +441,7 @@ impl Leslie {
             let pos = self.pos;
             let at = |k: usize| (pos + len - k) % len;
             let mut side = |c: usize, input: f32| {
-                let high = self.hpf[c].run(input);
+                let high = self.hpf.run(c, input);
                 let low = input - high;
                 let line = &mut self.line[c];
                 line[pos] = high;
@@ -497,6 +463,7 @@ impl Leslie {
             out_r[f] += 1.2 * (low_r * b1r + high_r * b2r);
             self.pos = if pos + 1 == len { 0 } else { pos + 1 };
         }
+        self.hpf.settle();
         self.quiet = if heard {
             0
         } else {

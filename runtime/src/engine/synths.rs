@@ -282,7 +282,7 @@ impl Modal {
         self.count += 1;
     }
 
-    fn retune(&mut self, scale: f64, sr: f64) {
+    fn retune(&mut self, scale: f64) {
         if scale == self.scale {
             return;
         }
@@ -293,7 +293,6 @@ impl Modal {
             let r = if w >= TAU * 0.45 { 0.0 } else { self.r[i] };
             self.rot[i] = [r * w.cos(), r * w.sin()];
         }
-        let _ = sr;
     }
 
     #[inline]
@@ -632,7 +631,7 @@ impl SynthVoice {
                     }
                 }
                 Gen::Modal(m) => {
-                    m.retune(scale, sr);
+                    m.retune(scale);
                     for y in chunk.iter_mut() {
                         *y = (m.next() * self.env.next() * self.gain) as f32;
                     }

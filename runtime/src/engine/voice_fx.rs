@@ -10,7 +10,7 @@
 //! the cutoff clipped to 20 Hz .. Nyquist, `resonance` 0..1 mapped exponentially to the
 //! reciprocal Q 1..0.001, `bandq` at least 1 with the band-pass output scaled by it.
 
-use super::dirt_extra::{Distort, FreqShift, Krush, Octer, Phaser, Squiz, WaveLoss};
+use super::dirt_extra::{Distort, FreqShift, Krush, LeakDc, Octer, Phaser, Squiz, WaveLoss};
 use super::spectral::{Comb, Spectral};
 use super::synths::SynthParams;
 
@@ -159,7 +159,7 @@ struct Tremolo {
 #[derive(Clone, Copy, Debug)]
 struct Triode {
     sc: f32,
-    leak: [(f32, f32); 2],
+    leak: [LeakDc; 2],
 }
 
 /// `dirt_ring`: `x·m + x` (`ring1`) with `m = ring·sin(2π·f·t)`, `f` gliding exponentially
@@ -384,7 +384,7 @@ impl VoiceFx {
         fx.comb = get("comb").map(|c| Comb::new(c.clamp(0.0, 1.0)));
         fx.triode = get("triode").map(|t| Triode {
             sc: (t * 10.0 + 1e-3) as f32,
-            leak: [(0.0, 0.0); 2],
+            leak: [LeakDc::default(); 2],
         });
         fx.ring = get("ring").map(|amount| {
             let from = get("ringf").unwrap_or(0.0);
@@ -409,30 +409,19 @@ impl VoiceFx {
                 TwoPole::resonant(linexp(d, 0.5, 1.0).min(nyquist), 1.0, sample_rate, true),
             ]
         });
-        fx.active = fx.vowel.is_some()
-            || fx.tremolo.is_some()
-            || fx.phaser.is_some()
-            || fx.waveloss.is_some()
-            || fx.squiz.is_some()
-            || fx.fshift.is_some()
-            || fx.krush.is_some()
-            || fx.octer.is_some()
-            || fx.distort.is_some()
-            || fx.comb.is_some()
-            || fx.triode.is_some()
-            || fx.ring.is_some()
-            || fx.djf.is_some()
-            || fx.shape.is_some()
-            || fx.hpf.is_some()
-            || fx.bpf.is_some()
-            || fx.crush.is_some()
-            || fx.coarse.is_some()
-            || fx.lpf.is_some();
+        // Active when it has an effect the lanes do not run, or one they do.
+        let lane = fx.lane_part();
+        fx.active = !fx.lane_ready()
+            || lane.shape.is_some()
+            || lane.hpf.is_some()
+            || lane.bpf.is_some()
+            || lane.crush.is_some()
+            || lane.lpf.is_some();
         fx
     }
 
-    /// Whether the voice's effects are all ones the four-lane mixer runs
-    /// (`fx_lanes`): `vowel` and `coarse` are not.
+    /// Whether the voice's effects are all ones the lane mixer runs (`fx_lanes`: shape, the
+    /// three filters, crush).
     pub fn lane_ready(&self) -> bool {
         self.vowel.is_none()
             && self.coarse.is_none()
@@ -570,15 +559,11 @@ impl VoiceFx {
             }
             if let Some(tri) = &mut fx.triode {
                 let sc = tri.sc;
-                let (mut x1, mut y1) = tri.leak[ch];
+                let leak = &mut tri.leak[ch];
                 for x in buf.iter_mut() {
                     let v = if *x > 0.0 { *x } else { (*x * sc).tanh() / sc };
-                    // LeakDC, coefficient 0.995.
-                    let y = v - x1 + 0.995 * y1;
-                    (x1, y1) = (v, if y.abs() < 1e-20 { 0.0 } else { y });
-                    *x = y;
+                    *x = leak.run(v as f64) as f32;
                 }
-                tri.leak[ch] = (x1, y1);
             }
             if let Some(k) = &mut fx.krush {
                 k.process(ch, buf);
