@@ -1,10 +1,12 @@
-//! Voices with per-event effects or sends, [`LANES`] at a time: one voice per lane, every stage a
-//! tight loop over a chunk of frames and the four lanes (which the compiler turns into
-//! vector instructions: the lanes are independent, where the frames of one voice's filter
-//! are not). A chunk is read from the samples, then shaped, high-passed, band-passed, crushed
-//! and low-passed in SuperDirt's order (a lane without a stage passes through it unchanged:
-//! a filter with identity coefficients, `k = 0`), then its envelope, gain and pan are applied
-//! and the lanes are summed into the bank's pair and into their orbits' sends.
+//! Voices with per-event effects or sends, [`LANES`] at a time: one voice per lane, over
+//! chunks of [`CHUNK`] frames. What has no memory from frame to frame (the reads, `shape`,
+//! the envelope, gains and sums) runs along each lane's frames, lane by lane; the filters,
+//! whose frames form a chain, run frame by frame across the lanes (which the compiler turns
+//! into vector instructions: the lanes are independent), on a transposed copy. A chunk is
+//! read from the samples, then shaped, high-passed, band-passed, crushed and low-passed in
+//! SuperDirt's order (a lane without a stage passes through it unchanged: a filter with
+//! identity coefficients, `k = 0`), then its envelope is applied and the lanes are summed,
+//! weighted by their gains and sends, into the bank's pair and their orbits' sends.
 //!
 //! The result is what [`VoiceFx::process`](super::voice_fx::VoiceFx::process) and the per-voice mixer compute: the reads are the
 //! pitched voice kernel's (`base + floor(frac + rate·t)`, linear interpolation), the filters
@@ -44,10 +46,15 @@ pub struct LaneVoice {
     pub send: Option<(usize, f32, f32)>,
 }
 
-/// Four lanes of one channel for a chunk.
-type Chunk = [[f32; LANES]; CHUNK];
+/// One channel of the lanes for a chunk, lane by lane: what is computed frame by frame
+/// without memory (the reads, shape, envelope, gains and sums) runs along a lane's frames.
+type Rows = [[f32; CHUNK]; LANES];
 
-/// Two-pole filters of four lanes: coefficients and both channels' state.
+/// One channel of the lanes for a chunk, frame by frame: the filters' layout (a filter is a
+/// chain along the frames, so the lanes are what runs side by side).
+type Frames = [[f32; LANES]; CHUNK];
+
+/// Two-pole filters of the lanes: coefficients and both channels' state.
 struct Filters {
     g: [f64; LANES],
     b1: [f64; LANES],
@@ -97,7 +104,7 @@ impl Filters {
     }
 
     #[inline(always)]
-    fn run(&mut self, ch: usize, x: &mut Chunk, n: usize) {
+    fn run(&mut self, ch: usize, x: &mut Frames, n: usize) {
         let (mut y1, mut y2) = (self.y1[ch], self.y2[ch]);
         for frame in &mut x[..n] {
             for l in 0..LANES {
@@ -111,40 +118,25 @@ impl Filters {
     }
 }
 
-/// The sum of the lanes, as a tree (halves added to halves: vector adds, where a running
-/// sum would be a chain of scalar ones).
+/// `row[..n]` for voice `v`, channel `ch`, from block frame `start`: the pitched voice
+/// kernel's read (`base + floor(frac + rate·t)`, linear interpolation), silence outside the
+/// voice's frames (so its filters start and stop where the voice does). A rate-1 voice
+/// inside its frames and its sample reads a run of consecutive frames.
 #[inline(always)]
-fn sum_lanes(x: &[f32; LANES]) -> f32 {
-    let mut half = [0.0f32; LANES / 2];
-    for j in 0..LANES / 2 {
-        half[j] = x[j] + x[j + LANES / 2];
-    }
-    let mut quarter = [0.0f32; LANES / 4];
-    for j in 0..LANES / 4 {
-        quarter[j] = half[j] + half[j + LANES / 4];
-    }
-    quarter.iter().sum()
-}
-
-/// Lane `l` of channel `ch` for the chunk of `n` frames from block frame `start`, read from
-/// voice `v`'s sample: the pitched voice kernel's read (`base + floor(frac + rate·t)`,
-/// linear interpolation), silence outside the voice's frames (so its filters start and stop
-/// where the voice does). A rate-1 lane inside its frames and its sample reads a run of
-/// consecutive frames.
-#[inline(always)]
-fn read_lane(xs: &mut Chunk, l: usize, ch: usize, start: usize, n: usize, v: &LaneVoice) {
+fn read_lane(row: &mut [f32; CHUNK], ch: usize, start: usize, n: usize, v: &LaneVoice) {
     let data = v.data[ch];
     let first = v.base as i64 + start as i64;
     let inside = start >= v.from && start + n <= v.to;
     if v.rate == 1.0 && inside && first >= -2 && first + n as i64 <= v.len as i64 + 1 {
         // SAFETY: frames first..=first + n lie in [-2, len + 2], inside the padding.
         let run = unsafe { std::slice::from_raw_parts(data.offset(first as isize), n + 1) };
-        for (frame, ab) in xs[..n].iter_mut().zip(run.windows(2)) {
-            frame[l] = (ab[1] - ab[0]).mul_add(v.frac, ab[0]);
+        let frac = v.frac;
+        for (x, ab) in row[..n].iter_mut().zip(run.windows(2)) {
+            *x = (ab[1] - ab[0]) * frac + ab[0];
         }
         return;
     }
-    for (i, frame) in xs[..n].iter_mut().enumerate() {
+    for (i, x) in row[..n].iter_mut().enumerate() {
         let t = start + i;
         let q = v.rate.mul_add(t as f32, v.frac);
         let fl = q.floor();
@@ -156,7 +148,152 @@ fn read_lane(xs: &mut Chunk, l: usize, ch: usize, start: usize, n: usize, v: &La
             (*p, *p.add(1))
         };
         let inside = t >= v.from && t < v.to;
-        frame[l] = if inside { (b - a).mul_add(w, a) } else { 0.0 };
+        *x = if inside { (b - a) * w + a } else { 0.0 };
+    }
+}
+
+/// `rows` (the first `count` lanes) turned into `frames`, over the first `n` frames.
+#[inline(always)]
+fn to_frames<const AVX: bool>(rows: &Rows, frames: &mut Frames, n: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if AVX {
+        for f0 in (0..n).step_by(8) {
+            for l0 in (0..LANES).step_by(8) {
+                // SAFETY: an 8×8 block inside both arrays (CHUNK and LANES are multiples of
+                // 8); `AVX` is set only where the CPU has AVX.
+                unsafe {
+                    avx::transpose8(
+                        rows[l0].as_ptr().add(f0),
+                        CHUNK,
+                        frames[f0].as_mut_ptr().add(l0),
+                        LANES,
+                    )
+                };
+            }
+        }
+        return;
+    }
+    for (f, frame) in frames[..n].iter_mut().enumerate() {
+        for (l, x) in frame.iter_mut().enumerate() {
+            *x = rows[l][f];
+        }
+    }
+}
+
+/// `frames` turned back into `rows`, over the first `n` frames.
+#[inline(always)]
+fn to_rows<const AVX: bool>(frames: &Frames, rows: &mut Rows, n: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if AVX {
+        for f0 in (0..n).step_by(8) {
+            for l0 in (0..LANES).step_by(8) {
+                // SAFETY: as in `to_frames`.
+                unsafe {
+                    avx::transpose8(
+                        frames[f0].as_ptr().add(l0),
+                        LANES,
+                        rows[l0].as_mut_ptr().add(f0),
+                        CHUNK,
+                    )
+                };
+            }
+        }
+        return;
+    }
+    for (f, frame) in frames[..n].iter().enumerate() {
+        for (l, x) in frame.iter().enumerate() {
+            rows[l][f] = *x;
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx {
+    use std::arch::x86_64::*;
+
+    /// Transposes the 8×8 block at `src` (rows `src_stride` floats apart) into `dst`.
+    #[inline]
+    #[target_feature(enable = "avx")]
+    pub(super) unsafe fn transpose8(
+        src: *const f32,
+        src_stride: usize,
+        dst: *mut f32,
+        dst_stride: usize,
+    ) {
+        // SAFETY: the caller gives eight rows of eight floats at both places.
+        unsafe {
+            let r: [__m256; 8] = std::array::from_fn(|i| _mm256_loadu_ps(src.add(i * src_stride)));
+            let t = [
+                _mm256_unpacklo_ps(r[0], r[1]),
+                _mm256_unpackhi_ps(r[0], r[1]),
+                _mm256_unpacklo_ps(r[2], r[3]),
+                _mm256_unpackhi_ps(r[2], r[3]),
+                _mm256_unpacklo_ps(r[4], r[5]),
+                _mm256_unpackhi_ps(r[4], r[5]),
+                _mm256_unpacklo_ps(r[6], r[7]),
+                _mm256_unpackhi_ps(r[6], r[7]),
+            ];
+            let u = [
+                _mm256_shuffle_ps::<0x44>(t[0], t[2]),
+                _mm256_shuffle_ps::<0xEE>(t[0], t[2]),
+                _mm256_shuffle_ps::<0x44>(t[1], t[3]),
+                _mm256_shuffle_ps::<0xEE>(t[1], t[3]),
+                _mm256_shuffle_ps::<0x44>(t[4], t[6]),
+                _mm256_shuffle_ps::<0xEE>(t[4], t[6]),
+                _mm256_shuffle_ps::<0x44>(t[5], t[7]),
+                _mm256_shuffle_ps::<0xEE>(t[5], t[7]),
+            ];
+            let o = [
+                _mm256_permute2f128_ps::<0x20>(u[0], u[4]),
+                _mm256_permute2f128_ps::<0x20>(u[1], u[5]),
+                _mm256_permute2f128_ps::<0x20>(u[2], u[6]),
+                _mm256_permute2f128_ps::<0x20>(u[3], u[7]),
+                _mm256_permute2f128_ps::<0x31>(u[0], u[4]),
+                _mm256_permute2f128_ps::<0x31>(u[1], u[5]),
+                _mm256_permute2f128_ps::<0x31>(u[2], u[6]),
+                _mm256_permute2f128_ps::<0x31>(u[3], u[7]),
+            ];
+            for (i, v) in o.into_iter().enumerate() {
+                _mm256_storeu_ps(dst.add(i * dst_stride), v);
+            }
+        }
+    }
+}
+
+/// Adds to each `outs[t]` (`n` frames) the lanes' frames weighted by `w[t]`: the lanes'
+/// sum into the bank's pair and their orbits' sends. Eight frames at a time are summed over
+/// the lanes in registers, each lane's frames read once for every target.
+#[inline(always)]
+fn weighted_sums<const T: usize>(
+    rows: &Rows,
+    count: usize,
+    w: &[[f32; LANES]; T],
+    n: usize,
+    outs: [&mut [f32]; T],
+) {
+    let full = n / 8 * 8;
+    for f0 in (0..full).step_by(8) {
+        let mut acc = [[0.0f32; 8]; T];
+        for (l, row) in rows[..count].iter().enumerate() {
+            let x: &[f32; 8] = row[f0..f0 + 8].try_into().expect("eight frames");
+            for t in 0..T {
+                let wt = w[t][l];
+                for j in 0..8 {
+                    acc[t][j] += wt * x[j];
+                }
+            }
+        }
+        for t in 0..T {
+            for (o, a) in outs[t][f0..f0 + 8].iter_mut().zip(acc[t]) {
+                *o += a;
+            }
+        }
+    }
+    for f in full..n {
+        for t in 0..T {
+            let s: f32 = (0..count).map(|l| w[t][l] * rows[l][f]).sum();
+            outs[t][f] += s;
+        }
     }
 }
 
@@ -174,7 +311,7 @@ pub fn mix(
         // SAFETY: the CPU has the features the copy is compiled for.
         return unsafe { mix_avx2(lanes, stereo, frames, out, sends) };
     }
-    mix_body(lanes, stereo, frames, out, sends)
+    mix_body::<false>(lanes, stereo, frames, out, sends)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -186,11 +323,19 @@ unsafe fn mix_avx2(
     out: [&mut [f32]; 2],
     sends: &mut [OrbitSends],
 ) {
-    mix_body(lanes, stereo, frames, out, sends)
+    mix_body::<true>(lanes, stereo, frames, out, sends)
+}
+
+/// The weights of one orbit's sends: per lane, `room` and `delay` for each side (zero for a
+/// lane that sends elsewhere or nowhere).
+struct OrbitWeights {
+    orbit: usize,
+    room: [[f32; LANES]; 2],
+    delay: [[f32; LANES]; 2],
 }
 
 #[inline(always)]
-fn mix_body(
+fn mix_body<const AVX: bool>(
     lanes: &mut [LaneVoice],
     stereo: bool,
     frames: usize,
@@ -198,6 +343,7 @@ fn mix_body(
     sends: &mut [OrbitSends],
 ) {
     assert!(lanes.len() <= LANES);
+    let count = lanes.len();
     let channels = if stereo { 2 } else { 1 };
     let (from, to) = lanes
         .iter()
@@ -206,120 +352,144 @@ fn mix_body(
         return;
     }
     let any = |f: fn(&LaneFx) -> bool| lanes.iter().any(|v| f(&v.fx));
-    let (has_shape, has_crush) = (any(|f| f.shape.is_some()), any(|f| f.crush.is_some()));
+    let has_crush = any(|f| f.crush.is_some());
     let (has_hpf, has_bpf, has_lpf) = (
         any(|f| f.hpf.is_some()),
         any(|f| f.bpf.is_some()),
         any(|f| f.lpf.is_some()),
     );
-    let mut k = [0.0f32; LANES];
+    let framewise = has_hpf || has_bpf || has_crush || has_lpf;
     let mut step = [0.0f32; LANES];
     let mut gain = [[0.0f32; LANES]; 2];
-    // Block frames each lane sounds in (none for a lane without a voice, which reads
-    // nothing and weighs nothing).
-    let (mut from_f, mut to_f) = ([0.0f32; LANES], [0.0f32; LANES]);
-    // The voice kernels' envelope; a lane without one gets a level far above 1 (clamped).
-    let [mut attack_from, mut attack_inv] = [[-1.0e30f32; LANES], [1.0; LANES]];
-    let [mut release_to, mut release_inv] = [[1.0e30f32; LANES], [1.0; LANES]];
     for (l, v) in lanes.iter().enumerate() {
-        k[l] = v.fx.shape.unwrap_or(0.0);
         step[l] = v.fx.crush.unwrap_or(0.0);
         gain[0][l] = v.gain[0];
         gain[1][l] = v.gain[1];
-        (from_f[l], to_f[l]) = (v.from as f32, v.to as f32);
-        if let Some([af, ai, rt, ri]) = v.env {
-            (attack_from[l], attack_inv[l], release_to[l], release_inv[l]) = (af, ai, rt, ri);
+    }
+    // The sends, one set of weights per orbit the lanes send to (usually one).
+    let mut orbits: [Option<OrbitWeights>; LANES] = [const { None }; LANES];
+    for (l, v) in lanes.iter().enumerate() {
+        let Some((orbit, room, delay)) = v.send else {
+            continue;
+        };
+        if orbit >= sends.len() {
+            continue;
         }
+        let slot = orbits
+            .iter()
+            .position(|o| o.as_ref().is_none_or(|o| o.orbit == orbit))
+            .expect("a slot per lane");
+        let o = orbits[slot].get_or_insert(OrbitWeights {
+            orbit,
+            room: [[0.0; LANES]; 2],
+            delay: [[0.0; LANES]; 2],
+        });
+        for (ch, g) in v.gain.iter().enumerate() {
+            // `dirt_reverb` hears the mono sum; `dirt_delay` each side.
+            o.room[ch][l] = room * g;
+            o.delay[ch][l] = delay * g;
+        }
+    }
+    for o in orbits.iter().flatten() {
+        sends[o.orbit].heard = true;
     }
     let mut hpf = Filters::gather(lanes, |f| f.hpf.as_ref());
     let mut bpf = Filters::gather(lanes, |f| f.bpf.as_ref());
     let mut lpf = Filters::gather(lanes, |f| f.lpf.as_ref());
-    let mut x: [Chunk; 2] = [[[0.0; LANES]; CHUNK]; 2];
+    let mut rows: [Rows; 2] = [[[0.0; CHUNK]; LANES]; 2];
+    let mut x: Frames = [[0.0; LANES]; CHUNK];
     let [out_l, out_r] = out;
     let mut start = from;
     while start < to {
         let n = CHUNK.min(to - start);
-        for (ch, xs) in x.iter_mut().enumerate().take(channels) {
-            for (l, v) in lanes.iter().enumerate() {
-                read_lane(xs, l, ch, start, n, v);
-            }
-        }
-        for (ch, xs) in x.iter_mut().enumerate().take(channels) {
-            if has_shape {
-                for frame in &mut xs[..n] {
-                    for l in 0..LANES {
+        // Whole blocks of eight frames for the transposes (the arrays are CHUNK long).
+        let n8 = n.next_multiple_of(8);
+        for (ch, rows) in rows.iter_mut().enumerate().take(channels) {
+            for (row, v) in rows.iter_mut().zip(lanes.iter()) {
+                read_lane(row, ch, start, n, v);
+                if let Some(k) = v.fx.shape {
+                    for x in &mut row[..n] {
                         // dirt_shape: (1 + k)·x / (1 + k·|x|).
-                        frame[l] = (1.0 + k[l]) * frame[l] / (1.0 + k[l] * frame[l].abs());
+                        *x = (1.0 + k) * *x / (1.0 + k * x.abs());
                     }
                 }
             }
-            if has_hpf {
-                hpf.run(ch, xs, n);
-            }
-            if has_bpf {
-                bpf.run(ch, xs, n);
-            }
-            if has_crush {
-                for frame in &mut xs[..n] {
-                    for l in 0..LANES {
-                        let s = step[l];
-                        if s > 0.0 {
-                            frame[l] = (frame[l] / s + 0.5).floor() * s;
+            if framewise {
+                to_frames::<AVX>(rows, &mut x, n8);
+                if has_hpf {
+                    hpf.run(ch, &mut x, n);
+                }
+                if has_bpf {
+                    bpf.run(ch, &mut x, n);
+                }
+                if has_crush {
+                    for frame in &mut x[..n] {
+                        for l in 0..LANES {
+                            let s = step[l];
+                            if s > 0.0 {
+                                frame[l] = (frame[l] / s + 0.5).floor() * s;
+                            }
                         }
                     }
                 }
+                if has_lpf {
+                    lpf.run(ch, &mut x, n);
+                }
+                to_rows::<AVX>(&x, rows, n8);
             }
-            if has_lpf {
-                lpf.run(ch, xs, n);
+            // The envelope, and silence outside the voice's frames (where a filter may
+            // still ring).
+            for (row, v) in rows.iter_mut().zip(lanes.iter()) {
+                let inside = start >= v.from && start + n <= v.to;
+                if inside && v.env.is_none() {
+                    continue;
+                }
+                let [af, ai, rt, ri] = v.env.unwrap_or([-1.0e30, 1.0, 1.0e30, 1.0]);
+                let (lo, hi) = (v.from as f32, v.to as f32);
+                for (i, x) in row[..n].iter_mut().enumerate() {
+                    let tf = (start + i) as f32;
+                    let a = (tf - af) * ai;
+                    let r = (rt - tf) * ri;
+                    let e = if a < r { a } else { r };
+                    let e = if e < 1.0 { e } else { 1.0 };
+                    let e = if 0.0 < e { e } else { 0.0 };
+                    let level = if tf >= lo && tf < hi { e } else { 0.0 };
+                    *x *= level;
+                }
             }
         }
-        // Envelope, gain and pan; outside its frames a lane weighs nothing.
-        let [xl, xr] = &mut x;
-        let outs = out_l[start..start + n]
-            .iter_mut()
-            .zip(&mut out_r[start..start + n]);
-        for (i, ((fl, fr), (ol, or))) in xl[..n].iter_mut().zip(&mut xr[..n]).zip(outs).enumerate()
-        {
-            let t = start + i;
-            let tf = t as f32;
-            for l in 0..LANES {
-                let a = (tf - attack_from[l]) * attack_inv[l];
-                let r = (release_to[l] - tf) * release_inv[l];
-                let e = if a < r { a } else { r };
-                let e = if e < 1.0 { e } else { 1.0 };
-                let e = if 0.0 < e { e } else { 0.0 };
-                let level = if tf >= from_f[l] && tf < to_f[l] {
-                    e
-                } else {
-                    0.0
-                };
-                let a = fl[l] * level;
-                let b = if stereo { fr[l] * level } else { a };
-                // From here on `x` holds the lanes as mixed (a mono voice's right side too).
-                fl[l] = a * gain[0][l];
-                fr[l] = b * gain[1][l];
-            }
-            let (sl, sr) = (sum_lanes(fl), sum_lanes(fr));
-            *ol += sl;
-            *or += sr;
+        let span = start..start + n;
+        let [rl, rr] = &rows;
+        if stereo {
+            weighted_sums(rl, count, &[gain[0]], n, [&mut out_l[span.clone()]]);
+            weighted_sums(rr, count, &[gain[1]], n, [&mut out_r[span.clone()]]);
+        } else {
+            weighted_sums(
+                rl,
+                count,
+                &gain,
+                n,
+                [&mut out_l[span.clone()], &mut out_r[span.clone()]],
+            );
         }
-        for (l, v) in lanes.iter().enumerate() {
-            let Some((orbit, room, delay)) = v.send else {
-                continue;
-            };
-            let Some(s) = sends.get_mut(orbit) else {
-                continue;
-            };
-            s.heard = true;
+        for o in orbits.iter().flatten() {
+            let s = &mut sends[o.orbit];
             let [d0, d1] = &mut s.delay;
-            let to_sends = (s.room[start..start + n].iter_mut())
-                .zip(&mut d0[start..start + n])
-                .zip(&mut d1[start..start + n]);
-            for ((fl, fr), ((r, d0), d1)) in xl[..n].iter().zip(&xr[..n]).zip(to_sends) {
-                // `dirt_reverb` hears the mono sum; `dirt_delay` each side.
-                *r += (fl[l] + fr[l]) * room;
-                *d0 += fl[l] * delay;
-                *d1 += fr[l] * delay;
+            let room = &mut s.room[span.clone()];
+            let (d0, d1) = (&mut d0[span.clone()], &mut d1[span.clone()]);
+            if stereo {
+                weighted_sums(rl, count, &[o.room[0], o.delay[0]], n, [room, d0]);
+                let room = &mut s.room[span.clone()];
+                weighted_sums(rr, count, &[o.room[1], o.delay[1]], n, [room, d1]);
+            } else {
+                let mono = std::array::from_fn(|l| o.room[0][l] + o.room[1][l]);
+                weighted_sums(
+                    rl,
+                    count,
+                    &[mono, o.delay[0], o.delay[1]],
+                    n,
+                    [room, d0, d1],
+                );
             }
         }
         start += n;
@@ -340,6 +510,7 @@ fn mix_body(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::orbits::OrbitSends;
     use crate::engine::voice_fx::VoiceFx;
     use crate::samples::Sample;
 
@@ -434,5 +605,93 @@ mod tests {
         // The filters' state went back to the voices: a second block continues them.
         let after: Vec<_> = lanes.iter().map(|v| v.fx.lpf.map(|f| f.y)).collect();
         assert_ne!(after[0], Some([[0.0; 2]; 2]));
+    }
+
+    /// Sixteen lanes (a full set, and the seventeenth voice in a second call), sending to two
+    /// orbits, to an orbit the bank lacks and to none, mono and stereo: the bank's pair and
+    /// the sends are what each voice adds on its own.
+    #[test]
+    fn sixteen_lanes_and_their_sends_are_each_voice_alone() {
+        let frames = 200;
+        let noise = |seed: u32| -> Vec<f32> {
+            (0..3000u32)
+                .map(|i| {
+                    let h = (i ^ seed).wrapping_mul(2_654_435_761);
+                    ((h >> 8) as f32 / (1u32 << 24) as f32) - 0.5
+                })
+                .collect()
+        };
+        let mono = Sample::new(vec![noise(7)], "m");
+        let stereo = Sample::new(vec![noise(9), noise(11)], "s");
+        for two_channels in [false, true] {
+            let sample = if two_channels { &stereo } else { &mono };
+            let right = if two_channels { 1 } else { 0 };
+            let make = |i: usize| {
+                let cutoff = [("cutoff", 400.0 + 300.0 * i as f64), ("resonance", 0.2)];
+                let shape = [("shape", 0.3), ("crush", 6.0)];
+                let pairs: &[(&str, f64)] = if i.is_multiple_of(3) { &shape } else { &cutoff };
+                LaneVoice {
+                    data: [sample.data(0), sample.data(right)],
+                    len: sample.len() as i32,
+                    base: 31 * i as i32,
+                    frac: 0.1 * (i % 4) as f32,
+                    rate: if i.is_multiple_of(5) { 1.25 } else { 1.0 },
+                    gain: [0.3 + 0.02 * i as f32, 0.5 - 0.01 * i as f32],
+                    env: (i % 4 == 1).then_some([10.0, 0.02, 150.0, 0.04]),
+                    from: (i * 7) % 60,
+                    to: frames - (i * 5) % 40,
+                    fx: VoiceFx::of_event(controls(pairs), None, SR, 1).lane_part(),
+                    send: match i % 4 {
+                        0 => None,
+                        1 => Some((0, 0.5, 0.25)),
+                        2 => Some((1, 0.2, 0.7)),
+                        _ => Some((5, 1.0, 1.0)),
+                    },
+                }
+            };
+            let mut voices: Vec<LaneVoice> = (0..17).map(make).collect();
+            let mut want = [vec![0.0f32; frames + 4], vec![0.0f32; frames + 4]];
+            let mut want_sends =
+                vec![[vec![0.0f32; frames], vec![0.0; frames], vec![0.0; frames]]; 2];
+            for v in &voices {
+                let o = one_by_one(v, frames);
+                for t in 0..frames {
+                    want[0][t] += o[0][t];
+                    want[1][t] += o[1][t];
+                    if let Some((orbit, room, delay)) = v.send
+                        && orbit < 2
+                    {
+                        let s = &mut want_sends[orbit];
+                        s[0][t] += (o[0][t] + o[1][t]) * room;
+                        s[1][t] += o[0][t] * delay;
+                        s[2][t] += o[1][t] * delay;
+                    }
+                }
+            }
+            let [mut l, mut r] = [vec![0.0f32; frames + 4], vec![0.0f32; frames + 4]];
+            let mut sends = vec![OrbitSends::new(frames), OrbitSends::new(frames)];
+            let (first, rest) = voices.split_at_mut(LANES);
+            mix(first, two_channels, frames, [&mut l, &mut r], &mut sends);
+            mix(rest, two_channels, frames, [&mut l, &mut r], &mut sends);
+            let close = |got: &[f32], want: &[f32], what: &str| {
+                for t in 0..frames {
+                    assert!(
+                        (got[t] - want[t]).abs() < 2e-5,
+                        "{what} (stereo {two_channels}) frame {t}: {} vs {}",
+                        got[t],
+                        want[t]
+                    );
+                }
+            };
+            close(&l, &want[0], "left");
+            close(&r, &want[1], "right");
+            for (o, s) in sends.iter().enumerate() {
+                assert!(s.heard);
+                close(&s.room, &want_sends[o][0], "room");
+                close(&s.delay[0], &want_sends[o][1], "delay left");
+                close(&s.delay[1], &want_sends[o][2], "delay right");
+            }
+            assert!(want_sends[1][0].iter().any(|x| *x != 0.0));
+        }
     }
 }

@@ -100,9 +100,11 @@ impl TwoPole {
 /// lanes each block, so kept apart from the rest of [`VoiceFx`], which is larger.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LaneFx {
+    /// `k` of `dirt_shape`.
     pub(super) shape: Option<f32>,
     pub(super) hpf: Option<TwoPole>,
     pub(super) bpf: Option<TwoPole>,
+    /// The rounding step of `dirt_crush`.
     pub(super) crush: Option<f32>,
     pub(super) lpf: Option<TwoPole>,
 }
@@ -110,18 +112,15 @@ pub struct LaneFx {
 /// The effects of one voice. `active` is false when the event sets none of the controls:
 /// the voice then takes the plain path of the voice kernels.
 #[derive(Clone, Debug, Default)]
+#[repr(C)]
 pub struct VoiceFx {
+    /// `dirt_shape`, the filters and `dirt_crush` (first, so that the lane mixer's reads
+    /// and writes of a voice's effects touch only the start of this large struct).
+    pub(super) lane: LaneFx,
     pub active: bool,
     vowel: Option<Vowel>,
-    /// `k` of `dirt_shape`.
-    pub(super) shape: Option<f32>,
-    pub(super) hpf: Option<TwoPole>,
-    pub(super) bpf: Option<TwoPole>,
-    /// The rounding step of `dirt_crush`.
-    pub(super) crush: Option<f32>,
     /// `dirt_coarse`: hold every `period`-th input frame.
     coarse: Option<Coarse>,
-    pub(super) lpf: Option<TwoPole>,
     /// SuperDirt's modules after the low-pass, in their order (`dirt_tremolo`, then the
     /// extra effects `dirt_fshift`, `dirt_triode`, `dirt_krush`, `dirt_octer`, `dirt_ring`,
     /// `dirt_distort` and `dj-filter`).
@@ -332,28 +331,30 @@ impl VoiceFx {
         let cutoff = |f: f64| f.abs().clamp(20.0, nyquist);
         let mut fx = VoiceFx {
             vowel: vowel.and_then(|v| Vowel::new(v, get("resonance").unwrap_or(0.5), sample_rate)),
-            shape: get("shape").map(|s| {
-                let s = s.min(1.0 - 4e-10);
-                (2.0 * s / (1.0 - s)) as f32
-            }),
-            hpf: get("hcutoff").map(|f| {
-                let rq = rq_of(get("hresonance").unwrap_or(0.0));
-                TwoPole::resonant(cutoff(f), rq, sample_rate, true)
-            }),
-            bpf: get("bandf").map(|f| {
-                let q = get("bandq").unwrap_or(10.0).max(1.0);
-                TwoPole::band(cutoff(f), 1.0 / q, sample_rate, q)
-            }),
-            crush: get("crush").map(|c| 0.5f64.powf(c - 1.0) as f32),
+            lane: LaneFx {
+                shape: get("shape").map(|s| {
+                    let s = s.min(1.0 - 4e-10);
+                    (2.0 * s / (1.0 - s)) as f32
+                }),
+                hpf: get("hcutoff").map(|f| {
+                    let rq = rq_of(get("hresonance").unwrap_or(0.0));
+                    TwoPole::resonant(cutoff(f), rq, sample_rate, true)
+                }),
+                bpf: get("bandf").map(|f| {
+                    let q = get("bandq").unwrap_or(10.0).max(1.0);
+                    TwoPole::band(cutoff(f), 1.0 / q, sample_rate, q)
+                }),
+                crush: get("crush").map(|c| 0.5f64.powf(c - 1.0) as f32),
+                lpf: get("cutoff").map(|f| {
+                    let rq = rq_of(get("resonance").unwrap_or(0.0));
+                    TwoPole::resonant(cutoff(f), rq, sample_rate, false)
+                }),
+            },
             coarse: get("coarse").filter(|&c| c > 1.0).map(|c| Coarse {
                 period: c,
                 frame: 0.0,
                 next: 0.0,
                 held: [0.0; 2],
-            }),
-            lpf: get("cutoff").map(|f| {
-                let rq = rq_of(get("resonance").unwrap_or(0.0));
-                TwoPole::resonant(cutoff(f), rq, sample_rate, false)
             }),
             active: false,
             line: u32::MAX,
@@ -441,22 +442,12 @@ impl VoiceFx {
 
     /// The part the lane mixer runs.
     pub fn lane_part(&self) -> LaneFx {
-        LaneFx {
-            shape: self.shape,
-            hpf: self.hpf,
-            bpf: self.bpf,
-            crush: self.crush,
-            lpf: self.lpf,
-        }
+        self.lane
     }
 
     /// Takes back the lane mixer's part after a block.
     pub fn set_lane_part(&mut self, p: LaneFx) {
-        self.shape = p.shape;
-        self.hpf = p.hpf;
-        self.bpf = p.bpf;
-        self.crush = p.crush;
-        self.lpf = p.lpf;
+        self.lane = p;
     }
 
     /// Runs the chain over consecutive frames of the voice: channel 0 in `left`, and
@@ -499,15 +490,15 @@ impl VoiceFx {
             if let Some(v) = &mut fx.vowel {
                 buf.iter_mut().for_each(|x| *x = v.run(ch, *x));
             }
-            if let Some(k) = fx.shape {
+            if let Some(k) = fx.lane.shape {
                 // dirt_shape: (1 + k)·x / (1 + k·|x|).
                 buf.iter_mut()
                     .for_each(|x| *x = (1.0 + k) * *x / (1.0 + k * x.abs()));
             }
-            for f in [&mut fx.hpf, &mut fx.bpf].into_iter().flatten() {
+            for f in [&mut fx.lane.hpf, &mut fx.lane.bpf].into_iter().flatten() {
                 buf.iter_mut().for_each(|x| *x = f.run(ch, *x));
             }
-            if let Some(step) = fx.crush {
+            if let Some(step) = fx.lane.crush {
                 // SuperCollider's `round(x, step)`: to the nearest multiple, halves up.
                 buf.iter_mut()
                     .for_each(|x| *x = (*x / step + 0.5).floor() * step);
@@ -530,7 +521,7 @@ impl VoiceFx {
                     c.next = next;
                 }
             }
-            if let Some(f) = &mut fx.lpf {
+            if let Some(f) = &mut fx.lane.lpf {
                 buf.iter_mut().for_each(|x| *x = f.run(ch, *x));
             }
             let t0 = fx.frames;
@@ -603,9 +594,9 @@ impl VoiceFx {
         let dj = self.djf.iter_mut().flat_map(|d| d.iter_mut());
         for f in vowel
             .chain(dj)
-            .chain(&mut self.hpf)
-            .chain(&mut self.bpf)
-            .chain(&mut self.lpf)
+            .chain(&mut self.lane.hpf)
+            .chain(&mut self.lane.bpf)
+            .chain(&mut self.lane.lpf)
         {
             f.settle();
         }

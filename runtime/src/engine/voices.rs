@@ -183,21 +183,35 @@ const NO_SEND: u8 = u8::MAX;
 #[derive(Default)]
 struct FxSlab {
     states: Vec<VoiceFx>,
+    /// Per slot, whether its effects are all ones the lane mixer runs
+    /// ([`VoiceFx::lane_ready`], kept here so that choosing a voice's mixer does not read
+    /// its large state).
+    ready: Vec<bool>,
     free: Vec<u32>,
 }
 
 impl FxSlab {
     fn insert(&mut self, fx: VoiceFx, cap: usize) -> u32 {
+        let ready = fx.lane_ready();
         if let Some(i) = self.free.pop() {
             self.states[i as usize] = fx;
+            self.ready[i as usize] = ready;
             return i;
         }
         if self.states.capacity() == 0 {
             self.states.reserve_exact(cap);
+            self.ready.reserve_exact(cap);
             self.free.reserve_exact(cap);
         }
         self.states.push(fx);
+        self.ready.push(ready);
         (self.states.len() - 1) as u32
+    }
+
+    fn clear(&mut self) {
+        self.states.clear();
+        self.ready.clear();
+        self.free.clear();
     }
 
     fn release(&mut self, i: u32) {
@@ -377,8 +391,7 @@ impl VoiceBank {
     /// Stops every voice at once (its output blew up).
     pub fn silence(&mut self) {
         self.voices.clear();
-        self.fx.states.clear();
-        self.fx.free.clear();
+        self.fx.clear();
         self.synths.clear();
         self.free_synths.clear();
         self.lines.reset();
@@ -540,7 +553,7 @@ impl VoiceBank {
         v.synth == NO_SYNTH
             && v.glide == 0.0
             && v.leslie == 0.0
-            && (v.fx == NO_FX || self.fx.states[v.fx as usize].lane_ready())
+            && (v.fx == NO_FX || self.fx.ready[v.fx as usize])
     }
 
     /// The voices with effects or sends: [`fx_lanes::LANES`] at a time through the lane
