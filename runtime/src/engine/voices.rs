@@ -14,7 +14,7 @@ use super::voice_fx::{LaneFx, VoiceFx, turns_on_an_effect};
 use super::voice_kernel::{VoiceKernels, VoiceKind, VoiceQuad};
 use crate::clock::Clock;
 use crate::pattern::source::PatternSource;
-use crate::pattern::value::Controls;
+use crate::pattern::value::{Controls, key_bit};
 use crate::pattern::{Hap, Pattern, Value};
 use crate::samples::Sample;
 use std::collections::HashMap;
@@ -869,7 +869,16 @@ impl Starter<'_> {
         let Some(Value::Str(name)) = m.get("s") else {
             return;
         };
-        let get = |k: &str| number(m.get(k));
+        // Most of the controls an event is asked for it does not have: those cost a test
+        // of a bit, not a search.
+        let mask = m.key_mask();
+        let get = |k: &str| {
+            if mask & key_bit(k) == 0 {
+                None
+            } else {
+                number(m.get(k))
+            }
+        };
         let sr = clock.sample_rate as f64;
         let cps = clock.cps.to_f64();
         // The event's duration in seconds, times `legato` when it has one.

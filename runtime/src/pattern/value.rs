@@ -10,6 +10,17 @@ use std::sync::Arc;
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Controls(SmallVec<[(&'static str, Value); 4]>);
 
+/// A bit of a word for a control name, from its length and first and last bytes (see
+/// [`Controls::key_mask`]).
+pub fn key_bit(name: &str) -> u64 {
+    let b = name.as_bytes();
+    let (first, last) = (
+        *b.first().unwrap_or(&0) as u64,
+        *b.last().unwrap_or(&0) as u64,
+    );
+    1 << ((b.len() as u64 * 31 + first * 7 + last) % 64)
+}
+
 impl Controls {
     pub fn new() -> Controls {
         Controls(SmallVec::new())
@@ -29,6 +40,12 @@ impl Controls {
 
     pub fn extend_from(&mut self, other: &Controls) {
         self.0.extend(other.0.iter().cloned());
+    }
+
+    /// The names it holds as one word of [`key_bit`]s: a name whose bit is clear is not
+    /// here, which an event's many lookups of controls it lacks can ask first.
+    pub fn key_mask(&self) -> u64 {
+        self.0.iter().fold(0, |m, (k, _)| m | key_bit(k))
     }
 
     pub fn get(&self, name: &str) -> Option<&Value> {
