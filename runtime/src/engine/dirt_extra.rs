@@ -57,6 +57,7 @@ pub(super) fn butterworth(freq: f64, sample_rate: f64, high: bool) -> TwoPole {
         c1: if high { -2.0 } else { 2.0 },
         c2: 1.0,
         y: [[0.0; 2]; 2],
+        single: false,
     }
 }
 

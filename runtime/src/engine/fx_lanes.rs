@@ -127,7 +127,7 @@ impl Filters {
 }
 
 /// The low-pass filters of the lanes in single precision (SuperCollider's `RLPF` form as
-/// [`Filters`]), when every lane's filter [`fits`](LowPasses::fits) it: a low-pass adds its
+/// [`Filters`]), when every lane's filter [fits](TwoPole::fits_single) it: a low-pass adds its
 /// states (`y0 + 2·y1 + y2`), so nothing cancels, and away from the narrowest low resonances
 /// single precision follows the double-precision filter to within -80 dB (a test checks
 /// it). The high- and band-passes subtract large states and always run in double precision.
@@ -143,26 +143,11 @@ struct LowPasses {
 }
 
 impl LowPasses {
-    /// Whether single precision keeps filter `p`'s response: its poles' angle θ (the
-    /// cutoff) must not be so small that rounding `b1` moves it far (θ ≥ 0.04 rad, 280 Hz
-    /// at 44.1 kHz), and their distance from the unit circle (the bandwidth, about
-    /// θ·rq/2) not so small that such a move matters (rq ≥ 0.03, resonance up to 0.5).
-    /// Real poles (`b2 ≥ 0`, a heavily damped filter) always fit. The bounds are where the
-    /// test measures the single-precision filter within -80 dB of the double one.
-    fn fits(p: &TwoPole) -> bool {
-        if p.b2 >= 0.0 {
-            return true;
-        }
-        let r = (-p.b2).sqrt();
-        let theta = (p.b1 / (2.0 * r)).clamp(-1.0, 1.0).acos();
-        theta >= 0.04 && 1.0 - r >= 0.015 * theta
-    }
-
     /// The lanes' low-passes, when all fit single precision.
     fn gather(lanes: &[LaneVoice]) -> Option<LowPasses> {
         if !lanes
             .iter()
-            .all(|v| v.fx.lpf.as_ref().is_none_or(LowPasses::fits))
+            .all(|v| v.fx.lpf.as_ref().is_none_or(|p| p.single))
         {
             return None;
         }

@@ -26,6 +26,8 @@ pub(super) struct TwoPole {
     pub(super) c2: f64,
     /// Per channel, the last two `y0`.
     pub(super) y: [[f64; 2]; 2],
+    /// A low-pass that single precision runs as well ([`TwoPole::fits_single`]).
+    pub(super) single: bool,
 }
 
 impl TwoPole {
@@ -42,7 +44,7 @@ impl TwoPole {
         } else {
             ((1.0 + c - b1) * 0.25, 2.0)
         };
-        TwoPole {
+        let mut p = TwoPole {
             g,
             b1,
             b2,
@@ -50,7 +52,10 @@ impl TwoPole {
             c1,
             c2: 1.0,
             y: [[0.0; 2]; 2],
-        }
+            single: false,
+        };
+        p.single = !high && p.fits_single();
+        p
     }
 
     /// SuperCollider's `BPF` with centre `freq` and bandwidth `rq` (reciprocal Q), its output
@@ -68,7 +73,23 @@ impl TwoPole {
             c1: 0.0,
             c2: -1.0,
             y: [[0.0; 2]; 2],
+            single: false,
         }
+    }
+
+    /// Whether single precision keeps this low-pass's response (the lane mixer then runs it
+    /// so): its poles' angle θ (the cutoff) must not be so small that rounding `b1` moves it
+    /// far (θ ≥ 0.04 rad, 280 Hz at 44.1 kHz), and their distance from the unit circle (the bandwidth, about
+    /// θ·rq/2) not so small that such a move matters (rq ≥ 0.03, resonance up to 0.5).
+    /// Real poles (`b2 ≥ 0`, a heavily damped filter) always fit. The bounds are where the
+    /// test measures the single-precision filter within -80 dB of the double one.
+    pub(super) fn fits_single(&self) -> bool {
+        if self.b2 >= 0.0 {
+            return true;
+        }
+        let r = (-self.b2).sqrt();
+        let theta = (self.b1 / (2.0 * r)).clamp(-1.0, 1.0).acos();
+        theta >= 0.04 && 1.0 - r >= 0.015 * theta
     }
 
     #[inline]

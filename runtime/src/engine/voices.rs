@@ -108,6 +108,12 @@ struct EventCommon {
 }
 
 impl Voice {
+    /// Whether the lane mixer may take it, effects aside: a sample voice that neither
+    /// glides nor feeds a leslie.
+    fn fits_lanes(&self) -> bool {
+        self.synth == NO_SYNTH && self.glide == 0.0 && self.leslie == 0.0
+    }
+
     /// A voice of an event playing `sample` (at its own rate) from `start` to `stop`, with
     /// its envelope's `(attack_inv, release_end, release_inv)`.
     fn new(
@@ -180,36 +186,73 @@ const NO_SEND: u8 = u8::MAX;
 
 /// The effect states of a bank's voices, out of line so that the plain voices the kernels
 /// mix stay small. Reserved for the bank's cap at its first use; slots are reused.
+///
+/// A voice the lane mixer takes (see [`VoiceBank::takes_lanes`]) keeps its effects in
+/// `lanes`, a dense array the mixer reads and writes every block; any other voice keeps its
+/// whole [`VoiceFx`] (a few kilobytes) in `states`. Each slot's `ready` says which holds it.
 #[derive(Default)]
 struct FxSlab {
     states: Vec<VoiceFx>,
-    /// Per slot, whether its effects are all ones the lane mixer runs
-    /// ([`VoiceFx::lane_ready`], kept here so that choosing a voice's mixer does not read
-    /// its large state).
+    lanes: Vec<LaneFx>,
+    /// Per slot, whether its voice goes through the lane mixer: its effects are in `lanes`,
+    /// else in `states`.
     ready: Vec<bool>,
     free: Vec<u32>,
 }
 
 impl FxSlab {
-    fn insert(&mut self, fx: VoiceFx, cap: usize) -> u32 {
-        let ready = fx.lane_ready();
-        if let Some(i) = self.free.pop() {
-            self.states[i as usize] = fx;
-            self.ready[i as usize] = ready;
-            return i;
+    /// A slot for effects `fx` of a voice that the lane mixer may take (`lanes`: a sample
+    /// voice that neither glides nor feeds a leslie) when its effects allow it.
+    fn insert(&mut self, fx: VoiceFx, lanes: bool, cap: usize) -> u32 {
+        let i = match self.free.pop() {
+            Some(i) => i as usize,
+            None => {
+                if self.states.capacity() == 0 {
+                    self.states.reserve_exact(cap);
+                    self.lanes.reserve_exact(cap);
+                    self.ready.reserve_exact(cap);
+                    self.free.reserve_exact(cap);
+                }
+                self.states.push(VoiceFx::none());
+                self.lanes.push(LaneFx::default());
+                self.ready.push(false);
+                self.states.len() - 1
+            }
+        };
+        self.ready[i] = lanes && fx.lane_ready();
+        if self.ready[i] {
+            self.lanes[i] = fx.lane_part();
+        } else {
+            self.states[i] = fx;
         }
-        if self.states.capacity() == 0 {
-            self.states.reserve_exact(cap);
-            self.ready.reserve_exact(cap);
-            self.free.reserve_exact(cap);
+        i as u32
+    }
+
+    /// Slot `i`'s effects, whole.
+    fn whole(&self, i: u32) -> VoiceFx {
+        let i = i as usize;
+        if self.ready[i] {
+            let mut fx = VoiceFx::none();
+            fx.set_lane_part(self.lanes[i]);
+            fx.active = true;
+            fx
+        } else {
+            self.states[i].clone()
         }
-        self.states.push(fx);
-        self.ready.push(ready);
-        (self.states.len() - 1) as u32
+    }
+
+    /// The line slot of slot `i`'s effects (none for the lane mixer's).
+    fn line(&self, i: u32) -> u32 {
+        if self.ready[i as usize] {
+            u32::MAX
+        } else {
+            self.states[i as usize].line
+        }
     }
 
     fn clear(&mut self) {
         self.states.clear();
+        self.lanes.clear();
         self.ready.clear();
         self.free.clear();
     }
@@ -369,7 +412,7 @@ impl VoiceBank {
                     }
                 }
                 if v.fx != NO_FX {
-                    let mut state = old.fx.states[v.fx as usize].clone();
+                    let mut state = old.fx.whole(v.fx);
                     if state.line != u32::MAX {
                         // Its lines come along when this bank keeps lines alike.
                         match self.lines.adopt(&old.lines, state.line) {
@@ -380,7 +423,7 @@ impl VoiceBank {
                             }
                         }
                     }
-                    v.fx = self.fx.insert(state, self.cap);
+                    v.fx = self.fx.insert(state, v.fits_lanes(), self.cap);
                 }
                 self.voices.push(v);
             }
@@ -547,13 +590,10 @@ impl VoiceBank {
         }
     }
 
-    /// Whether the lane mixer takes voice `v` (every sample voice but those with effects it
-    /// does not run).
+    /// Whether the lane mixer takes voice `v` (every sample voice but those that glide, feed a
+    /// leslie or have effects it does not run).
     fn takes_lanes(&self, v: &Voice) -> bool {
-        v.synth == NO_SYNTH
-            && v.glide == 0.0
-            && v.leslie == 0.0
-            && (v.fx == NO_FX || self.fx.ready[v.fx as usize])
+        v.fits_lanes() && (v.fx == NO_FX || self.fx.ready[v.fx as usize])
     }
 
     /// The voices with effects or sends: [`fx_lanes::LANES`] at a time through the lane
@@ -587,7 +627,7 @@ impl VoiceBank {
             for (l, lane) in lanes.drain(..).enumerate() {
                 let fx = self.voices[self.in_lanes[k + l]].fx;
                 if fx != NO_FX {
-                    self.fx.states[fx as usize].set_lane_part(lane.fx);
+                    self.fx.lanes[fx as usize] = lane.fx;
                 }
             }
         }
@@ -628,7 +668,7 @@ impl VoiceBank {
             fx: if v.fx == NO_FX {
                 LaneFx::default()
             } else {
-                self.fx.states[v.fx as usize].lane_part()
+                self.fx.lanes[v.fx as usize]
             },
             send: (v.orbit != NO_SEND).then_some((v.orbit as usize, v.room, v.delay)),
         }
@@ -998,7 +1038,7 @@ impl Starter<'_> {
         self.make_room();
         if fx.active {
             let fx = self.with_line(fx.clone());
-            voice.fx = self.fx.insert(fx, self.cap);
+            voice.fx = self.fx.insert(fx, voice.fits_lanes(), self.cap);
         }
         self.voices.push(voice);
         self.counters.started += 1;
@@ -1108,11 +1148,11 @@ impl Starter<'_> {
         }
         let mut slot = self.lines.take();
         if slot.is_none() {
-            let fx_states = &self.fx.states;
+            let slab = &self.fx;
             let oldest = self
                 .voices
                 .iter()
-                .position(|v| v.fx != NO_FX && fx_states[v.fx as usize].line != u32::MAX);
+                .position(|v| v.fx != NO_FX && slab.line(v.fx) != u32::MAX);
             if let Some(k) = oldest {
                 self.steal(k);
             }
@@ -1129,7 +1169,7 @@ impl Starter<'_> {
 /// Frees what a voice that stops holds: its effects' slot, their lines, its synth.
 fn release(v: &Voice, fx: &mut FxSlab, free_synths: &mut Vec<u32>, lines: &mut LinePool) {
     if v.fx != NO_FX {
-        let line = fx.states[v.fx as usize].line;
+        let line = fx.line(v.fx);
         if line != u32::MAX {
             lines.give(line);
         }
