@@ -54,6 +54,23 @@ type Rows = [[f32; CHUNK]; LANES];
 /// chain along the frames, so the lanes are what runs side by side).
 type Frames = [[f32; LANES]; CHUNK];
 
+/// The lane mixer's working arrays, kept by its caller from call to call and zeroed only
+/// when made: every value they then hold is a frame of sound, so what the transposes carry
+/// along beyond a call's voices and a chunk's end is finite and never summed.
+pub struct Scratch {
+    rows: [Rows; 2],
+    frames: Frames,
+}
+
+impl Scratch {
+    pub fn new() -> Box<Scratch> {
+        Box::new(Scratch {
+            rows: [[[0.0; CHUNK]; LANES]; 2],
+            frames: [[0.0; LANES]; CHUNK],
+        })
+    }
+}
+
 /// Two-pole filters of the lanes: coefficients and both channels' state.
 struct Filters {
     g: [f64; LANES],
@@ -449,43 +466,60 @@ mod avx {
 }
 
 /// Adds to each `outs[t]` (`n` frames) the lanes' frames weighted by `w[t]`: the lanes'
-/// sum into the bank's pair and their orbits' sends. Eight frames at a time are summed over
-/// the lanes in registers, each lane's frames read once for every target. `FMA`: the CPU has
-/// fused multiply-adds (without, `mul_add` is a library call).
+/// sum into the bank's pair and their orbits' sends. Sixteen frames at a time (then eight)
+/// are summed over the lanes in registers, each lane's frames read once for every target
+/// and each weight once for sixteen frames. `FMA`: the CPU has fused multiply-adds
+/// (without, `mul_add` is a library call).
 #[inline(always)]
 fn weighted_sums<const FMA: bool, const T: usize>(
     rows: &Rows,
     count: usize,
     w: &[[f32; LANES]; T],
     n: usize,
-    outs: [&mut [f32]; T],
+    mut outs: [&mut [f32]; T],
 ) {
-    let full = n / 8 * 8;
-    for f0 in (0..full).step_by(8) {
-        let mut acc = [[0.0f32; 8]; T];
-        for (l, row) in rows[..count].iter().enumerate() {
-            let x: &[f32; 8] = row[f0..f0 + 8].try_into().expect("eight frames");
-            for t in 0..T {
-                let wt = w[t][l];
-                for j in 0..8 {
-                    acc[t][j] = if FMA {
-                        wt.mul_add(x[j], acc[t][j])
-                    } else {
-                        acc[t][j] + wt * x[j]
-                    };
-                }
-            }
-        }
-        for t in 0..T {
-            for (o, a) in outs[t][f0..f0 + 8].iter_mut().zip(acc[t]) {
-                *o += a;
-            }
-        }
+    let sixteens = n / 16 * 16;
+    for f0 in (0..sixteens).step_by(16) {
+        weighted_group::<FMA, T, 16>(rows, count, w, f0, &mut outs);
     }
-    for f in full..n {
+    let eights = n / 8 * 8;
+    if eights > sixteens {
+        weighted_group::<FMA, T, 8>(rows, count, w, sixteens, &mut outs);
+    }
+    for f in eights..n {
         for t in 0..T {
             let s: f32 = (0..count).map(|l| w[t][l] * rows[l][f]).sum();
             outs[t][f] += s;
+        }
+    }
+}
+
+/// [`weighted_sums`] over frames `f0..f0 + G`.
+#[inline(always)]
+fn weighted_group<const FMA: bool, const T: usize, const G: usize>(
+    rows: &Rows,
+    count: usize,
+    w: &[[f32; LANES]; T],
+    f0: usize,
+    outs: &mut [&mut [f32]; T],
+) {
+    let mut acc = [[0.0f32; G]; T];
+    for (l, row) in rows[..count].iter().enumerate() {
+        let x: &[f32; G] = row[f0..f0 + G].try_into().expect("a group of frames");
+        for t in 0..T {
+            let wt = w[t][l];
+            for j in 0..G {
+                acc[t][j] = if FMA {
+                    wt.mul_add(x[j], acc[t][j])
+                } else {
+                    acc[t][j] + wt * x[j]
+                };
+            }
+        }
+    }
+    for t in 0..T {
+        for (o, a) in outs[t][f0..f0 + G].iter_mut().zip(acc[t]) {
+            *o += a;
         }
     }
 }
@@ -494,6 +528,7 @@ fn weighted_sums<const FMA: bool, const T: usize>(
 /// their sends, over the block's `frames` frames. `stereo`: any voice has two channels.
 pub fn mix(
     lanes: &mut [LaneVoice],
+    scratch: &mut Scratch,
     stereo: bool,
     frames: usize,
     out: [&mut [f32]; 2],
@@ -502,21 +537,22 @@ pub fn mix(
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU has the features the copy is compiled for.
-        return unsafe { mix_avx2(lanes, stereo, frames, out, sends) };
+        return unsafe { mix_avx2(lanes, scratch, stereo, frames, out, sends) };
     }
-    mix_body::<false>(lanes, stereo, frames, out, sends)
+    mix_body::<false>(lanes, scratch, stereo, frames, out, sends)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn mix_avx2(
     lanes: &mut [LaneVoice],
+    scratch: &mut Scratch,
     stereo: bool,
     frames: usize,
     out: [&mut [f32]; 2],
     sends: &mut [OrbitSends],
 ) {
-    mix_body::<true>(lanes, stereo, frames, out, sends)
+    mix_body::<true>(lanes, scratch, stereo, frames, out, sends)
 }
 
 /// The weights of one orbit's sends: per lane, `room` and `delay` for each side (zero for a
@@ -532,6 +568,7 @@ struct OrbitWeights {
 #[inline(always)]
 fn mix_body<const AVX: bool>(
     lanes: &mut [LaneVoice],
+    scratch: &mut Scratch,
     stereo: bool,
     frames: usize,
     out: [&mut [f32]; 2],
@@ -597,8 +634,8 @@ fn mix_body<const AVX: bool>(
         Some(single) => Ok(single),
         None => Err(Filters::gather(lanes, |f| f.lpf.as_ref())),
     };
-    let mut rows: [Rows; 2] = [[[0.0; CHUNK]; LANES]; 2];
-    let mut x: Frames = [[0.0; LANES]; CHUNK];
+    let Scratch { rows, frames: x } = scratch;
+    let x: &mut Frames = x;
     let [out_l, out_r] = out;
     let mut start = from;
     while start < to {
@@ -613,12 +650,12 @@ fn mix_body<const AVX: bool>(
                 }
             }
             if framewise {
-                to_frames::<AVX>(rows, &mut x, n8);
+                to_frames::<AVX>(rows, x, n8);
                 if has_hpf {
-                    hpf.run::<AVX>(ch, &mut x, n, count);
+                    hpf.run::<AVX>(ch, x, n, count);
                 }
                 if has_bpf {
-                    bpf.run::<AVX>(ch, &mut x, n, count);
+                    bpf.run::<AVX>(ch, x, n, count);
                 }
                 if has_crush {
                     for frame in &mut x[..n] {
@@ -632,11 +669,11 @@ fn mix_body<const AVX: bool>(
                 }
                 if has_lpf {
                     match &mut lpf {
-                        Ok(single) => single.run::<AVX>(ch, &mut x, n),
-                        Err(double) => double.run::<AVX>(ch, &mut x, n, count),
+                        Ok(single) => single.run::<AVX>(ch, x, n),
+                        Err(double) => double.run::<AVX>(ch, x, n, count),
                     }
                 }
-                to_rows::<AVX>(&x, rows, n8);
+                to_rows::<AVX>(x, rows, n8);
             }
             // The envelope, and silence outside the voice's frames (where a filter may
             // still ring).
@@ -809,7 +846,14 @@ mod tests {
             }
         }
         let [mut l, mut r] = [vec![0.0f32; frames + 4], vec![0.0f32; frames + 4]];
-        mix(&mut lanes, true, frames, [&mut l, &mut r], &mut []);
+        mix(
+            &mut lanes,
+            &mut Scratch::new(),
+            true,
+            frames,
+            [&mut l, &mut r],
+            &mut [],
+        );
         for (got, want) in [(&l, &want[0]), (&r, &want[1])] {
             for t in 0..frames {
                 assert!(
@@ -893,12 +937,16 @@ mod tests {
                 let [mut l, mut r] = [vec![0.0f32; frames + 4], vec![0.0f32; frames + 4]];
                 let mut sends = vec![OrbitSends::new(frames), OrbitSends::new(frames)];
                 let (first, rest) = voices.split_at_mut(LANES);
+                // One scratch for both calls: the second (one voice) finds the first's
+                // sixteen lanes of sound in it.
+                let mut scratch = Scratch::new();
                 for lanes in [first, rest] {
                     let out = [&mut l[..], &mut r[..]];
                     if vector {
-                        mix(lanes, two_channels, frames, out, &mut sends);
+                        mix(lanes, &mut scratch, two_channels, frames, out, &mut sends);
                     } else {
-                        mix_body::<false>(lanes, two_channels, frames, out, &mut sends);
+                        let sc = &mut scratch;
+                        mix_body::<false>(lanes, sc, two_channels, frames, out, &mut sends);
                     }
                 }
                 let close = |got: &[f32], want: &[f32], what: &str| {

@@ -201,44 +201,41 @@ struct FxSlab {
 }
 
 impl FxSlab {
-    /// A slot for effects `fx` of a voice that the lane mixer may take (`lanes`: a sample
-    /// voice that neither glides nor feeds a leslie) when its effects allow it.
-    fn insert(&mut self, fx: VoiceFx, lanes: bool, cap: usize) -> u32 {
-        let i = match self.free.pop() {
-            Some(i) => i as usize,
-            None => {
-                if self.states.capacity() == 0 {
-                    self.states.reserve_exact(cap);
-                    self.lanes.reserve_exact(cap);
-                    self.ready.reserve_exact(cap);
-                    self.free.reserve_exact(cap);
-                }
-                self.states.push(VoiceFx::none());
-                self.lanes.push(LaneFx::default());
-                self.ready.push(false);
-                self.states.len() - 1
-            }
-        };
-        self.ready[i] = lanes && fx.lane_ready();
-        if self.ready[i] {
-            self.lanes[i] = fx.lane_part();
-        } else {
-            self.states[i] = fx;
+    /// A free slot (a new one past the last).
+    fn take_slot(&mut self, cap: usize) -> usize {
+        if let Some(i) = self.free.pop() {
+            return i as usize;
         }
+        if self.states.capacity() == 0 {
+            self.states.reserve_exact(cap);
+            self.lanes.reserve_exact(cap);
+            self.ready.reserve_exact(cap);
+            self.free.reserve_exact(cap);
+        }
+        self.states.push(VoiceFx::none());
+        self.lanes.push(LaneFx::default());
+        self.ready.push(false);
+        self.states.len() - 1
+    }
+
+    /// A slot for the effects of a voice the lane mixer takes.
+    fn insert_lane_part(&mut self, lane: LaneFx, cap: usize) -> u32 {
+        let i = self.take_slot(cap);
+        self.ready[i] = true;
+        self.lanes[i] = lane;
         i as u32
     }
 
-    /// Slot `i`'s effects, whole.
-    fn whole(&self, i: u32) -> VoiceFx {
-        let i = i as usize;
-        if self.ready[i] {
-            let mut fx = VoiceFx::none();
-            fx.set_lane_part(self.lanes[i]);
-            fx.active = true;
-            fx
-        } else {
-            self.states[i].clone()
+    /// A slot for effects `fx` of a voice that the lane mixer may take (`lanes`: a sample
+    /// voice that neither glides nor feeds a leslie) when its effects allow it.
+    fn insert(&mut self, fx: VoiceFx, lanes: bool, cap: usize) -> u32 {
+        if lanes && fx.lane_ready() {
+            return self.insert_lane_part(fx.lane_part(), cap);
         }
+        let i = self.take_slot(cap);
+        self.ready[i] = false;
+        self.states[i] = fx;
+        i as u32
     }
 
     /// The line slot of slot `i`'s effects (none for the lane mixer's).
@@ -290,8 +287,10 @@ pub struct VoiceBank {
     with_fx: Vec<usize>,
     /// Of those, the ones the lane mixer takes, mono first (capacity `cap`, reused).
     in_lanes: Vec<usize>,
-    /// One group of them as the lane mixer takes it (capacity `LANES`, reused).
+    /// One group of them as the lane mixer takes it (capacity `LANES`, reused), and the
+    /// mixer's working arrays.
     lanes: Vec<LaneVoice>,
+    lane_scratch: Box<fx_lanes::Scratch>,
     fx: FxSlab,
     /// The synth voices' states (reserved for [`SYNTH_VOICE_CAP`] when the bank may play
     /// synths) and their free slots.
@@ -366,6 +365,7 @@ impl VoiceBank {
             with_fx: Vec::with_capacity(cap),
             in_lanes: Vec::with_capacity(cap),
             lanes: Vec::with_capacity(fx_lanes::LANES),
+            lane_scratch: fx_lanes::Scratch::new(),
             fx: FxSlab::default(),
             synths: Vec::with_capacity(if spec.synths { SYNTH_VOICE_CAP } else { 0 }),
             free_synths: Vec::with_capacity(if spec.synths { SYNTH_VOICE_CAP } else { 0 }),
@@ -411,8 +411,11 @@ impl VoiceBank {
                         None => continue,
                     }
                 }
-                if v.fx != NO_FX {
-                    let mut state = old.fx.whole(v.fx);
+                if v.fx != NO_FX && old.fx.ready[v.fx as usize] {
+                    let lane = old.fx.lanes[v.fx as usize];
+                    v.fx = self.fx.insert_lane_part(lane, self.cap);
+                } else if v.fx != NO_FX {
+                    let mut state = old.fx.states[v.fx as usize].clone();
                     if state.line != u32::MAX {
                         // Its lines come along when this bank keeps lines alike.
                         match self.lines.adopt(&old.lines, state.line) {
@@ -623,7 +626,14 @@ impl VoiceBank {
                     std::slice::from_raw_parts_mut(self.right, frames + 4),
                 ]
             };
-            fx_lanes::mix(&mut lanes, stereo, frames, out, &mut self.sends);
+            fx_lanes::mix(
+                &mut lanes,
+                &mut self.lane_scratch,
+                stereo,
+                frames,
+                out,
+                &mut self.sends,
+            );
             for (l, lane) in lanes.drain(..).enumerate() {
                 let fx = self.voices[self.in_lanes[k + l]].fx;
                 if fx != NO_FX {
@@ -1037,8 +1047,13 @@ impl Starter<'_> {
     fn push(&mut self, mut voice: Voice, fx: &VoiceFx) {
         self.make_room();
         if fx.active {
-            let fx = self.with_line(fx.clone());
-            voice.fx = self.fx.insert(fx, voice.fits_lanes(), self.cap);
+            voice.fx = if voice.fits_lanes() && fx.lane_ready() {
+                // Only the lane mixer's part is kept, not the whole state.
+                self.fx.insert_lane_part(fx.lane_part(), self.cap)
+            } else {
+                let fx = self.with_line(fx.clone());
+                self.fx.insert(fx, voice.fits_lanes(), self.cap)
+            };
         }
         self.voices.push(voice);
         self.counters.started += 1;
