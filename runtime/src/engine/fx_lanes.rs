@@ -627,6 +627,16 @@ fn mix_body<const AVX: bool>(
     for o in orbits.iter().flatten() {
         sends[o.orbit].heard = true;
     }
+    // Every lane sending to one orbit at the same levels (a pattern's `# room 0.2
+    // # delay 0.2`): the sends are those levels times the lanes' sum, summed once.
+    let uniform = match lanes[0].send {
+        Some((orbit, room, delay)) if orbit < sends.len() => lanes
+            .iter()
+            .all(|v| v.send == Some((orbit, room, delay)))
+            .then_some((orbit, room, delay)),
+        _ => None,
+    };
+    let mut sum: [[f32; CHUNK]; 2] = [[0.0; CHUNK]; 2];
     let mut hpf = Filters::gather(lanes, |f| f.hpf.as_ref());
     let mut bpf = Filters::gather(lanes, |f| f.bpf.as_ref());
     // The low-passes in single precision when they all fit it, else in double.
@@ -699,6 +709,33 @@ fn mix_body<const AVX: bool>(
         let span = start..start + n;
         let [rl, rr] = &rows;
         let [ol, or] = [&mut out_l[span.clone()], &mut out_r[span.clone()]];
+        if let Some((orbit, room, delay)) = uniform {
+            let [sl, sr] = &mut sum;
+            let (sl, sr) = (&mut sl[..n], &mut sr[..n]);
+            sl.fill(0.0);
+            sr.fill(0.0);
+            if stereo {
+                weighted_sums::<AVX, 1>(rl, count, &[gain[0]], n, [sl]);
+                weighted_sums::<AVX, 1>(rr, count, &[gain[1]], n, [sr]);
+            } else {
+                weighted_sums::<AVX, 2>(rl, count, &gain, n, [sl, sr]);
+            }
+            let s = &mut sends[orbit];
+            let [d0, d1] = &mut s.delay;
+            let to = (ol.iter_mut().zip(or.iter_mut()))
+                .zip(s.room[span.clone()].iter_mut())
+                .zip(d0[span.clone()].iter_mut().zip(d1[span.clone()].iter_mut()));
+            for ((((ol, or), r), (d0, d1)), (l, rt)) in to.zip(sl.iter().zip(sr.iter())) {
+                *ol += l;
+                *or += rt;
+                // `dirt_reverb` hears the mono sum; `dirt_delay` each side.
+                *r += (l + rt) * room;
+                *d0 += l * delay;
+                *d1 += rt * delay;
+            }
+            start += n;
+            continue;
+        }
         // The bank's pair and the first orbit's sends in one pass; any other orbit's after.
         let mut orbits = orbits.iter().flatten();
         match (stereo, orbits.next()) {
@@ -885,7 +922,9 @@ mod tests {
         };
         let mono = Sample::new(vec![noise(7)], "m");
         let stereo = Sample::new(vec![noise(9), noise(11)], "s");
-        for two_channels in [false, true] {
+        // Uniform: every voice sends to orbit 1 at the same levels (the mixer's shortcut).
+        for (two_channels, uniform) in [(false, false), (true, false), (false, true), (true, true)]
+        {
             let sample = if two_channels { &stereo } else { &mono };
             let right = if two_channels { 1 } else { 0 };
             let make = |i: usize| {
@@ -904,6 +943,7 @@ mod tests {
                     to: frames - (i * 5) % 40,
                     fx: VoiceFx::of_event(controls(pairs), None, SR, 1).lane_part(),
                     send: match i % 4 {
+                        _ if uniform => Some((1, 0.3, 0.6)),
                         0 => None,
                         1 => Some((0, 0.5, 0.25)),
                         2 => Some((1, 0.2, 0.7)),
@@ -962,7 +1002,7 @@ mod tests {
                 close(&l, &want[0], "left");
                 close(&r, &want[1], "right");
                 for (o, s) in sends.iter().enumerate() {
-                    assert!(s.heard);
+                    assert_eq!(s.heard, o == 1 || !uniform);
                     close(&s.room, &want_sends[o][0], "room");
                     close(&s.delay[0], &want_sends[o][1], "delay left");
                     close(&s.delay[1], &want_sends[o][2], "delay right");
