@@ -107,9 +107,16 @@ Examples:
         /// List the output devices and exit.
         #[arg(long)]
         list_devices: bool,
-        /// Channels to open the device with (the program plays on the first two).
+        /// Channels to open the device with (the program plays on the first two, or with
+        /// --split on all of them).
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
         channels: Option<u16>,
+        /// One stereo pair per output and per orbit (o1 on channels 1-2, o2 on 3-4, ...)
+        /// instead of the master mix, on the --channels the device is opened with (and in
+        /// the --record file). An output keeps its pair across reloads; outputs beyond the
+        /// pairs share the last one.
+        #[arg(long, requires = "channels")]
+        split: bool,
         /// Write exactly the frames sent to the sink to this WAV file (32-bit float stereo).
         #[arg(long, value_name = "OUT.wav")]
         record: Option<PathBuf>,
@@ -298,6 +305,7 @@ pub fn run(args: &[String], io: Io) -> i32 {
             device,
             list_devices,
             channels,
+            split,
             record,
             block,
             sample_rate,
@@ -321,6 +329,18 @@ pub fn run(args: &[String], io: Io) -> i32 {
                     }
                 };
             }
+            let stems = match (split, channels) {
+                (false, _) => None,
+                (true, Some(c)) if c >= 2 && c % 2 == 0 => Some(c as usize / 2),
+                (true, c) => {
+                    let _ = writeln!(
+                        io.stderr,
+                        "error: --split needs an even --channels of at least 2 (two per output), not {}",
+                        c.unwrap_or(0)
+                    );
+                    return EXIT_USAGE;
+                }
+            };
             let (sink, sample_rate) = match live::open_sink(
                 &sink,
                 device.as_deref(),
@@ -349,6 +369,7 @@ pub fn run(args: &[String], io: Io) -> i32 {
                     record,
                     ahead: ahead as usize,
                     limit: !no_limiter,
+                    stems,
                 },
                 io,
             )

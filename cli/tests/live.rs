@@ -191,3 +191,97 @@ fn the_status_line_shows_cycle_tempo_load_voices_xruns_and_the_last_reload() {
     assert!(last.contains(" ms"), "{last}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `--split`: each output and orbit on its own stereo pair of the device (and of the
+/// recording), kept by name across a reload that reorders, removes and adds outputs.
+#[test]
+fn split_plays_each_output_and_orbit_on_a_pair_of_its_own_across_reloads() {
+    let dir = std::env::temp_dir().join(format!("phonon-live-split-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let song = dir.join("song.ph");
+    let rec = dir.join("rec.wav");
+    std::fs::write(
+        &song,
+        "o1: sine 441 # gain 0.5\no2: sine 661.5 # gain 0.3\no3: s \"arpy*4\" # room 0.4 # orbit 1\n",
+    )
+    .unwrap();
+    let editor = {
+        let song = song.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(1000));
+            std::fs::write(
+                &song,
+                "o2: sine 661.5 # gain 0.3\no4: sine 882 # gain 0.2\no1: sine 441 # gain 0.5\n",
+            )
+            .unwrap();
+        })
+    };
+    let args = [
+        "--seconds",
+        "2.2",
+        "--block",
+        "512",
+        "--channels",
+        "10",
+        "--split",
+        "--record",
+        rec.to_str().unwrap(),
+    ];
+    let (code, log, err) = live(&song, &args, false);
+    editor.join().unwrap();
+    assert_eq!(code, 0, "{log}{err}");
+    assert!(
+        log.contains("stems: 1-2 o1, 3-4 o2, 5-6 o3, 7-8 orbit 0, 9-10 orbit 1\n"),
+        "{log}"
+    );
+    assert!(
+        log.contains("stems: 1-2 o1, 3-4 o2, 5-6 o4, 9-10 orbit 1\n"),
+        "{log}"
+    );
+    let swap: usize = log
+        .lines()
+        .find_map(|l| l.split("playing from frame ").nth(1))
+        .map(|r| r.split(' ').next().unwrap().parse().unwrap())
+        .expect("a reload");
+    let reader = hound::WavReader::open(&rec).unwrap();
+    assert_eq!(reader.spec().channels, 10);
+    let samples: Vec<f32> = reader.into_samples::<f32>().map(Result::unwrap).collect();
+    let channel = |c: usize| -> Vec<f32> { samples.iter().skip(c).step_by(10).copied().collect() };
+    let left: Vec<Vec<f32>> = (0..5).map(|p| channel(2 * p)).collect();
+    let rms = |x: &[f32]| (x.iter().map(|v| v * v).sum::<f32>() / x.len() as f32).sqrt();
+    let (before, after) = (swap - 12_000..swap - 7_590, swap + 3_000..swap + 7_410);
+    for span in [before.clone(), after.clone()] {
+        // o1 on 1-2 and o2 on 3-4, each alone, before and after the reload reordered them.
+        let (a, b) = (&left[0][span.clone()], &left[1][span.clone()]);
+        assert!((tone(a, 441.0) - 0.5).abs() < 0.01, "o1 {span:?}");
+        assert!(tone(a, 661.5) < 0.01 && tone(a, 882.0) < 0.01);
+        assert!((tone(b, 661.5) - 0.3).abs() < 0.01, "o2 {span:?}");
+        assert!(tone(b, 441.0) < 0.01);
+    }
+    // o3 (the arpy, four a cycle) on 5-6; its orbit's reverb on 9-10, without the sines.
+    let long_before = swap - 35_000..swap - 2_000;
+    assert!(rms(&left[2][long_before.clone()]) > 0.01);
+    assert!(tone(&left[2][long_before.clone()], 882.0) < 0.01);
+    let room = &left[4][long_before];
+    assert!(rms(room) > 1e-3 && tone(room, 441.0) < 0.01);
+    // o4, new, on the pair o3 left (every pair was given out): its tone alone there.
+    let o4 = &left[2][after];
+    assert!((tone(o4, 882.0) - 0.2).abs() < 0.01 && tone(o4, 441.0) < 0.01);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn split_needs_an_even_channel_count() {
+    let song = std::env::temp_dir().join(format!("phonon-split-usage-{}.ph", std::process::id()));
+    std::fs::write(&song, "out: sine 441\n").unwrap();
+    let (code, _, err) = live(&song, &["--channels", "3", "--split"], false);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--split needs an even --channels of at least 2"),
+        "{err}"
+    );
+    let (code, _, err) = live(&song, &["--split"], false);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--channels"), "{err}");
+    std::fs::remove_file(&song).unwrap();
+}

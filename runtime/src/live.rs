@@ -5,10 +5,14 @@
 //! (their state carried over, they continue sample for sample). Retired programs are handed
 //! to another thread to be dropped, so their JIT code is freed off the thread that renders.
 //!
+//! The player plays the outputs' sum as one stereo pair, or ([`Player::split`]) each output
+//! on a stereo pair of its own: an output keeps its pair, found by its name, across swaps
+//! for as long as the player runs, so a mixer's channel strip keeps its sound.
+//!
 //! The player runs on the render thread, which keeps a ring buffer of rendered frames ahead
 //! of the audio callback; the callback itself only copies frames out of that ring.
 
-use crate::engine::{Adopted, Engine};
+use crate::engine::{Adopted, Engine, OutputSpec};
 use std::sync::mpsc::{Receiver, Sender};
 use std::time::Instant;
 
@@ -41,6 +45,8 @@ pub struct Swapped {
 
 struct Fade {
     old: Box<Engine>,
+    /// The old program's outputs' stereo pairs.
+    old_pairs: Vec<usize>,
     /// Per output of the new program: the old program's output of the same name, and
     /// whether the output's code changed.
     matches: Vec<(Option<usize>, bool)>,
@@ -50,9 +56,67 @@ struct Fade {
     total: usize,
 }
 
+/// Adds an output's `l`, `r` times gain `g(frame)` into stereo pair `p` of `out`, whose
+/// frames are `width` interleaved channels.
+fn add_to_pair(
+    out: &mut [f32],
+    width: usize,
+    p: usize,
+    (l, r): (&[f32], &[f32]),
+    g: impl Fn(usize) -> f32,
+) {
+    for (f, (a, b)) in l.iter().zip(r).enumerate() {
+        let at = width * f + 2 * p;
+        let g = g(f);
+        out[at] += a * g;
+        out[at + 1] += b * g;
+    }
+}
+
+/// Which stereo pair each output plays on.
+struct Stems {
+    /// Per pair, the name of the output it was given to last (kept when the output goes,
+    /// so that it gets the same pair if it comes back).
+    names: Vec<Option<String>>,
+    /// Per output of the playing program, its pair.
+    pairs: Vec<usize>,
+}
+
+impl Stems {
+    /// The pairs of `outputs` (the playing program's): an output's own pair by its name, or
+    /// an unused pair, or the first pair of an output the program no longer has, or, when
+    /// every pair is taken, the last pair, shared.
+    fn place(&mut self, outputs: &[OutputSpec]) {
+        self.pairs.clear();
+        let count = self.names.len();
+        for o in outputs {
+            let own = self
+                .names
+                .iter()
+                .position(|n| n.as_deref() == Some(&o.name));
+            let unused = || self.names.iter().position(Option::is_none);
+            let freed = || {
+                self.names.iter().position(|n| {
+                    n.as_ref()
+                        .is_some_and(|n| !outputs.iter().any(|o| &o.name == n))
+                })
+            };
+            let pair = own.or_else(unused).or_else(freed);
+            match pair {
+                Some(p) => {
+                    self.names[p] = Some(o.name.clone());
+                    self.pairs.push(p);
+                }
+                None => self.pairs.push(count - 1),
+            }
+        }
+    }
+}
+
 pub struct Player {
     engine: Box<Engine>,
     fade: Option<Fade>,
+    stems: Stems,
     incoming: Receiver<Incoming>,
     retired: Sender<Box<Engine>>,
     swaps: Sender<Swapped>,
@@ -65,64 +129,85 @@ impl Player {
         retired: Sender<Box<Engine>>,
         swaps: Sender<Swapped>,
     ) -> Player {
+        let pairs = vec![0; engine.outputs().len()];
         Player {
             engine,
             fade: None,
+            stems: Stems {
+                names: vec![None],
+                pairs,
+            },
             incoming,
             retired,
             swaps,
         }
     }
 
+    /// Plays each output on a stereo pair of its own, of `pairs` (at least one): blocks
+    /// then hold `2 * pairs` interleaved channels. Outputs beyond the pairs share the last.
+    pub fn split(mut self, pairs: usize) -> Player {
+        self.stems.names = vec![None; pairs.max(1)];
+        self.stems.place(self.engine.outputs());
+        self
+    }
+
+    /// Interleaved channels of a block: 2, or two per pair when split.
+    pub fn channels(&self) -> usize {
+        2 * self.stems.names.len()
+    }
+
+    /// Per stereo pair, the outputs of the playing program on it.
+    pub fn stems(&self) -> Vec<Vec<String>> {
+        let mut stems = vec![Vec::new(); self.stems.names.len()];
+        for (o, &p) in self.engine.outputs().iter().zip(&self.stems.pairs) {
+            stems[p].push(o.name.clone());
+        }
+        stems
+    }
+
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
 
-    /// The next block, interleaved stereo, into `out` (`2 * frames` floats). Swaps in a new
-    /// program first if one has arrived.
+    /// The next block into `out` ([`channels`](Self::channels) interleaved, so
+    /// `channels() * frames` floats). Swaps in a new program first if one has arrived.
     pub fn next_block(&mut self, frames: usize, out: &mut [f32]) {
         if let Ok(next) = self.incoming.try_recv() {
             self.swap(next);
         }
         self.engine.process(frames);
-        out[..2 * frames].fill(0.0);
+        let width = self.channels();
+        out[..width * frames].fill(0.0);
+        let add = |out: &mut [f32], p: usize, lr: (&[f32], &[f32]), g: &dyn Fn(usize) -> f32| {
+            add_to_pair(out, width, p, lr, g)
+        };
         let Some(fade) = &mut self.fade else {
-            self.engine.mix_master(frames, out);
+            for (i, &p) in self.stems.pairs.iter().enumerate() {
+                add_to_pair(out, width, p, self.engine.output(i, frames), |_| 1.0);
+            }
             return;
         };
         fade.old.process(frames);
         let total = fade.total as f32;
-        let ramp = |f: usize| ((fade.done + f) as f32 / total).min(1.0);
+        let done = fade.done;
+        let ramp = |f: usize| ((done + f) as f32 / total).min(1.0);
         for (i, &(old_index, changed)) in fade.matches.iter().enumerate() {
-            let (l, r) = self.engine.output(i, frames);
+            let p = self.stems.pairs[i];
             if !changed {
-                for f in 0..frames {
-                    out[2 * f] += l[f];
-                    out[2 * f + 1] += r[f];
-                }
+                add(out, p, self.engine.output(i, frames), &|_| 1.0);
                 continue;
             }
-            for f in 0..frames {
-                let g = ramp(f);
-                out[2 * f] += l[f] * g;
-                out[2 * f + 1] += r[f] * g;
-            }
+            add(out, p, self.engine.output(i, frames), &ramp);
             if let Some(o) = old_index {
-                let (l, r) = fade.old.output(o, frames);
-                for f in 0..frames {
-                    let g = 1.0 - ramp(f);
-                    out[2 * f] += l[f] * g;
-                    out[2 * f + 1] += r[f] * g;
-                }
+                add(out, fade.old_pairs[o], fade.old.output(o, frames), &|f| {
+                    1.0 - ramp(f)
+                });
             }
         }
         for &o in &fade.gone {
-            let (l, r) = fade.old.output(o, frames);
-            for f in 0..frames {
-                let g = 1.0 - ramp(f);
-                out[2 * f] += l[f] * g;
-                out[2 * f + 1] += r[f] * g;
-            }
+            add(out, fade.old_pairs[o], fade.old.output(o, frames), &|f| {
+                1.0 - ramp(f)
+            });
         }
         fade.done += frames;
         if fade.done >= fade.total
@@ -140,6 +225,8 @@ impl Player {
         let mut new = next.engine;
         let adopted = new.adopt(&mut self.engine);
         let old = std::mem::replace(&mut self.engine, new);
+        let old_pairs = self.stems.pairs.clone();
+        self.stems.place(self.engine.outputs());
         let olds = old.outputs();
         // `hush` added or taken away changes every output: they fade out (or in) too.
         let hush_changed = old.hushed() != self.engine.hushed();
@@ -173,10 +260,49 @@ impl Player {
         }
         self.fade = Some(Fade {
             old,
+            old_pairs,
             matches,
             gone,
             done: 0,
             total: total.max(1),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outputs(names: &[&str]) -> Vec<OutputSpec> {
+        names
+            .iter()
+            .map(|n| OutputSpec {
+                name: n.to_string(),
+                line: 1,
+                left: 0,
+                right: 0,
+                code: 0,
+                orbit: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn outputs_keep_their_pairs_take_free_ones_and_share_the_last_when_none_is_left() {
+        let mut stems = Stems {
+            names: vec![None; 3],
+            pairs: Vec::new(),
+        };
+        stems.place(&outputs(&["o1", "o2"]));
+        assert_eq!(stems.pairs, [0, 1]);
+        // Reordered, with a new one: each keeps its pair, the new one takes the unused.
+        stems.place(&outputs(&["o2", "o3", "o1"]));
+        assert_eq!(stems.pairs, [1, 2, 0]);
+        // o2 gone: o4 takes its pair; o5 finds none and shares the last.
+        stems.place(&outputs(&["o1", "o3", "o4", "o5"]));
+        assert_eq!(stems.pairs, [0, 2, 1, 2]);
+        // o2 back: o4 holds its pair now, so it shares the last.
+        stems.place(&outputs(&["o1", "o2", "o3", "o4"]));
+        assert_eq!(stems.pairs, [0, 2, 2, 1]);
     }
 }

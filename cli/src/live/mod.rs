@@ -43,6 +43,8 @@ pub struct LiveArgs {
     pub ahead: usize,
     /// The master limiter on the mix (`--no-limiter` turns it off).
     pub limit: bool,
+    /// Each output on a stereo pair of its own, of this many (`--split`), instead of the mix.
+    pub stems: Option<usize>,
 }
 
 /// Saves closer together than this are one edit: editors write in several steps (truncate,
@@ -146,8 +148,11 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
             return EXIT_USER_ERROR;
         }
     };
+    // Interleaved channels of every block from here to the sink and the recording.
+    let pairs = args.stems.unwrap_or(1).max(1);
+    let width = 2 * pairs;
     let mut recorder = match &args.record {
-        Some(p) => match record::Recorder::create(p, sr) {
+        Some(p) => match record::Recorder::create(p, sr, width as u16) {
             Ok(r) => Some(r),
             Err(e) => {
                 let _ = writeln!(io.stderr, "error: {e}");
@@ -174,7 +179,7 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
     let (edit_tx, edit_rx) = mpsc::channel::<Instant>();
     let ahead = args.ahead;
     let capacity = sink::MAX_CALLBACK_FRAMES + (ahead + 1) * block;
-    let (mut producer, consumer) = rtrb::RingBuffer::<f32>::new(2 * capacity);
+    let (mut producer, consumer) = rtrb::RingBuffer::<f32>::new(width * capacity);
     stats.callback_frames.store(block as u64, Ordering::Relaxed);
     stats.limiter_gain.store(1f64.to_bits(), Ordering::Relaxed);
     let limit = args.limit;
@@ -193,14 +198,23 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
         }
     });
 
+    let player = Player::new(engine, incoming_rx, retired_tx, swap_tx);
+    let mut player = if pairs > 1 {
+        let player = player.split(pairs);
+        let _ = writeln!(io.stdout, "{}", stem_layout(&player.stems()));
+        player
+    } else {
+        player
+    };
+
     // Render thread.
     let render = {
         let (stop, stats, report) = (stop.clone(), stats.clone(), report_tx.clone());
         let (name, fade_total) = (name.clone(), (CROSSFADE_SECONDS * sr as f64).round() as i64);
         std::thread::spawn(move || {
-            let mut player = Player::new(engine, incoming_rx, retired_tx, swap_tx);
-            let mut master = Master::new(sr, 1, limit);
-            let mut buf = vec![0.0f32; 2 * block];
+            let mut master = Master::new(sr, pairs, limit);
+            let mut buf = vec![0.0f32; width * block];
+            let mut stems = player.stems();
             // Blow-ups of the playing program already reported (a new program starts over).
             let (mut program, mut reported) = (std::ptr::null::<Engine>(), 0);
             // Patterns with refused cycles already reported, and the count last seen.
@@ -213,12 +227,12 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
             while priming > 0 {
                 let n = priming.min(block);
                 player.next_block(n, &mut buf);
-                let start = master.process(&mut buf[..2 * n]);
-                debug_assert_eq!(start, 2 * n);
+                let start = master.process(&mut buf[..width * n]);
+                debug_assert_eq!(start, width * n);
                 priming -= n;
             }
             while !stop.load(Ordering::Relaxed) {
-                let ready = capacity - producer.slots() / 2;
+                let ready = capacity - producer.slots() / width;
                 let want = stats.callback_frames.load(Ordering::Relaxed) as usize + ahead * block;
                 if ready + block > want {
                     std::thread::sleep(Duration::from_micros(200));
@@ -232,9 +246,10 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
                     faded = Some(0);
                 }
                 if let Some(done) = &mut faded {
-                    fade(ready, done, fade_total);
+                    fade(ready, width, done, fade_total);
                     if *done >= fade_total && stats.faded_at.load(Ordering::Relaxed) == 0 {
-                        let end = stats.pushed.load(Ordering::Relaxed) + (ready.len() / 2) as i64;
+                        let end =
+                            stats.pushed.load(Ordering::Relaxed) + (ready.len() / width) as i64;
                         stats.faded_at.store(end, Ordering::Relaxed);
                     }
                 }
@@ -248,6 +263,11 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
                 if !std::ptr::eq(program, e) {
                     (program, reported) = (e, 0);
                     (refusals_reported, refused_seen) = (Vec::new(), 0);
+                    let now = player.stems();
+                    if pairs > 1 && now != stems {
+                        let _ = report.send(Report::text(stem_layout(&now)));
+                    }
+                    stems = now;
                 }
                 if e.refused_cycles() != refused_seen {
                     refused_seen = e.refused_cycles();
@@ -277,7 +297,7 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
                 }
                 stats
                     .pushed
-                    .fetch_add((ready.len() / 2) as i64, Ordering::Relaxed);
+                    .fetch_add((ready.len() / width) as i64, Ordering::Relaxed);
             }
         })
     };
@@ -287,7 +307,7 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
     // Eight seconds of room: the monitor thread syncs the recording to the disk every
     // second, which a slow disk can hold up.
     let (played_tx, mut played_rx) = rtrb::RingBuffer::<f32>::new(16 * sr as usize);
-    let feed = sink::Feed::new(consumer, played_tx, stats.clone());
+    let feed = sink::Feed::new(consumer, played_tx, stats.clone(), width);
     let say: Box<dyn Fn(String) + Send> = {
         let report = report_tx.clone();
         Box::new(move |text| {
@@ -618,15 +638,25 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
     0
 }
 
-/// Fades interleaved stereo from full level to silence over `total` frames, `done` of which
-/// have passed; silence after.
-fn fade(stereo: &mut [f32], done: &mut i64, total: i64) {
-    for frame in stereo.chunks_exact_mut(2) {
+/// Fades frames of `width` interleaved channels from full level to silence over `total`
+/// frames, `done` of which have passed; silence after.
+fn fade(block: &mut [f32], width: usize, done: &mut i64, total: i64) {
+    for frame in block.chunks_exact_mut(width) {
         let g = (1.0 - *done as f64 / total as f64).max(0.0) as f32;
-        frame[0] *= g;
-        frame[1] *= g;
+        frame.iter_mut().for_each(|x| *x *= g);
         *done += 1;
     }
+}
+
+/// Which outputs play on which channels (`--split`), as a line to print.
+fn stem_layout(stems: &[Vec<String>]) -> String {
+    let pairs: Vec<String> = stems
+        .iter()
+        .enumerate()
+        .filter(|(_, names)| !names.is_empty())
+        .map(|(p, names)| format!("{}-{} {}", 2 * p + 1, 2 * p + 2, names.join(" + ")))
+        .collect();
+    format!("stems: {}", pairs.join(", "))
 }
 
 /// Makes the calling thread, and the threads it starts, give way to the render and sink

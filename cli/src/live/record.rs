@@ -40,6 +40,7 @@ impl Seek for Synced {
 pub struct Recorder {
     path: PathBuf,
     sample_rate: u32,
+    channels: u16,
     writer: Option<hound::WavWriter<Synced>>,
     part: u32,
     bytes: u64,
@@ -49,12 +50,14 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Creates `path` (stereo 32-bit float at `sample_rate`), failing at once if it cannot.
-    pub fn create(path: &Path, sample_rate: u32) -> Result<Recorder, String> {
-        let writer = open(path, sample_rate)?;
+    /// Creates `path` (`channels` of 32-bit float at `sample_rate`), failing at once if it
+    /// cannot.
+    pub fn create(path: &Path, sample_rate: u32, channels: u16) -> Result<Recorder, String> {
+        let writer = open(path, sample_rate, channels)?;
         Ok(Recorder {
             path: path.to_path_buf(),
             sample_rate,
+            channels,
             writer: Some(writer),
             part: 1,
             bytes: 0,
@@ -63,11 +66,12 @@ impl Recorder {
         })
     }
 
-    /// Appends interleaved stereo samples; every [`SYNC_INTERVAL`], makes the file on disk a
+    /// Appends interleaved samples; every [`SYNC_INTERVAL`], makes the file on disk a
     /// valid WAV of everything so far.
     pub fn write(&mut self, samples: &[f32]) {
+        let frame = 4 * self.channels as u64;
         for &x in samples {
-            if self.bytes + 4 > PART_BYTES && self.bytes.is_multiple_of(8) {
+            if self.bytes + 4 > PART_BYTES && self.bytes.is_multiple_of(frame) {
                 self.next_part();
             }
             let Some(w) = &mut self.writer else { return };
@@ -77,10 +81,9 @@ impl Recorder {
             }
             self.bytes += 4;
         }
-        // Only between whole frames: the monitor's ring can hand over a left sample without
-        // its right one, and a stereo WAV cannot hold half a frame (hound refuses to write
-        // such a header).
-        if self.bytes.is_multiple_of(8) && self.last_sync.elapsed() >= SYNC_INTERVAL {
+        // Only between whole frames: the monitor's ring can hand over part of a frame, and
+        // a WAV cannot hold half a frame (hound refuses to write such a header).
+        if self.bytes.is_multiple_of(frame) && self.last_sync.elapsed() >= SYNC_INTERVAL {
             self.last_sync = Instant::now();
             if let Some(w) = &mut self.writer
                 && let Err(e) = w.flush()
@@ -106,7 +109,7 @@ impl Recorder {
         let next = self
             .path
             .with_file_name(format!("{stem}-{}{ext}", self.part));
-        match open(&next, self.sample_rate) {
+        match open(&next, self.sample_rate, self.channels) {
             Ok(w) => {
                 self.writer = Some(w);
                 self.bytes = 0;
@@ -139,9 +142,9 @@ impl Recorder {
     }
 }
 
-fn open(path: &Path, sample_rate: u32) -> Result<hound::WavWriter<Synced>, String> {
+fn open(path: &Path, sample_rate: u32, channels: u16) -> Result<hound::WavWriter<Synced>, String> {
     let spec = hound::WavSpec {
-        channels: 2,
+        channels,
         sample_rate,
         bits_per_sample: 32,
         sample_format: hound::SampleFormat::Float,
@@ -164,7 +167,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("phonon-record-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("set.wav");
-        let mut rec = Recorder::create(&path, 48_000).unwrap();
+        let mut rec = Recorder::create(&path, 48_000, 2).unwrap();
         // Valid and empty before anything is written.
         assert_eq!(hound::WavReader::open(&path).unwrap().len(), 0);
         rec.write(&[0.25; 2000]);
@@ -183,7 +186,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("phonon-halves-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("set.wav");
-        let mut rec = Recorder::create(&path, 48_000).unwrap();
+        let mut rec = Recorder::create(&path, 48_000, 2).unwrap();
         rec.last_sync = Instant::now() - SYNC_INTERVAL;
         // A left sample alone: no sync yet, and no error.
         rec.write(&[0.25; 3]);
@@ -202,7 +205,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("phonon-parts-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("set.wav");
-        let mut rec = Recorder::create(&path, 44_100).unwrap();
+        let mut rec = Recorder::create(&path, 44_100, 2).unwrap();
         rec.write(&[0.1; 6]);
         // Pretend the part is full after three frames.
         rec.bytes = PART_BYTES;

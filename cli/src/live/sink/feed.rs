@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 /// more at once is always short (each such callback counts as an xrun).
 pub const MAX_CALLBACK_FRAMES: usize = 16_384;
 
+/// The most interleaved channels a rendered frame has (as many as a device is opened with).
+pub const MAX_WIDTH: usize = 64;
+
 /// Nobody plays the feed (a handover is under way).
 pub const NOBODY: u32 = 0;
 /// The null clock plays the feed. Device streams are numbered from 2, one number per
@@ -30,13 +33,17 @@ pub struct Feed {
     /// Callbacks seen (the first fills a device's whole buffer at once, so it does not set
     /// the size the render thread plans for).
     callbacks: u64,
+    /// Interleaved channels of a rendered frame: 2, or two per stem when split.
+    width: usize,
 }
 
 impl Feed {
+    /// `width`: interleaved channels of a rendered frame (2 to [`MAX_WIDTH`]).
     pub fn new(
         rendered: rtrb::Consumer<f32>,
         played: rtrb::Producer<f32>,
         stats: Arc<Stats>,
+        width: usize,
     ) -> Feed {
         Feed {
             rendered,
@@ -44,11 +51,18 @@ impl Feed {
             stats,
             started: false,
             callbacks: 0,
+            width: width.clamp(2, MAX_WIDTH),
         }
     }
 
-    /// Fills `data`, `channels` interleaved, with the next frames: the program's stereo on
-    /// the first two channels and silence on the rest, or on a mono device the two mixed.
+    /// Interleaved channels of a rendered frame.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Fills `data`, `channels` interleaved, with the next frames: the rendered channels on
+    /// the first ones (the program's stereo, or its stems pair by pair) and silence on the
+    /// rest, or on a mono device the first pair mixed.
     /// Runs in the audio callback: it must not allocate, lock, block or do I/O (checked by
     /// `assert_no_alloc` in debug builds).
     pub fn fill<T: Copy>(&mut self, data: &mut [T], channels: usize, convert: fn(f32) -> T) {
@@ -60,7 +74,8 @@ impl Feed {
                     .fetch_max(frames.min(MAX_CALLBACK_FRAMES) as u64, Ordering::Relaxed);
             }
             self.callbacks += 1;
-            let mut ready = (self.rendered.slots() / 2).min(frames);
+            let width = self.width;
+            let mut ready = (self.rendered.slots() / width).min(frames);
             if ready == frames {
                 self.started = true;
             } else if self.started {
@@ -74,27 +89,30 @@ impl Feed {
                 ready = 0;
             }
             let zero = convert(0.0);
+            let mut frame_in = [0.0f32; MAX_WIDTH];
             for (i, frame) in data.chunks_mut(channels).enumerate() {
-                let (l, r) = if i < ready {
-                    let l = self.rendered.pop().unwrap_or(0.0);
-                    (l, self.rendered.pop().unwrap_or(0.0))
+                let x = &mut frame_in[..width];
+                if i < ready {
+                    for v in x.iter_mut() {
+                        *v = self.rendered.pop().unwrap_or(0.0);
+                    }
                 } else {
-                    (0.0, 0.0)
-                };
+                    x.fill(0.0);
+                }
                 if channels == 1 {
-                    frame[0] = convert(0.5 * (l + r));
+                    frame[0] = convert(0.5 * (x[0] + x[1]));
                 } else {
-                    for (c, x) in frame.iter_mut().enumerate() {
-                        *x = match c {
-                            0 => convert(l),
-                            1 => convert(r),
-                            _ => zero,
-                        };
+                    for (c, out) in frame.iter_mut().enumerate() {
+                        *out = x.get(c).map_or(zero, |v| convert(*v));
                     }
                 }
                 // A full ring means the monitor thread stalled (a slow disk): the frames
                 // are lost to the recording, and counted.
-                if self.played.push(l).is_err() | self.played.push(r).is_err() {
+                let mut lost = false;
+                for v in x.iter() {
+                    lost |= self.played.push(*v).is_err();
+                }
+                if lost {
                     self.stats.unrecorded.fetch_add(1, Ordering::Relaxed);
                 }
             }
@@ -118,7 +136,7 @@ impl Feed {
 
     /// Whole frames rendered and not yet played.
     fn ready(&self) -> usize {
-        self.rendered.slots() / 2
+        self.rendered.slots() / self.width
     }
 }
 
@@ -152,12 +170,15 @@ pub struct Shared {
     /// frames are counted apart).
     pub stands_in: bool,
     pub stats: Arc<Stats>,
+    width: usize,
 }
 
 impl Shared {
     pub fn new(feed: Feed, driver: u32, stands_in: bool) -> Arc<Shared> {
         let stats = feed.stats.clone();
+        let width = feed.width();
         Arc::new(Shared {
+            width,
             feed: Mutex::new(feed),
             driver: AtomicU32::new(driver),
             stop: AtomicBool::new(false),
@@ -172,6 +193,11 @@ impl Shared {
 
     pub fn driver(&self) -> u32 {
         self.driver.load(Ordering::Acquire)
+    }
+
+    /// Interleaved channels of a rendered frame (fixed for the feed's life).
+    pub fn width(&self) -> usize {
+        self.width
     }
 
     /// Fills `data` as [`Feed::fill`] does if `driver` drives the feed now; silence
@@ -250,7 +276,7 @@ mod tests {
             tx.push(-(k as f32) / 2.0).unwrap();
         }
         let (played, monitor) = rtrb::RingBuffer::new(4096);
-        let feed = Feed::new(rx, played, Arc::new(Stats::default()));
+        let feed = Feed::new(rx, played, Arc::new(Stats::default()), 2);
         // The producer is dropped: what is in the ring stays readable.
         drop(tx);
         (feed, monitor)

@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 /// due since are played as fast as the render thread makes them, then it keeps pace.
 pub fn run(shared: Arc<Shared>, block: usize, sample_rate: u32) {
     let period = Duration::from_secs_f64(block as f64 / sample_rate as f64);
-    let mut out = vec![0.0f32; 2 * block];
+    let width = shared.width();
+    let mut out = vec![0.0f32; width * block];
     while !shared.stop.load(Ordering::Relaxed) {
         if shared.driver() != NULL_CLOCK {
             std::thread::sleep(Duration::from_millis(2));
@@ -30,7 +31,7 @@ pub fn run(shared: Arc<Shared>, block: usize, sample_rate: u32) {
             if let Some(wait) = due.checked_duration_since(Instant::now()) {
                 std::thread::sleep(wait);
             }
-            match shared.fill_as(NULL_CLOCK, &mut out, 2, |x| x, shared.stands_in) {
+            match shared.fill_as(NULL_CLOCK, &mut out, width, |x| x, shared.stands_in) {
                 Filled::Played => {
                     k += 1;
                     if shared.stands_in {
