@@ -420,3 +420,22 @@ fn comb_silences_the_spectrum_between_its_teeth() {
         db(tone("comb 0.5", "t660", 660.0))
     );
 }
+
+/// SuperDirt's `envelope` module runs after the low-pass and before the extra effects: a
+/// nonlinear one (`krush`) hears the attack. During a half-second attack the tone is quieter,
+/// so krush's square term (its 400 Hz partial from a 200 Hz tone) is weaker against the
+/// fundamental than after it, in proportion to the level.
+#[test]
+fn the_envelope_comes_before_the_extra_effects() {
+    let x = render("tempo: 0.5\nout: s \"t200\" # krush 1 # attack 0.5\n", 40_000);
+    let ratio = |from: usize, to: usize| {
+        tone_amplitude(&x[from..to], 400.0) / tone_amplitude(&x[from..to], 200.0)
+    };
+    // Frames 4000..8000: the attack at 0.18..0.36 of full level; 26000..36000: full level.
+    let (early, late) = (ratio(4000, 8000), ratio(26_000, 36_000));
+    assert!(late > 0.1, "{late}");
+    assert!(
+        early < 0.5 * late && early > 0.1 * late,
+        "early {early} late {late}"
+    );
+}

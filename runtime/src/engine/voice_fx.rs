@@ -475,7 +475,7 @@ impl VoiceFx {
     /// channel 1 in `right` for a stereo sample.
     pub fn process(&mut self, left: &mut [f32], right: Option<&mut [f32]>) {
         let lines: [&mut [f32]; 6] = [&mut [], &mut [], &mut [], &mut [], &mut [], &mut []];
-        self.process_with_lines(left, right, lines, None);
+        self.process_with_lines(left, right, None, lines, None);
     }
 
     /// Whether its effects need lines from the bank's pool (the phaser, `squiz`, `comb`).
@@ -492,11 +492,14 @@ impl VoiceFx {
 
     /// [`process`](Self::process) with the voice's lines from the bank's pool: the
     /// phaser's left and right, `squiz`'s, `comb`'s (an empty one skips its effect), and
-    /// the bank's transforms for `comb`.
+    /// the bank's transforms for `comb`; and with the voice's envelope (a level per frame),
+    /// applied where SuperDirt's `envelope` module runs: after the low-pass, before
+    /// `tremolo`, the phaser and the extra effects.
     pub fn process_with_lines(
         &mut self,
         left: &mut [f32],
         right: Option<&mut [f32]>,
+        envelope: Option<&[f32]>,
         lines: [&mut [f32]; 6],
         mut spectral: Option<&mut Spectral>,
     ) {
@@ -544,6 +547,9 @@ impl VoiceFx {
             }
             if let Some(f) = &mut fx.lane.lpf {
                 buf.iter_mut().for_each(|x| *x = f.run(ch, *x));
+            }
+            if let Some(e) = envelope {
+                buf.iter_mut().zip(e).for_each(|(x, g)| *x *= g);
             }
             let t0 = fx.frames;
             if let Some(tr) = fx.tremolo {

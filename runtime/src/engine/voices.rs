@@ -108,6 +108,19 @@ struct EventCommon {
 }
 
 impl Voice {
+    /// Its envelope's level at block frame `t` of the block starting at `first`: the voice
+    /// kernels' (a linear attack from its start, a linear release to `release_end`).
+    fn envelope_at(&self, first: i64, t: usize) -> f32 {
+        let attack_from = (self.start - first - 1) as f32;
+        let release_to = (self.release_end - first).clamp(-(1 << 24), 1 << 24) as f32;
+        let tf = t as f32;
+        let a = (tf - attack_from) * self.attack_inv;
+        let r = (release_to - tf) * self.release_inv;
+        let e = if a < r { a } else { r };
+        let e = if e < 1.0 { e } else { 1.0 };
+        if 0.0 < e { e } else { 0.0 }
+    }
+
     /// Whether the lane mixer may take it, effects aside: a sample voice that neither
     /// glides nor feeds a leslie.
     fn fits_lanes(&self) -> bool {
@@ -300,7 +313,7 @@ pub struct VoiceBank {
     lines: LinePool,
     spectral: Option<Box<Spectral>>,
     /// One voice's frames before its effects, left and right (grown to the block once).
-    scratch: [Vec<f32>; 2],
+    scratch: [Vec<f32>; 3],
     silent: Arc<Sample>,
     /// The program's orbit numbers, and what this block's events send to each (empty when
     /// the bank never sends).
@@ -371,7 +384,7 @@ impl VoiceBank {
             free_synths: Vec::with_capacity(if spec.synths { SYNTH_VOICE_CAP } else { 0 }),
             lines: LinePool::new(spec.lines, sample_rate),
             spectral: spec.lines.comb.then(|| Box::new(Spectral::new())),
-            scratch: [Vec::new(), Vec::new()],
+            scratch: [Vec::new(), Vec::new(), Vec::new()],
             silent: Arc::new(Sample::new(vec![vec![0.0]], "silence")),
             orbit_numbers,
             sends,
@@ -710,16 +723,16 @@ impl VoiceBank {
                 continue;
             }
             // The kernel adds four frames at a time from `from & !3`: only those are cleared.
-            let [sl, sr] = &mut self.scratch;
+            let [sl, sr, _] = &mut self.scratch;
             let span = (from & !3) as usize..(to as usize + 4).min(frames + 4);
             sl[span.clone()].fill(0.0);
             sr[span].fill(0.0);
             if v.synth != NO_SYNTH {
                 // A synth renders every frame from its start; mono.
                 self.synths[v.synth as usize].render(&mut sl[from as usize..to as usize]);
-                let fx = v.fx;
-                self.effects_alone(fx, from as usize, to as usize, false);
-                self.finish_alone(i, first, frames, from as usize, to as usize);
+                let (from, to) = (from as usize, to as usize);
+                let enveloped = self.effects_alone(i, first, from, to, false);
+                self.finish_alone(i, first, frames, from, to, enveloped);
                 continue;
             }
             let mut quad = silent_quad(&self.silent);
@@ -753,23 +766,41 @@ impl VoiceBank {
                 at = until;
             }
             let (from, to) = (from as usize, to as usize);
-            let fx = v.fx;
-            self.effects_alone(fx, from, to, kind.stereo);
-            self.finish_alone(i, first, frames, from, to);
+            let enveloped = self.effects_alone(i, first, from, to, kind.stereo);
+            self.finish_alone(i, first, frames, from, to, enveloped);
         }
     }
 
-    /// The effects `fx` (or none) over frames `from..to` of the scratch pair, whose right
-    /// side then holds the right channel (a copy of the left for a mono sound).
-    fn effects_alone(&mut self, fx: u32, from: usize, to: usize, stereo: bool) {
-        let [sl, sr] = &mut self.scratch;
-        if fx != NO_FX {
+    /// The effects of voice `i` (or none) over frames `from..to` of the scratch pair, whose
+    /// right side then holds the right channel (a copy of the left for a mono sound), with
+    /// its envelope where SuperDirt applies it (after the low-pass, before the effects that
+    /// follow it). Whether the envelope was applied.
+    fn effects_alone(
+        &mut self,
+        i: usize,
+        first: i64,
+        from: usize,
+        to: usize,
+        stereo: bool,
+    ) -> bool {
+        let v = &self.voices[i];
+        let [sl, sr, env] = &mut self.scratch;
+        let mut enveloped = false;
+        if v.fx != NO_FX {
+            let envelope = v.kind.env.then(|| {
+                for (t, e) in env[from..to].iter_mut().enumerate() {
+                    *e = v.envelope_at(first, from + t);
+                }
+                &env[from..to]
+            });
+            enveloped = envelope.is_some();
             let right = stereo.then(|| &mut sr[from..to]);
-            let state = &mut self.fx.states[fx as usize];
+            let state = &mut self.fx.states[v.fx as usize];
             let lines = voice_lines(&mut self.lines, state);
             state.process_with_lines(
                 &mut sl[from..to],
                 right,
+                envelope,
                 lines,
                 self.spectral.as_deref_mut(),
             );
@@ -777,17 +808,25 @@ impl VoiceBank {
         if !stereo {
             sr[from..to].copy_from_slice(&sl[from..to]);
         }
+        enveloped
     }
 
     /// The end of [`mix_alone`](Self::mix_alone) for voice `i`, whose frames `from..to`
-    /// are in the scratch pair: its envelope, gain and pan into the bank's buffers, then
-    /// its sends.
-    fn finish_alone(&mut self, i: usize, first: i64, frames: usize, from: usize, to: usize) {
+    /// are in the scratch pair: its envelope (unless `enveloped` already), gain and pan into
+    /// the bank's buffers, then its sends.
+    #[allow(clippy::too_many_arguments)]
+    fn finish_alone(
+        &mut self,
+        i: usize,
+        first: i64,
+        frames: usize,
+        from: usize,
+        to: usize,
+        enveloped: bool,
+    ) {
         let v = &self.voices[i];
-        let [sl, sr] = &mut self.scratch;
+        let [sl, sr, _] = &mut self.scratch;
         {
-            let attack_from = (v.start - first - 1) as f32;
-            let release_to = (v.release_end - first).clamp(-(1 << 24), 1 << 24) as f32;
             // SAFETY: both buffers have room for a block plus 4 (see `new`); `to <= frames`.
             let (out_l, out_r) = unsafe {
                 (
@@ -796,14 +835,8 @@ impl VoiceBank {
                 )
             };
             for t in from..to {
-                // The voice kernels' envelope, frame for frame.
-                let e = if v.kind.env {
-                    let tf = t as f32;
-                    let a = (tf - attack_from) * v.attack_inv;
-                    let r = (release_to - tf) * v.release_inv;
-                    let e = if a < r { a } else { r };
-                    let e = if e < 1.0 { e } else { 1.0 };
-                    if 0.0 < e { e } else { 0.0 }
+                let e = if v.kind.env && !enveloped {
+                    v.envelope_at(first, t)
                 } else {
                     1.0
                 };
