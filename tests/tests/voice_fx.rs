@@ -427,7 +427,10 @@ fn comb_silences_the_spectrum_between_its_teeth() {
 /// fundamental than after it, in proportion to the level.
 #[test]
 fn the_envelope_comes_before_the_extra_effects() {
-    let x = render("tempo: 0.5\nout: s \"t200\" # krush 1 # attack 0.5\n", 40_000);
+    let x = render(
+        "tempo: 0.5\nout: s \"t200\" # krush 1 # attack 0.5\n",
+        40_000,
+    );
     let ratio = |from: usize, to: usize| {
         tone_amplitude(&x[from..to], 400.0) / tone_amplitude(&x[from..to], 200.0)
     };

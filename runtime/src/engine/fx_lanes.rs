@@ -24,6 +24,9 @@ const CHUNK: usize = 64;
 /// latency of each.
 pub const LANES: usize = 16;
 
+// The transposes move blocks of 8×8.
+const _: () = assert!(LANES.is_multiple_of(8) && CHUNK.is_multiple_of(8));
+
 /// One voice as the lane mixer needs it, for one block.
 pub struct LaneVoice {
     /// Frame 0 of the sample's left and right channels (the same for a mono sample).
@@ -271,57 +274,32 @@ fn shape<const AVX: bool>(row: &mut [f32; CHUNK], n: usize, k: f32) {
     }
 }
 
-/// `rows` (the first `count` lanes) turned into `frames`, over the first `n` frames.
+/// The first `rows` rows and `cols` columns of `src` into `dst`, transposed (`rows` and
+/// `cols` multiples of 8, at most `R` and `C`): the lanes to the filters' layout and back.
 #[inline(always)]
-fn to_frames<const AVX: bool>(rows: &Rows, frames: &mut Frames, n: usize) {
+fn transpose<const AVX: bool, const R: usize, const C: usize>(
+    src: &[[f32; C]; R],
+    dst: &mut [[f32; R]; C],
+    rows: usize,
+    cols: usize,
+) {
+    let (rows, cols) = (rows.min(R), cols.min(C));
     #[cfg(target_arch = "x86_64")]
     if AVX {
-        for f0 in (0..n).step_by(8) {
-            for l0 in (0..LANES).step_by(8) {
-                // SAFETY: an 8×8 block inside both arrays (CHUNK and LANES are multiples of
-                // 8); `AVX` is set only where the CPU has AVX.
+        for r0 in (0..rows).step_by(8) {
+            for c0 in (0..cols).step_by(8) {
+                // SAFETY: an 8×8 block inside both arrays (R, C, `rows` and `cols` are
+                // multiples of 8); `AVX` is set only where the CPU has AVX.
                 unsafe {
-                    avx::transpose8(
-                        rows[l0].as_ptr().add(f0),
-                        CHUNK,
-                        frames[f0].as_mut_ptr().add(l0),
-                        LANES,
-                    )
+                    avx::transpose8(src[r0].as_ptr().add(c0), C, dst[c0].as_mut_ptr().add(r0), R)
                 };
             }
         }
         return;
     }
-    for (f, frame) in frames[..n].iter_mut().enumerate() {
-        for (l, x) in frame.iter_mut().enumerate() {
-            *x = rows[l][f];
-        }
-    }
-}
-
-/// `frames` turned back into `rows`, over the first `n` frames.
-#[inline(always)]
-fn to_rows<const AVX: bool>(frames: &Frames, rows: &mut Rows, n: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if AVX {
-        for f0 in (0..n).step_by(8) {
-            for l0 in (0..LANES).step_by(8) {
-                // SAFETY: as in `to_frames`.
-                unsafe {
-                    avx::transpose8(
-                        frames[f0].as_ptr().add(l0),
-                        LANES,
-                        rows[l0].as_mut_ptr().add(f0),
-                        CHUNK,
-                    )
-                };
-            }
-        }
-        return;
-    }
-    for (f, frame) in frames[..n].iter().enumerate() {
-        for (l, x) in frame.iter().enumerate() {
-            rows[l][f] = *x;
+    for (r, row) in src[..rows].iter().enumerate() {
+        for (c, x) in row[..cols].iter().enumerate() {
+            dst[c][r] = *x;
         }
     }
 }
@@ -660,7 +638,7 @@ fn mix_body<const AVX: bool>(
                 }
             }
             if framewise {
-                to_frames::<AVX>(rows, x, n8);
+                transpose::<AVX, LANES, CHUNK>(rows, x, LANES, n8);
                 if has_hpf {
                     hpf.run::<AVX>(ch, x, n, count);
                 }
@@ -683,7 +661,7 @@ fn mix_body<const AVX: bool>(
                         Err(double) => double.run::<AVX>(ch, x, n, count),
                     }
                 }
-                to_rows::<AVX>(x, rows, n8);
+                transpose::<AVX, CHUNK, LANES>(x, rows, n8, LANES);
             }
             // The envelope, and silence outside the voice's frames (where a filter may
             // still ring).
