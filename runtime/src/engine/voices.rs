@@ -312,7 +312,8 @@ pub struct VoiceBank {
     /// The lines of the voices' phasers, `squiz` and `comb`, and `comb`'s transforms.
     lines: LinePool,
     spectral: Option<Box<Spectral>>,
-    /// One voice's frames before its effects, left and right (grown to the block once).
+    /// One voice's frames before its effects, left and right, and its envelope's levels
+    /// (grown to the block once).
     scratch: [Vec<f32>; 3],
     silent: Arc<Sample>,
     /// The program's orbit numbers, and what this block's events send to each (empty when
@@ -698,9 +699,9 @@ impl VoiceBank {
     }
 
     /// Each voice the lane mixer does not take, on its own: the sample through the voice
-    /// kernel at unit gain and without envelope (or the synth), then its effects, then its
-    /// envelope, gain and pan (the order of SuperDirt's modules and its `dirt_gate`), then
-    /// its sends.
+    /// kernel at unit gain and without envelope (or the synth), then its effects with its
+    /// envelope among them, then its gain and pan (the order of SuperDirt's modules and its
+    /// `dirt_gate`), then its sends.
     fn mix_alone(&mut self, first: i64, frames: usize, kernels: &VoiceKernels) {
         for s in &mut self.scratch {
             if s.len() < frames + 4 {
