@@ -1,6 +1,7 @@
 -- The benchmark Phonon exists for: 16 outputs, each 32 steps per cycle, stuttered 8 times and
--- doubled by jux: 16 x 32 x 8 x 2 = 8192 voice starts per cycle, 16384 per second at 120 bpm.
-bpm: 120
+-- doubled by jux: 16 x 32 x 8 x 2 = 8192 voice starts per cycle, 16384 per second at 2 cycles
+-- per second.
+cps: 2
 
 o1: jux rev $ stut 8 0.6 0.0625 $ s "bd*32"
 o2: jux rev $ stut 8 0.6 0.0625 $ s "sn*32"

@@ -18,7 +18,8 @@ pub struct Statement {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum StatementKind {
-    /// `tempo:`/`cps:` (cycles per second) or `bpm:` (cps = bpm / 60).
+    /// `tempo:`/`cps:` (cycles per second) or `bpm:` (cps = bpm / 60 / 4; with a meter,
+    /// `bpm: 90 "3/4"`, its upper number of beats to the cycle).
     Tempo { unit: TempoUnit, value: Expr },
     /// `~name: expr` or `~name $ expr`.
     Bus { name: Name, body: Expr },

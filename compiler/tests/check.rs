@@ -193,7 +193,23 @@ fn redefinition_is_a_warning_and_the_later_wins() {
 
 #[test]
 fn tempo_units() {
-    assert_eq!(front_end("bpm: 120\nout: s \"bd\"").checked.cps, 2.0);
+    // Beats per minute, four to the cycle (Tidal's `setcps (120/60/4)`), or as the meter says.
+    assert_eq!(front_end("bpm: 120\nout: s \"bd\"").checked.cps, 0.5);
+    assert_eq!(front_end("bpm: 90 \"3/4\"\nout: s \"bd\"").checked.cps, 0.5);
+    assert_eq!(
+        front_end("bpm: 120 \"6/8\"\nout: s \"bd\"").checked.cps,
+        120.0 / 60.0 / 6.0
+    );
+    for meter in ["\"x\"", "\"0/4\"", "\"3\"", "4"] {
+        let fe = front_end(&format!("bpm: 120 {meter}\nout: s \"bd\""));
+        assert!(
+            fe.diagnostics
+                .iter()
+                .any(|d| d.message.contains("`bpm:` meter")),
+            "{meter}: {:?}",
+            fe.diagnostics
+        );
+    }
     assert_eq!(front_end("cps: 0.75\nout: s \"bd\"").checked.cps, 0.75);
     assert_eq!(front_end("out: s \"bd\"").checked.cps, 0.5);
 }

@@ -3,7 +3,7 @@
 //! each `$` chain, parses every mini-notation string, and reports every problem it finds.
 
 use crate::ast::{
-    Arith, BinOp, Expr, ExprKind, OutputName, Program, SectionOp, Statement, StatementKind,
+    Arg, Arith, BinOp, Expr, ExprKind, OutputName, Program, SectionOp, Statement, StatementKind,
     Structure, TempoUnit,
 };
 use crate::builtins::{self, Role};
@@ -53,7 +53,8 @@ impl Kind {
 pub struct Checked {
     /// The program with mini-notation parsed and `$` subjects found.
     pub program: Program,
-    /// Cycles per second (`tempo:`/`cps:`, or `bpm:` / 60; 0.5 when not given).
+    /// Cycles per second (`tempo:`/`cps:`, or `bpm:` / 60 / beats per cycle; 0.5 when not
+    /// given).
     pub cps: f64,
     /// Each output and the index of the statement that defines it (the last one wins).
     pub outputs: BTreeMap<OutputName, usize>,
@@ -131,12 +132,28 @@ pub fn check(mut program: Program, src: &str, statements_lost: bool) -> (Checked
     for st in &mut program.statements {
         match &mut st.kind {
             StatementKind::Tempo { unit, value } => {
+                // `bpm: 120 "3/4"`: the beats per cycle are the meter's upper number.
+                let (value, beats) = match (&*unit, &mut value.kind) {
+                    (TempoUnit::Bpm, ExprKind::App { func, args }) => match args.as_slice() {
+                        [Arg::Positional(meter)] => match beats_of(meter) {
+                            Ok(beats) => (&mut **func, beats),
+                            Err(d) => {
+                                resolver.error(d);
+                                continue;
+                            }
+                        },
+                        _ => (value, 4.0),
+                    },
+                    _ => (value, 4.0),
+                };
                 resolver.visit(value);
                 match const_eval(value) {
                     Some(v) if v > 0.0 && v.is_finite() => {
                         cps = Some(match unit {
                             TempoUnit::Cps => v,
-                            TempoUnit::Bpm => v / 60.0,
+                            // Beats per minute, `beats` to the cycle (Tidal's `setcps
+                            // (bpm/60/4)`).
+                            TempoUnit::Bpm => v / 60.0 / beats,
                         })
                     }
                     _ => resolver.error(
@@ -210,6 +227,23 @@ fn list_not_playable(span: Span) -> Diagnostic {
 }
 
 /// Evaluates an expression made only of numbers and arithmetic.
+/// The beats per cycle of a `bpm:` meter, `"3/4"`: its upper number (a whole number from 1).
+fn beats_of(meter: &Expr) -> Result<f64, Diagnostic> {
+    let wrong = || {
+        Diagnostic::error(meter.span.clone(), "a `bpm:` meter is a string like \"3/4\"")
+            .with_label("not a meter")
+            .with_hint("`bpm: 120` has four beats to the cycle; `bpm: 90 \"3/4\"` three, `bpm: 120 \"6/8\"` six")
+    };
+    let ExprKind::Str { text, .. } = &meter.kind else {
+        return Err(wrong());
+    };
+    let (upper, lower) = text.trim().split_once('/').ok_or_else(wrong)?;
+    match (upper.trim().parse::<u32>(), lower.trim().parse::<u32>()) {
+        (Ok(n), Ok(d)) if n >= 1 && d >= 1 => Ok(n as f64),
+        _ => Err(wrong()),
+    }
+}
+
 pub fn const_eval(e: &Expr) -> Option<f64> {
     match &e.kind {
         ExprKind::Number(n) => Some(*n),
