@@ -74,38 +74,93 @@ impl Scratch {
     }
 }
 
-/// Two-pole filters of the lanes: coefficients and both channels' state.
-struct Filters {
-    g: [f64; LANES],
-    b1: [f64; LANES],
-    b2: [f64; LANES],
-    h: [f64; LANES],
-    c1: [f64; LANES],
-    c2: [f64; LANES],
-    y1: [[f64; LANES]; 2],
-    y2: [[f64; LANES]; 2],
+/// A number the lanes' filters compute in: `f64`, or `f32` for a low-pass that fits it.
+trait Precision: Copy + std::ops::Add<Output = Self> + std::ops::Mul<Output = Self> {
+    const ZERO: Self;
+    const ONE: Self;
+    fn of(x: f64) -> Self;
+    fn of_sample(x: f32) -> Self;
+    fn to_f64(self) -> f64;
+    fn to_sample(self) -> f32;
 }
 
-impl Filters {
+impl Precision for f64 {
+    const ZERO: f64 = 0.0;
+    const ONE: f64 = 1.0;
+    fn of(x: f64) -> f64 {
+        x
+    }
+    fn of_sample(x: f32) -> f64 {
+        x as f64
+    }
+    fn to_f64(self) -> f64 {
+        self
+    }
+    fn to_sample(self) -> f32 {
+        self as f32
+    }
+}
+
+impl Precision for f32 {
+    const ZERO: f32 = 0.0;
+    const ONE: f32 = 1.0;
+    fn of(x: f64) -> f32 {
+        x as f32
+    }
+    fn of_sample(x: f32) -> f32 {
+        x
+    }
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    fn to_sample(self) -> f32 {
+        self
+    }
+}
+
+/// Two-pole filters of the lanes in precision `T` (SuperCollider's form: `y0 = g·x + b1·y1
+/// + b2·y2`, out `h·(y0 + c1·y1 + c2·y2)`): coefficients and both channels' state.
+struct TwoPoles<T> {
+    g: [T; LANES],
+    b1: [T; LANES],
+    b2: [T; LANES],
+    h: [T; LANES],
+    c1: [T; LANES],
+    c2: [T; LANES],
+    y1: [[T; LANES]; 2],
+    y2: [[T; LANES]; 2],
+}
+
+/// The filters in double precision, as SuperCollider runs them.
+type Filters = TwoPoles<f64>;
+
+/// The low-pass filters of the lanes in single precision, when every lane's filter
+/// [fits](TwoPole::fits_single) it: a low-pass adds its states (`y0 + 2·y1 + y2`), so
+/// nothing cancels, and away from the narrowest low resonances single precision follows the
+/// double-precision filter to within -80 dB (a test checks it). The high- and band-passes
+/// subtract large states and always run in double precision.
+type LowPasses = TwoPoles<f32>;
+
+impl<T: Precision> TwoPoles<T> {
     /// Gathers the lanes' filters (`pick` chooses which of a voice's); a lane without
     /// one passes its input unchanged.
-    fn gather(lanes: &[LaneVoice], pick: impl Fn(&LaneFx) -> Option<&TwoPole>) -> Filters {
-        let mut f = Filters {
-            g: [1.0; LANES],
-            b1: [0.0; LANES],
-            b2: [0.0; LANES],
-            h: [1.0; LANES],
-            c1: [0.0; LANES],
-            c2: [0.0; LANES],
-            y1: [[0.0; LANES]; 2],
-            y2: [[0.0; LANES]; 2],
+    fn gather(lanes: &[LaneVoice], pick: impl Fn(&LaneFx) -> Option<&TwoPole>) -> Self {
+        let mut f = TwoPoles {
+            g: [T::ONE; LANES],
+            b1: [T::ZERO; LANES],
+            b2: [T::ZERO; LANES],
+            h: [T::ONE; LANES],
+            c1: [T::ZERO; LANES],
+            c2: [T::ZERO; LANES],
+            y1: [[T::ZERO; LANES]; 2],
+            y2: [[T::ZERO; LANES]; 2],
         };
         for (l, v) in lanes.iter().enumerate() {
             if let Some(p) = pick(&v.fx) {
-                (f.g[l], f.b1[l], f.b2[l], f.h[l], f.c1[l], f.c2[l]) =
-                    (p.g, p.b1, p.b2, p.h, p.c1, p.c2);
+                (f.g[l], f.b1[l], f.b2[l]) = (T::of(p.g), T::of(p.b1), T::of(p.b2));
+                (f.h[l], f.c1[l], f.c2[l]) = (T::of(p.h), T::of(p.c1), T::of(p.c2));
                 for ch in 0..2 {
-                    [f.y1[ch][l], f.y2[ch][l]] = p.y[ch];
+                    [f.y1[ch][l], f.y2[ch][l]] = [T::of(p.y[ch][0]), T::of(p.y[ch][1])];
                 }
             }
         }
@@ -117,12 +172,31 @@ impl Filters {
         for (l, v) in lanes.iter_mut().enumerate() {
             if let Some(p) = pick(&mut v.fx) {
                 for ch in 0..2 {
-                    p.y[ch] = [self.y1[ch][l], self.y2[ch][l]];
+                    p.y[ch] = [self.y1[ch][l].to_f64(), self.y2[ch][l].to_f64()];
                 }
             }
         }
     }
 
+    /// Runs the first `lanes` lanes over `x[..n]`, one frame at a time (the copy for CPUs
+    /// without AVX).
+    #[inline(always)]
+    fn run_plain(&mut self, ch: usize, x: &mut Frames, n: usize, lanes: usize) {
+        let (mut y1, mut y2) = (self.y1[ch], self.y2[ch]);
+        for frame in &mut x[..n] {
+            for l in 0..lanes {
+                let y0 =
+                    self.g[l] * T::of_sample(frame[l]) + self.b1[l] * y1[l] + self.b2[l] * y2[l];
+                frame[l] = (self.h[l] * (y0 + self.c1[l] * y1[l] + self.c2[l] * y2[l])).to_sample();
+                y2[l] = y1[l];
+                y1[l] = y0;
+            }
+        }
+        (self.y1[ch], self.y2[ch]) = (y1, y2);
+    }
+}
+
+impl Filters {
     /// Runs the lanes over `x[..n]`: the first `lanes` of them (with AVX and FMA, all
     /// sixteen, which keeps the four chains in registers).
     #[inline(always)]
@@ -133,74 +207,18 @@ impl Filters {
             unsafe { avx::filter(self, ch, x, n) };
             return;
         }
-        let (mut y1, mut y2) = (self.y1[ch], self.y2[ch]);
-        for frame in &mut x[..n] {
-            for l in 0..lanes {
-                let y0 = self.g[l] * frame[l] as f64 + self.b1[l] * y1[l] + self.b2[l] * y2[l];
-                frame[l] = (self.h[l] * (y0 + self.c1[l] * y1[l] + self.c2[l] * y2[l])) as f32;
-                y2[l] = y1[l];
-                y1[l] = y0;
-            }
-        }
-        (self.y1[ch], self.y2[ch]) = (y1, y2);
+        self.run_plain(ch, x, n, lanes);
     }
-}
-
-/// The low-pass filters of the lanes in single precision (SuperCollider's `RLPF` form as
-/// [`Filters`]), when every lane's filter [fits](TwoPole::fits_single) it: a low-pass adds its
-/// states (`y0 + 2·y1 + y2`), so nothing cancels, and away from the narrowest low resonances
-/// single precision follows the double-precision filter to within -80 dB (a test checks
-/// it). The high- and band-passes subtract large states and always run in double precision.
-struct LowPasses {
-    g: [f32; LANES],
-    b1: [f32; LANES],
-    b2: [f32; LANES],
-    h: [f32; LANES],
-    c1: [f32; LANES],
-    c2: [f32; LANES],
-    y1: [[f32; LANES]; 2],
-    y2: [[f32; LANES]; 2],
 }
 
 impl LowPasses {
     /// The lanes' low-passes, when all fit single precision.
-    fn gather(lanes: &[LaneVoice]) -> Option<LowPasses> {
-        if !lanes
+    fn gather_single(lanes: &[LaneVoice]) -> Option<LowPasses> {
+        let fit = |v: &LaneVoice| v.fx.lpf.as_ref().is_none_or(|p| p.single);
+        lanes
             .iter()
-            .all(|v| v.fx.lpf.as_ref().is_none_or(|p| p.single))
-        {
-            return None;
-        }
-        let mut f = LowPasses {
-            g: [1.0; LANES],
-            b1: [0.0; LANES],
-            b2: [0.0; LANES],
-            h: [1.0; LANES],
-            c1: [0.0; LANES],
-            c2: [0.0; LANES],
-            y1: [[0.0; LANES]; 2],
-            y2: [[0.0; LANES]; 2],
-        };
-        for (l, v) in lanes.iter().enumerate() {
-            if let Some(p) = &v.fx.lpf {
-                (f.g[l], f.b1[l], f.b2[l]) = (p.g as f32, p.b1 as f32, p.b2 as f32);
-                (f.h[l], f.c1[l], f.c2[l]) = (p.h as f32, p.c1 as f32, p.c2 as f32);
-                for ch in 0..2 {
-                    [f.y1[ch][l], f.y2[ch][l]] = [p.y[ch][0] as f32, p.y[ch][1] as f32];
-                }
-            }
-        }
-        Some(f)
-    }
-
-    fn scatter(&self, lanes: &mut [LaneVoice]) {
-        for (l, v) in lanes.iter_mut().enumerate() {
-            if let Some(p) = &mut v.fx.lpf {
-                for ch in 0..2 {
-                    p.y[ch] = [self.y1[ch][l] as f64, self.y2[ch][l] as f64];
-                }
-            }
-        }
+            .all(fit)
+            .then(|| Self::gather(lanes, |f| f.lpf.as_ref()))
     }
 
     /// Runs the lanes over `x[..n]`.
@@ -212,16 +230,7 @@ impl LowPasses {
             unsafe { avx::low_pass(self, ch, x, n) };
             return;
         }
-        let (mut y1, mut y2) = (self.y1[ch], self.y2[ch]);
-        for frame in &mut x[..n] {
-            for l in 0..LANES {
-                let y0 = self.g[l] * frame[l] + self.b1[l] * y1[l] + self.b2[l] * y2[l];
-                frame[l] = self.h[l] * (y0 + self.c1[l] * y1[l] + self.c2[l] * y2[l]);
-                y2[l] = y1[l];
-                y1[l] = y0;
-            }
-        }
-        (self.y1[ch], self.y2[ch]) = (y1, y2);
+        self.run_plain(ch, x, n, LANES);
     }
 }
 
@@ -618,7 +627,7 @@ fn mix_body<const AVX: bool>(
     let mut hpf = Filters::gather(lanes, |f| f.hpf.as_ref());
     let mut bpf = Filters::gather(lanes, |f| f.bpf.as_ref());
     // The low-passes in single precision when they all fit it, else in double.
-    let mut lpf = match LowPasses::gather(lanes) {
+    let mut lpf = match LowPasses::gather_single(lanes) {
         Some(single) => Ok(single),
         None => Err(Filters::gather(lanes, |f| f.lpf.as_ref())),
     };
@@ -764,7 +773,7 @@ fn mix_body<const AVX: bool>(
     hpf.scatter(lanes, |f| f.hpf.as_mut());
     bpf.scatter(lanes, |f| f.bpf.as_mut());
     match &lpf {
-        Ok(single) => single.scatter(lanes),
+        Ok(single) => single.scatter(lanes, |f| f.lpf.as_mut()),
         Err(double) => double.scatter(lanes, |f| f.lpf.as_mut()),
     }
     for v in lanes.iter_mut() {
@@ -1024,7 +1033,7 @@ mod tests {
                 };
                 let lanes: Vec<LaneVoice> = (0..LANES).map(&mut lane).collect();
                 let mut double = Filters::gather(&lanes, |f| f.lpf.as_ref());
-                let Some(mut single) = LowPasses::gather(&lanes) else {
+                let Some(mut single) = LowPasses::gather_single(&lanes) else {
                     // Kept in double precision: where single precision would be off.
                     assert!(cutoff < 300.0 || resonance > 0.9, "{cutoff} {resonance}");
                     continue;
