@@ -8,20 +8,23 @@
 //! identity coefficients, `k = 0`), then its envelope is applied and the lanes are summed,
 //! weighted by their gains and sends, into the bank's pair and their orbits' sends.
 //!
-//! The result is what [`VoiceFx::process`](super::voice_fx::VoiceFx::process) and the per-voice mixer compute: the reads are the
-//! pitched voice kernel's (`base + floor(frac + rate·t)`, linear interpolation), the filters
-//! run in double precision with the same coefficients. Voices with `vowel` or `coarse` keep
-//! the per-voice path.
+//! The result is what [`VoiceFx::process`](super::voice_fx::VoiceFx::process) and the
+//! per-voice mixer compute: the reads are the pitched voice kernel's (`base + floor(frac +
+//! rate·t)`, linear interpolation), the filters have the same coefficients and run in double
+//! precision, or a low-pass in single precision where that stays within -80 dB of it
+//! ([`TwoPole::fits_single`]). Voices with `vowel`, `coarse` or the extra effects keep the
+//! per-voice path.
 
 use super::orbits::OrbitSends;
 use super::voice_fx::{LaneFx, TwoPole};
 
-/// Frames per chunk: the lanes of two channels stay in the L1 cache.
+/// Frames per chunk: the lanes of both channels and their transposed copy stay in the L1
+/// cache.
 const CHUNK: usize = 64;
 
 /// Voices mixed at once. A voice's filter is a chain from frame to frame, so the lanes are
-/// what runs in parallel: sixteen keep four vector chains in flight, which hides the
-/// latency of each.
+/// what runs in parallel: sixteen keep four double-precision (two single-precision) vector
+/// chains in flight, which hides the latency of each.
 pub const LANES: usize = 16;
 
 // The transposes move blocks of 8×8.
