@@ -111,6 +111,14 @@ impl Limiter {
         self.min_gains[back] = need;
         self.min_len += 1;
         let held = self.min_gains[self.min_head] as f64;
+        self.release(held, l, r)
+    }
+
+    /// The rest of [`Limiter::frame`] once the sliding minimum gave the gain the window needs
+    /// (`held`): the release, the smoothing, and the delay line.
+    #[inline(always)]
+    fn release(&mut self, held: f64, l: f32, r: f32) -> (f32, f32) {
+        let window = self.lookahead + 1;
         // Release towards 1, never above what the window needs.
         let released = held.min(1.0 - self.release_coef * (1.0 - self.last_released));
         self.last_released = released;
@@ -132,7 +140,7 @@ impl Limiter {
         // Written now, read `lookahead` frames later: the ring's next slot.
         self.delay[2 * slot] = l;
         self.delay[2 * slot + 1] = r;
-        let out = wrap(slot + 1);
+        let out = if slot + 1 == window { 0 } else { slot + 1 };
         let (out_l, out_r) = (self.delay[2 * out], self.delay[2 * out + 1]);
         self.frame += 1;
         self.slot = out;
@@ -148,11 +156,41 @@ impl Limiter {
 
     /// Processes interleaved stereo in place (each frame comes out `latency()` later).
     pub fn process(&mut self, stereo: &mut [f32]) {
-        for f in stereo.chunks_exact_mut(2) {
-            let (l, r) = self.frame(f[0], f[1]);
-            f[0] = l;
-            f[1] = r;
+        self.process_pair(stereo, 2, 0);
+    }
+
+    /// Processes the stereo pair `pair` of a block of interleaved `channels` in place, the
+    /// same as [`Limiter::frame`] on each of its frames. When nothing in the block is above
+    /// the ceiling (or not a number) and the look-ahead window needs no reduction either (the
+    /// usual case, also while the gain recovers from an earlier peak), every frame needs
+    /// unity gain: the sliding minimum is skipped and set once at the end.
+    pub fn process_pair(&mut self, block: &mut [f32], channels: usize, pair: usize) {
+        let frames = block.len() / channels;
+        let at = |f: usize| f * channels + 2 * pair;
+        let under = |x: f32| x.abs() <= CEILING;
+        let window_clear = self.min_len == 0 || self.min_gains[self.min_head] >= 1.0;
+        if !(window_clear && (0..frames).all(|f| under(block[at(f)]) && under(block[at(f) + 1]))) {
+            for f in 0..frames {
+                let (l, r) = self.frame(block[at(f)], block[at(f) + 1]);
+                block[at(f)] = l;
+                block[at(f) + 1] = r;
+            }
+            return;
         }
+        if frames == 0 {
+            return;
+        }
+        for f in 0..frames {
+            let (l, r) = self.release(1.0, block[at(f)], block[at(f) + 1]);
+            block[at(f)] = l;
+            block[at(f) + 1] = r;
+        }
+        // What `frame` leaves after frames that each need unity gain: the sliding minimum
+        // holds only the newest.
+        self.min_head = 0;
+        self.min_len = 1;
+        self.min_frames[0] = self.frame - 1;
+        self.min_gains[0] = 1.0;
     }
 
     /// The lowest gain applied since the last call (1 when the limiter did nothing), and
@@ -195,12 +233,8 @@ impl Master {
     pub fn process(&mut self, block: &mut [f32]) -> usize {
         let channels = 2 * self.limiters.len().max(1);
         if !self.limiters.is_empty() {
-            for frame in block.chunks_exact_mut(channels) {
-                for (p, lim) in self.limiters.iter_mut().enumerate() {
-                    let (l, r) = lim.frame(frame[2 * p], frame[2 * p + 1]);
-                    frame[2 * p] = l;
-                    frame[2 * p + 1] = r;
-                }
+            for (p, lim) in self.limiters.iter_mut().enumerate() {
+                lim.process_pair(block, channels, p);
             }
         } else {
             // No limiter: still nothing that is not a number.
@@ -310,6 +344,66 @@ mod tests {
             }
         }
         assert!(lim.take_min_gain() < 0.01);
+    }
+
+    #[test]
+    fn a_block_is_what_frame_by_frame_gives() {
+        // Quiet stretches (the shortcut), loud bursts, a NaN and blocks of odd sizes: the
+        // block path equals `frame` on every frame, bit for bit, and so does its state after.
+        let input: Vec<f32> = (0..40_000)
+            .flat_map(|i| {
+                let x = (i as f32 * 0.013).sin() * if (i / 3000) % 3 == 1 { 3.0 } else { 0.5 };
+                [x, if i == 25_000 { f32::NAN } else { -0.7 * x }]
+            })
+            .collect();
+        let (mut by_frame, mut by_block) = (Limiter::new(44_100), Limiter::new(44_100));
+        let expected: Vec<f32> = input
+            .chunks(2)
+            .flat_map(|f| {
+                let (l, r) = by_frame.frame(f[0], f[1]);
+                [l, r]
+            })
+            .collect();
+        let mut got = input.clone();
+        let mut rest = &mut got[..];
+        for n in [1usize, 37, 512, 89, 1000].iter().cycle() {
+            let take = (2 * n).min(rest.len());
+            let (now, later) = rest.split_at_mut(take);
+            by_block.process_pair(now, 2, 0);
+            rest = later;
+            if rest.is_empty() {
+                break;
+            }
+        }
+        let same = expected
+            .iter()
+            .zip(&got)
+            .all(|(a, b)| a.to_bits() == b.to_bits());
+        assert!(same, "bit for bit");
+        let tail = |lim: &mut Limiter| (0..200).map(|_| lim.frame(2.0, 0.1)).collect::<Vec<_>>();
+        assert_eq!(
+            tail(&mut by_frame),
+            tail(&mut by_block),
+            "the same state after"
+        );
+        // A pair other than the first of a wider block.
+        let mut wide: Vec<f32> = input[..2000]
+            .chunks(2)
+            .flat_map(|f| [9.0, 9.0, f[0], f[1]])
+            .collect();
+        let mut lim = Limiter::new(44_100);
+        lim.process_pair(&mut wide, 4, 1);
+        let mut alone = Limiter::new(44_100);
+        let want: Vec<f32> = input[..2000]
+            .chunks(2)
+            .flat_map(|f| {
+                let (l, r) = alone.frame(f[0], f[1]);
+                [l, r]
+            })
+            .collect();
+        let got: Vec<f32> = wide.chunks(4).flat_map(|f| [f[2], f[3]]).collect();
+        assert_eq!(got, want);
+        assert!(wide.chunks(4).all(|f| f[0] == 9.0 && f[1] == 9.0));
     }
 
     #[test]

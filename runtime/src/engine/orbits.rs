@@ -81,6 +81,8 @@ impl Allpass {
         }
     }
 
+    /// One frame: the reference [`Allpass::run_chunk`] is tested against.
+    #[cfg(test)]
     #[inline]
     fn run(&mut self, x: f32) -> f32 {
         let v = self.buf[self.pos];
@@ -92,6 +94,35 @@ impl Allpass {
             self.pos + 1
         };
         v - self.g * w
+    }
+
+    /// Frames before the ring wraps.
+    fn room(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    /// [`Allpass::run`] over `xs` in place, for at most [`Allpass::room`] frames: each frame
+    /// reads what was written a whole ring earlier, before this run, so the frames are
+    /// independent and the loop vectorises (the same arithmetic as frame by frame).
+    #[inline]
+    fn run_chunk(&mut self, xs: &mut [f32]) {
+        let g = self.g;
+        let ring = &mut self.buf[self.pos..self.pos + xs.len()];
+        for (x, b) in xs.iter_mut().zip(ring) {
+            let v = *b;
+            let w = flush(*x + g * v);
+            *b = w;
+            *x = v - g * w;
+        }
+        self.advance(xs.len());
+    }
+
+    #[inline]
+    fn advance(&mut self, n: usize) {
+        self.pos += n;
+        if self.pos == self.buf.len() {
+            self.pos = 0;
+        }
     }
 
     fn clear(&mut self) {
@@ -113,6 +144,8 @@ impl Line {
         }
     }
 
+    /// One frame: the reference the reverb's pieces are tested against.
+    #[cfg(test)]
     #[inline]
     fn run(&mut self, x: f32) -> f32 {
         let v = self.buf[self.pos];
@@ -134,6 +167,11 @@ struct LeakDc {
 }
 
 impl LeakDc {
+    /// At rest: silence in gives silence out.
+    fn is_rest(&self) -> bool {
+        self.x1 == 0.0 && self.y1 == 0.0
+    }
+
     #[inline]
     fn run(&mut self, x: f32) -> f32 {
         let y = flush(x - self.x1 + 0.995 * self.y1);
@@ -177,6 +215,68 @@ struct ReverbSide {
     leak: LeakDc,
     /// The loop's last output (`LocalIn`; its block of lateness is in `line`).
     last: f32,
+}
+
+/// The most frames the reverb computes stage by stage at once.
+const PIECE: usize = 256;
+
+impl ReverbSide {
+    /// Frames before one of its rings wraps.
+    fn room(&self) -> usize {
+        let rings = self.input.iter().chain([&self.loop_a, &self.loop_b]);
+        rings.fold(self.line.buf.len() - self.line.pos, |n, a| n.min(a.room()))
+    }
+
+    /// One side over a piece of at most [`PIECE`] frames: `x` the mono send, `d` the loop's
+    /// depth and `w` the wet level per frame, the side's output added to `out`. Cut where
+    /// one of its rings wraps.
+    fn run(&mut self, x: &[f32], d: &[f32], w: &[f32], out: &mut [f32]) {
+        let mut done = 0;
+        while done < x.len() {
+            let n = self.room().min(x.len() - done);
+            let at = done..done + n;
+            self.run_unwrapped(&x[at.clone()], &d[at.clone()], &w[at.clone()], &mut out[at]);
+            done += n;
+        }
+    }
+
+    /// [`ReverbSide::run`] over no more than [`ReverbSide::room`] frames.
+    fn run_unwrapped(&mut self, x: &[f32], d: &[f32], w: &[f32], out: &mut [f32]) {
+        let n = x.len();
+        let mut input = [0.0f32; PIECE];
+        let input = &mut input[..n];
+        input.copy_from_slice(x);
+        for a in &mut self.input {
+            a.run_chunk(input);
+        }
+        // `DelayN`'s output: what entered a whole line earlier, then the second allpass.
+        let mut y = [0.0f32; PIECE];
+        let y = &mut y[..n];
+        let pos = self.line.pos;
+        y.copy_from_slice(&self.line.buf[pos..pos + n]);
+        self.loop_b.run_chunk(y);
+        // The feedback: the DC blocker's output is the side's output and, a frame later,
+        // the loop's input through the one-pole.
+        let mut fed = [0.0f32; PIECE];
+        let fed = &mut fed[..n];
+        let (mut last, mut one_pole) = (self.last, self.one_pole);
+        for f in 0..n {
+            // `OnePole.ar(loop, 0.5)`: y = 0.5·x + 0.5·y1.
+            one_pole = flush(0.5 * (last * (d[f] + self.depth_offset)) + 0.5 * one_pole);
+            fed[f] = one_pole;
+            last = self.leak.run(y[f] + input[f]);
+            out[f] += last * w[f];
+        }
+        self.last = last;
+        self.one_pole = one_pole;
+        self.loop_a.run_chunk(fed);
+        self.line.buf[pos..pos + n].copy_from_slice(fed);
+        self.line.pos = if pos + n == self.line.buf.len() {
+            0
+        } else {
+            pos + n
+        };
+    }
 }
 
 /// `dirt_reverb`, per channel: the mono sum of the sends through four allpasses, added to a
@@ -226,28 +326,30 @@ impl Reverb {
     }
 
     /// Adds the reverb of `send` (mono) to `left`/`right`.
+    ///
+    /// Computed stage by stage over pieces of at most [`PIECE`] frames, each side's cut where
+    /// one of its rings wraps: within such a piece, no longer than any ring, the input
+    /// allpasses, the delay line's output and the allpass after it depend only on what was
+    /// written before the piece, so they run as whole, vectorised loops; only the one-pole,
+    /// the DC blocker and the loop's feedback run frame by frame. The arithmetic of each
+    /// frame is that of running the whole loop one frame at a time (a test compares them bit
+    /// for bit).
     fn run(&mut self, send: &[f32], size: f32, dry: f32, left: &mut [f32], right: &mut [f32]) {
         let depth = depth_of(size);
         let wet = 1.0 - dry;
-        for (f, &x) in send.iter().enumerate() {
-            let d = self.depth.run(depth);
-            let w = self.wet.run(wet);
-            for (c, s) in self.sides.iter_mut().enumerate() {
-                let mut input = x;
-                for a in &mut s.input {
-                    input = a.run(input);
-                }
-                let fed = s.last * (d + s.depth_offset);
-                // `OnePole.ar(loop, 0.5)`: y = 0.5·x + 0.5·y1.
-                s.one_pole = flush(0.5 * fed + 0.5 * s.one_pole);
-                let y = s.loop_a.run(s.one_pole);
-                let y = s.line.run(y);
-                let y = s.loop_b.run(y);
-                let y = s.leak.run(y + input);
-                s.last = y;
-                let out = if c == 0 { &mut left[f] } else { &mut right[f] };
-                *out += y * w;
+        let mut done = 0;
+        while done < send.len() {
+            let n = PIECE.min(send.len() - done);
+            let (mut d, mut w) = ([0.0f32; PIECE], [0.0f32; PIECE]);
+            for f in 0..n {
+                d[f] = self.depth.run(depth);
+                w[f] = self.wet.run(wet);
             }
+            let x = &send[done..done + n];
+            let (d, w) = (&d[..n], &w[..n]);
+            self.sides[0].run(x, d, w, &mut left[done..done + n]);
+            self.sides[1].run(x, d, w, &mut right[done..done + n]);
+            done += n;
         }
     }
 
@@ -276,6 +378,9 @@ struct Delay {
     pos: usize,
     time: Lag,
     leak: [LeakDc; 2],
+    /// Frames since anything but zero was written into the lines (at least: counted by
+    /// blocks); once it reaches their length they hold only zeros.
+    silent_frames: usize,
     sample_rate: f64,
 }
 
@@ -288,6 +393,7 @@ impl Delay {
             // SuperDirt lags the delay time by a second (`delaytime.lag(1)`).
             time: Lag::new(DEFAULTS[2] * sample_rate as f32, 1.0, sample_rate),
             leak: [LeakDc::default(); 2],
+            silent_frames: usize::MAX,
             sample_rate,
         }
     }
@@ -306,19 +412,36 @@ impl Delay {
     /// Adds the echoes of `send` to `left`/`right`; `target`: the delay in frames.
     fn run(&mut self, send: [&[f32]; 2], target: f32, feedback: f32, out: [&mut [f32]; 2]) {
         let len = self.lines[0].len();
+        let frames = send[0].len();
+        let heard = send[0].iter().chain(send[1]).any(|x| *x != 0.0);
+        if !heard && self.silent_frames >= len && self.leak.iter().all(LeakDc::is_rest) {
+            // The lines hold only zeros and nothing comes in: the echoes are silence. Only
+            // the delay time glides on (until it arrives, where the lag stays).
+            if self.time.y != target {
+                for _ in 0..frames {
+                    self.time.run(target);
+                }
+            }
+            self.pos = (self.pos + frames) % len;
+            return;
+        }
         let fb = feedback.clamp(0.0, 0.99);
         let [out_l, out_r] = out;
-        for f in 0..send[0].len() {
+        let mut peak = 0.0f32;
+        for f in 0..frames {
             let d = self.time.run(target).clamp(1.0, (len - 2) as f32);
             let back = d.floor();
             let frac = d - back;
             let back = back as usize;
-            let at = |k: usize| (self.pos + len - k) % len;
-            let (i0, i1) = (at(back), at(back + 1));
             let pos = self.pos;
-            let side = |line: &mut [f32], leak: &mut LeakDc, x: f32| {
+            // `back + 1 < len`: one wrap at most, by a comparison.
+            let at = |k: usize| if pos >= k { pos - k } else { pos + len - k };
+            let (i0, i1) = (at(back), at(back + 1));
+            let mut side = |line: &mut [f32], leak: &mut LeakDc, x: f32| {
                 let y = line[i0] + frac * (line[i1] - line[i0]);
-                line[pos] = flush(x + fb * y);
+                let written = flush(x + fb * y);
+                line[pos] = written;
+                peak = peak.max(written.abs());
                 leak.run(y)
             };
             let [line_l, line_r] = &mut self.lines;
@@ -327,6 +450,12 @@ impl Delay {
             out_r[f] += side(line_r, leak_r, send[1][f]);
             self.pos = if pos + 1 == len { 0 } else { pos + 1 };
         }
+        // Counted by blocks: a block that wrote anything counts as wholly loud.
+        self.silent_frames = if peak > 0.0 {
+            0
+        } else {
+            self.silent_frames.saturating_add(frames)
+        };
     }
 
     fn clear(&mut self) {
@@ -334,6 +463,7 @@ impl Delay {
             l.fill(0.0);
         }
         self.leak = [LeakDc::default(); 2];
+        self.silent_frames = usize::MAX;
     }
 }
 
@@ -744,6 +874,118 @@ mod tests {
                 .fold(0.0f32, |m, x| m.max(x.abs()));
             assert!(between < 0.01 * expected, "between echoes {k}: {between}");
         }
+    }
+
+    /// `dirt_reverb` one frame at a time, the whole loop per frame: what the pieces of
+    /// [`Reverb::run`] must equal.
+    fn reverb_by_frame(r: &mut Reverb, send: &[f32], size: f32, dry: f32) -> Vec<[f32; 2]> {
+        let (depth, wet) = (depth_of(size), 1.0 - dry);
+        let mut out = Vec::new();
+        for &x in send {
+            let d = r.depth.run(depth);
+            let w = r.wet.run(wet);
+            let mut frame = [0.0f32; 2];
+            for (c, s) in r.sides.iter_mut().enumerate() {
+                let mut input = x;
+                for a in &mut s.input {
+                    input = a.run(input);
+                }
+                let fed = s.last * (d + s.depth_offset);
+                s.one_pole = flush(0.5 * fed + 0.5 * s.one_pole);
+                let y = s.loop_a.run(s.one_pole);
+                let y = s.line.run(y);
+                let y = s.loop_b.run(y);
+                s.last = s.leak.run(y + input);
+                frame[c] += s.last * w;
+            }
+            out.push(frame);
+        }
+        out
+    }
+
+    #[test]
+    fn the_reverb_in_pieces_is_the_reverb_frame_by_frame() {
+        // Noise bursts and silence, blocks of odd sizes, size and dry changing: every ring
+        // wraps many times over the 3 s.
+        let mut seed = 1u32;
+        let send: Vec<f32> = (0..3 * SR as usize)
+            .map(|i| {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let noise = (seed >> 8) as f32 / (1 << 24) as f32 - 0.5;
+                if (i / 20_000) % 2 == 0 { noise } else { 0.0 }
+            })
+            .collect();
+        let (mut pieces, mut frames) = (Reverb::new(SR as f64), Reverb::new(SR as f64));
+        let (mut done, mut k) = (0, 0);
+        let mut same = true;
+        while done < send.len() {
+            let n = [512, 1, 37, 300, 64, 1000][k % 6].min(send.len() - done);
+            let (size, dry) = ([0.1, 0.9, 0.5][k % 3], [0.0, 0.3][k % 2]);
+            let x = &send[done..done + n];
+            let (mut l, mut r) = (vec![0.0; n], vec![0.0; n]);
+            pieces.run(x, size, dry, &mut l, &mut r);
+            let want = reverb_by_frame(&mut frames, x, size, dry);
+            for f in 0..n {
+                same &= l[f].to_bits() == want[f][0].to_bits();
+                same &= r[f].to_bits() == want[f][1].to_bits();
+            }
+            done += n;
+            k += 1;
+        }
+        assert!(same, "bit for bit");
+        let tail = pieces.sides[1].last;
+        assert!(tail != 0.0 && tail == frames.sides[1].last);
+    }
+
+    #[test]
+    fn a_delay_without_sends_skips_only_silence() {
+        // An orbit kept awake by its reverb's sends, its delay fed twice 600 blocks apart:
+        // between them, once the echo has died away and its line is all zeros, the delay
+        // skips its work. The output equals that of an orbit whose delay computed every block
+        // (sends too small to be written), bit for bit, the delay time gliding meanwhile.
+        let blocks = |s: &mut OrbitState, from: usize, to: usize, tiny: bool| {
+            run(s, to - from, |b, sends| {
+                let b = b + from;
+                if b % 50 == 0 {
+                    sends.room[3] = 1e-3;
+                    sends.heard = true;
+                }
+                if b == 0 || b == 600 {
+                    sends.delay[0][5] = 1.0;
+                    sends.delay[1][7] = 0.5;
+                    sends.heard = true;
+                } else if tiny {
+                    sends.delay[0][0] = 1e-30;
+                    sends.heard = true;
+                }
+                // The delay time set while the delay skips glides to the second echo.
+                if b == 590 {
+                    sends.params[2] = Some((0, 0.05));
+                }
+            })
+        };
+        let fresh = || {
+            let mut s = OrbitState::new(SR);
+            s.params = [0.1, 0.0, 0.01, 0.3, 0.0, 6.7, 0.3];
+            s
+        };
+        let (mut skipping, mut computing) = (fresh(), fresh());
+        let mut a = blocks(&mut skipping, 0, 600, false);
+        assert!(skipping.delay.silent_frames >= skipping.delay.lines[0].len());
+        assert!(!skipping.asleep());
+        a.extend(blocks(&mut skipping, 600, 640, false));
+        let b = blocks(&mut computing, 0, 640, true);
+        assert!(computing.delay.silent_frames < computing.delay.lines[0].len());
+        let bits = |v: &[[f32; 2]]| {
+            v.iter()
+                .flat_map(|x| x.map(f32::to_bits))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bits(&a), bits(&b));
+        assert!(
+            a[600 * 512..].iter().any(|x| x[0].abs() > 0.1),
+            "the second echo"
+        );
     }
 
     #[test]
