@@ -946,7 +946,7 @@ mod tests {
         let blocks = |s: &mut OrbitState, from: usize, to: usize, tiny: bool| {
             run(s, to - from, |b, sends| {
                 let b = b + from;
-                if b % 50 == 0 {
+                if b.is_multiple_of(50) {
                     sends.room[3] = 1e-3;
                     sends.heard = true;
                 }
