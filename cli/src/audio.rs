@@ -7,8 +7,9 @@ use phonon_compiler::program::{Compiled, Options};
 use phonon_runtime::engine::Engine;
 use phonon_runtime::engine::voices::DEFAULT_VOICE_CAP;
 use phonon_runtime::master::Master;
-use phonon_runtime::render::{Rendered, render as render_frames, write_wav};
+use phonon_runtime::render::{Rendered, channels as render_channels, render_into};
 use phonon_runtime::samples::{SampleLibrary, SearchPath};
+use phonon_runtime::wav::{WavFile, write_wav};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -204,12 +205,27 @@ pub fn render(path: &PathBuf, samples: &SampleArgs, args: &RenderArgs, mut io: I
             indicatif::ProgressDrawTarget::hidden()
         },
     );
+    let channels = render_channels(&engine, args.split);
+    // Written while it renders (the limiter and the file on a thread of their own).
+    let mut file = match WavFile::create(&args.output, args.sample_rate, channels) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = writeln!(io.stderr, "error: {e}");
+            return EXIT_USER_ERROR;
+        }
+    };
     let started = Instant::now();
     let (block, split, limit) = (args.block, args.split, args.limit);
-    let (audio, blowups) = engine.run(|engine| {
-        let audio = render_frames(engine, frames, block, split, limit, &mut |done| {
-            bar.set_position(done as u64)
-        });
+    let blowups = engine.run(|engine| {
+        render_into(
+            engine,
+            frames,
+            block,
+            split,
+            limit,
+            &mut |done| bar.set_position(done as u64),
+            &mut |samples| file.write(samples),
+        );
         let outputs = engine.outputs();
         let blowups: Vec<String> = engine
             .blowups()
@@ -217,14 +233,14 @@ pub fn render(path: &PathBuf, samples: &SampleArgs, args: &RenderArgs, mut io: I
             .map(|b| b.describe(&outputs[b.output], args.sample_rate))
             .chain(engine.refusals().iter().map(|r| r.describe()))
             .collect();
-        (audio, blowups)
+        blowups
     });
     bar.finish_and_clear();
     let took = started.elapsed();
     for b in &blowups {
         let _ = writeln!(io.stderr, "warning: {}:{b}", source.name);
     }
-    if let Err(e) = write_wav(&args.output, args.sample_rate, &audio) {
+    if let Err(e) = file.finish() {
         let _ = writeln!(io.stderr, "error: {e}");
         return EXIT_USER_ERROR;
     }
@@ -234,8 +250,8 @@ pub fn render(path: &PathBuf, samples: &SampleArgs, args: &RenderArgs, mut io: I
         source.name,
         args.output.display(),
         frames as f64 / sr,
-        audio.channels,
-        if audio.channels == 1 { "" } else { "s" },
+        channels,
+        if channels == 1 { "" } else { "s" },
         if args.split {
             format!(", one stereo pair per output: {}", stems.join(", "))
         } else {

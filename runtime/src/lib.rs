@@ -9,5 +9,6 @@ pub mod pattern;
 pub mod render;
 pub mod samples;
 pub mod time;
+pub mod wav;
 
 pub use time::Rational;

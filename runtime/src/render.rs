@@ -1,13 +1,23 @@
-//! Offline rendering: run an engine for a number of frames and write 32-bit float WAV.
+//! Offline rendering: run an engine for a number of frames, through the master limiter.
 
 use crate::engine::Engine;
 use crate::master::Master;
+use std::sync::mpsc;
 
 /// Interleaved audio: the stereo master, or one stereo pair per output (`split`).
 pub struct Rendered {
     pub channels: usize,
     pub frames: usize,
     pub samples: Vec<f32>,
+}
+
+/// The channels a render of `engine` gives: a stereo pair, or one per output with `split`.
+pub fn channels(engine: &Engine, split: bool) -> usize {
+    if split {
+        2 * engine.outputs().len().max(1)
+    } else {
+        2
+    }
 }
 
 /// Renders `frames` frames in blocks of at most `block` (the engine's maximum block),
@@ -23,37 +33,11 @@ pub fn render(
     limit: bool,
     progress: &mut dyn FnMut(usize),
 ) -> Rendered {
-    let block = block.clamp(1, engine.max_block());
-    let outputs = engine.outputs().len();
-    let pairs = if split { outputs.max(1) } else { 1 };
-    let channels = 2 * pairs;
-    let mut master = Master::new(engine.clock().sample_rate as u32, pairs, limit);
-    let total = frames + master.latency();
+    let channels = channels(engine, split);
     let mut samples = Vec::with_capacity(frames * channels);
-    let mut out = vec![0.0f32; channels * block];
-    let mut done = 0;
-    while done < total {
-        let n = block.min(total - done);
-        engine.process(n);
-        let dest = &mut out[..n * channels];
-        if split {
-            dest.fill(0.0);
-            for o in 0..outputs {
-                let (l, r) = engine.output(o, n);
-                for f in 0..n {
-                    dest[f * channels + 2 * o] = l[f];
-                    dest[f * channels + 2 * o + 1] = r[f];
-                }
-            }
-        } else {
-            engine.mix_master(n, dest);
-        }
-        let start = master.process(dest);
-        samples.extend_from_slice(&dest[start..]);
-        done += n;
-        progress(done.min(frames));
-    }
-    samples.truncate(frames * channels);
+    render_into(engine, frames, block, split, limit, progress, &mut |s| {
+        samples.extend_from_slice(s)
+    });
     Rendered {
         channels,
         frames,
@@ -61,40 +45,77 @@ pub fn render(
     }
 }
 
-/// Writes 32-bit float WAV. The file is written beside `path` under a temporary name and
-/// renamed over it only when complete, so a failed or interrupted write leaves whatever
-/// `path` held before.
-pub fn write_wav(path: &std::path::Path, sample_rate: u32, audio: &Rendered) -> Result<(), String> {
-    let spec = hound::WavSpec {
-        channels: audio.channels as u16,
-        sample_rate,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let temp = temporary_beside(path);
-    let fail = |e: hound::Error| format!("cannot write `{}`: {e}", path.display());
-    let written = (|| {
-        let mut w = hound::WavWriter::create(&temp, spec)?;
-        for &s in &audio.samples {
-            w.write_sample(s)?;
-        }
-        w.finalize()
-    })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&temp);
-        return Err(fail(e));
-    }
-    std::fs::rename(&temp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        format!("cannot write `{}`: {e}", path.display())
-    })
-}
+/// Blocks handed to the master's thread at a time.
+const STRETCH_BLOCKS: usize = 8;
 
-/// A name in the same folder as `path` (so a rename is atomic), hidden and unique to this
-/// process: `dir/.name.PID.part`.
-pub fn temporary_beside(path: &std::path::Path) -> std::path::PathBuf {
-    let name = path
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    path.with_file_name(format!(".{name}.{}.part", std::process::id()))
+/// [`render`], handing the audio to `sink` in order, a stretch of interleaved frames at a
+/// time ([`channels`] to a frame), instead of keeping it. The master limiter and `sink` run
+/// on a thread of their own while the engine computes the next blocks (the blocks are the
+/// same as [`render`]'s, so is the audio).
+pub fn render_into(
+    engine: &mut Engine,
+    frames: usize,
+    block: usize,
+    split: bool,
+    limit: bool,
+    progress: &mut dyn FnMut(usize),
+    sink: &mut (dyn FnMut(&[f32]) + Send),
+) {
+    let block = block.clamp(1, engine.max_block());
+    let outputs = engine.outputs().len();
+    let channels = channels(engine, split);
+    let mut master = Master::new(engine.clock().sample_rate as u32, channels / 2, limit);
+    let total = frames + master.latency();
+    let stretch = block * STRETCH_BLOCKS;
+    // Filled stretches go to the master's thread, and come back to be filled again.
+    let (full, filled) = mpsc::sync_channel::<(Vec<f32>, usize)>(2);
+    let (empty, emptied) = mpsc::channel::<Vec<f32>>();
+    for _ in 0..3 {
+        let _ = empty.send(vec![0.0f32; channels * stretch]);
+    }
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut delivered = 0;
+            for (mut buffer, n) in filled {
+                let audio = &mut buffer[..n * channels];
+                let start = master.process(audio);
+                let keep = ((audio.len() - start) / channels).min(frames - delivered);
+                sink(&audio[start..start + keep * channels]);
+                delivered += keep;
+                let _ = empty.send(buffer);
+            }
+        });
+        let mut done = 0;
+        while done < total {
+            // Gone only if the master's thread panicked: the scope reports it.
+            let Ok(mut buffer) = emptied.recv() else {
+                break;
+            };
+            let mut n_stretch = 0;
+            while n_stretch < stretch && done < total {
+                let n = block.min(total - done);
+                engine.process(n);
+                let dest = &mut buffer[n_stretch * channels..(n_stretch + n) * channels];
+                if split {
+                    dest.fill(0.0);
+                    for o in 0..outputs {
+                        let (l, r) = engine.output(o, n);
+                        for f in 0..n {
+                            dest[f * channels + 2 * o] = l[f];
+                            dest[f * channels + 2 * o + 1] = r[f];
+                        }
+                    }
+                } else {
+                    engine.mix_master(n, dest);
+                }
+                n_stretch += n;
+                done += n;
+                progress(done.min(frames));
+            }
+            if full.send((buffer, n_stretch)).is_err() {
+                break;
+            }
+        }
+        drop(full);
+    });
 }

@@ -412,6 +412,11 @@ pub struct Engine {
 /// handing work to another thread costs a few microseconds.
 const PARALLEL_WORK: usize = 4 * 1024;
 
+/// The same for the voice banks, in voice-frames (a voice-frame is a sample read and mixed,
+/// a nanosecond or two): waking the pool's other threads for a few voices costs more than
+/// they save, and keeps a core spinning.
+const PARALLEL_VOICES: usize = 32 * 1024;
+
 /// The pool an engine's heavy stages run on: none for one thread (everything runs on the
 /// calling thread), else `threads` workers. They take the priority of the thread that calls
 /// this.
@@ -809,7 +814,7 @@ impl Engine {
         }
         let (clock, kernels) = (self.clock, self.voice_kernels);
         let voices: usize = self.banks.iter().map(|b| b.active()).sum();
-        let parallel = self.banks.len() > 1 && (voices + 8) * frames >= PARALLEL_WORK;
+        let parallel = self.banks.len() > 1 && (voices + 8) * frames >= PARALLEL_VOICES;
         let run_all = |banks: &mut Vec<VoiceBank>| {
             use rayon::prelude::*;
             banks

@@ -117,6 +117,16 @@ impl Allpass {
         self.advance(xs.len());
     }
 
+    /// [`Allpass::run`] over `xs` in place, any length: in runs cut where the ring wraps.
+    fn run_all(&mut self, xs: &mut [f32]) {
+        let mut done = 0;
+        while done < xs.len() {
+            let n = self.room().min(xs.len() - done);
+            self.run_chunk(&mut xs[done..done + n]);
+            done += n;
+        }
+    }
+
     #[inline]
     fn advance(&mut self, n: usize) {
         self.pos += n;
@@ -141,6 +151,27 @@ impl Line {
         Line {
             buf: vec![0.0; len.max(1)],
             pos: 0,
+        }
+    }
+
+    /// What comes out over the next `out.len()` frames (no more than the line's length):
+    /// what went in a whole line earlier.
+    fn read(&self, out: &mut [f32]) {
+        let first = out.len().min(self.buf.len() - self.pos);
+        out[..first].copy_from_slice(&self.buf[self.pos..self.pos + first]);
+        let rest = out.len() - first;
+        out[first..].copy_from_slice(&self.buf[..rest]);
+    }
+
+    /// Puts `xs` in, after [`Line::read`] took what they replace.
+    fn write(&mut self, xs: &[f32]) {
+        let first = xs.len().min(self.buf.len() - self.pos);
+        self.buf[self.pos..self.pos + first].copy_from_slice(&xs[..first]);
+        let rest = xs.len() - first;
+        self.buf[..rest].copy_from_slice(&xs[first..]);
+        self.pos = if rest > 0 { rest } else { self.pos + first };
+        if self.pos == self.buf.len() {
+            self.pos = 0;
         }
     }
 
@@ -221,61 +252,40 @@ struct ReverbSide {
 const PIECE: usize = 256;
 
 impl ReverbSide {
-    /// Frames before one of its rings wraps.
-    fn room(&self) -> usize {
-        let rings = self.input.iter().chain([&self.loop_a, &self.loop_b]);
-        rings.fold(self.line.buf.len() - self.line.pos, |n, a| n.min(a.room()))
-    }
-
-    /// One side over a piece of at most [`PIECE`] frames: `x` the mono send, `d` the loop's
-    /// depth and `w` the wet level per frame, the side's output added to `out`. Cut where
-    /// one of its rings wraps.
-    fn run(&mut self, x: &[f32], d: &[f32], w: &[f32], out: &mut [f32]) {
-        let mut done = 0;
-        while done < x.len() {
-            let n = self.room().min(x.len() - done);
-            let at = done..done + n;
-            self.run_unwrapped(&x[at.clone()], &d[at.clone()], &w[at.clone()], &mut out[at]);
-            done += n;
-        }
-    }
-
-    /// [`ReverbSide::run`] over no more than [`ReverbSide::room`] frames.
-    fn run_unwrapped(&mut self, x: &[f32], d: &[f32], w: &[f32], out: &mut [f32]) {
-        let n = x.len();
-        let mut input = [0.0f32; PIECE];
-        let input = &mut input[..n];
+    /// The stages of a piece of `n` frames (no longer than [`PIECE`] or the delay line) that
+    /// depend only on what was written before it: the send through the input allpasses into
+    /// `input`, the delay line's output through the second loop allpass into `y`.
+    fn feed_forward(&mut self, x: &[f32], input: &mut [f32], y: &mut [f32]) {
         input.copy_from_slice(x);
         for a in &mut self.input {
-            a.run_chunk(input);
+            a.run_all(input);
         }
-        // `DelayN`'s output: what entered a whole line earlier, then the second allpass.
-        let mut y = [0.0f32; PIECE];
-        let y = &mut y[..n];
-        let pos = self.line.pos;
-        y.copy_from_slice(&self.line.buf[pos..pos + n]);
-        self.loop_b.run_chunk(y);
-        // The feedback: the DC blocker's output is the side's output and, a frame later,
-        // the loop's input through the one-pole.
-        let mut fed = [0.0f32; PIECE];
-        let fed = &mut fed[..n];
-        let (mut last, mut one_pole) = (self.last, self.one_pole);
-        for f in 0..n {
-            // `OnePole.ar(loop, 0.5)`: y = 0.5·x + 0.5·y1.
-            one_pole = flush(0.5 * (last * (d[f] + self.depth_offset)) + 0.5 * one_pole);
-            fed[f] = one_pole;
-            last = self.leak.run(y[f] + input[f]);
-            out[f] += last * w[f];
+        self.line.read(y);
+        self.loop_b.run_all(y);
+    }
+
+    /// The frames of the loop's feedback, `fed` (the one-pole's output), through the first
+    /// loop allpass into the delay line.
+    fn feed_back(&mut self, fed: &mut [f32]) {
+        self.loop_a.run_all(fed);
+        self.line.write(fed);
+    }
+}
+
+/// One side's working arrays for a piece.
+struct Piece {
+    input: [f32; PIECE],
+    y: [f32; PIECE],
+    fed: [f32; PIECE],
+}
+
+impl Piece {
+    fn new() -> Piece {
+        Piece {
+            input: [0.0; PIECE],
+            y: [0.0; PIECE],
+            fed: [0.0; PIECE],
         }
-        self.last = last;
-        self.one_pole = one_pole;
-        self.loop_a.run_chunk(fed);
-        self.line.buf[pos..pos + n].copy_from_slice(fed);
-        self.line.pos = if pos + n == self.line.buf.len() {
-            0
-        } else {
-            pos + n
-        };
     }
 }
 
@@ -327,28 +337,51 @@ impl Reverb {
 
     /// Adds the reverb of `send` (mono) to `left`/`right`.
     ///
-    /// Computed stage by stage over pieces of at most [`PIECE`] frames, each side's cut where
-    /// one of its rings wraps: within such a piece, no longer than any ring, the input
-    /// allpasses, the delay line's output and the allpass after it depend only on what was
-    /// written before the piece, so they run as whole, vectorised loops; only the one-pole,
-    /// the DC blocker and the loop's feedback run frame by frame. The arithmetic of each
-    /// frame is that of running the whole loop one frame at a time (a test compares them bit
-    /// for bit).
+    /// Computed stage by stage over pieces of at most [`PIECE`] frames (shorter than the
+    /// delay lines): within a piece the input allpasses, the delay line's output and the
+    /// allpass after it depend only on what was written before the piece, so they run as
+    /// whole, vectorised loops (cut where a ring wraps); only the one-pole, the DC blocker
+    /// and the loop's feedback run frame by frame, both sides together. The arithmetic of
+    /// each frame is that of running the whole loop one frame at a time (a test compares
+    /// them bit for bit).
     fn run(&mut self, send: &[f32], size: f32, dry: f32, left: &mut [f32], right: &mut [f32]) {
         let depth = depth_of(size);
         let wet = 1.0 - dry;
+        let longest = PIECE.min(
+            self.sides
+                .iter()
+                .map(|s| s.line.buf.len())
+                .min()
+                .unwrap_or(1),
+        );
+        let mut pieces = [Piece::new(), Piece::new()];
         let mut done = 0;
         while done < send.len() {
-            let n = PIECE.min(send.len() - done);
-            let (mut d, mut w) = ([0.0f32; PIECE], [0.0f32; PIECE]);
-            for f in 0..n {
-                d[f] = self.depth.run(depth);
-                w[f] = self.wet.run(wet);
-            }
+            let n = longest.min(send.len() - done);
             let x = &send[done..done + n];
-            let (d, w) = (&d[..n], &w[..n]);
-            self.sides[0].run(x, d, w, &mut left[done..done + n]);
-            self.sides[1].run(x, d, w, &mut right[done..done + n]);
+            for (side, p) in self.sides.iter_mut().zip(&mut pieces) {
+                side.feed_forward(x, &mut p.input[..n], &mut p.y[..n]);
+            }
+            // The feedback of both sides, frame by frame (two chains side by side): the DC
+            // blocker's output is the side's output and, a frame later, the loop's input
+            // through the one-pole (`OnePole.ar(loop, 0.5)`: y = 0.5·x + 0.5·y1).
+            let [a, b] = &mut self.sides;
+            let [pa, pb] = &mut pieces;
+            let (out_a, out_b) = (&mut left[done..done + n], &mut right[done..done + n]);
+            for f in 0..n {
+                let d = self.depth.run(depth);
+                let w = self.wet.run(wet);
+                a.one_pole = flush(0.5 * (a.last * (d + a.depth_offset)) + 0.5 * a.one_pole);
+                b.one_pole = flush(0.5 * (b.last * (d + b.depth_offset)) + 0.5 * b.one_pole);
+                pa.fed[f] = a.one_pole;
+                pb.fed[f] = b.one_pole;
+                a.last = a.leak.run(pa.y[f] + pa.input[f]);
+                b.last = b.leak.run(pb.y[f] + pb.input[f]);
+                out_a[f] += a.last * w;
+                out_b[f] += b.last * w;
+            }
+            a.feed_back(&mut pa.fed[..n]);
+            b.feed_back(&mut pb.fed[..n]);
             done += n;
         }
     }
@@ -906,16 +939,22 @@ mod tests {
     #[test]
     fn the_reverb_in_pieces_is_the_reverb_frame_by_frame() {
         // Noise bursts and silence, blocks of odd sizes, size and dry changing: every ring
-        // wraps many times over the 3 s.
+        // wraps many times over the 3 s; at 8 kHz the input allpasses are shorter than a piece.
+        for rate in [SR, 8_000] {
+            reverb_in_pieces_at(rate);
+        }
+    }
+
+    fn reverb_in_pieces_at(rate: u32) {
         let mut seed = 1u32;
-        let send: Vec<f32> = (0..3 * SR as usize)
+        let send: Vec<f32> = (0..3 * rate as usize)
             .map(|i| {
                 seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
                 let noise = (seed >> 8) as f32 / (1 << 24) as f32 - 0.5;
                 if (i / 20_000) % 2 == 0 { noise } else { 0.0 }
             })
             .collect();
-        let (mut pieces, mut frames) = (Reverb::new(SR as f64), Reverb::new(SR as f64));
+        let (mut pieces, mut frames) = (Reverb::new(rate as f64), Reverb::new(rate as f64));
         let (mut done, mut k) = (0, 0);
         let mut same = true;
         while done < send.len() {
@@ -932,7 +971,7 @@ mod tests {
             done += n;
             k += 1;
         }
-        assert!(same, "bit for bit");
+        assert!(same, "bit for bit at {rate} Hz");
         let tail = pieces.sides[1].last;
         assert!(tail != 0.0 && tail == frames.sides[1].last);
     }
