@@ -42,6 +42,8 @@ pub struct Limiter {
     sum: f64,
     release_coef: f64,
     last_released: f64,
+    /// `1 / window`.
+    inverse_window: f64,
     /// Consecutive frames whose released gain was exactly 1.
     ones: usize,
     frame: u64,
@@ -66,6 +68,7 @@ impl Limiter {
             sum: window as f64,
             release_coef: (-1.0 / (RELEASE_SECONDS * sample_rate as f64)).exp(),
             last_released: 1.0,
+            inverse_window: 1.0 / window as f64,
             ones: 0,
             frame: 0,
             slot: 0,
@@ -131,11 +134,12 @@ impl Limiter {
         if self.ones >= window {
             self.sum = window as f64;
         }
-        // (A window of ones is the usual case: no division for it, the same 1.0.)
+        // (A window of ones is the usual case: no multiplication for it, the same 1.0.) The
+        // mean by a reciprocal: a division's latency was most of a frame's cost.
         let gain = if self.ones >= window {
             1.0
         } else {
-            (self.sum / window as f64) as f32
+            (self.sum * self.inverse_window) as f32
         };
         // Written now, read `lookahead` frames later: the ring's next slot.
         self.delay[2 * slot] = l;
@@ -167,9 +171,15 @@ impl Limiter {
     pub fn process_pair(&mut self, block: &mut [f32], channels: usize, pair: usize) {
         let frames = block.len() / channels;
         let at = |f: usize| f * channels + 2 * pair;
-        let under = |x: f32| x.abs() <= CEILING;
         let window_clear = self.min_len == 0 || self.min_gains[self.min_head] >= 1.0;
-        if !(window_clear && (0..frames).all(|f| under(block[at(f)]) && under(block[at(f) + 1]))) {
+        // The largest magnitude's bits (a pass without branches): above the ceiling's bits
+        // when a sample is above it, infinite or not a number.
+        let magnitude = |x: f32| x.to_bits() & 0x7fff_ffff;
+        let loudest = (0..frames).fold(0, |m, f| {
+            m.max(magnitude(block[at(f)]))
+                .max(magnitude(block[at(f) + 1]))
+        });
+        if !(window_clear && loudest <= CEILING.to_bits()) {
             for f in 0..frames {
                 let (l, r) = self.frame(block[at(f)], block[at(f) + 1]);
                 block[at(f)] = l;

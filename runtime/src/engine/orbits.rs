@@ -48,6 +48,12 @@ fn flush(x: f32) -> f32 {
     }
 }
 
+/// Whether any sample is not zero: a branchless pass that vectorises (the sign bit left
+/// out, so -0 is silence too).
+fn any_sound(xs: &[f32]) -> bool {
+    xs.iter().fold(0u32, |bits, x| bits | (x.to_bits() << 1)) != 0
+}
+
 /// The orbit parameters an event can set, in this order.
 pub const PARAMS: [&str; 7] = [
     "size",
@@ -446,7 +452,7 @@ impl Delay {
     fn run(&mut self, send: [&[f32]; 2], target: f32, feedback: f32, out: [&mut [f32]; 2]) {
         let len = self.lines[0].len();
         let frames = send[0].len();
-        let heard = send[0].iter().chain(send[1]).any(|x| *x != 0.0);
+        let heard = any_sound(send[0]) || any_sound(send[1]);
         if !heard && self.silent_frames >= len && self.leak.iter().all(LeakDc::is_rest) {
             // The lines hold only zeros and nothing comes in: the echoes are silence. Only
             // the delay time glides on (until it arrives, where the lag stays).
@@ -581,7 +587,7 @@ impl Leslie {
         let len = self.line[0].len();
         let size = size.max(0.0) as f64;
         let [out_l, out_r] = out;
-        let heard = send[0].iter().chain(send[1]).any(|x| *x != 0.0);
+        let heard = any_sound(send[0]) || any_sound(send[1]);
         for f in 0..send[0].len() {
             // Lagged rates: distance at lrate, throb at 0.8·lrate, the balances likewise.
             let r = [
