@@ -285,24 +285,32 @@ fn step_parser<'a>(
         .delimited_by(just('[').then(ws.clone()), ws.clone().then(just(']')))
         .padded_by(ws.clone())
         .map(|g| Elem::Sub(Box::new(g)));
-    let polymeter = polymeter_stack
-        .clone()
-        .delimited_by(just('{').then(ws.clone()), ws.clone().then(just('}')))
-        .then(
-            just('%')
-                .ignore_then(slice_with_ops.clone().map(Box::new))
-                .or_not(),
-        )
-        .padded_by(ws.clone())
-        .map(|(sequences, steps_per_cycle)| Elem::Poly {
-            sequences,
-            steps_per_cycle,
-        });
     let slow_sequence = polymeter_stack
         .clone()
         .delimited_by(just('<').then(ws.clone()), ws.clone().then(just('>')))
         .padded_by(ws.clone())
         .map(Elem::Alt);
+    // The steps of a polymeter are a bare slice, as in krill: in `{a b}%3*2` the `*2` is the
+    // whole polymeter's (`({a b}%3)*2`), not the step count's.
+    let steps_per_cycle = choice((step_elem.clone(), sub_cycle.clone(), slow_sequence.clone()))
+        .map_with(|elem, e| {
+            let s: SimpleSpan = e.span();
+            Box::new(Step {
+                elem,
+                ops: Vec::new(),
+                weight: 1.0,
+                span: s.start..s.end,
+            })
+        });
+    let polymeter = polymeter_stack
+        .clone()
+        .delimited_by(just('{').then(ws.clone()), ws.clone().then(just('}')))
+        .then(just('%').ignore_then(steps_per_cycle).or_not())
+        .padded_by(ws.clone())
+        .map(|(sequences, steps_per_cycle)| Elem::Poly {
+            sequences,
+            steps_per_cycle,
+        });
     let slice = choice((step_elem, sub_cycle, polymeter, slow_sequence));
 
     // An operator's argument is a bare slice (no operators of its own), as in krill.
