@@ -3,9 +3,9 @@
 tempo: 0.5
 
 ~drums: s "bd [~ bd] sn [bd cp]" # gain 1.05
-~bass: saw "c2 c2 eb2 g1" # lpf 600 0.7 # distortion 3 0.5 # chorus 0.8 0.4 0.5
-~keys: tri "<c4'min7 ab3'maj7>" # adsr 0.05 0.3 0.6 0.8 # gain 0.25
-~lead: square "<g4 bb4> ~ ~ eb5" # ar 0.005 0.2 # lpf 2400 # gain 0.2
+~bass: saw "c3 c3 eb3 g2" # lpf 600 0.7 # distortion 3 0.5 # chorus 0.8 0.4 0.5
+~keys: tri "<c5'min7 ab4'maj7>" # adsr 0.05 0.3 0.6 0.8 # gain 0.25
+~lead: square "<g5 bb5> ~ ~ eb6" # ar 0.005 0.2 # lpf 2400 # gain 0.2
 
 o1: ~drums # bitcrush 6 2 # compressor -18 4 0.005 0.1 4 # gain 0.6
 o2: ~bass # gain 0.4

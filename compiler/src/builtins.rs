@@ -862,7 +862,7 @@ pub static BUILTINS: &[Builtin] = &[
         Effect,
         &[req("attack", Value), req("decay", Value)],
         "attack-decay envelope per event (seconds)",
-        "saw \"c3 e3\" # ad 0.01 0.3",
+        "saw \"c4 e4\" # ad 0.01 0.3",
     ),
     b(
         "adsr",
@@ -875,7 +875,7 @@ pub static BUILTINS: &[Builtin] = &[
             opt("release", 0.1),
         ],
         "attack-decay-sustain-release envelope per event",
-        "saw \"c3 e3\" # adsr 0.01 0.1 0.6 0.3",
+        "saw \"c4 e4\" # adsr 0.01 0.1 0.6 0.3",
     ),
     b(
         "ar",
@@ -883,7 +883,7 @@ pub static BUILTINS: &[Builtin] = &[
         Effect,
         &[req("attack", Value), req("release", Value)],
         "attack-release envelope per event",
-        "sine \"c4 e4\" # ar 0.05 0.5",
+        "sine \"c5 e5\" # ar 0.05 0.5",
     ),
     b(
         "reverb",

@@ -3,6 +3,11 @@
 //! (`../shared/oracle/query.mjs`); the expected events are committed beside it, so this test
 //! needs no Node. Events are compared as multisets: exact spans, values with a tiny tolerance
 //! for trigonometric results.
+//!
+//! The differences from Strudel, each deliberate: pan (Phonon's -1..1, mapped below), and
+//! note names in arithmetic, which are Tidal's semitones from middle C (`c5` = `c` = 0) where
+//! Strudel reads MIDI numbers (`c` = 48): their cases (`tf_arith_10`, `ph_arith_05`) are
+//! generated from the Strudel expression with the names written as Tidal's numbers.
 
 use phonon_compiler::query::{query_expression, rational_arg};
 use phonon_runtime::pattern::hap_to_json;

@@ -16,8 +16,9 @@ fn left(src: &str, seconds: f64) -> Vec<f32> {
 
 #[test]
 fn a_chord_sounds_each_of_its_notes() {
-    // One c4 major chord for two seconds: c4 e4 g4 at full level, nothing between them.
-    let x = left("tempo: 0.5\nout: sine \"c4'maj\"\n", 1.0);
+    // One c5 major chord (Tidal's c5 is middle C, MIDI 60) for two seconds: its three notes at
+    // full level, nothing between them.
+    let x = left("tempo: 0.5\nout: sine \"c5'maj\"\n", 1.0);
     let w = &x[4410..40_000];
     for m in [60.0, 64.0, 67.0] {
         let a = tone_amplitude(w, hz(m));
@@ -28,20 +29,20 @@ fn a_chord_sounds_each_of_its_notes() {
     }
     // A minor seventh under an envelope: four notes.
     let y = left(
-        "tempo: 0.5\nout: saw \"a3'min7\" # adsr 0.01 0.1 0.8 0.2 # lpf 3000\n",
+        "tempo: 0.5\nout: saw \"a4'min7\" # adsr 0.01 0.1 0.8 0.2 # lpf 3000\n",
         1.0,
     );
     let w = &y[8820..40_000];
     for m in [57.0, 60.0, 64.0, 67.0] {
-        assert!(tone_amplitude(w, hz(m)) > 0.3, "a3'min7 lacks {m}");
+        assert!(tone_amplitude(w, hz(m)) > 0.3, "a4'min7 lacks {m}");
     }
 }
 
 #[test]
 fn overlapping_notes_sound_together() {
-    // At 0.5 cps with legato 1.5: c4 from 0 to 1.5 s, e4 from 1 to 2.5 s.
+    // At 0.5 cps with legato 1.5: c5 from 0 to 1.5 s, e5 from 1 to 2.5 s.
     let x = left(
-        "tempo: 0.5\nout: sine \"c4 e4\" $ legato 1.5 # ar 0.001 0.01\n",
+        "tempo: 0.5\nout: sine \"c5 e5\" $ legato 1.5 # ar 0.001 0.01\n",
         2.0,
     );
     let window = |from: f64, to: f64| &x[(from * SR) as usize..(to * SR) as usize];
@@ -65,7 +66,7 @@ fn overlapping_notes_sound_together() {
 #[test]
 fn a_voice_ends_with_its_envelope() {
     // An attack-decay note of 0.11 s, then nothing until the next cycle (2 s later).
-    let x = left("tempo: 0.5\nout: sine \"c4\" # ad 0.01 0.1\n", 1.9);
+    let x = left("tempo: 0.5\nout: sine \"c5\" # ad 0.01 0.1\n", 1.9);
     assert!(rms(&x[441..4410]) > 0.1);
     let tail = x[(0.12 * SR) as usize..]
         .iter()
@@ -86,6 +87,37 @@ fn note_patterns_play_at_tidal_pitches() {
     assert!(tone_amplitude(second, hz(67.0)) > 0.95);
     let f = peak_frequency(&second[..4000], 100.0, 1000.0);
     assert!((f - hz(67.0)).abs() < 1.0, "{f}");
+}
+
+#[test]
+fn note_names_are_tidal_pitches_everywhere() {
+    // Tidal's names: c5 is middle C, a name without an octave is in octave 5, so a frequency
+    // pattern `"a5"` and `"a"` play 440 Hz, and `note "c e g"` (Tidal's `n "c e g"`) is the C
+    // major triad from middle C, as `note "0 4 7"`.
+    for src in [
+        "sine \"a5\"",
+        "sine \"a\"",
+        "sine \"gss5\"",
+        "sine \"bb5\" * 0 + sine \"a5\"",
+    ] {
+        let x = left(&format!("tempo: 0.5\nout: {src}\n"), 0.5);
+        let f = peak_frequency(&x[2000..20_000], 100.0, 2000.0);
+        assert!((f - 440.0).abs() < 1.0, "{src}: {f} Hz");
+    }
+    let x = left(
+        "tempo: 0.5\nout: sine (note \"c e g\") # adsr 0.001 0.01 1 0.01\n",
+        2.0,
+    );
+    let third = 88_200 / 3;
+    for (k, m) in [60.0, 64.0, 67.0].into_iter().enumerate() {
+        let w = &x[k * third + 2000..(k + 1) * third - 2000];
+        let f = peak_frequency(w, 100.0, 1000.0);
+        assert!((f - hz(m)).abs() < 1.0, "note {k}: {f} Hz, not {}", hz(m));
+    }
+    // In arithmetic a name is its semitones from c5: `note ("c4" + 12)` is c5.
+    let x = left("tempo: 0.5\nout: sine (note (\"c4\" + 12))\n", 0.5);
+    let f = peak_frequency(&x[2000..20_000], 100.0, 1000.0);
+    assert!((f - hz(60.0)).abs() < 1.0, "{f} Hz");
 }
 
 #[test]

@@ -28,7 +28,8 @@ pub(crate) fn midi_to_hz(m: f64) -> f64 {
 }
 
 /// The number an event value stands for in a signal. Numbers are themselves. Note names are
-/// MIDI-style (`a4` = 69), so in frequency position `a4` is 440 Hz. A control map gives its
+/// Tidal's (`a5` = 440 Hz, `c5` middle C): in frequency position their pitch in Hz, elsewhere
+/// their semitones from c5. A control map gives its
 /// `freq`, else its `note` or `n` (semitones from c5 = 0, Tidal), else its first number.
 pub fn value_to_number(v: &Value, hz: bool) -> Option<f64> {
     match v {

@@ -43,7 +43,7 @@ pub struct PolySource {
     pub stolen: u64,
 }
 
-/// The frequencies an event plays: one, or each note of a chord (`c4'maj7`, `note "e'min"`).
+/// The frequencies an event plays: one, or each note of a chord (`c5'maj7`, `note "e'min"`).
 fn for_each_frequency(v: &Value, mut f: impl FnMut(f64)) {
     let chord = match v {
         Value::Str(s) => crate::pattern::ops::chord_to_midi(s),
@@ -188,10 +188,10 @@ mod tests {
     use crate::time::Rational;
 
     fn chord_source(voices: usize, release: f64) -> (PolySource, Vec<Vec<f32>>) {
-        // Two chords a cycle: c4'maj then a3'min (half a cycle each).
+        // Two chords a cycle: c5'maj then a4'min (half a cycle each).
         let p = fastcat(vec![
-            pure(Value::Str("c4'maj".into())),
-            pure(Value::Str("a3'min".into())),
+            pure(Value::Str("c5'maj".into())),
+            pure(Value::Str("a4'min".into())),
         ]);
         let reads = (0..voices)
             .flat_map(|v| {

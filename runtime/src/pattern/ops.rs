@@ -59,17 +59,20 @@ pub fn set(pat: &Pattern, controls: &Pattern) -> Pattern {
     pat.app_left(controls, |a, b| union(a, b, &|_, y| y.clone()))
 }
 
-/// Numbers, or note names as MIDI numbers (Strudel's `parseNumeral`: default octave 3).
+/// Numbers, or note names as Tidal's semitones from middle C (`c5` = 0, `c` = 0, `a4` = -3):
+/// what a note name means in arithmetic (`"c e" + 12`). Strudel's `parseNumeral` gives MIDI
+/// numbers there (`c` = 48) instead.
 pub fn numeral(v: &Value) -> Option<f64> {
     match v {
         Value::Num(x) => Some(*x),
-        Value::Str(s) => note_to_midi(s),
+        Value::Str(s) => note_to_midi(s).map(|m| m - 60.0),
         _ => None,
     }
 }
 
-/// `c4` = 60, `a4` = 69, `c` = 48 (octave 3), `#`/`s` sharpen, `b`/`f` flatten. Never
-/// allocates (the audio thread reads note names).
+/// A note name's MIDI number, named as Tidal names them: `c5` = 60 (middle C), `a5` = 69
+/// (440 Hz), a name without an octave in octave 5 (`c` = 60); `#`/`s` sharpen, `b`/`f`
+/// flatten. Never allocates (the audio thread reads note names).
 pub fn note_to_midi(s: &str) -> Option<f64> {
     let bytes = s.as_bytes();
     let base = match bytes.first()?.to_ascii_lowercase() {
@@ -94,11 +97,11 @@ pub fn note_to_midi(s: &str) -> Option<f64> {
     }
     let rest = &s[at..];
     let octave = if rest.is_empty() {
-        3
+        5
     } else {
         rest.parse::<i32>().ok()?
     };
-    Some(((octave + 1) * 12 + base + accidental) as f64)
+    Some((octave * 12 + base + accidental) as f64)
 }
 
 /// Tidal's chord names (`Sound.Tidal.Chords`) and their intervals in semitones.
@@ -159,7 +162,7 @@ const CHORDS: &[(&[&str], &[i8])] = &[
     (&["nineSus4", "ninesus4", "9sus4"], &[0, 5, 7, 10, 14]),
 ];
 
-/// A chord name `root'chord` (`c4'maj7`, `e3'min`): the root as a MIDI number and the
+/// A chord name `root'chord` (`c5'maj7`, `e4'min`): the root as a MIDI number and the
 /// chord's intervals. Never allocates.
 pub fn chord_to_midi(s: &str) -> Option<(f64, &'static [i8])> {
     let (root, name) = s.split_once('\'')?;
@@ -184,12 +187,17 @@ mod tests {
 
     #[test]
     fn note_names() {
-        assert_eq!(note_to_midi("c4"), Some(60.0));
-        assert_eq!(note_to_midi("a4"), Some(69.0));
-        assert_eq!(note_to_midi("c"), Some(48.0));
-        assert_eq!(note_to_midi("c#4"), Some(61.0));
-        assert_eq!(note_to_midi("db"), Some(49.0));
-        assert_eq!(note_to_midi("eb3"), Some(51.0));
+        // Tidal's names: c5 is middle C, a5 440 Hz, octave 5 when none is given.
+        assert_eq!(note_to_midi("c5"), Some(60.0));
+        assert_eq!(note_to_midi("a5"), Some(69.0));
+        assert_eq!(note_to_midi("c"), Some(60.0));
+        assert_eq!(note_to_midi("c#5"), Some(61.0));
+        assert_eq!(note_to_midi("db"), Some(61.0));
+        assert_eq!(note_to_midi("eb4"), Some(51.0));
+        assert_eq!(note_to_midi("cs-1"), Some(-11.0));
         assert_eq!(note_to_midi("bd"), None);
+        assert_eq!(numeral(&Value::str("c")), Some(0.0));
+        assert_eq!(numeral(&Value::str("a4")), Some(-3.0));
+        assert_eq!(numeral(&Value::str("e6")), Some(16.0));
     }
 }

@@ -119,7 +119,7 @@ impl SignalLowerer<'_> {
                     lhs.span.clone(),
                     "this instrument's notes could not be found",
                 )
-                .with_hint("a pattern-played oscillator takes its notes as its frequency: `saw \"c3 e3\" # adsr 0.01 0.1`"));
+                .with_hint("a pattern-played oscillator takes its notes as its frequency: `saw \"c4 e4\" # adsr 0.01 0.1`"));
             };
             let p = format!("{path}/voice{voice}/env");
             let read = |r| NodeKind::PolyHost {
@@ -249,7 +249,7 @@ impl SignalLowerer<'_> {
     }
 
     /// The note pattern of an oscillator with effects but no envelope after it (`saw
-    /// "c3'maj" # lpf 800`): a candidate for voices with the gate envelope.
+    /// "c4'maj" # lpf 800`): a candidate for voices with the gate envelope.
     /// The note pattern of an oscillator in `e` that can sound several notes at once (see
     /// [`overlap`]), counting the transforms of the `$` chains it sits in (`layered`: one of
     /// them already can): such an oscillator plays one gated voice per note even without an
