@@ -237,3 +237,19 @@ fn five_planted_errors_are_all_reported_in_place() {
     ];
     assert_eq!(found, expected);
 }
+
+#[test]
+fn a_chord_that_is_not_one_is_an_error_at_its_word() {
+    // Tidal's chords with modifiers pass; an unknown name or modifier is an error at the word
+    // (it rendered silence once).
+    assert_clean("out: n \"c'maj'ii e4'min7'o 0'major'd1 c'maj'5 c'dom7'i2\" # s \"superpiano\"");
+    let src = "out: note \"c e'mja g\" # s \"sine\"";
+    let e = one_error(src);
+    assert_eq!(e.message, "`mja` is not one of Tidal's chord names");
+    assert_eq!(at(src, &e), (1, 14));
+    assert!(e.hint.as_deref().unwrap_or("").contains("`maj`"), "{e:?}");
+    let src = "out: saw \"c'maj'x\"";
+    let e = one_error(src);
+    assert_eq!(e.message, "`'x` is not a chord modifier");
+    assert_eq!(at(src, &e), (1, 11));
+}

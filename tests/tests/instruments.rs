@@ -121,6 +121,40 @@ fn note_names_are_tidal_pitches_everywhere() {
 }
 
 #[test]
+fn chord_modifiers_voice_as_in_tidal() {
+    // `'ii` inverts twice: c5 major becomes g5 c6 e6; `'o` opens a seventh: c4 g4 e5 b5.
+    for (chord, sounding, silent) in [
+        ("c5'maj'ii", vec![67.0, 72.0, 76.0], vec![60.0, 64.0]),
+        ("c5'maj7'o", vec![48.0, 55.0, 64.0, 71.0], vec![60.0, 67.0]),
+        ("c5'maj'5", vec![60.0, 64.0, 67.0, 72.0, 76.0], vec![79.0]),
+    ] {
+        let x = left(&format!("tempo: 0.5\nout: sine \"{chord}\"\n"), 1.0);
+        let w = &x[4410..40_000];
+        for m in sounding {
+            let a = tone_amplitude(w, hz(m));
+            assert!((a - 1.0).abs() < 0.02, "{chord}: note {m} at {a}");
+        }
+        for m in silent {
+            assert!(tone_amplitude(w, hz(m)) < 0.02, "{chord}: note {m} sounds");
+        }
+    }
+    // In a pitch control a chord is an event per note (Tidal's `n "c'maj"`): the synth plays
+    // each note of the inverted chord.
+    let x = left(
+        "tempo: 0.5\nout: n \"c'maj'ii\" # s \"sine\" # sustain 1.5\n",
+        1.0,
+    );
+    let w = &x[4410..40_000];
+    let level = |m: f64| tone_amplitude(w, hz(m));
+    let (g, c, e) = (level(67.0), level(72.0), level(76.0));
+    assert!(
+        g > 0.05 && (c / g - 1.0).abs() < 0.1 && (e / g - 1.0).abs() < 0.1,
+        "{g} {c} {e}"
+    );
+    assert!(level(60.0) < 0.01 * g && level(64.0) < 0.01 * g);
+}
+
+#[test]
 fn a_step_pattern_without_an_envelope_stays_one_oscillator() {
     // `saw "110 220"` changes frequency in place (no voices, no fades): the slope doubles
     // from one frame to the next, with no gap of silence at the change.

@@ -623,7 +623,15 @@ fn numeric(v: &Value, f: impl Fn(f64) -> f64) -> Value {
 }
 
 /// `{name: value}` for every event (`s "bd"` → `{s: "bd"}`); `bd:3` becomes `{s: "bd", n: 3}`.
+/// A chord in a pitch control (`n "c'maj"`) is an event per note, as in Tidal.
 pub fn control_pattern(name: &'static str, p: &Pattern) -> Pattern {
+    let expanded;
+    let p = if matches!(name, "n" | "note" | "up") {
+        expanded = phonon_runtime::pattern::chords::expand(p);
+        &expanded
+    } else {
+        p
+    };
     p.fmap(move |v| {
         let mut m = phonon_runtime::pattern::value::Controls::new();
         match (name, v) {

@@ -90,6 +90,13 @@ impl Elem {
 }
 
 impl MiniPattern {
+    /// Every word with the span of its step, in the order written.
+    pub fn atoms(&self) -> Vec<(&str, &Span)> {
+        let mut out = Vec::new();
+        atoms_group(&self.root, &mut out);
+        out
+    }
+
     /// Numbers every `?`, `|` group and `.` group in the order krill completes them: a step's
     /// element first, then its operators' arguments, then its own `?`s; a group's sequences
     /// before the group.
@@ -161,4 +168,53 @@ fn take(next: &mut u32) -> u32 {
     let s = *next;
     *next += 1;
     s
+}
+
+fn atoms_group<'a>(group: &'a Group, out: &mut Vec<(&'a str, &'a Span)>) {
+    match group {
+        Group::Seq(seq) => atoms_seq(seq, out),
+        Group::Stack(seqs)
+        | Group::Choose {
+            alternatives: seqs, ..
+        }
+        | Group::Feet { feet: seqs, .. } => seqs.iter().for_each(|s| atoms_seq(s, out)),
+    }
+}
+
+fn atoms_seq<'a>(seq: &'a Sequence, out: &mut Vec<(&'a str, &'a Span)>) {
+    seq.steps.iter().for_each(|s| atoms_step(s, out));
+}
+
+fn atoms_step<'a>(step: &'a Step, out: &mut Vec<(&'a str, &'a Span)>) {
+    match &step.elem {
+        Elem::Atom(word) => out.push((word, &step.span)),
+        Elem::Sub(group) => atoms_group(group, out),
+        Elem::Alt(seqs) => seqs.iter().for_each(|s| atoms_seq(s, out)),
+        Elem::Poly {
+            sequences,
+            steps_per_cycle,
+        } => {
+            sequences.iter().for_each(|s| atoms_seq(s, out));
+            if let Some(s) = steps_per_cycle {
+                atoms_step(s, out);
+            }
+        }
+    }
+    for op in &step.ops {
+        match op {
+            Op::Fast(s) | Op::Slow(s) | Op::Tail(s) | Op::Range(s) => atoms_step(s, out),
+            Op::Euclid {
+                pulses,
+                steps,
+                rotation,
+            } => {
+                atoms_step(pulses, out);
+                atoms_step(steps, out);
+                if let Some(r) = rotation {
+                    atoms_step(r, out);
+                }
+            }
+            Op::Replicate(_) | Op::Degrade { .. } => {}
+        }
+    }
 }

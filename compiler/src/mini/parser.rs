@@ -54,6 +54,10 @@ pub fn parse_mini(text: &str, offset: usize) -> Result<MiniPattern, Vec<Diagnost
             };
             shift_group(&mut pattern.root, offset);
             pattern.assign_seeds();
+            let chords = bad_chords(&pattern, text, offset);
+            if !chords.is_empty() {
+                return Err(chords);
+            }
             Ok(pattern)
         }
         Err(errors) => Err(errors
@@ -143,6 +147,28 @@ fn rich_to_diagnostic(e: &Rich<'_, char>, text: &str, offset: usize) -> Diagnost
     Diagnostic::error(start..end, message)
         .with_label("mini-notation error here")
         .with_hint(hint)
+}
+
+/// A word with a `'` is a chord (`c'maj'ii`): one that is not (an unknown name or modifier)
+/// is an error at the word, never silence.
+fn bad_chords(pattern: &MiniPattern, text: &str, offset: usize) -> Vec<Diagnostic> {
+    use phonon_runtime::pattern::chords;
+    pattern
+        .atoms()
+        .into_iter()
+        .filter(|(word, _)| chords::is_chord(word))
+        .filter_map(|(word, span)| {
+            let e = chords::parse(word).err()?;
+            // The word within its step (whose span may hold spaces before it).
+            let step = &text[span.start - offset..span.end - offset];
+            let at = span.start + step.find(word).unwrap_or(0);
+            Some(
+                Diagnostic::error(at..at + word.len(), e.to_string())
+                    .with_label("not a chord")
+                    .with_hint(e.hint()),
+            )
+        })
+        .collect()
 }
 
 /// The byte position of the first unbalanced bracket and a hint about it, if there is one.

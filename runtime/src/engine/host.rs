@@ -35,9 +35,11 @@ pub fn value_to_number(v: &Value, hz: bool) -> Option<f64> {
     match v {
         Value::Num(x) => Some(*x),
         Value::Str(s) => {
-            // A chord read as one value is its root (voices play all of its notes).
-            let midi = crate::pattern::ops::note_to_midi(s)
-                .or_else(|| crate::pattern::ops::chord_to_midi(s).map(|(root, _)| root))?;
+            // A chord read as one value is its first note (voices play all of its notes).
+            let midi = crate::pattern::ops::note_to_midi(s).or_else(|| {
+                let chord = crate::pattern::chords::parse(s).ok()?;
+                chord.notes().first().copied()
+            })?;
             Some(if hz { midi_to_hz(midi) } else { midi - 60.0 })
         }
         Value::List(items) => items.first().and_then(|x| value_to_number(x, hz)),

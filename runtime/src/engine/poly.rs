@@ -45,18 +45,19 @@ pub struct PolySource {
 
 /// The frequencies an event plays: one, or each note of a chord (`c5'maj7`, `note "e'min"`).
 fn for_each_frequency(v: &Value, mut f: impl FnMut(f64)) {
+    use crate::pattern::chords;
     let chord = match v {
-        Value::Str(s) => crate::pattern::ops::chord_to_midi(s),
+        Value::Str(s) => chords::parse(s).ok(),
         Value::Map(m) => ["note", "n", "value"].iter().find_map(|k| match m.get(k) {
-            Some(Value::Str(s)) => crate::pattern::ops::chord_to_midi(s),
+            Some(Value::Str(s)) => chords::parse(s).ok(),
             _ => None,
         }),
         _ => None,
     };
     match chord {
-        Some((root, intervals)) => {
-            for &i in intervals {
-                f(midi_to_hz(root + i as f64));
+        Some(chord) => {
+            for &m in chord.notes() {
+                f(midi_to_hz(m));
             }
         }
         None => {

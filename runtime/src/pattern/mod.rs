@@ -3,6 +3,7 @@
 //! same expression gives the same events, fragments included.
 
 pub mod budget;
+pub mod chords;
 pub mod library;
 pub mod ops;
 pub mod signal;
