@@ -7,4 +7,4 @@ tempo: 0.5
 
 o1: ~melody
 o2: ~harmony
-o3: ~tremolo * 0.2 # pan2 (-0.3)
+o3: (~tremolo * 0.2) # pan2 (-0.3)

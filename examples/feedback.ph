@@ -2,5 +2,5 @@
 tempo: 0.5
 
 ~exciter: impulse 2 * 0.8
-~resonator: ~exciter + ~resonator * 0.995 # lpf 900 0.5
+~resonator: (~exciter + ~resonator * 0.995) # lpf 900 0.5
 out: ~resonator # pan2 0 # gain 4

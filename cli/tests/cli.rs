@@ -77,12 +77,12 @@ fn compile_builds_native_code_for_synthesis_examples() {
 fn compile_refuses_a_feedback_loop_through_a_delay_line_in_place() {
     let out = phonon(
         &["compile", "-"],
-        Some("~a: impulse 1 + ~a # delay 0.1 0.5\nout: ~a\n"),
+        Some("~a: (impulse 1 + ~a) # delay 0.1 0.5\nout: ~a\n"),
     );
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     // At the loop, in the bus definition (not where an output plays the bus).
-    assert!(err.contains("<stdin>:1:5"), "{err}");
+    assert!(err.contains("<stdin>:1:6"), "{err}");
     assert!(err.contains("passes through `delay`"), "{err}");
 }
 

@@ -51,6 +51,15 @@ pub enum Token {
     Star,
     #[token("/")]
     Slash,
+    /// Tidal's `<~`: shift a pattern earlier.
+    #[token("<~")]
+    ShiftEarly,
+    /// Tidal's `~>`: shift a pattern later.
+    #[token("~>")]
+    ShiftLate,
+    /// Function composition, `fast 2 . rev` (a `.` that starts no number).
+    #[token(".")]
+    Dot,
     /// Tidal structure operators: `|+`, `+|`, `|+|`, `|<`, ... The string is the operator.
     #[regex(r"\|[-+*/%<>]\|?", |lex| lex.slice().to_string())]
     #[regex(r"[-+*/%<>]\|", |lex| lex.slice().to_string())]
@@ -86,6 +95,9 @@ impl fmt::Display for Token {
             Token::Minus => write!(f, "-"),
             Token::Star => write!(f, "*"),
             Token::Slash => write!(f, "/"),
+            Token::ShiftEarly => write!(f, "<~"),
+            Token::ShiftLate => write!(f, "~>"),
+            Token::Dot => write!(f, "."),
             Token::StructOp(s) => write!(f, "{s}"),
             Token::Error(c) => write!(f, "{c}"),
         }
@@ -176,6 +188,9 @@ fn merge_negative_literals(tokens: &mut Vec<Lexeme>) {
                                 | Token::Minus
                                 | Token::Star
                                 | Token::Slash
+                                | Token::ShiftEarly
+                                | Token::ShiftLate
+                                | Token::Dot
                                 | Token::StructOp(_)
                                 | Token::Keyword(_)
                         )

@@ -20,6 +20,7 @@ pub mod resolve;
 
 pub(crate) mod codegen;
 pub(crate) mod dsp;
+pub(crate) mod fixity;
 pub mod interp;
 pub(crate) mod ir;
 pub(crate) mod lexer;
@@ -84,9 +85,13 @@ pub fn front_end(src: &str) -> FrontEnd {
     }
     let (tokens, mut diagnostics) = lexer::lex(src);
     let (program, mut parse_diags) = parser::parse_program(&tokens, src);
+    parse_diags.extend(fixity::warnings(&program, src));
     // A statement that did not parse is missing from `program`; do not also complain that,
     // say, the program has no output.
-    let statements_lost = !diagnostics.is_empty() || !parse_diags.is_empty();
+    let statements_lost = !diagnostics.is_empty()
+        || parse_diags
+            .iter()
+            .any(|d| d.severity == diagnostic::Severity::Error);
     diagnostics.append(&mut parse_diags);
     let (checked, mut check_diags) = resolve::check(program, src, statements_lost);
     diagnostics.append(&mut check_diags);

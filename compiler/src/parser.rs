@@ -326,6 +326,13 @@ fn parse_body(tokens: &[Lexeme], after: usize, src_len: usize) -> Result<Expr, V
 
 fn syntax_error(e: &Rich<'_, Token>, tokens: &[Lexeme]) -> Diagnostic {
     let span: Span = e.span().into_range();
+    // The grammar's own errors carry "message: hint".
+    if let chumsky::error::RichReason::Custom(text) = e.reason() {
+        let (message, hint) = text.split_once(": ").unwrap_or((text.as_str(), ""));
+        return Diagnostic::error(span, message.to_string())
+            .with_label("parenthesise this")
+            .with_hint(hint.to_string());
+    }
     let expected: Vec<String> = e
         .expected()
         .map(|p| p.to_string())
@@ -381,8 +388,12 @@ fn spanned(kind: ExprKind, span: SimpleSpan) -> Expr {
     Expr::new(kind, span.into_range())
 }
 
-/// The expression grammar, lowest precedence first: `#` chain, `$` chain, `+ -` (and the
-/// structure operators), `* /`, unary `-`, application by juxtaposition, atoms.
+/// The expression grammar, Tidal's (Haskell's) fixities, lowest precedence first: the `$`
+/// chain (right-associative: `f $ g $ p`, and Phonon's suffix form `p $ f $ g`), `+ -`
+/// (level 6), `* /` (7), then at level 9 the left-associative pattern operators `#`, the
+/// `|+|` family, `|<` `|>`, `<~` `~>`, and the right-associative `.` (mixing the two kinds
+/// without parentheses is an error, as in GHC), unary `-`, application by juxtaposition,
+/// atoms. `a <~ p` is `early a p`, `a ~> p` is `late a p`; `f . g` is the chain `f $ g`.
 fn expr_parser<'t, I>() -> impl Parser<'t, I, Expr, Extra<'t>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
@@ -402,18 +413,32 @@ where
             .collect::<Vec<Expr>>()
             .delimited_by(just(Token::LBracket), just(Token::RBracket))
             .map(ExprKind::List);
+        // `(a)`, `(a, b)` (kept to report call syntax), and `(0.25 <~)`, `("<0 0.25>" ~>)`: a
+        // shift waiting for its pattern (`early 0.25`). One rule, so a nested `(` is parsed
+        // once, not once per reading.
+        let shift = select! {
+            Token::ShiftEarly => "early",
+            Token::ShiftLate => "late",
+        }
+        .map_with(|name, e| {
+            let span: SimpleSpan = e.span();
+            Expr::new(ExprKind::Ident(name.to_string()), span.into_range())
+        });
         let paren = expr
             .clone()
             .separated_by(just(Token::Comma))
             .at_least(1)
             .collect::<Vec<Expr>>()
+            .then(shift.or_not())
             .delimited_by(just(Token::LParen), just(Token::RParen))
-            .map(|mut items| {
-                if items.len() == 1 {
-                    Ok(items.pop().expect("one item"))
-                } else {
-                    Err(ExprKind::Tuple(items))
-                }
+            .map(|(mut items, shift)| match shift {
+                Some(func) if items.len() == 1 => Err(ExprKind::App {
+                    func: Box::new(func),
+                    args: vec![Arg::Positional(items.pop().expect("one item"))],
+                }),
+                // `(a, b <~)`: the tuple is reported as call syntax.
+                _ if items.len() == 1 => Ok(items.pop().expect("one item")),
+                _ => Err(ExprKind::Tuple(items)),
             });
         // `(# speed 2)`, `(|+ n 12)`. `-` is left out: `(-1)` and `(- x)` are negations.
         let section_op = select! {
@@ -486,23 +511,88 @@ where
                 span,
             )
         };
+        // Level 9: `#`, the structure operators and the shifts, left-associative; `.` on
+        // the same level, right-associative.
+        #[derive(Clone)]
+        enum Op9 {
+            Chain,
+            Binary(BinOp),
+            Shift(Expr),
+        }
+        let op9 = choice((
+            just(Token::Hash).to(Op9::Chain),
+            select! { Token::StructOp(s) => Op9::Binary(BinOp::from_text(&s).expect("lexed")) },
+            shift.map(Op9::Shift),
+        ));
+        let level9 = unary
+            .clone()
+            .then(op9.then(unary).repeated().collect::<Vec<_>>())
+            .map(|(first, rest)| {
+                let operators = !rest.is_empty();
+                let e = rest.into_iter().fold(first, |lhs, (op, rhs)| {
+                    let span = lhs.span.start..rhs.span.end;
+                    let kind = match op {
+                        Op9::Chain => ExprKind::Chain {
+                            lhs: Box::new(lhs),
+                            rhs: Box::new(rhs),
+                        },
+                        Op9::Binary(op) => ExprKind::Binary {
+                            op,
+                            lhs: Box::new(lhs),
+                            rhs: Box::new(rhs),
+                        },
+                        Op9::Shift(func) => ExprKind::App {
+                            func: Box::new(func),
+                            args: vec![Arg::Positional(lhs), Arg::Positional(rhs)],
+                        },
+                    };
+                    Expr::new(kind, span)
+                });
+                (e, operators)
+            });
+        let composed = level9
+            .separated_by(just(Token::Dot))
+            .at_least(1)
+            .collect::<Vec<(Expr, bool)>>()
+            .validate(|items, e, emitter| {
+                let mut items = items;
+                if items.len() == 1 {
+                    return items.pop().expect("one item").0;
+                }
+                if let Some((mixed, _)) = items.iter().find(|(_, operators)| *operators) {
+                    emitter.emit(Rich::custom(
+                        mixed.span.clone().into(),
+                        "`.` mixed with `#` (or `|+`, `<~`, ...) without parentheses: `.` is \
+                         infixr 9 and the pattern operators infixl 9, so GHC refuses this too; \
+                         parenthesise the operator's expression, as in `fast 2 . (# speed 2)` \
+                         or `(s \"bd\" # n 1)`",
+                    ));
+                }
+                spanned(
+                    ExprKind::Dollar {
+                        items: items.into_iter().map(|(x, _)| x).collect(),
+                        subject: None,
+                    },
+                    e.span(),
+                )
+            });
         let mul_op = select! {
             Token::Star => BinOp::from_text("*").expect("valid"),
             Token::Slash => BinOp::from_text("/").expect("valid"),
-            Token::StructOp(s) if is_multiplicative(&s) => BinOp::from_text(&s).expect("lexed"),
         };
         let add_op = select! {
             Token::Plus => BinOp::from_text("+").expect("valid"),
             Token::Minus => BinOp::from_text("-").expect("valid"),
-            Token::StructOp(s) if !is_multiplicative(&s) => BinOp::from_text(&s).expect("lexed"),
         };
-        let product = unary.clone().foldl(mul_op.then(unary).repeated(), binary);
+        let product = composed
+            .clone()
+            .foldl(mul_op.then(composed).repeated(), binary);
         let sum = product
             .clone()
             .foldl(add_op.then(product).repeated(), binary);
 
-        let dollar = sum
-            .separated_by(just(Token::Dollar))
+        // The `$` chain, loosest.
+        sum.separated_by(just(Token::Dollar))
             .at_least(1)
             .collect::<Vec<Expr>>()
             .map_with(|mut items, e| {
@@ -517,25 +607,8 @@ where
                         e.span(),
                     )
                 }
-            });
-        dollar.clone().foldl(
-            just(Token::Hash).ignore_then(dollar).repeated(),
-            |lhs, rhs| {
-                let span = lhs.span.start..rhs.span.end;
-                Expr::new(
-                    ExprKind::Chain {
-                        lhs: Box::new(lhs),
-                        rhs: Box::new(rhs),
-                    },
-                    span,
-                )
-            },
-        )
+            })
     })
-}
-
-fn is_multiplicative(op: &str) -> bool {
-    op.contains(['*', '/', '%'])
 }
 
 #[cfg(test)]
@@ -569,13 +642,136 @@ mod tests {
         assert_eq!(output_name("output"), None);
     }
 
-    #[test]
-    fn hash_is_lowest_then_dollar() {
-        let e = body("out: a $ b # c");
-        let ExprKind::Chain { lhs, .. } = e.kind else {
-            panic!("{e:?}")
+    /// An expression fully parenthesised: the tree the parser built.
+    fn shape(e: &Expr) -> String {
+        let arg = |a: &Arg| match a {
+            Arg::Positional(x) => shape(x),
+            Arg::Keyword { name, value } => format!(":{} {}", name.text, shape(value)),
         };
-        assert!(matches!(lhs.kind, ExprKind::Dollar { ref items, .. } if items.len() == 2));
+        match &e.kind {
+            ExprKind::Number(n) => format!("{n}"),
+            ExprKind::Str { text, .. } => format!("\"{text}\""),
+            ExprKind::Bus(b) => format!("~{b}"),
+            ExprKind::Ident(i) => i.clone(),
+            ExprKind::List(items) => {
+                format!(
+                    "[{}]",
+                    items.iter().map(shape).collect::<Vec<_>>().join(", ")
+                )
+            }
+            ExprKind::Tuple(items) => {
+                format!(
+                    "({})",
+                    items.iter().map(shape).collect::<Vec<_>>().join(", ")
+                )
+            }
+            ExprKind::App { func, args } => format!(
+                "({} {})",
+                shape(func),
+                args.iter().map(arg).collect::<Vec<_>>().join(" ")
+            ),
+            ExprKind::Binary { op, lhs, rhs } => {
+                format!("({} {} {})", shape(lhs), op.text(), shape(rhs))
+            }
+            ExprKind::Neg(x) => format!("-{}", shape(x)),
+            ExprKind::Chain { lhs, rhs } => format!("({} # {})", shape(lhs), shape(rhs)),
+            ExprKind::Section { op, operand } => match op {
+                SectionOp::Chain => format!("(# {})", shape(operand)),
+                SectionOp::Binary(b) => format!("({} {})", b.text(), shape(operand)),
+            },
+            ExprKind::Dollar { items, .. } => format!(
+                "({})",
+                items.iter().map(shape).collect::<Vec<_>>().join(" $ ")
+            ),
+        }
+    }
+
+    #[test]
+    fn expressions_parse_as_tidal_parses_them() {
+        // Haskell's fixities as Tidal declares them: `$` lowest (right), `+ -` 6, `* /` 7,
+        // `#`, the `|+|` family and `<~ ~>` infixl 9, `.` infixr 9, application highest.
+        // `a <~ p` is `early a p`; `f . g` is the chain `f $ g`.
+        let cases = [
+            (
+                "jux rev $ s \"bd sn\" # pan 0.5",
+                "((jux rev) $ ((s \"bd sn\") # (pan 0.5)))",
+            ),
+            (
+                "every 2 (fast 2) $ s \"hh*8\" # gain \"0.5 0.3\"",
+                "((every 2 (fast 2)) $ ((s \"hh*8\") # (gain \"0.5 0.3\")))",
+            ),
+            ("a + b # c", "(a + (b # c))"),
+            ("a * b # c", "(a * (b # c))"),
+            ("a # b # c", "((a # b) # c)"),
+            ("a |+ b # c", "((a |+ b) # c)"),
+            ("a # b |+ c", "((a # b) |+ c)"),
+            ("a |+| b |> c", "((a |+| b) |> c)"),
+            ("a |< b + c", "((a |< b) + c)"),
+            ("a * b |* c", "(a * (b |* c))"),
+            ("0.25 <~ p", "(early 0.25 p)"),
+            ("0.25 ~> p", "(late 0.25 p)"),
+            ("\"<0 0.25>\" <~ p", "(early \"<0 0.25>\" p)"),
+            ("0.25 <~ p # speed 2", "((early 0.25 p) # (speed 2))"),
+            ("p # n 1 <~ q", "(early (p # (n 1)) q)"),
+            ("(0.25 <~)", "(early 0.25)"),
+            ("(1/8 ~>)", "(late (1 / 8))"),
+            ("every 2 (0.25 <~) $ p", "((every 2 (early 0.25)) $ p)"),
+            ("a + b * c", "(a + (b * c))"),
+            ("a - b - c", "((a - b) - c)"),
+            ("a / b * c", "((a / b) * c)"),
+            ("f . g . h", "(f $ g $ h)"),
+            ("fast 2 . rev $ p", "(((fast 2) $ rev) $ p)"),
+            ("f (g x) . h", "((f (g x)) $ h)"),
+            ("(# speed 2) . fast 2", "((# (speed 2)) $ (fast 2))"),
+            (
+                "every 3 (fast 2 . (# speed 2)) $ s \"bd\"",
+                "((every 3 ((fast 2) $ (# (speed 2)))) $ (s \"bd\"))",
+            ),
+            ("a $ b $ c", "(a $ b $ c)"),
+            ("a + b $ c", "((a + b) $ c)"),
+            (
+                "s \"a\" # gain 1 $ fast 2",
+                "(((s \"a\") # (gain 1)) $ (fast 2))",
+            ),
+            ("s \"a\" $ fast 2 $ rev", "((s \"a\") $ (fast 2) $ rev)"),
+            (
+                "n \"0 2\" + n \"<12 7>\" # s \"x\"",
+                "((n \"0 2\") + ((n \"<12 7>\") # (s \"x\")))",
+            ),
+            (
+                "s \"bd\" # n \"1\" + n \"2\"",
+                "(((s \"bd\") # (n \"1\")) + (n \"2\"))",
+            ),
+            ("p # lpf 800 0.8 * 0.5", "((p # (lpf 800 0.8)) * 0.5)"),
+            ("a # b * c # d", "((a # b) * (c # d))"),
+            ("sine * 0.5 + 0.5", "((sine * 0.5) + 0.5)"),
+            ("~a + ~b # reverb 0.3", "(~a + (~b # (reverb 0.3)))"),
+            ("(|+ n 12)", "(|+ (n 12))"),
+            ("off 0.25 (|+ 12) $ p", "((off 0.25 (|+ 12)) $ p)"),
+        ];
+        for (src, want) in cases {
+            assert_eq!(shape(&body(&format!("out: {src}"))), want, "{src}");
+        }
+    }
+
+    #[test]
+    fn composition_mixed_with_a_pattern_operator_needs_parentheses() {
+        for src in [
+            "out: s \"bd\" # n 1 . rev",
+            "out: fast 2 . p # n 1",
+            "out: f . 0.25 <~ p",
+        ] {
+            let (tokens, d) = lex(src);
+            assert!(d.is_empty());
+            let (_, d) = parse_program(&tokens, src);
+            assert_eq!(d.len(), 1, "{src}: {d:#?}");
+            assert!(
+                d[0].message.contains("without parentheses"),
+                "{src}: {d:#?}"
+            );
+        }
+        body("out: (s \"bd\" # n 1) . rev");
+        body("out: fast 2 . (# n 1)");
     }
 
     #[test]

@@ -109,7 +109,7 @@ fn every_node_kind_matches_the_interpreter() {
         "out: sine (xline 110 880 0.02)",
         "out: sine 440 # pan2 (sine 2)",
         "out: sine 300 / \"0 2\" + sine 200 |% 0.3",
-        "~a: impulse 100 * 0.5\n~b: ~a + ~b * 0.9 # lpf 2000 0.7\nout: ~b",
+        "~a: impulse 100 * 0.5\n~b: (~a + ~b * 0.9) # lpf 2000 0.7\nout: ~b",
         "o1: sine 220\no2: saw 330 # pan2 0.5\no3: \"0.1 0.2\" * sine 90",
         "out: saw 110 # distortion (sine 3 * 4 + 4) 0.7",
         "out: sine 441 # bitcrush \"3 5\" (tri 2 * 3 + 4)",

@@ -17,7 +17,7 @@ fn errors(src: &str) -> Vec<(String, usize)> {
 
 #[test]
 fn every_output_s_lowering_errors_come_in_one_run() {
-    let src = "o1: saw 55 # rev\no2: sine 440\no3: ~a\no4: ~a * 0.5\n~a: impulse 1 + ~a # delay 0.1 0.5\no5: saw 55 # delay 0.1 0.5 :lock \"a b\"\n";
+    let src = "o1: saw 55 # rev\no2: sine 440\no3: ~a\no4: ~a * 0.5\n~a: (impulse 1 + ~a) # delay 0.1 0.5\no5: saw 55 # delay 0.1 0.5 :lock \"a b\"\n";
     let found = errors(src);
     assert_eq!(found.len(), 3, "{found:?}");
     assert!(

@@ -176,7 +176,7 @@ fn ar_holds_while_the_event_lasts_and_ad_does_not() {
 
 #[test]
 fn outputs_sum_into_the_master_and_pan_places_them() {
-    let src = "o1: sine 440 * 0.5 # pan2 (-1)\no2: sine 660 * 0.25 # pan2 1\n";
+    let src = "o1: (sine 440 * 0.5) # pan2 (-1)\no2: (sine 660 * 0.25) # pan2 1\n";
     let audio = render_src(src, SAMPLE_RATE as usize, 512, 1, false);
     let (left, right) = (channel(&audio, 0), channel(&audio, 1));
     let amp = |x: &[f32], hz| tone_amplitude(x, hz);

@@ -104,20 +104,20 @@ fn damping_shortens_the_reverb() {
 #[test]
 fn distortion_adds_odd_harmonics_within_bounds() {
     let (clean, _) = render_mono("out: sine 441 * 0.8\n", 0.5);
-    let (dirty, _) = render_mono("out: sine 441 * 0.8 # distortion 4\n", 0.5);
+    let (dirty, _) = render_mono("out: (sine 441 * 0.8) # distortion 4\n", 0.5);
     let third = |x: &[f32]| tone_amplitude(&x[2000..20_000], 3.0 * 441.0);
     assert!(third(&clean) < 1e-4);
     assert!(third(&dirty) > 0.1, "third harmonic {}", third(&dirty));
     assert!(dirty.iter().all(|v| v.abs() <= 1.0));
     assert!(tone_amplitude(&dirty[2000..20_000], 441.0) > 0.8);
     // mix 0 is the dry signal.
-    let (dry, _) = render_mono("out: sine 441 * 0.8 # distortion 4 0\n", 0.5);
+    let (dry, _) = render_mono("out: (sine 441 * 0.8) # distortion 4 0\n", 0.5);
     assert_eq!(dry, clean);
 }
 
 #[test]
 fn bitcrush_quantises_and_holds() {
-    let (x, _) = render_mono("out: sine 441 * 0.9 # bitcrush 3 4\n", 0.5);
+    let (x, _) = render_mono("out: (sine 441 * 0.9) # bitcrush 3 4\n", 0.5);
     let mut levels: Vec<u32> = x.iter().map(|v| v.to_bits()).collect();
     levels.sort_unstable();
     levels.dedup();
@@ -141,7 +141,7 @@ fn a_compressor_reduces_gain_by_its_ratio_above_threshold() {
     // A square at 0.5 (-6.02 dB) against a -20 dB threshold: 13.98 dB over, 4:1 leaves
     // 3.5 dB over, so the output sits at -16.5 dB.
     for (ratio, makeup) in [(4.0f64, 0.0f64), (2.0, 3.0), (10.0, 0.0)] {
-        let src = format!("out: square 100 * 0.5 # compressor -20 {ratio} 0.001 0.05 {makeup}\n");
+        let src = format!("out: (square 100 * 0.5) # compressor -20 {ratio} 0.001 0.05 {makeup}\n");
         let (x, _) = render_mono(&src, 1.0);
         let steady = &x[22_050..44_100];
         let peak = steady.iter().fold(0.0f32, |m, v| m.max(v.abs())) as f64;
@@ -155,7 +155,7 @@ fn a_compressor_reduces_gain_by_its_ratio_above_threshold() {
     }
     // Below the threshold nothing changes.
     let (quiet, _) = render_mono(
-        "out: square 100 * 0.05 # compressor -20 4 0.001 0.05\n",
+        "out: (square 100 * 0.05) # compressor -20 4 0.001 0.05\n",
         0.5,
     );
     let (plain, _) = render_mono("out: square 100 * 0.05\n", 0.5);
@@ -213,7 +213,7 @@ fn a_chorus_is_a_swept_delay_different_on_each_side() {
 fn every_use_of_an_effect_bus_is_its_own_instance() {
     // Two outputs through one delay bus: each echoes only its own input.
     let src =
-        "~fx: delay 0.1 0 1\no1: impulse 0.1\no2: impulse 0.1 * 0 # ~fx\no3: impulse 0.1 # ~fx\n";
+        "~fx: delay 0.1 0 1\no1: impulse 0.1\no2: (impulse 0.1 * 0) # ~fx\no3: impulse 0.1 # ~fx\n";
     let audio = render_src(src, 10_000, 512, 1, true);
     let o2 = channel(&audio, 2);
     let o3 = channel(&audio, 4);
@@ -226,7 +226,7 @@ fn every_use_of_an_effect_bus_is_its_own_instance() {
 
 #[test]
 fn a_feedback_loop_through_a_delay_line_is_refused_with_a_hint() {
-    let err = match phonon_tests::compile("~a: impulse 1 + ~a # delay 0.1 0.5\nout: ~a\n") {
+    let err = match phonon_tests::compile("~a: (impulse 1 + ~a) # delay 0.1 0.5\nout: ~a\n") {
         Err(d) => d,
         Ok(_) => panic!("compiles"),
     };

@@ -42,7 +42,7 @@ fn a_chord_sounds_each_of_its_notes() {
 fn overlapping_notes_sound_together() {
     // At 0.5 cps with legato 1.5: c5 from 0 to 1.5 s, e5 from 1 to 2.5 s.
     let x = left(
-        "tempo: 0.5\nout: sine \"c5 e5\" $ legato 1.5 # ar 0.001 0.01\n",
+        "tempo: 0.5\nout: (sine \"c5 e5\" $ legato 1.5) # ar 0.001 0.01\n",
         2.0,
     );
     let window = |from: f64, to: f64| &x[(from * SR) as usize..(to * SR) as usize];

@@ -56,7 +56,7 @@ const BLOWUPS: [(&str, &str); 7] = [
 
 fn program(o2: &str) -> String {
     format!(
-        "~fb: ~fb * 2 + sine 440 * 0.1\no1: sine 441 * 0.3\no2: {o2}\no3: sine 882 * 0.2 # pan2 0.5\n"
+        "~fb: ~fb * 2 + sine 440 * 0.1\no1: sine 441 * 0.3\no2: {o2}\no3: (sine 882 * 0.2) # pan2 0.5\n"
     )
 }
 
