@@ -4,14 +4,15 @@
 //! needs no Node. Events are compared as multisets: exact spans, values with a tiny tolerance
 //! for trigonometric results.
 //!
-//! The differences from Strudel, each deliberate: pan (Phonon's -1..1, mapped below), and
+//! The differences from Strudel, each deliberate: pan (Phonon's -1..1, mapped in `common/events.rs`), and
 //! note names in arithmetic, which are Tidal's semitones from middle C (`c5` = `c` = 0) where
 //! Strudel reads MIDI numbers (`c` = 48): their cases (`tf_arith_10`, `ph_arith_05`) are
 //! generated from the Strudel expression with the names written as Tidal's numbers.
 
+mod common;
+
+use common::events::{difference, expected_multiset, queried};
 use phonon_compiler::query::{query_expression, rational_arg};
-use phonon_runtime::pattern::hap_to_json;
-use serde_json::Value as Json;
 
 fn data(name: &str) -> String {
     let path = format!(
@@ -19,78 +20,6 @@ fn data(name: &str) -> String {
         env!("CARGO_MANIFEST_DIR")
     );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-/// One event as comparable text: spans exactly, numbers rounded to 9 significant digits.
-fn normalise(j: &Json) -> String {
-    fn value(v: &Json) -> String {
-        match v {
-            Json::Number(n) => {
-                let x = n.as_f64().unwrap();
-                if x == 0.0 {
-                    "0".into()
-                } else {
-                    format!("{:.9e}", x)
-                }
-            }
-            Json::Array(items) => format!(
-                "[{}]",
-                items.iter().map(value).collect::<Vec<_>>().join(",")
-            ),
-            Json::Object(m) => {
-                let mut keys: Vec<&String> = m.keys().collect();
-                keys.sort();
-                format!(
-                    "{{{}}}",
-                    keys.iter()
-                        .map(|k| format!("{k}:{}", value(&m[*k])))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                )
-            }
-            other => other.to_string(),
-        }
-    }
-    format!("{} {} {}", j["whole"], j["part"], value(&j["value"]))
-}
-
-/// Strudel's pan runs 0..1, Phonon's -1..1 (LANGUAGE.md, section 6): map the expectations.
-fn pan_to_phonon(j: &mut Json) {
-    match j {
-        Json::Object(m) => {
-            for (k, v) in m.iter_mut() {
-                if k == "pan" {
-                    if let Some(p) = v.as_f64() {
-                        *v = serde_json::json!(2.0 * p - 1.0);
-                    }
-                } else {
-                    pan_to_phonon(v);
-                }
-            }
-        }
-        Json::Array(items) => items.iter_mut().for_each(pan_to_phonon),
-        _ => {}
-    }
-}
-
-fn expected_multiset(lines: impl Iterator<Item = String>) -> Vec<String> {
-    let mut v: Vec<String> = lines
-        .map(|l| {
-            let mut j: Json = serde_json::from_str(&l).unwrap_or_else(|e| panic!("{l}: {e}"));
-            pan_to_phonon(&mut j["value"]);
-            normalise(&j)
-        })
-        .collect();
-    v.sort();
-    v
-}
-
-fn multiset(lines: impl Iterator<Item = String>) -> Vec<String> {
-    let mut v: Vec<String> = lines
-        .map(|l| normalise(&serde_json::from_str(&l).unwrap_or_else(|e| panic!("{l}: {e}"))))
-        .collect();
-    v.sort();
-    v
 }
 
 #[test]
@@ -113,23 +42,15 @@ fn every_case_matches_strudel() {
                 continue;
             }
         };
-        let haps = pattern.query_span(rational_arg(from).unwrap(), rational_arg(to).unwrap());
-        let got = multiset(haps.iter().map(hap_to_json));
+        let got = queried(
+            &pattern,
+            rational_arg(from).unwrap(),
+            rational_arg(to).unwrap(),
+        );
         if got != expected {
-            let missing: Vec<&String> = expected
-                .iter()
-                .filter(|e| !got.contains(e))
-                .take(3)
-                .collect();
-            let extra: Vec<&String> = got
-                .iter()
-                .filter(|g| !expected.contains(g))
-                .take(3)
-                .collect();
             failures.push(format!(
-                "{id} `{expr}` [{from}, {to}): expected {} events, got {}\n  missing: {missing:?}\n  extra: {extra:?}",
-                expected.len(),
-                got.len()
+                "{id} `{expr}` [{from}, {to}): {}",
+                difference(&expected, &got)
             ));
         }
     }

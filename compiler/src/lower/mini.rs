@@ -31,12 +31,16 @@ fn group(g: &Group) -> Pattern {
     }
 }
 
-/// A sequence is a `timeCat` of its steps by weight; its `weight` is their sum.
+/// A sequence is a `timeCat` of its steps by weight; its `weight` is their sum. A weight that
+/// comes to exactly 0 (`a@0`, `a@0.5@0.5`) counts as 1, as krill's `weight || 1` has it.
 fn sequence(s: &Sequence) -> Pattern {
     let children: Vec<(Rational, Pattern)> = s
         .steps
         .iter()
-        .map(|st| (Rational::from_f64(st.weight), step(st)))
+        .map(|st| {
+            let weight = if st.weight == 0.0 { 1.0 } else { st.weight };
+            (Rational::from_f64(weight), step(st))
+        })
         .collect();
     let total = children.iter().fold(Rational::ZERO, |acc, (w, _)| acc + *w);
     if total.is_zero() {

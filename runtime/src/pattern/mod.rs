@@ -366,10 +366,7 @@ impl Pattern {
             let mut cache = LastValue::default();
             let mut haps = left.query(state);
             // Usually no event crosses a cycle boundary: change the values in place.
-            if haps
-                .iter()
-                .all(|h| h.whole_or_part().end <= h.whole_or_part().begin.next_sam())
-            {
+            if haps.iter().all(covered_by_one_cycle) {
                 for h in &mut haps {
                     let value = std::mem::replace(&mut h.value, Value::Num(0.0));
                     h.value = cache.get_or_owned(value, |v| f(v, &constant));
@@ -379,9 +376,7 @@ impl Pattern {
             let mut out = Vec::new();
             for l in haps {
                 let span = l.whole_or_part();
-                // Within one cycle (end at most the next cycle start): one pure event covers it.
-                if span.end <= span.begin.next_sam() {
-                    // Within one cycle: the pure event covers the whole span.
+                if covered_by_one_cycle(&l) {
                     let Hap { whole, part, value } = l;
                     let value = cache.get_or_owned(value, |v| f(v, &constant));
                     out.push(Hap::new(whole, part, value));
@@ -493,6 +488,15 @@ pub fn hap_to_json(h: &Hap) -> String {
 }
 
 /// Joins query results, reusing the first result's allocation.
+/// Whether the one `pure` event that `app_left_const` meets over this event's whole covers its
+/// part: the whole lies within one cycle and holds the part. (A part outside its whole, which
+/// Strudel's `zoom` makes of an event begun in an earlier cycle, meets nothing and is dropped,
+/// as in Strudel.)
+fn covered_by_one_cycle(h: &Hap) -> bool {
+    let span = h.whole_or_part();
+    span.end <= span.begin.next_sam() && h.part.intersection(&span) == Some(h.part)
+}
+
 fn concat(parts: impl Iterator<Item = Vec<Hap>>) -> Vec<Hap> {
     let mut out: Vec<Hap> = Vec::new();
     for mut part in parts {

@@ -454,10 +454,14 @@ pub fn slowcat_prime(pats: Vec<Pattern>) -> Pattern {
     Pattern::new(move |state| {
         let cycle = state.span.begin.floor().num();
         let n = pats.len() as i64;
-        // JavaScript's `%` keeps the sign: cycle -1 selects nothing.
-        match pats.get((cycle % n.max(1)) as usize) {
-            Some(p) if cycle >= 0 => p.query(state),
-            _ => Vec::new(),
+        // JavaScript's `%` keeps the sign: a negative remainder (cycle -1 of two) selects
+        // nothing, while a negative cycle that divides evenly (-2 of two) selects the first.
+        match usize::try_from(cycle % n.max(1))
+            .ok()
+            .and_then(|i| pats.get(i))
+        {
+            Some(p) => p.query(state),
+            None => Vec::new(),
         }
     })
     .split_queries()
