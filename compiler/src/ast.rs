@@ -81,7 +81,8 @@ pub enum ExprKind {
     Bus(String),
     Ident(String),
     List(Vec<Expr>),
-    /// `(a, b)`: only ever an error (`f(a, b)` call syntax); kept so it can be reported well.
+    /// `(a, b)`: a span where a function takes one (`within (0, 0.5) rev`), otherwise an
+    /// error (`f(a, b)` call syntax), kept so that it can be reported well.
     Tuple(Vec<Expr>),
     /// `f a b :kw c`.
     App {

@@ -27,6 +27,8 @@ pub enum Ty {
     Func,
     /// A list `[a, b, c]`.
     List,
+    /// Two numbers in parentheses, as Tidal writes a span: `(0.25, 0.75)`.
+    Pair,
 }
 
 /// What lowering makes of a built-in. Names that mean the same (`sound`/`s`, `slowcat`/`cat`,
@@ -59,6 +61,27 @@ pub enum Op {
     Chorus,
     Fx(Fx),
     Pan2,
+    /// A 0..1 continuous pattern other than the oscillators': `cosine`, `isaw`, `perlin`.
+    Continuous(Continuous),
+    /// `choose [..]`: one of the values at random, continuously.
+    Choose,
+    /// `wchoose [[value, weight], ..]`.
+    WChoose,
+    /// `randcat [..]`: one of the patterns at random each cycle.
+    RandCat,
+    /// `wrandcat [[pattern, weight], ..]`.
+    WRandCat,
+    /// `binaryN bits n` / `binary n` (8 bits).
+    Binary,
+    /// `overlay a b`: the two patterns at once.
+    Overlay,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Continuous {
+    Cosine,
+    Isaw,
+    Perlin,
 }
 
 /// The transforms of patterns.
@@ -109,6 +132,33 @@ pub enum T {
     Range,
     Seed,
     Legato,
+    Id,
+    Const,
+    Brak,
+    Inv,
+    EveryOffset,
+    FoldEvery,
+    Within,
+    SomeCyclesBy,
+    /// `someCycles`: `someCyclesBy` with this probability.
+    SomeCycles(f64),
+    Zoom,
+    Compress,
+    FastGap,
+    Trunc,
+    Quantise,
+    Rangex,
+    StutWith,
+    PlyWith,
+    Ghost,
+    GhostWith,
+    Shuffle,
+    Scramble,
+    Arp,
+    Arpeggiate,
+    Scale,
+    ToScale,
+    Layer,
 }
 
 impl T {
@@ -117,7 +167,16 @@ impl T {
     pub fn layers(self) -> bool {
         matches!(
             self,
-            T::Superimpose | T::Off | T::Stut | T::Echo | T::Jux | T::JuxBy
+            T::Superimpose
+                | T::Off
+                | T::Stut
+                | T::Echo
+                | T::Jux
+                | T::JuxBy
+                | T::StutWith
+                | T::Ghost
+                | T::GhostWith
+                | T::Layer
         )
     }
 }
@@ -221,6 +280,7 @@ const fn b(
 }
 
 const PAT: &[Param] = &[req("pat", Value)];
+const SPAN: &[Param] = &[req("span", Pair)];
 const N: &[Param] = &[req("n", Value)];
 const F: &[Param] = &[req("f", Func)];
 const LIST: &[Param] = &[req("patterns", List)];
@@ -814,6 +874,343 @@ pub static BUILTINS: &[Builtin] = &[
         &[req("n", Const)],
         "shifts the random stream of everything inside by n",
         "seed 3 $ degrade $ s \"hh*8\"",
+    ),
+    // Tidal's and Strudel's wider vocabulary (`runtime/src/pattern/{tidal,choice,arp,scales}.rs`).
+    b(
+        "id",
+        Op::Transform(T::Id),
+        Transform,
+        &[],
+        "leaves the pattern as it is (a transform that does nothing)",
+        "every 2 id $ s \"bd sn\"",
+    ),
+    b(
+        "const",
+        Op::Transform(T::Const),
+        Transform,
+        &[req("pat", Value)],
+        "replaces the pattern with pat (Tidal's `const`)",
+        "every 3 (const $ s \"cp*4\") $ s \"bd sn\"",
+    ),
+    b(
+        "firstOf",
+        Op::Transform(T::Every),
+        Transform,
+        &[req("n", Value), req("f", Func)],
+        "same as `every`",
+        "firstOf 4 rev $ s \"bd sn\"",
+    ),
+    b(
+        "every'",
+        Op::Transform(T::EveryOffset),
+        Transform,
+        &[req("n", Value), req("o", Value), req("f", Func)],
+        "applies f on the cycles that are o modulo n (Tidal's `every'`)",
+        "every' 4 2 (fast 2) $ s \"bd sn\"",
+    ),
+    b(
+        "foldEvery",
+        Op::Transform(T::FoldEvery),
+        Transform,
+        &[req("ns", List), req("f", Func)],
+        "`every n f` for each n of the list, one inside the other (Tidal's `foldEvery`)",
+        "foldEvery [3, 5] (fast 2) $ s \"bd sn\"",
+    ),
+    b(
+        "within",
+        Op::Transform(T::Within),
+        Transform,
+        &[req("span", Pair), req("f", Func)],
+        "applies f to the events that start within (start, end) of each cycle; f acts on the whole pattern first, as in Tidal (Strudel filters first)",
+        "within (0, 0.5) (fast 2) $ s \"bd sn cp hh\"",
+    ),
+    b(
+        "someCyclesBy",
+        Op::Transform(T::SomeCyclesBy),
+        Transform,
+        &[req("p", Value), req("f", Func)],
+        "applies f to whole cycles with probability p (one draw per cycle)",
+        "someCyclesBy 0.3 (# speed 2) $ s \"bd*4\"",
+    ),
+    b(
+        "someCycles",
+        Op::Transform(T::SomeCycles(0.5)),
+        Transform,
+        F,
+        "someCyclesBy 0.5",
+        "someCycles (# speed 2) $ s \"bd*4\"",
+    ),
+    b(
+        "brak",
+        Op::Transform(T::Brak),
+        Transform,
+        &[],
+        "every other cycle squashed into half a cycle and shifted a quarter later (a breakbeat feel)",
+        "brak $ s \"bd sn\"",
+    ),
+    b(
+        "inv",
+        Op::Transform(T::Inv),
+        Transform,
+        &[],
+        "swaps true and false in a boolean pattern (1 and 0)",
+        "struct (inv \"1 0 1 1\") $ s \"bd\"",
+    ),
+    b(
+        "zoom",
+        Op::Transform(T::Zoom),
+        Transform,
+        SPAN,
+        "plays the span (start, end) of each cycle stretched over the cycle",
+        "zoom (0.25, 0.75) $ s \"bd*2 hh*3 [sn bd]*2 drum\"",
+    ),
+    b(
+        "zoomArc",
+        Op::Transform(T::Zoom),
+        Transform,
+        SPAN,
+        "same as `zoom`",
+        "zoomArc (0, 0.5) $ s \"bd sn hh cp\"",
+    ),
+    b(
+        "compress",
+        Op::Transform(T::Compress),
+        Transform,
+        SPAN,
+        "squeezes each cycle into the span (start, end), silence around it",
+        "compress (0.25, 0.75) $ s \"bd sn\"",
+    ),
+    b(
+        "fastGap",
+        Op::Transform(T::FastGap),
+        Transform,
+        N,
+        "speeds up by n, leaving the rest of each cycle silent",
+        "fastGap 2 $ s \"bd sn\"",
+    ),
+    b(
+        "trunc",
+        Op::Transform(T::Trunc),
+        Transform,
+        &[req("t", Value)],
+        "plays only the first fraction t of each cycle",
+        "trunc 0.75 $ s \"bd sn*2 cp hh*4\"",
+    ),
+    b(
+        "discretise",
+        Op::Transform(T::Segment),
+        Transform,
+        N,
+        "same as `segment`",
+        "n (discretise 4 $ range 0 7 saw)",
+    ),
+    b(
+        "quantise",
+        Op::Transform(T::Quantise),
+        Transform,
+        &[req("n", Const)],
+        "rounds each number to the nearest 1/n (halves to even, as Haskell rounds)",
+        "n (quantise 1 \"0.4 1.6 2.5\")",
+    ),
+    b(
+        "rangex",
+        Op::Transform(T::Rangex),
+        Transform,
+        &[req("lo", Value), req("hi", Value)],
+        "scales a 0..1 pattern to lo..hi exponentially (for frequencies)",
+        "s \"bd*8\" # lpf (segment 8 $ rangex 200 4000 sine)",
+    ),
+    b(
+        "stutWith",
+        Op::Transform(T::StutWith),
+        Transform,
+        &[req("count", Const), req("time", Value), req("f", Func)],
+        "count copies, each `time` later than the last with f applied once more (Tidal's; Strudel gives f the copy's index)",
+        "stutWith 3 (1/8) (# speed 2) $ s \"bd sn\"",
+    ),
+    b(
+        "echoWith",
+        Op::Transform(T::StutWith),
+        Transform,
+        &[req("count", Const), req("time", Value), req("f", Func)],
+        "same as `stutWith`",
+        "echoWith 3 (1/8) (|* speed 2) $ s \"bd sn\" # speed 1",
+    ),
+    b(
+        "plyWith",
+        Op::Transform(T::PlyWith),
+        Transform,
+        &[req("count", Const), req("f", Func)],
+        "repeats each event count times in its span, the i-th with f applied i times",
+        "plyWith 3 (|* gain 0.8) $ s \"bd sn\"",
+    ),
+    b(
+        "ghost",
+        Op::Transform(T::Ghost),
+        Transform,
+        &[],
+        "adds quieter, shorter, higher ghost notes 3/16 and 5/16 of a cycle after each event (Tidal's `ghost`)",
+        "ghost $ s \"~ sn\"",
+    ),
+    b(
+        "ghost'",
+        Op::Transform(T::Ghost),
+        Transform,
+        &[req("a", Value)],
+        "ghost with the copies 1.5a and 2.5a later",
+        "ghost' (1/16) $ s \"~ sn\"",
+    ),
+    b(
+        "ghostWith",
+        Op::Transform(T::GhostWith),
+        Transform,
+        &[req("a", Value), req("f", Func)],
+        "adds copies 1.5a and 2.5a later with f applied",
+        "ghostWith (1/8) (|* gain 0.5) $ s \"~ sn\"",
+    ),
+    b(
+        "shuffle",
+        Op::Transform(T::Shuffle),
+        Transform,
+        N,
+        "plays the n parts of each cycle in a random order, each once",
+        "shuffle 4 $ s \"bd sn hh cp\"",
+    ),
+    b(
+        "scramble",
+        Op::Transform(T::Scramble),
+        Transform,
+        N,
+        "plays n parts of each cycle picked at random (repeats allowed)",
+        "scramble 4 $ s \"bd sn hh cp\"",
+    ),
+    b(
+        "arp",
+        Op::Transform(T::Arp),
+        Transform,
+        &[req("mode", Value)],
+        "plays the notes of each chord (or stack) one after another: `up` `down` `updown` `downup` `converge` `diverge` `disconverge` `pinkyup` `pinkyupdown` `thumbup` `thumbupdown` (patternable; see docs/patterns.md#arpeggios)",
+        "n (arp \"<up downup>\" \"c'maj e'min\") # s \"superpiano\"",
+    ),
+    b(
+        "arpeggiate",
+        Op::Transform(T::Arpeggiate),
+        Transform,
+        &[],
+        "plays the notes of each chord one after another, in order (`arp \"up\"`)",
+        "n (arpeggiate \"c'maj e'min\") # s \"superpiano\"",
+    ),
+    b(
+        "arpg",
+        Op::Transform(T::Arpeggiate),
+        Transform,
+        &[],
+        "same as `arpeggiate`",
+        "n (arpg \"c'maj\") # s \"superpiano\"",
+    ),
+    b(
+        "scale",
+        Op::Transform(T::Scale),
+        Transform,
+        &[req("name", Value)],
+        "turns scale degrees into semitones: Tidal's 76 scales (`major` `minor` `dorian` `minPent` `chromatic` ...; see docs/patterns.md#scales), `\"c:minor\"` for a root (patternable)",
+        "n (scale \"<major minor>\" \"0 .. 7\") # s \"superpiano\"",
+    ),
+    b(
+        "toScale",
+        Op::Transform(T::ToScale),
+        Transform,
+        &[req("steps", List)],
+        "turns degrees into semitones with a scale given as its steps",
+        "n (toScale [0, 2, 7] \"0 1 2 3 4\") # s \"superpiano\"",
+    ),
+    b(
+        "layer",
+        Op::Transform(T::Layer),
+        Transform,
+        &[req("fs", List)],
+        "each transform of the list applied to the pattern, played together",
+        "layer [rev, fast 2] $ s \"bd sn\"",
+    ),
+    b(
+        "overlay",
+        Op::Overlay,
+        Source,
+        &[req("a", Value), req("b", Value)],
+        "plays two patterns at the same time",
+        "overlay (s \"bd*2\") (s \"hh*3\")",
+    ),
+    b(
+        "choose",
+        Op::Choose,
+        Source,
+        LIST,
+        "one of the values at random, continuous (sample with `segment` or `#`)",
+        "s \"bd*8\" # speed (choose [1, 1.5, 2])",
+    ),
+    b(
+        "wchoose",
+        Op::WChoose,
+        Source,
+        LIST,
+        "like choose with weights: `[[value, weight], ...]`",
+        "s \"bd*8\" # speed (wchoose [[1, 3], [2, 1]])",
+    ),
+    b(
+        "randcat",
+        Op::RandCat,
+        Source,
+        LIST,
+        "one of the patterns at random each cycle",
+        "randcat [s \"bd*2\", s \"sn\", s \"hh*3\"]",
+    ),
+    b(
+        "wrandcat",
+        Op::WRandCat,
+        Source,
+        LIST,
+        "like randcat with weights: `[[pattern, weight], ...]`",
+        "wrandcat [[s \"bd*2\", 3], [s \"sn\", 1]]",
+    ),
+    b(
+        "binaryN",
+        Op::Binary,
+        Source,
+        &[req("bits", Const), req("n", Value)],
+        "the bits of n, most significant first, as `bits` steps of 1 and 0 (Tidal's argument order)",
+        "struct (binaryN 8 \"<5 13>\") $ s \"hh\"",
+    ),
+    b(
+        "binary",
+        Op::Binary,
+        Source,
+        N,
+        "binaryN 8 (Tidal's; Strudel's takes as many bits as n needs)",
+        "struct (binary 37) $ s \"hh\"",
+    ),
+    b(
+        "cosine",
+        Op::Continuous(Continuous::Cosine),
+        Source,
+        &[],
+        "a 0..1 cosine per cycle (sine a quarter cycle earlier)",
+        "s \"bd*8\" # pan cosine",
+    ),
+    b(
+        "isaw",
+        Op::Continuous(Continuous::Isaw),
+        Source,
+        &[],
+        "a 0..1 falling ramp per cycle",
+        "s \"bd*8\" # gain isaw",
+    ),
+    b(
+        "perlin",
+        Op::Continuous(Continuous::Perlin),
+        Source,
+        &[],
+        "smooth 0..1 noise, a new value at each cycle start",
+        "s \"hh*8\" # gain perlin",
     ),
     // Filters, envelopes, effects: the input arrives through `#` or `$`.
     b(
@@ -1599,7 +1996,7 @@ pub fn reference_markdown() -> String {
 /// transforms that [`T::layers`].
 pub fn layers(name: &str) -> bool {
     match lookup(name).map(|b| b.op) {
-        Some(Op::Stack) => true,
+        Some(Op::Stack | Op::Overlay) => true,
         Some(Op::Transform(t)) => t.layers(),
         _ => false,
     }
@@ -1673,7 +2070,14 @@ mod tests {
                 "stut",
                 "echo",
                 "off",
-                "superimpose"
+                "superimpose",
+                "stutWith",
+                "echoWith",
+                "ghost",
+                "ghost'",
+                "ghostWith",
+                "layer",
+                "overlay"
             ]
         );
     }

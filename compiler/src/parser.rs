@@ -596,6 +596,35 @@ where
             .at_least(1)
             .collect::<Vec<Expr>>()
             .map_with(|mut items, e| {
+                // `const $ x` is `const x`, as in Haskell: what follows is its argument,
+                // not its input (`every 3 (const $ s "cp*4")`).
+                if let Some(i) = items[..items.len() - 1]
+                    .iter()
+                    .position(|x| matches!(&x.kind, ExprKind::Ident(n) if n == "const"))
+                {
+                    let rest: Vec<Expr> = items.split_off(i + 1);
+                    let func = items.pop().expect("the const");
+                    let span = func.span.start..rest.last().expect("a rest").span.end;
+                    let arg = if rest.len() == 1 {
+                        rest.into_iter().next().expect("one")
+                    } else {
+                        let rest_span = rest[0].span.start..span.end;
+                        spanned(
+                            ExprKind::Dollar {
+                                items: rest,
+                                subject: None,
+                            },
+                            SimpleSpan::from(rest_span),
+                        )
+                    };
+                    items.push(spanned(
+                        ExprKind::App {
+                            func: Box::new(func),
+                            args: vec![Arg::Positional(arg)],
+                        },
+                        SimpleSpan::from(span),
+                    ));
+                }
                 if items.len() == 1 {
                     items.pop().expect("one item")
                 } else {

@@ -1,7 +1,8 @@
 //! Whether a note pattern can sound several notes at once, read from its structure: a chord
 //! (`c4'maj`), a stack (`[c3, e3]`, `<c3 e3, g3>`, `{c3 e3, g3 a3 b3}`), or a call of a
-//! function whose events overlap ([`builtins::layers`]: `stack`, `superimpose`, `off`,
-//! `stut`, `echo`, `jux`, `juxBy`), following buses. An oscillator whose frequency is such a
+//! function whose events overlap ([`builtins::layers`]: `stack`, `overlay`, `layer`,
+//! `superimpose`, `off`, `stut`, `echo`, `stutWith`, `ghost`, `jux`, `juxBy`), following
+//! buses. An oscillator whose frequency is such a
 //! pattern plays one voice per note, gated by its events; otherwise it holds each note
 //! until the next (a rest included). Rhythm (`c3(3,8)`, `c3*2`, `~`), alternation (`<a b>`),
 //! random choice (`a | b`) and elongation (`a@3`, `a _`) never overlap.

@@ -5,7 +5,7 @@
 
 use super::mini::lower_mini;
 use crate::ast::{Arg, Arith, BinOp, Expr, ExprKind, SectionOp, Structure};
-use crate::builtins::{Builtin, Op, T};
+use crate::builtins::{Builtin, Continuous, Op, T, Ty};
 use crate::diagnostic::Diagnostic;
 use crate::ir::Osc;
 use crate::mini::parse_mini;
@@ -18,6 +18,7 @@ use phonon_runtime::pattern::transform as tf;
 use phonon_runtime::pattern::{
     MAX_SUBDIVISION, Pattern, Value, fastcat, pure, silence, slowcat, stack, timecat,
 };
+use phonon_runtime::pattern::{arp, choice, scales, tidal};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -84,6 +85,17 @@ impl<'a> Lowerer<'a> {
                 "expected a list `[a, b]`",
             )),
         }
+    }
+
+    /// The patterns of a list argument (`stack [a, b]`).
+    fn patterns_of(&mut self, e: &Expr) -> Result<Vec<Pattern>> {
+        self.list(e)?
+            .into_iter()
+            .map(|l| match l {
+                Lowered::Pattern(p) => Ok(p),
+                _ => Err(unsupported(e, "a list item that is not a pattern")),
+            })
+            .collect()
     }
 
     pub fn expr(&mut self, e: &Expr) -> Result<Lowered> {
@@ -281,14 +293,7 @@ impl<'a> Lowerer<'a> {
         let pat = match op {
             Op::Control(control) => control_pattern(control, &p(self, 0)?),
             Op::Stack | Op::Cat | Op::FastCat => {
-                let items = self.list(args[0])?;
-                let pats = items
-                    .into_iter()
-                    .map(|l| match l {
-                        Lowered::Pattern(p) => Ok(p),
-                        _ => Err(unsupported(args[0], "a list item that is not a pattern")),
-                    })
-                    .collect::<Result<Vec<_>>>()?;
+                let pats = self.patterns_of(args[0])?;
                 match op {
                     Op::Stack => stack(pats),
                     Op::FastCat => fastcat(pats),
@@ -334,6 +339,48 @@ impl<'a> Lowerer<'a> {
                 })
             }
             Op::Rand => signal::rand(),
+            Op::Continuous(Continuous::Cosine) => signal::cosine(),
+            Op::Continuous(Continuous::Isaw) => signal::isaw(),
+            Op::Continuous(Continuous::Perlin) => signal::perlin(),
+            Op::Overlay => stack(vec![p(self, 0)?, p(self, 1)?]),
+            Op::Binary => {
+                // `binary n` is `binaryN 8 n`; the bits are a compile-time number.
+                let (bits, n) = if args.len() == 2 {
+                    (const_num(args[0]) as i64, p(self, 1)?)
+                } else {
+                    (8, p(self, 0)?)
+                };
+                n.squeeze_bind(move |v| match v.as_f64() {
+                    Some(x) => lib::binary_n(x, bits),
+                    None => silence(),
+                })
+            }
+            Op::Choose | Op::RandCat => {
+                let pats = self.patterns_of(args[0])?;
+                if op == Op::Choose {
+                    choice::choose(pats)
+                } else {
+                    choice::randcat(pats)
+                }
+            }
+            Op::WChoose | Op::WRandCat => {
+                let mut weighted = Vec::new();
+                for item in list_items(args[0]) {
+                    let pair = list_items(item);
+                    let (Some(v), Some(w)) = (
+                        pair.first(),
+                        pair.get(1).and_then(|w| crate::resolve::const_eval(w)),
+                    ) else {
+                        return Err(unsupported(item, "this weighted choice"));
+                    };
+                    weighted.push((self.pattern(v)?, w));
+                }
+                if op == Op::WChoose {
+                    choice::wchoose(weighted)
+                } else {
+                    choice::wrandcat(weighted)
+                }
+            }
             Op::Silence => silence(),
             Op::Osc(Osc::Sine) if args.is_empty() => signal::sine(),
             Op::Osc(Osc::Saw) if args.is_empty() => signal::saw(),
@@ -359,13 +406,11 @@ impl<'a> Lowerer<'a> {
         let mut funcs = Vec::new();
         let params = b.params;
         for (i, a) in args.iter().enumerate() {
-            if params
-                .get(i)
-                .is_some_and(|p| p.ty == crate::builtins::Ty::Func)
-            {
-                funcs.push(self.transform(a)?);
-            } else {
-                pats.push(self.pattern(a)?);
+            match params.get(i).map(|p| p.ty) {
+                Some(Ty::Func) => funcs.push(self.transform(a)?),
+                // Lists and pairs are read in place by the transforms that take them.
+                Some(Ty::List | Ty::Pair) => {}
+                _ => pats.push(self.pattern(a)?),
             }
         }
         let a = |i: usize| pats[i].clone();
@@ -598,6 +643,149 @@ impl<'a> Lowerer<'a> {
                 let x = const_num(args[0]);
                 Arc::new(move |p| signal::with_seed(&p, x))
             }
+            T::Id => Arc::new(|p| p),
+            T::Const => {
+                let x = a(0);
+                Arc::new(move |_| x.clone())
+            }
+            T::Brak => Arc::new(|p| lib::brak(&p)),
+            T::Inv => Arc::new(|p| lib::inv(&p)),
+            T::EveryOffset => {
+                let (n, o, g) = (a(0), a(1), f(0));
+                Arc::new(move |p| {
+                    let g = g.clone();
+                    tf::patterned2(&n, &o, &p, move |n, o, p| match (n.as_f64(), o.as_f64()) {
+                        (Some(n), Some(o)) => tidal::every_offset(p, n as i64, o as i64, &g),
+                        _ => p.clone(),
+                    })
+                })
+            }
+            T::FoldEvery => {
+                let ns: Vec<i64> = list_items(args[0])
+                    .iter()
+                    .map(|e| const_num(e) as i64)
+                    .collect();
+                let g = f(0);
+                Arc::new(move |p| tidal::fold_every(&p, &ns, &g))
+            }
+            T::Within => {
+                let (start, end) = const_pair(args[0]);
+                let g = f(0);
+                Arc::new(move |p| tidal::within(&p, start, end, &g))
+            }
+            T::SomeCyclesBy | T::SomeCycles(_) => {
+                let x = match op {
+                    T::SomeCycles(probability) => pure(Value::Num(probability)),
+                    _ => a(0),
+                };
+                let g = f(0);
+                Arc::new(move |p| {
+                    let g = g.clone();
+                    tf::patterned(&x, &p, move |v, p| {
+                        choice::some_cycles_by(p, v.as_f64().unwrap_or(0.0), &g)
+                    })
+                })
+            }
+            T::Zoom | T::Compress => {
+                let (start, end) = const_pair(args[0]);
+                let zoom = op == T::Zoom;
+                Arc::new(move |p| {
+                    if zoom {
+                        lib::zoom(&p, start, end)
+                    } else {
+                        tf::compress(&p, start, end)
+                    }
+                })
+            }
+            T::FastGap | T::Trunc | T::Shuffle | T::Scramble => {
+                let x = a(0);
+                Arc::new(move |p| {
+                    tf::patterned(&x, &p, move |v, p| match tf::value_to_rational(v) {
+                        Some(r) => match op {
+                            T::FastGap => tf::fast_gap(p, r),
+                            T::Trunc => tidal::trunc(p, r),
+                            T::Shuffle => choice::shuffle(p, r.floor().num()),
+                            _ => choice::scramble(p, r.floor().num()),
+                        },
+                        None => silence(),
+                    })
+                })
+            }
+            T::Quantise => {
+                let n = const_num(args[0]);
+                Arc::new(move |p| tidal::quantise(&p, n))
+            }
+            T::Rangex => {
+                let (lo, hi) = (a(0), a(1));
+                Arc::new(move |p| tf::patterned2(&lo, &hi, &p, |lo, hi, p| lib::rangex(p, lo, hi)))
+            }
+            T::StutWith => {
+                let count = const_num(args[0]) as i64;
+                let (time, g) = (a(1), f(0));
+                Arc::new(move |p| {
+                    let g = g.clone();
+                    tf::patterned(&time, &p, move |t, p| match tf::value_to_rational(t) {
+                        Some(t) => tidal::stut_with(p, count, t, &g),
+                        None => silence(),
+                    })
+                })
+            }
+            T::PlyWith => {
+                let count = const_num(args[0]) as i64;
+                let g = f(0);
+                Arc::new(move |p| tidal::ply_with(&p, count, &g))
+            }
+            T::Ghost => {
+                let x = if pats.is_empty() {
+                    pure(Value::Num(0.125))
+                } else {
+                    a(0)
+                };
+                Arc::new(move |p| {
+                    tf::patterned(&x, &p, |v, p| match tf::value_to_rational(v) {
+                        Some(t) => tidal::ghost(p, t),
+                        None => silence(),
+                    })
+                })
+            }
+            T::GhostWith => {
+                let (x, g) = (a(0), f(0));
+                Arc::new(move |p| {
+                    let g = g.clone();
+                    tf::patterned(&x, &p, move |v, p| match tf::value_to_rational(v) {
+                        Some(t) => tidal::ghost_with(p, t, &g),
+                        None => silence(),
+                    })
+                })
+            }
+            T::Arp => {
+                let modes = a(0);
+                Arc::new(move |p| arp::arp(&p, &modes))
+            }
+            T::Arpeggiate => Arc::new(|p| arp::arpeggiate(&p)),
+            T::Scale => {
+                let names = a(0);
+                Arc::new(move |p| scales::scale(&names, &p))
+            }
+            T::ToScale => {
+                let steps: Vec<f64> = list_items(args[0]).iter().map(|e| const_num(e)).collect();
+                Arc::new(move |p| scales::to_scale(steps.clone(), &p))
+            }
+            T::Layer => {
+                let items = self.list(args[0])?;
+                let fs = items
+                    .into_iter()
+                    .map(|l| match l {
+                        Lowered::Transform(t) => Ok(t),
+                        _ => Err(Diagnostic::error(
+                            args[0].span.clone(),
+                            "`layer` takes a list of transforms",
+                        )
+                        .with_hint("for example: `layer [rev, fast 2] $ s \"bd sn\"`")),
+                    })
+                    .collect::<Result<Vec<Transform>>>()?;
+                Arc::new(move |p| stack(fs.iter().map(|t| t(p.clone())).collect()))
+            }
         };
         Ok(t)
     }
@@ -606,6 +794,17 @@ impl<'a> Lowerer<'a> {
 /// A compile-time number (the resolver has checked that it is one).
 fn const_num(e: &Expr) -> f64 {
     crate::resolve::const_eval(e).unwrap_or(0.0)
+}
+
+/// The two compile-time numbers of a pair `(start, end)` (checked by the resolver).
+fn const_pair(e: &Expr) -> (Rational, Rational) {
+    match &e.kind {
+        ExprKind::Tuple(items) if items.len() == 2 => (
+            Rational::from_f64(const_num(&items[0])),
+            Rational::from_f64(const_num(&items[1])),
+        ),
+        _ => (Rational::ZERO, Rational::ONE),
+    }
 }
 
 fn list_items(e: &Expr) -> Vec<&Expr> {

@@ -3,7 +3,7 @@
 
 use super::{Kind, Resolver, const_eval};
 use crate::ast::{Arg, Expr, ExprKind};
-use crate::builtins::{self, Builtin, Role, Ty};
+use crate::builtins::{self, Builtin, Role, T, Ty};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::suggest::did_you_mean;
 
@@ -34,8 +34,11 @@ impl Resolver<'_> {
         };
 
         // `lpf(800, 0.9)`: call syntax from other languages.
+        let takes_pair = builtins::lookup(&name)
+            .is_some_and(|b| b.params.first().is_some_and(|p| p.ty == Ty::Pair));
         if let [Arg::Positional(first)] = &*args
             && let ExprKind::Tuple(items) = &first.kind
+            && !takes_pair
         {
             let written: Vec<&str> = items
                 .iter()
@@ -66,6 +69,20 @@ impl Resolver<'_> {
         self.check_call(b, func.span.clone(), args, span)
     }
 
+    /// Visits an argument; a pair `(start, end)` given where one is expected is two values,
+    /// not a tuple expression.
+    fn visit_param(&mut self, ty: Ty, e: &mut Expr) -> Kind {
+        match &mut e.kind {
+            ExprKind::Tuple(items) if ty == Ty::Pair => {
+                for item in items.iter_mut() {
+                    self.visit(item);
+                }
+                Kind::Value
+            }
+            _ => self.visit(e),
+        }
+    }
+
     fn visit_arg(&mut self, arg: &mut Arg) -> Kind {
         match arg {
             Arg::Positional(e) | Arg::Keyword { value: e, .. } => self.visit(e),
@@ -87,7 +104,7 @@ impl Resolver<'_> {
                     positional += 1;
                     if index < b.params.len() {
                         filled[index] = Some(e.span.clone());
-                        let kind = self.visit(e);
+                        let kind = self.visit_param(b.params[index].ty, e);
                         ok &= self.check_arg(b, index, e, kind);
                     } else if index < max_positional {
                         let kind = self.visit(e);
@@ -132,7 +149,10 @@ impl Resolver<'_> {
                     }
                 }
                 Arg::Keyword { name, value } => {
-                    let kind = self.visit(value);
+                    let kind = match b.params.iter().find(|p| p.name == name.text) {
+                        Some(p) => self.visit_param(p.ty, value),
+                        None => self.visit(value),
+                    };
                     match b.params.iter().position(|p| p.name == name.text) {
                         None => {
                             let names = b.params.iter().map(|p| p.name);
@@ -255,6 +275,18 @@ impl Resolver<'_> {
                 ),
                 format!("for example: `{}`", b.example),
             )),
+            Ty::Pair
+                if !matches!(&e.kind, ExprKind::Tuple(items)
+                    if items.len() == 2 && items.iter().all(|i| const_eval(i).is_some())) =>
+            {
+                Some((
+                    format!(
+                        "`{}` expects a pair of numbers `(start, end)` for `{}`",
+                        b.name, p.name
+                    ),
+                    format!("for example: `{}`", b.example),
+                ))
+            }
             Ty::List if kind != Kind::List => Some((
                 format!(
                     "`{}` expects a list, but this is {}",
@@ -276,7 +308,49 @@ impl Resolver<'_> {
         if b.op == crate::builtins::Op::TimeCat {
             return self.check_time_cat(e);
         }
+        if let crate::builtins::Op::Transform(t @ (T::Arp | T::Scale)) = b.op
+            && let ExprKind::Str {
+                pattern: Some(mini),
+                ..
+            } = &e.kind
+        {
+            return self.check_names(t, mini);
+        }
         true
+    }
+
+    /// The words of an `arp` mode or `scale` name string: each must be one (a scale may
+    /// carry a root, `"c:minor"`); numbers are the operators' (`"<up down>*2"`).
+    fn check_names(&mut self, t: T, mini: &crate::mini::ast::MiniPattern) -> bool {
+        use phonon_runtime::pattern::{arp, ops::note_to_midi, scales};
+        let mut ok = true;
+        for (word, span) in mini.atoms() {
+            let known = word == "~"
+                || word == "-"
+                || word.parse::<f64>().is_ok()
+                || match t {
+                    T::Arp => arp::MODES.contains(&word),
+                    _ => scales::lookup(word).is_some() || note_to_midi(word).is_some(),
+                };
+            if known {
+                continue;
+            }
+            let (what, names): (&str, Vec<&str>) = match t {
+                T::Arp => ("an arpeggio mode", arp::MODES.to_vec()),
+                _ => ("a scale", scales::SCALES.iter().map(|(n, _)| *n).collect()),
+            };
+            let hint = match did_you_mean(word, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("known: {}", names.join(" ")),
+            };
+            self.error(
+                Diagnostic::error(span.clone(), format!("`{word}` is not {what}"))
+                    .with_label(format!("not {what}"))
+                    .with_hint(hint),
+            );
+            ok = false;
+        }
+        ok
     }
 
     /// `timeCat [[weight, pattern], ...]` with constant positive weights.

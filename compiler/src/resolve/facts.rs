@@ -208,7 +208,9 @@ impl FactFinder<'_> {
             })
             .collect();
         match b.op {
-            Op::Osc(_) | Op::Rand | Op::Irand => true,
+            Op::Osc(_) | Op::Rand | Op::Irand | Op::Continuous(_) | Op::Choose | Op::WChoose => {
+                true
+            }
             Op::Control(_) => positional.first().is_some_and(|a| self.continuous(a)),
             op if builtins::event_control(op, args).is_some() => self.continuous(positional[0]),
             // Only the first cycle is asked: `cat` is its first pattern there.
@@ -328,6 +330,12 @@ fn keeps(t: T) -> bool {
             | T::Off
             | T::Jux
             | T::JuxBy
+            | T::Id
+            | T::Zoom
+            | T::Quantise
+            | T::Rangex
+            | T::EveryOffset
+            | T::FoldEvery
     )
 }
 

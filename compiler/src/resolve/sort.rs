@@ -265,10 +265,13 @@ impl Sorter<'_> {
         };
         let n = b.params.len();
         if let Op::Transform(_) = b.op {
-            // Value arguments are patterns, function arguments transforms.
+            // Value arguments are patterns, function arguments transforms, lists lists; a
+            // pair is two numbers (checked by the resolver).
             let args_ok = placed.iter().take(n).enumerate().all(|(i, a)| {
                 let want = match b.params.get(i).map(|p| p.ty) {
                     Some(Ty::Func) => Transform,
+                    Some(Ty::List) => List,
+                    Some(Ty::Pair) => return true,
                     _ => Pattern,
                 };
                 sort_of(self, a) == want
@@ -297,7 +300,14 @@ impl Sorter<'_> {
                 }
             }
             // Per-event controls and pattern sources: patterns of pattern arguments.
-            Op::Control(_) | Op::Run | Op::Irand | Op::Rand | Op::Silence => {
+            Op::Control(_)
+            | Op::Run
+            | Op::Irand
+            | Op::Rand
+            | Op::Silence
+            | Op::Binary
+            | Op::Overlay
+            | Op::Continuous(_) => {
                 if placed.iter().all(|a| sort_of(self, a) == Pattern) {
                     Pattern
                 } else {
@@ -306,18 +316,20 @@ impl Sorter<'_> {
             }
             // Without a frequency, a 0..1 continuous pattern.
             Op::Osc(Osc::Sine | Osc::Saw | Osc::Square | Osc::Tri) if placed.is_empty() => Pattern,
-            Op::Stack | Op::Cat | Op::FastCat => match placed.first() {
+            Op::Stack | Op::Cat | Op::FastCat | Op::Choose | Op::RandCat => match placed.first() {
                 Some(list) if self.list_of_patterns(list) => Pattern,
                 _ => Signal,
             },
-            Op::TimeCat => {
+            // `[[weight, pattern], ..]`, or `[[pattern, weight], ..]` for the weighted choices.
+            Op::TimeCat | Op::WChoose | Op::WRandCat => {
                 let Some(ExprKind::List(items)) = placed.first().map(|l| &l.kind) else {
                     return Signal;
                 };
+                let (w, p) = if b.op == Op::TimeCat { (0, 1) } else { (1, 0) };
                 let weighted = items.iter().all(|item| match &item.kind {
                     ExprKind::List(pair) => {
-                        pair.first().and_then(const_eval).is_some()
-                            && pair.get(1).is_some_and(|p| sort_of(self, p) == Pattern)
+                        pair.get(w).and_then(const_eval).is_some()
+                            && pair.get(p).is_some_and(|p| sort_of(self, p) == Pattern)
                     }
                     _ => false,
                 });

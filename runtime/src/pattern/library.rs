@@ -285,6 +285,63 @@ pub fn loop_at(pat: &Pattern, n: Rational) -> Pattern {
     super::ops::set_control(&multiplied, "unit", Value::str("c"))
 }
 
+/// Every other cycle squashed into its first half and shifted a quarter later: a breakbeat
+/// feel (Strudel's `brak`: `when(slowcat(false, true), x => fastcat(x, silence).late(1/4))`).
+pub fn brak(pat: &Pattern) -> Pattern {
+    let pat = pat.clone();
+    slowcat(vec![pure(Value::Num(0.0)), pure(Value::Num(1.0))]).inner_bind(move |on| {
+        if on.is_truthy() {
+            late(&fastcat(vec![pat.clone(), silence()]), Rational::new(1, 4))
+        } else {
+            pat.clone()
+        }
+    })
+}
+
+/// Swaps true and false (Strudel's `inv`: `fmap(x => !x)`), as 1 and 0.
+pub fn inv(pat: &Pattern) -> Pattern {
+    pat.fmap(|v| Value::Num(if v.is_truthy() { 0.0 } else { 1.0 }))
+}
+
+/// Scales 0..1 to lo..hi exponentially (Strudel's `rangex`: `range(log lo, log hi)` then
+/// `exp`).
+pub fn rangex(pat: &Pattern, lo: &Value, hi: &Value) -> Pattern {
+    let (Some(lo), Some(hi)) = (lo.as_f64(), hi.as_f64()) else {
+        return silence();
+    };
+    range(pat, &Value::Num(lo.ln()), &Value::Num(hi.ln())).fmap(|v| match v {
+        Value::Num(x) => Value::Num(x.exp()),
+        other => other.clone(),
+    })
+}
+
+/// The bits of `n`, most significant first, as `bits` steps of 1 and 0 (Strudel's
+/// `binaryN`); `binary n` takes as many bits as `n` needs.
+pub fn binary_n(n: f64, bits: i64) -> Pattern {
+    if !(1..=MAX_SUBDIVISION).contains(&bits) {
+        return if bits > MAX_SUBDIVISION {
+            capped()
+        } else {
+            silence()
+        };
+    }
+    let n = n as i64;
+    fastcat(
+        (0..bits)
+            .map(|i| pure(Value::Num(((n >> (bits - 1 - i)) & 1) as f64)))
+            .collect(),
+    )
+}
+
+/// The number of bits `n` needs (Strudel's `log2(n).floor() + 1`; 1 for 0).
+pub fn bits_of(n: f64) -> i64 {
+    if n < 1.0 {
+        1
+    } else {
+        n.log2().floor() as i64 + 1
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

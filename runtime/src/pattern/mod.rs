@@ -2,13 +2,17 @@
 //! implemented by Strudel 1.2.6 (`pattern.mjs`), ported operation by operation so that the
 //! same expression gives the same events, fragments included.
 
+pub mod arp;
 pub mod budget;
+pub mod choice;
 pub mod chords;
 pub mod library;
 pub mod ops;
+pub mod scales;
 pub mod signal;
 pub mod source;
 pub mod span;
+pub mod tidal;
 pub mod transform;
 pub mod value;
 

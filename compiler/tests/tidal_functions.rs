@@ -1,0 +1,220 @@
+//! Functions Phonon takes from Tidal where Strudel 1.2.6 has none (or one that means something
+//! else): each expectation is worked out by hand from Tidal's definition, quoted in
+//! `runtime/src/pattern/tidal.rs`, `arp.rs` and `scales.rs`.
+
+use phonon_compiler::query::query_expression;
+use phonon_runtime::Rational;
+use phonon_runtime::pattern::span::Hap;
+
+/// Events over [from, to) as `whole value` (`whole/part value` for a fragment), sorted.
+fn events(expr: &str, from: i64, to: i64) -> Vec<String> {
+    let p = query_expression(expr).unwrap_or_else(|e| panic!("{expr}: {e}"));
+    let mut out: Vec<String> = p
+        .query_span(Rational::int(from), Rational::int(to))
+        .iter()
+        .map(describe)
+        .collect();
+    out.sort();
+    out
+}
+
+fn describe(h: &Hap) -> String {
+    let span = |s: &phonon_runtime::pattern::span::TimeSpan| format!("{}-{}", s.begin, s.end);
+    let whole = h.whole.map(|w| span(&w)).unwrap_or_else(|| "~".into());
+    let value = h.value.to_json();
+    if h.whole == Some(h.part) {
+        format!("{whole} {value}")
+    } else {
+        format!("{whole}/{} {value}", span(&h.part))
+    }
+}
+
+fn sorted(v: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = v.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_offset_applies_on_cycles_o_mod_n() {
+    // _every' 3 1 = when ((== 1) . (`mod` 3)): cycles 1, 4 and -2 (Haskell's mod).
+    let got = events("every' 3 1 (fast 2) $ \"a b\"", -2, 2);
+    let want = sorted(&[
+        "-2--7/4 \"a\"",
+        "-7/4--3/2 \"b\"",
+        "-3/2--5/4 \"a\"",
+        "-5/4--1 \"b\"",
+        "-1--1/2 \"a\"",
+        "-1/2-0 \"b\"",
+        "0-1/2 \"a\"",
+        "1/2-1 \"b\"",
+        "1-5/4 \"a\"",
+        "5/4-3/2 \"b\"",
+        "3/2-7/4 \"a\"",
+        "7/4-2 \"b\"",
+    ]);
+    assert_eq!(got, want);
+}
+
+#[test]
+fn fold_every_nests_every() {
+    // foldr (`_every` f) p [2, 3] = _every 2 f (_every 3 f p): f twice on cycle 0 and 6.
+    let got = events("foldEvery [2, 3] (|+ 10) $ \"0\"", 0, 7);
+    let want = sorted(&[
+        "0-1 20", "1-2 0", "2-3 10", "3-4 10", "4-5 10", "5-6 0", "6-7 20",
+    ]);
+    assert_eq!(got, want);
+}
+
+#[test]
+fn within_applies_after_the_function_as_tidal_does() {
+    // stack [filterWhen (in 0 0.5) (fast 2 p), filterWhen (not in) p].
+    let got = events("within (0, 0.5) (fast 2) $ \"a b c d\"", 0, 1);
+    let want = sorted(&[
+        "0-1/8 \"a\"",
+        "1/8-1/4 \"b\"",
+        "1/4-3/8 \"c\"",
+        "3/8-1/2 \"d\"",
+        "1/2-3/4 \"c\"",
+        "3/4-1 \"d\"",
+    ]);
+    assert_eq!(got, want);
+}
+
+#[test]
+fn trunc_plays_the_first_part_of_each_cycle() {
+    // compress (0, 3/4) . zoomArc (Arc 0 (3/4)): `b` keeps its whole, cut at 3/4.
+    assert_eq!(
+        events("trunc 0.75 $ \"a b\"", 0, 1),
+        sorted(&["0-1/2 \"a\"", "1/2-1/1/2-3/4 \"b\""])
+    );
+    assert_eq!(
+        events("trunc 0.75 $ \"a b c d\"", 1, 2),
+        sorted(&["1-5/4 \"a\"", "5/4-3/2 \"b\"", "3/2-7/4 \"c\""])
+    );
+}
+
+#[test]
+fn quantise_rounds_halves_to_even() {
+    assert_eq!(
+        events("quantise 1 \"0.5 1.5 2.5 3.7\"", 0, 1),
+        sorted(&["0-1/4 0", "1/4-1/2 2", "1/2-3/4 2", "3/4-1 4"])
+    );
+}
+
+#[test]
+fn stut_with_applies_the_function_once_more_per_copy() {
+    // overlay (f (t `rotR` stutWith 2 t f p)) p: copies at 0, 1/4, 1/2 with +0, +12, +24.
+    let got = events("stutWith 3 (1/4) (|+ 12) $ \"0 ~\"", 0, 1);
+    let want = sorted(&["0-1/2 0", "1/4-3/4 12", "1/2-1 24"]);
+    assert_eq!(got, want);
+    assert_eq!(
+        events("echoWith 3 (1/4) (|+ 12) $ \"0 ~\"", 0, 1),
+        want,
+        "echoWith is stutWith"
+    );
+}
+
+#[test]
+fn ply_with_arpeggiates_the_compound() {
+    // arpeggiate (overlay p (f (overlay p (f p)))): values 1, 2, 4 in thirds of each event.
+    assert_eq!(
+        events("plyWith 3 (|* 2) $ \"1 ~\"", 0, 1),
+        sorted(&["0-1/6 1", "1/6-1/3 2", "1/3-1/2 4"])
+    );
+}
+
+#[test]
+fn ghost_adds_quieter_shorter_higher_copies() {
+    // ghostWith (1/8) f p = superimpose ((5/16 `rotR`) . f) $ superimpose ((3/16 `rotR`) . f) p
+    // with f = (|*| gain 0.7) . (|> end 0.2) . (|*| speed 1.25): the outer copy also shifts
+    // the inner one's, so one copy has f twice.
+    let once = "{\"end\":0.2,\"gain\":0.7,\"s\":\"sn\",\"speed\":1.25}";
+    let twice = "{\"end\":0.2,\"gain\":0.48999999999999994,\"s\":\"sn\",\"speed\":1.5625}";
+    assert_eq!(
+        events("ghost $ s \"sn ~ ~ ~\"", 0, 1),
+        sorted(&[
+            "0-1/4 {\"s\":\"sn\"}",
+            &format!("3/16-7/16 {once}"),
+            &format!("5/16-9/16 {once}"),
+            &format!("1/2-3/4 {twice}"),
+        ])
+    );
+}
+
+#[test]
+fn arp_orders_chord_notes_within_their_whole() {
+    // c'maj = 0 4 7: "updown" is init x ++ init (reverse x) = 0 4 7 4, each a quarter.
+    assert_eq!(
+        events("n (arp \"updown\" \"c'maj\")", 0, 1),
+        sorted(&[
+            "0-1/4 {\"n\":0}",
+            "1/4-1/2 {\"n\":4}",
+            "1/2-3/4 {\"n\":7}",
+            "3/4-1 {\"n\":4}",
+        ])
+    );
+    // Patterned modes: cycle 1 plays "down".
+    assert_eq!(
+        events("n (arp \"<up down>\" \"c'maj\")", 1, 2),
+        sorted(&["1-4/3 {\"n\":7}", "4/3-5/3 {\"n\":4}", "5/3-2 {\"n\":0}"])
+    );
+    // A stack's layers share wholes too (Tidal's arpeggiate of `n "[0, 4]"`).
+    assert_eq!(
+        events("n (arpeggiate \"[0, 4] 9\")", 0, 1),
+        sorted(&["0-1/4 {\"n\":0}", "1/4-1/2 {\"n\":4}", "1/2-1 {\"n\":9}"])
+    );
+}
+
+#[test]
+fn scale_maps_degrees_with_octaves() {
+    // noteInScale s x = s !!! x + 12 * (x `div` length s).
+    assert_eq!(
+        events("scale \"major\" \"-1 0 7 9\"", 0, 1),
+        sorted(&["0-1/4 -1", "1/4-1/2 0", "1/2-3/4 12", "3/4-1 16"])
+    );
+    // Strudel's root form, and a patterned name.
+    assert_eq!(
+        events("scale \"e:minor\" \"0 2\"", 0, 1),
+        sorted(&["0-1/2 4", "1/2-1 7"])
+    );
+    assert_eq!(
+        events("scale \"<minPent chromatic>\" \"4\"", 0, 2),
+        sorted(&["0-1 10", "1-2 4"])
+    );
+    assert_eq!(
+        events("toScale [0, 2, 7] \"3 -1\"", 0, 1),
+        sorted(&["0-1/2 12", "1/2-1 -5"])
+    );
+}
+
+#[test]
+fn binary_is_tidals_eight_bits() {
+    assert_eq!(
+        events("binaryN 4 \"<5 12>\"", 1, 2),
+        sorted(&["1-5/4 1", "5/4-3/2 1", "3/2-7/4 0", "7/4-2 0"])
+    );
+    let bits: Vec<String> = events("binary 37", 0, 1)
+        .iter()
+        .map(|e| e.rsplit(' ').next().unwrap().to_string())
+        .collect();
+    // 37 = 00100101, in time order (sorted text puts 0-1/8 first).
+    assert_eq!(bits.len(), 8);
+    let p = query_expression("binary 37").unwrap();
+    let mut haps = p.query_span(Rational::ZERO, Rational::ONE);
+    haps.sort_by_key(|h| h.part.begin);
+    let in_order: String = haps.iter().map(|h| h.value.to_json()).collect();
+    assert_eq!(in_order, "00100101");
+}
+
+#[test]
+fn const_replaces_the_pattern_and_takes_dollar_as_haskell_does() {
+    assert_eq!(
+        events("every 2 (const $ \"c*2\") $ \"a\"", 0, 2),
+        sorted(&["0-1/2 \"c\"", "1/2-1 \"c\"", "1-2 \"a\""])
+    );
+    assert_eq!(
+        events("every 2 (const \"c*2\") $ \"a\"", 0, 2),
+        events("every 2 (const $ \"c*2\") $ \"a\"", 0, 2)
+    );
+}
