@@ -75,6 +75,12 @@ pub enum Op {
     Binary,
     /// `overlay a b`: the two patterns at once.
     Overlay,
+    /// Patterns made of other patterns given as values: `sew`, `stitch`, `euclidFull`, ...
+    Combine(Combine),
+    /// A pattern that picks among a list: `squeeze`, `select`, `chooseBy`, `cycleChoose`.
+    Pick(Pick),
+    /// `arrange [[cycles, pattern], ..]`.
+    Arrange,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +88,26 @@ pub enum Continuous {
     Cosine,
     Isaw,
     Perlin,
+    Isquare,
+    Env(phonon_runtime::pattern::tidal::Envelope),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Combine {
+    Sew,
+    Stitch,
+    EuclidFull,
+    EuclidOffFull,
+    Ascii,
+    Scan,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    Squeeze,
+    Select,
+    ChooseBy,
+    CycleChoose,
 }
 
 /// The transforms of patterns.
@@ -159,6 +185,14 @@ pub enum T {
     Scale,
     ToScale,
     Layer,
+    While,
+    Fix,
+    Unfix,
+    Contrast,
+    Bite,
+    StriateBy,
+    EuclidOff,
+    EuclidInv,
 }
 
 impl T {
@@ -1211,6 +1245,241 @@ pub static BUILTINS: &[Builtin] = &[
         &[],
         "smooth 0..1 noise, a new value at each cycle start",
         "s \"hh*8\" # gain perlin",
+    ),
+    b(
+        "unDegradeBy",
+        Op::Transform(T::UndegradeBy),
+        Transform,
+        &[req("p", Value)],
+        "same as `undegradeBy`",
+        "unDegradeBy 0.3 $ s \"hh*8\"",
+    ),
+    b(
+        "while",
+        Op::Transform(T::While),
+        Transform,
+        &[req("bools", Value), req("f", Func)],
+        "applies f where the boolean pattern is true (Tidal's `while`: `sew b (f p) p`)",
+        "while \"1 0\" (fast 2) $ s \"bd sn hh cp\"",
+    ),
+    b(
+        "fix",
+        Op::Transform(T::Fix),
+        Transform,
+        &[req("f", Func), req("ctrls", Value)],
+        "applies f to the events whose controls include ctrls (Tidal's `fix`)",
+        "fix (# crush 4) (n 1) $ s \"drum*4\" # n \"0 1\"",
+    ),
+    b(
+        "unfix",
+        Op::Transform(T::Unfix),
+        Transform,
+        &[req("f", Func), req("ctrls", Value)],
+        "applies f to the events whose controls do not include ctrls",
+        "unfix (# crush 4) (s \"sn\") $ s \"bd sn\"",
+    ),
+    b(
+        "contrast",
+        Op::Transform(T::Contrast),
+        Transform,
+        &[req("f", Func), req("g", Func), req("ctrls", Value)],
+        "f on the events whose controls include ctrls, g on the others",
+        "contrast (# speed 2) (# speed 0.5) (n 1) $ s \"drum*4\" # n \"0 1\"",
+    ),
+    b(
+        "bite",
+        Op::Transform(T::Bite),
+        Transform,
+        &[req("n", Value), req("ipat", Value)],
+        "cuts each cycle into n slices and plays them in the order of ipat, each squeezed into its event",
+        "bite 4 \"0 2 [1 3] 0\" $ n \"0 .. 7\" # s \"arpy\"",
+    ),
+    b(
+        "striateBy",
+        Op::Transform(T::StriateBy),
+        Transform,
+        &[req("n", Value), req("f", Value)],
+        "striate with n slices of length f each (they may overlap)",
+        "striateBy 4 0.5 $ s \"break\"",
+    ),
+    b(
+        "euclidOff",
+        Op::Transform(T::EuclidOff),
+        Transform,
+        &[req("k", Value), req("n", Value), req("r", Value)],
+        "euclid k n started r steps in (Tidal's rotation: earlier; `euclidRot` is Strudel's)",
+        "euclidOff 3 8 2 $ s \"bd\"",
+    ),
+    b(
+        "eoff",
+        Op::Transform(T::EuclidOff),
+        Transform,
+        &[req("k", Value), req("n", Value), req("r", Value)],
+        "same as `euclidOff`",
+        "eoff 3 8 2 $ s \"bd\"",
+    ),
+    b(
+        "euclidInv",
+        Op::Transform(T::EuclidInv),
+        Transform,
+        &[req("k", Value), req("n", Value)],
+        "plays on the steps euclid k n leaves empty",
+        "euclidInv 3 8 $ s \"hh\"",
+    ),
+    b(
+        "euclidFull",
+        Op::Combine(Combine::EuclidFull),
+        Source,
+        &[
+            req("k", Value),
+            req("n", Value),
+            req("a", Value),
+            req("b", Value),
+        ],
+        "a on the steps of euclid k n, b on the others",
+        "euclidFull 3 8 (s \"bd\") (s \"hh\")",
+    ),
+    b(
+        "euclidOffFull",
+        Op::Combine(Combine::EuclidOffFull),
+        Source,
+        &[
+            req("k", Value),
+            req("n", Value),
+            req("r", Value),
+            req("a", Value),
+            req("b", Value),
+        ],
+        "euclidFull with the rotation of euclidOff",
+        "euclidOffFull 3 8 2 (s \"bd\") (s \"hh\")",
+    ),
+    b(
+        "sew",
+        Op::Combine(Combine::Sew),
+        Source,
+        &[req("bools", Value), req("a", Value), req("b", Value)],
+        "a where the booleans are true, b where false, each event cut at the switch (structure from a and b)",
+        "sew \"t <f t> f\" (n \"0 .. 7\") (n \"12*4\") # s \"superpiano\"",
+    ),
+    b(
+        "stitch",
+        Op::Combine(Combine::Stitch),
+        Source,
+        &[req("bools", Value), req("a", Value), req("b", Value)],
+        "values of a where the booleans are true and of b where false, structure from the booleans",
+        "s \"bd*8\" # speed (stitch \"t(3,8)\" 2 1)",
+    ),
+    b(
+        "ascii",
+        Op::Combine(Combine::Ascii),
+        Source,
+        &[req("text", Value)],
+        "the 8 bits of each character of the words, as 1 and 0",
+        "struct (ascii \"<hi there>\") $ s \"hh\"",
+    ),
+    b(
+        "scan",
+        Op::Combine(Combine::Scan),
+        Source,
+        N,
+        "0, then 0 1, then 0 1 2 ... up to n-1, one per cycle, and again",
+        "n (scan 4) # s \"arpy\"",
+    ),
+    b(
+        "squeeze",
+        Op::Pick(Pick::Squeeze),
+        Source,
+        &[req("ipat", Value), req("patterns", List)],
+        "the pattern each event of ipat names (by index), squeezed into the event",
+        "squeeze \"<0 [1 0]>\" [s \"bd sn\", s \"hh*3\"]",
+    ),
+    b(
+        "select",
+        Op::Pick(Pick::Select),
+        Source,
+        &[req("f", Value), req("patterns", List)],
+        "the pattern at f (0..1) through the list",
+        "select \"<0 0.5 1>\" [s \"bd*2\", s \"sn\", s \"hh*3\"]",
+    ),
+    b(
+        "chooseBy",
+        Op::Pick(Pick::ChooseBy),
+        Source,
+        &[req("f", Value), req("values", List)],
+        "the value at f (0..1) through the list, structure from f",
+        "n (chooseBy (segment 4 sine) [0, 3, 7]) # s \"arpy\"",
+    ),
+    b(
+        "cycleChoose",
+        Op::Pick(Pick::CycleChoose),
+        Source,
+        LIST,
+        "one of the values at random, once per cycle",
+        "n (cycleChoose [0, 3, 7]) # s \"arpy*4\"",
+    ),
+    b(
+        "arrange",
+        Op::Arrange,
+        Source,
+        LIST,
+        "sections of so many cycles, in turn: `[[cycles, pattern], ...]`",
+        "arrange [[2, s \"bd*2\"], [1, s \"sn*3\"]]",
+    ),
+    b(
+        "isquare",
+        Op::Continuous(Continuous::Isquare),
+        Source,
+        &[],
+        "a 0..1 square per cycle starting high (1 - square)",
+        "s \"bd*8\" # gain (isquare * 0.5 + 0.5)",
+    ),
+    b(
+        "envL",
+        Op::Continuous(Continuous::Env(phonon_runtime::pattern::tidal::Envelope::L)),
+        Source,
+        &[],
+        "rises from 0 to 1 over the first cycle, then stays at 1",
+        "s \"hh*8\" # gain envL",
+    ),
+    b(
+        "envLR",
+        Op::Continuous(Continuous::Env(
+            phonon_runtime::pattern::tidal::Envelope::LR,
+        )),
+        Source,
+        &[],
+        "falls from 1 to 0 over the first cycle, then stays at 0",
+        "s \"hh*8\" # gain envLR",
+    ),
+    b(
+        "envR",
+        Op::Continuous(Continuous::Env(
+            phonon_runtime::pattern::tidal::Envelope::LR,
+        )),
+        Source,
+        &[],
+        "same as `envLR`",
+        "s \"hh*8\" # gain envR",
+    ),
+    b(
+        "envEq",
+        Op::Continuous(Continuous::Env(
+            phonon_runtime::pattern::tidal::Envelope::Eq,
+        )),
+        Source,
+        &[],
+        "equal-power fall over the first cycle (for crossfades)",
+        "s \"hh*8\" # gain envEq",
+    ),
+    b(
+        "envEqR",
+        Op::Continuous(Continuous::Env(
+            phonon_runtime::pattern::tidal::Envelope::EqR,
+        )),
+        Source,
+        &[],
+        "equal-power rise over the first cycle",
+        "s \"hh*8\" # gain envEqR",
     ),
     // Filters, envelopes, effects: the input arrives through `#` or `$`.
     b(

@@ -218,3 +218,191 @@ fn const_replaces_the_pattern_and_takes_dollar_as_haskell_does() {
         events("every 2 (const $ \"c*2\") $ \"a\"", 0, 2)
     );
 }
+
+#[test]
+fn sew_cuts_each_source_at_the_switch() {
+    // Tidal's sew: each boolean's part taken from a (true) or b (false), wholes kept.
+    assert_eq!(
+        events("sew \"t f\" (n \"0*4\") (n \"1*8\")", 0, 1),
+        sorted(&[
+            "0-1/4 {\"n\":0}",
+            "1/4-1/2 {\"n\":0}",
+            "1/2-5/8 {\"n\":1}",
+            "5/8-3/4 {\"n\":1}",
+            "3/4-7/8 {\"n\":1}",
+            "7/8-1 {\"n\":1}",
+        ])
+    );
+    assert_eq!(
+        events("sew \"t f\" (n 0) (n 1)", 0, 1),
+        sorted(&["0-1/0-1/2 {\"n\":0}", "0-1/1/2-1 {\"n\":1}"])
+    );
+    // while b f p = sew b (f p) p.
+    assert_eq!(
+        events("while \"1 0\" (fast 2) $ \"a b c d\"", 0, 1),
+        sorted(&[
+            "0-1/8 \"a\"",
+            "1/8-1/4 \"b\"",
+            "1/4-3/8 \"c\"",
+            "3/8-1/2 \"d\"",
+            "1/2-3/4 \"c\"",
+            "3/4-1 \"d\"",
+        ])
+    );
+}
+
+#[test]
+fn stitch_takes_structure_from_the_booleans() {
+    assert_eq!(
+        events("stitch \"t f t t\" 2 1", 0, 1),
+        sorted(&["0-1/4 2", "1/4-1/2 1", "1/2-3/4 2", "3/4-1 2"])
+    );
+}
+
+#[test]
+fn fix_unfix_and_contrast_match_controls_at_each_start() {
+    assert_eq!(
+        events("fix (# speed 2) (s \"sn\") $ s \"bd sn\"", 0, 1),
+        sorted(&["0-1/2 {\"s\":\"bd\"}", "1/2-1 {\"s\":\"sn\",\"speed\":2}"])
+    );
+    assert_eq!(
+        events("unfix (# speed 2) (s \"sn\") $ s \"bd sn\"", 0, 1),
+        sorted(&["0-1/2 {\"s\":\"bd\",\"speed\":2}", "1/2-1 {\"s\":\"sn\"}"])
+    );
+    assert_eq!(
+        events("contrast (# speed 2) (# speed 0.5) (n 1) $ n \"0 1\"", 0, 1),
+        sorted(&[
+            "0-1/2 {\"n\":0,\"speed\":0.5}",
+            "1/2-1 {\"n\":1,\"speed\":2}"
+        ])
+    );
+    // Several controls must all match.
+    assert_eq!(
+        events(
+            "fix (# crush 4) (s \"x\" # n 1) $ s \"x x y y\" # n \"0 1 1 1\"",
+            0,
+            1
+        ),
+        sorted(&[
+            "0-1/4 {\"n\":0,\"s\":\"x\"}",
+            "1/4-1/2 {\"crush\":4,\"n\":1,\"s\":\"x\"}",
+            "1/2-3/4 {\"n\":1,\"s\":\"y\"}",
+            "3/4-1 {\"n\":1,\"s\":\"y\"}",
+        ])
+    );
+}
+
+#[test]
+fn striate_by_spreads_overlapping_slices() {
+    // slot = (1 - f) / (n - 1): 3 slices of 0.5 start at 0, 0.25, 0.5.
+    assert_eq!(
+        events("striateBy 3 0.5 $ s \"a\"", 0, 1),
+        sorted(&[
+            "0-1/3 {\"begin\":0,\"end\":0.5,\"s\":\"a\"}",
+            "1/3-2/3 {\"begin\":0.25,\"end\":0.75,\"s\":\"a\"}",
+            "2/3-1 {\"begin\":0.5,\"end\":1,\"s\":\"a\"}",
+        ])
+    );
+}
+
+#[test]
+fn euclid_variants_follow_tidal() {
+    // (3,8) = x..x..x.; euclidOff rotates left by r steps: onsets 1/8, 4/8, 6/8.
+    let onsets = |expr: &str| -> Vec<String> {
+        events(expr, 0, 1)
+            .iter()
+            .map(|e| e.split('-').next().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        onsets("euclidOff 3 8 2 $ \"a\""),
+        sorted(&["1/8", "1/2", "3/4"])
+    );
+    assert_eq!(
+        onsets("eoff 3 8 2 $ \"a\""),
+        onsets("euclidOff 3 8 2 $ \"a\"")
+    );
+    assert_eq!(
+        onsets("euclidInv 3 8 $ \"a\""),
+        sorted(&["1/8", "1/4", "1/2", "5/8", "7/8"])
+    );
+    let full = events("euclidFull 3 8 \"a\" \"b\"", 0, 1);
+    assert_eq!(full.iter().filter(|e| e.ends_with("\"a\"")).count(), 3);
+    assert_eq!(full.iter().filter(|e| e.ends_with("\"b\"")).count(), 5);
+    let off_full = events("euclidOffFull 3 8 2 \"a\" \"b\"", 0, 1);
+    assert!(
+        off_full.contains(&"1/8-1/4 \"a\"".to_string()),
+        "{off_full:?}"
+    );
+    assert!(
+        off_full.contains(&"0-1/8 \"b\"".to_string()),
+        "{off_full:?}"
+    );
+    assert_eq!(off_full.len(), 8);
+}
+
+#[test]
+fn ascii_scan_and_the_choices() {
+    // 'a' = 97 = 01100001.
+    let p = query_expression("ascii \"a\"").unwrap();
+    let mut haps = p.query_span(Rational::ZERO, Rational::ONE);
+    haps.sort_by_key(|h| h.part.begin);
+    let bits: String = haps.iter().map(|h| h.value.to_json()).collect();
+    assert_eq!(bits, "01100001");
+    assert_eq!(
+        events("scan 3", 0, 3),
+        sorted(&[
+            "0-1 0",
+            "1-3/2 0",
+            "3/2-2 1",
+            "2-7/3 0",
+            "7/3-8/3 1",
+            "8/3-3 2"
+        ])
+    );
+    assert_eq!(
+        events("select \"<0 0.5 1>\" [\"a\", \"b\", \"c*2\"]", 0, 3),
+        sorted(&["0-1 \"a\"", "1-2 \"b\"", "2-5/2 \"c\"", "5/2-3 \"c\""])
+    );
+    assert_eq!(
+        events("chooseBy \"0 0.5 0.99\" [0, 3, 7]", 0, 1),
+        sorted(&["0-1/3 0", "1/3-2/3 3", "2/3-1 7"])
+    );
+    // One draw per cycle.
+    let cycles = events("cycleChoose [0, 3, 7]", 0, 8);
+    assert_eq!(cycles.len(), 8);
+    assert_eq!(cycles, events("segment 1 $ choose [0, 3, 7]", 0, 8));
+}
+
+#[test]
+fn envelopes_and_isquare() {
+    assert_eq!(
+        events("segment 4 envL", 0, 2),
+        sorted(&[
+            "0-1/4 0",
+            "1/4-1/2 0.25",
+            "1/2-3/4 0.5",
+            "3/4-1 0.75",
+            "1-5/4 1",
+            "5/4-3/2 1",
+            "3/2-7/4 1",
+            "7/4-2 1",
+        ])
+    );
+    assert_eq!(
+        events("segment 2 envLR", 0, 1),
+        sorted(&["0-1/2 1", "1/2-1 0.5"])
+    );
+    assert_eq!(
+        events("segment 2 envR", 0, 1),
+        events("segment 2 envLR", 0, 1)
+    );
+    assert_eq!(
+        events("segment 2 isquare", 0, 1),
+        sorted(&["0-1/2 1", "1/2-1 0"])
+    );
+    assert_eq!(
+        events("unDegradeBy 0.5 $ \"a*8\"", 0, 1),
+        events("undegradeBy 0.5 $ \"a*8\"", 0, 1)
+    );
+}

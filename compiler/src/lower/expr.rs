@@ -5,7 +5,7 @@
 
 use super::mini::lower_mini;
 use crate::ast::{Arg, Arith, BinOp, Expr, ExprKind, SectionOp, Structure};
-use crate::builtins::{Builtin, Continuous, Op, T, Ty};
+use crate::builtins::{Builtin, Combine, Continuous, Op, Pick, T, Ty};
 use crate::diagnostic::Diagnostic;
 use crate::ir::Osc;
 use crate::mini::parse_mini;
@@ -342,6 +342,58 @@ impl<'a> Lowerer<'a> {
             Op::Continuous(Continuous::Cosine) => signal::cosine(),
             Op::Continuous(Continuous::Isaw) => signal::isaw(),
             Op::Continuous(Continuous::Perlin) => signal::perlin(),
+            Op::Continuous(Continuous::Isquare) => signal::square().fmap(|v| match v {
+                Value::Num(x) => Value::Num(1.0 - x),
+                other => other.clone(),
+            }),
+            Op::Continuous(Continuous::Env(shape)) => tidal::envelope(shape),
+            Op::Combine(c) => {
+                let ps = (0..args.len())
+                    .map(|i| p(self, i))
+                    .collect::<Result<Vec<_>>>()?;
+                match c {
+                    Combine::Sew => tidal::sew(&ps[0], &ps[1], &ps[2]),
+                    Combine::Stitch => tidal::stitch(&ps[0], &ps[1], &ps[2]),
+                    Combine::EuclidFull => stack(vec![
+                        tf::euclid_p(&ps[2], &ps[0], &ps[1]),
+                        tf::euclid_p(&ps[3], &negated(&ps[0]), &ps[1]),
+                    ]),
+                    Combine::EuclidOffFull => stack(vec![
+                        euclid_off(&ps[3], &ps[0], &ps[1], &ps[2]),
+                        euclid_off(&ps[4], &negated(&ps[0]), &ps[1], &ps[2]),
+                    ]),
+                    Combine::Ascii => tidal::ascii(&ps[0]),
+                    Combine::Scan => ps[0].bind(|v| match v.as_f64() {
+                        Some(n) if n <= MAX_SUBDIVISION as f64 => tidal::scan(n as i64),
+                        Some(_) => phonon_runtime::pattern::capped(),
+                        None => silence(),
+                    }),
+                }
+            }
+            Op::Pick(pick) => {
+                let list = args[args.len() - 1];
+                let pats = self.patterns_of(list)?;
+                match pick {
+                    Pick::CycleChoose => choice::cycle_choose(pats),
+                    Pick::Squeeze => lib::squeeze(&p(self, 0)?, pats),
+                    Pick::Select => choice::select(&p(self, 0)?, pats),
+                    Pick::ChooseBy => choice::choose_by(&p(self, 0)?, pats),
+                }
+            }
+            Op::Arrange => {
+                let mut sections = Vec::new();
+                for item in list_items(args[0]) {
+                    let pair = list_items(item);
+                    let (Some(n), Some(pat)) = (
+                        pair.first().and_then(|w| crate::resolve::const_eval(w)),
+                        pair.get(1),
+                    ) else {
+                        return Err(unsupported(item, "this `arrange` section"));
+                    };
+                    sections.push((Rational::from_f64(n), self.pattern(pat)?));
+                }
+                lib::arrange(sections)
+            }
             Op::Overlay => stack(vec![p(self, 0)?, p(self, 1)?]),
             Op::Binary => {
                 // `binary n` is `binaryN 8 n`; the bits are a compile-time number.
@@ -771,6 +823,44 @@ impl<'a> Lowerer<'a> {
                 let steps: Vec<f64> = list_items(args[0]).iter().map(|e| const_num(e)).collect();
                 Arc::new(move |p| scales::to_scale(steps.clone(), &p))
             }
+            T::While => {
+                let (bools, g) = (a(0), f(0));
+                Arc::new(move |p| tidal::while_(&bools, &g, &p))
+            }
+            T::Fix | T::Unfix | T::Contrast => {
+                let id: lib::Func = Arc::new(|p| p);
+                let (on, off) = match op {
+                    T::Fix => (f(0), id),
+                    T::Unfix => (id, f(0)),
+                    _ => (f(0), f(1)),
+                };
+                let ctrls = a(0);
+                Arc::new(move |p| tidal::contrast(&on, &off, &ctrls, &p))
+            }
+            T::Bite => {
+                let (n, ipat) = (a(0), a(1));
+                Arc::new(move |p| lib::bite(&p, &n, &ipat))
+            }
+            T::StriateBy => {
+                let (n, len) = (a(0), a(1));
+                Arc::new(move |p| {
+                    tf::patterned2(&n, &len, &p, |n, len, p| match (n.as_f64(), len.as_f64()) {
+                        (Some(n), Some(len)) if n <= MAX_SUBDIVISION as f64 => {
+                            tidal::striate_by(p, n as i64, len)
+                        }
+                        (Some(_), Some(_)) => phonon_runtime::pattern::capped(),
+                        _ => silence(),
+                    })
+                })
+            }
+            T::EuclidOff => {
+                let (k, n, r) = (a(0), a(1), a(2));
+                Arc::new(move |p| euclid_off(&p, &k, &n, &r))
+            }
+            T::EuclidInv => {
+                let (k, n) = (a(0), a(1));
+                Arc::new(move |p| tf::euclid_p(&p, &negated(&k), &n))
+            }
             T::Layer => {
                 let items = self.list(args[0])?;
                 let fs = items
@@ -789,6 +879,22 @@ impl<'a> Lowerer<'a> {
         };
         Ok(t)
     }
+}
+
+/// A pattern of numbers negated (`euclid (-k)` plays the steps `euclid k` leaves empty).
+fn negated(p: &Pattern) -> Pattern {
+    p.fmap(|v| numeric(v, |x| -x))
+}
+
+/// Tidal's `euclidOff k n r`: `euclid k n` shifted `r/n` of a cycle earlier.
+fn euclid_off(pat: &Pattern, k: &Pattern, n: &Pattern, r: &Pattern) -> Pattern {
+    let played = tf::euclid_p(pat, k, n);
+    tf::patterned2(n, r, &played, |n, r, p| match (n.as_f64(), r.as_f64()) {
+        (Some(n), Some(r)) if n >= 1.0 => {
+            tf::early(p, Rational::from_f64(r) / Rational::from_f64(n))
+        }
+        _ => silence(),
+    })
 }
 
 /// A compile-time number (the resolver has checked that it is one).

@@ -305,7 +305,10 @@ impl Resolver<'_> {
             );
             return false;
         }
-        if b.op == crate::builtins::Op::TimeCat {
+        if matches!(
+            b.op,
+            crate::builtins::Op::TimeCat | crate::builtins::Op::Arrange
+        ) {
             return self.check_time_cat(e);
         }
         if let crate::builtins::Op::Transform(t @ (T::Arp | T::Scale)) = b.op

@@ -13,7 +13,7 @@
 //! signals).
 
 use crate::ast::{Arg, Expr, ExprKind, StatementKind};
-use crate::builtins::{self, Op, Ty};
+use crate::builtins::{self, Op, Pick, Ty};
 use crate::ir::Osc;
 use crate::resolve::{Checked, const_eval};
 use std::collections::HashMap;
@@ -307,6 +307,7 @@ impl Sorter<'_> {
             | Op::Silence
             | Op::Binary
             | Op::Overlay
+            | Op::Combine(_)
             | Op::Continuous(_) => {
                 if placed.iter().all(|a| sort_of(self, a) == Pattern) {
                     Pattern
@@ -316,16 +317,30 @@ impl Sorter<'_> {
             }
             // Without a frequency, a 0..1 continuous pattern.
             Op::Osc(Osc::Sine | Osc::Saw | Osc::Square | Osc::Tri) if placed.is_empty() => Pattern,
-            Op::Stack | Op::Cat | Op::FastCat | Op::Choose | Op::RandCat => match placed.first() {
+            Op::Stack
+            | Op::Cat
+            | Op::FastCat
+            | Op::Choose
+            | Op::RandCat
+            | Op::Pick(Pick::CycleChoose) => match placed.first() {
                 Some(list) if self.list_of_patterns(list) => Pattern,
                 _ => Signal,
             },
+            // The selector, then a list of patterns.
+            Op::Pick(_) => match placed.as_slice() {
+                [f, list] if sort_of(self, f) == Pattern && self.list_of_patterns(list) => Pattern,
+                _ => Signal,
+            },
             // `[[weight, pattern], ..]`, or `[[pattern, weight], ..]` for the weighted choices.
-            Op::TimeCat | Op::WChoose | Op::WRandCat => {
+            Op::TimeCat | Op::Arrange | Op::WChoose | Op::WRandCat => {
                 let Some(ExprKind::List(items)) = placed.first().map(|l| &l.kind) else {
                     return Signal;
                 };
-                let (w, p) = if b.op == Op::TimeCat { (0, 1) } else { (1, 0) };
+                let (w, p) = if matches!(b.op, Op::TimeCat | Op::Arrange) {
+                    (0, 1)
+                } else {
+                    (1, 0)
+                };
                 let weighted = items.iter().all(|item| match &item.kind {
                     ExprKind::List(pair) => {
                         pair.get(w).and_then(const_eval).is_some()

@@ -1,6 +1,6 @@
 //! Random choices, drawn as Strudel 1.2.6 draws them (its legacy generator, a pure function
 //! of time): `choose`, `wchoose`, `randcat`, `wrandcat`, `shuffle`, `scramble`,
-//! `someCyclesBy`.
+//! `someCyclesBy`; and Tidal's `chooseBy`, `cycleChoose`, `select`.
 
 use super::library::{Func, zoom};
 use super::signal::{irand, rand, rands_at, signal};
@@ -134,6 +134,33 @@ pub fn some_cycles_by(pat: &Pattern, x: f64, f: &Func) -> Pattern {
         degrade_by_with(pat, &per_cycle, x),
         f(degrade_by_with(pat, &inverse, 1.0 - x)),
     ])
+}
+
+/// Tidal's `chooseBy f xs`: the choice at `floor(f * len)` for `f` in 0..1, structure from `f`.
+pub fn choose_by(f: &Pattern, choices: Vec<Pattern>) -> Pattern {
+    if choices.is_empty() {
+        return silence();
+    }
+    let choices = Arc::new(choices);
+    f.outer_bind(move |r| choices[index(r, choices.len())].clone())
+}
+
+/// Tidal's `cycleChoose = segment 1 . choose`: one random choice per cycle.
+pub fn cycle_choose(choices: Vec<Pattern>) -> Pattern {
+    segment(&choose(choices), Rational::ONE)
+}
+
+/// Tidal's `select f ps`: the pattern at `floor(clamp(f, 0, 1) * (len - 1))`, switching
+/// with the events of `f`.
+pub fn select(f: &Pattern, pats: Vec<Pattern>) -> Pattern {
+    if pats.is_empty() {
+        return silence();
+    }
+    let pats = Arc::new(pats);
+    f.inner_bind(move |v| {
+        let x = v.as_f64().unwrap_or(0.0).clamp(0.0, 1.0);
+        pats[(x * (pats.len() - 1) as f64).floor() as usize].clone()
+    })
 }
 
 #[cfg(test)]

@@ -342,6 +342,55 @@ pub fn bits_of(n: f64) -> i64 {
     }
 }
 
+/// Plays slice `i` of `n` of the pattern for each event of `ipat`, squeezed into it
+/// (Strudel's `bite`).
+pub fn bite(pat: &Pattern, n: &Pattern, ipat: &Pattern) -> Pattern {
+    let pat = pat.clone();
+    ipat.app_left(n, |i, n| Value::List(Arc::new(vec![i.clone(), n.clone()])))
+        .squeeze_bind(move |v| {
+            let Value::List(pair) = v else {
+                return silence();
+            };
+            let (Some(i), Some(n)) = (
+                value_to_rational(&pair[0]),
+                value_to_rational(&pair[1]).filter(|n| !n.is_zero()),
+            ) else {
+                return silence();
+            };
+            let a = i / n;
+            let a = a - a.floor();
+            zoom(&pat, a, a + Rational::ONE / n)
+        })
+}
+
+/// The pattern of `pats` that each event of `ipat` names (rounded, wrapping), squeezed into
+/// the event (Strudel's `squeeze`; Tidal's `squeeze`).
+pub fn squeeze(ipat: &Pattern, pats: Vec<Pattern>) -> Pattern {
+    if pats.is_empty() {
+        return silence();
+    }
+    let pats = Arc::new(pats);
+    ipat.squeeze_bind(move |v| {
+        let i = v.as_f64().unwrap_or(0.0).round() as i64;
+        pats[i.rem_euclid(pats.len() as i64) as usize].clone()
+    })
+}
+
+/// Sections of so many cycles each, one after another (Strudel's `arrange`).
+pub fn arrange(sections: Vec<(Rational, Pattern)>) -> Pattern {
+    let total = sections
+        .iter()
+        .fold(Rational::ZERO, |acc, (cycles, _)| acc + *cycles);
+    if total.is_zero() {
+        return silence();
+    }
+    let timed = sections
+        .into_iter()
+        .map(|(cycles, p)| (cycles, fast(&p, cycles)))
+        .collect();
+    slow(&super::timecat(timed), total)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

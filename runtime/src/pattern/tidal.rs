@@ -125,3 +125,165 @@ pub fn fold_every(pat: &Pattern, ns: &[i64], f: &Func) -> Pattern {
         .rev()
         .fold(pat.clone(), |p, &n| every_offset(&p, n, 0, f))
 }
+
+/// `sew pb a b`: `a` where the booleans are true, `b` where false, each event cut to the
+/// boolean's part but keeping its whole (structure from the sources).
+pub fn sew(bools: &Pattern, a: &Pattern, b: &Pattern) -> Pattern {
+    let (bools, a, b) = (bools.clone(), a.clone(), b.clone());
+    Pattern::new(move |state| {
+        let evs = bools.query(state);
+        let (Some(begin), Some(end)) = (
+            evs.iter().map(|e| e.part.begin).min(),
+            evs.iter().map(|e| e.part.end).max(),
+        ) else {
+            return Vec::new();
+        };
+        let sub = state.with_span(super::span::TimeSpan::new(begin, end));
+        let (on, off) = (a.query(&sub), b.query(&sub));
+        let mut out = Vec::new();
+        for ev in &evs {
+            let source = if truth(&ev.value) { &on } else { &off };
+            for x in source {
+                if let Some(part) = ev.part.intersection(&x.part) {
+                    out.push(super::span::Hap::new(x.whole, part, x.value.clone()));
+                }
+            }
+        }
+        out
+    })
+}
+
+/// A boolean as Tidal parses one: `t`/`true`/`1` (any number but 0) are true, `f`/`false`/`0`
+/// false. (Strudel's `struct` and `mask` use JavaScript's truth, where `"f"` is true.)
+pub fn truth(v: &Value) -> bool {
+    match v {
+        Value::Str(s) => !matches!(&**s, "f" | "false" | ""),
+        other => other.is_truthy(),
+    }
+}
+
+/// `stitch pb a b = overlay (struct pb a) (struct (inv pb) b)`: structure from the booleans,
+/// values from `a` where true and `b` where false (Tidal's `<*`: structure from the left).
+pub fn stitch(bools: &Pattern, a: &Pattern, b: &Pattern) -> Pattern {
+    let side = |want: bool, source: &Pattern| {
+        bools
+            .filter_values(move |v| truth(v) == want)
+            .app_left(source, |_, v| v.clone())
+    };
+    stack(vec![side(true, a), side(false, b)])
+}
+
+/// `while b f pat = sew b (f pat) pat`.
+pub fn while_(bools: &Pattern, f: &Func, pat: &Pattern) -> Pattern {
+    sew(bools, &f(pat.clone()), pat)
+}
+
+/// Whether every control of `sub` is in `of` with an equal value (Tidal's `isSubmapOf`).
+fn submap(sub: &Value, of: &Value) -> bool {
+    match (sub, of) {
+        (Value::Map(s), Value::Map(o)) => s.iter().all(|(k, v)| o.get(k) == Some(v)),
+        _ => false,
+    }
+}
+
+/// `contrast f g ctrls pat`: `f` on the events whose controls include those of `ctrls` at
+/// the event's start, `g` on the others (Tidal's `contrastBy (==)` via `matchManyToOne`).
+pub fn contrast(f: &Func, g: &Func, ctrls: &Pattern, pat: &Pattern) -> Pattern {
+    let split = |want: bool| {
+        let (ctrls, pat) = (ctrls.clone(), pat.clone());
+        Pattern::new(move |state| {
+            let mut haps = pat.query(state);
+            haps.retain(|x| {
+                let t = x.whole_or_part().begin;
+                let at = ctrls.query(&state.with_span(super::span::TimeSpan::new(t, t)));
+                at.iter().any(|c| submap(&c.value, &x.value)) == want
+            });
+            haps
+        })
+    };
+    stack(vec![f(split(true)), g(split(false))])
+}
+
+/// `_striateBy n f p = fastcat [mergePlayRange (slot*i, slot*i + f) <$> p | i <- [0..n-1]]`
+/// with `slot = (1 - f) / (n - 1)`: n slices of length f, their starts spread over the sample.
+pub fn striate_by(pat: &Pattern, n: i64, f: f64) -> Pattern {
+    if n < 1 {
+        return silence();
+    }
+    let slot = if n > 1 {
+        (1.0 - f) / (n - 1) as f64
+    } else {
+        0.0
+    };
+    super::fastcat(
+        (0..n)
+            .map(|i| {
+                let (b, e) = (slot * i as f64, slot * i as f64 + f);
+                pat.fmap(move |v| merge_play_range(v, b, e))
+            })
+            .collect(),
+    )
+}
+
+/// Tidal's `mergePlayRange`: a range within the event's own begin..end.
+fn merge_play_range(v: &Value, b: f64, e: f64) -> Value {
+    let mut m = match v {
+        Value::Map(m) => (**m).clone(),
+        plain => std::iter::once(("s", plain.clone())).collect(),
+    };
+    let begin0 = m.get("begin").and_then(Value::as_f64).unwrap_or(0.0);
+    let end0 = m.get("end").and_then(Value::as_f64).unwrap_or(1.0);
+    let d = end0 - begin0;
+    m.insert("begin", Value::Num(b * d + begin0));
+    m.insert("end", Value::Num(e * d + begin0));
+    Value::map(m)
+}
+
+/// `ascii`: each character's eight bits, most significant first, squeezed into its event.
+pub fn ascii(pat: &Pattern) -> Pattern {
+    pat.squeeze_bind(|v| match v {
+        Value::Str(s) if !s.is_empty() => super::fastcat(
+            s.bytes()
+                .flat_map(|c| (0..8).rev().map(move |bit| (c >> bit) & 1))
+                .map(|b| pure(Value::Num(b as f64)))
+                .collect(),
+        ),
+        _ => silence(),
+    })
+}
+
+/// `_scan n = slowcat (map _run [1 .. n])`: 0, then 0 1, then 0 1 2, ... one per cycle.
+pub fn scan(n: i64) -> Pattern {
+    if n < 1 {
+        return silence();
+    }
+    super::slowcat(
+        (1..=n)
+            .map(|k| super::fastcat((0..k).map(|i| pure(Value::Num(i as f64))).collect()))
+            .collect(),
+    )
+}
+
+/// Tidal's envelopes over the first cycle, sampled where Phonon samples signals (at the
+/// start of what is asked): `envL` rises 0..1 and stays, `envLR` falls, `envEq`/`envEqR` are
+/// the equal-power pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Envelope {
+    L,
+    LR,
+    Eq,
+    EqR,
+}
+
+pub fn envelope(shape: Envelope) -> Pattern {
+    super::signal::signal(move |t, _| {
+        let x = t.to_f64().clamp(0.0, 1.0);
+        let quarter = std::f64::consts::FRAC_PI_2 * (1.0 - x);
+        match shape {
+            Envelope::L => x,
+            Envelope::LR => 1.0 - x,
+            Envelope::Eq => quarter.sin().sqrt(),
+            Envelope::EqR => quarter.cos().sqrt(),
+        }
+    })
+}
