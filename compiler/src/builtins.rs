@@ -100,10 +100,13 @@ pub enum Combine {
     EuclidOffFull,
     Ascii,
     Scan,
+    PerlinWith,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pick {
+    /// Strudel's `pick [patterns] indices` (the list first).
+    Pick,
     Squeeze,
     Select,
     ChooseBy,
@@ -193,6 +196,12 @@ pub enum T {
     StriateBy,
     EuclidOff,
     EuclidInv,
+    WithinZoomed,
+    ToScaleOctave,
+    PickF,
+    Randslice,
+    Slice,
+    Splice,
 }
 
 impl T {
@@ -1480,6 +1489,70 @@ pub static BUILTINS: &[Builtin] = &[
         &[],
         "equal-power rise over the first cycle",
         "s \"hh*8\" # gain envEqR",
+    ),
+    b(
+        "within'",
+        Op::Transform(T::WithinZoomed),
+        Transform,
+        &[req("span", Pair), req("f", Func)],
+        "like within, but f sees only the span, stretched over the cycle, then squeezed back",
+        "within' (0, 0.5) (fast 2) $ s \"bd sn cp hh\"",
+    ),
+    b(
+        "toScale'",
+        Op::Transform(T::ToScaleOctave),
+        Transform,
+        &[req("octave", Const), req("steps", List)],
+        "toScale with an octave of the given number of semitones",
+        "n (toScale' 10 [0, 2, 7] \"0 .. 5\") # s \"superpiano\"",
+    ),
+    b(
+        "pickF",
+        Op::Transform(T::PickF),
+        Transform,
+        &[req("i", Value), req("fs", List)],
+        "applies the transform of the list each event of i names (wrapping)",
+        "pickF \"<0 1 2>\" [rev, fast 2, id] $ s \"bd sn hh\"",
+    ),
+    b(
+        "randslice",
+        Op::Transform(T::Randslice),
+        Transform,
+        N,
+        "plays one of n slices of each sample at random",
+        "randslice 8 $ s \"break*4\"",
+    ),
+    b(
+        "slice",
+        Op::Transform(T::Slice),
+        Transform,
+        &[req("n", Value), req("i", Value)],
+        "plays slice i of n of each sample, structure from i",
+        "slice 4 \"0 2 <1 3> 0\" $ s \"break\"",
+    ),
+    b(
+        "splice",
+        Op::Transform(T::Splice),
+        Transform,
+        &[req("n", Value), req("i", Value)],
+        "slice with each slice's speed fitted to its event (unit \"c\")",
+        "splice 4 \"0 2 <1 3> 0\" $ s \"break\"",
+    ),
+    b(
+        "pick",
+        Op::Pick(Pick::Pick),
+        Source,
+        &[req("patterns", List), req("indices", Value)],
+        "the pattern each event of indices names (held to the list's ends), structure from it",
+        "pick [s \"bd sn\", s \"hh*3\"] \"<0 1>\"",
+    ),
+    b(
+        "perlinWith",
+        Op::Combine(Combine::PerlinWith),
+        Source,
+        &[req("t", Value)],
+        "perlin noise read at the values of t instead of at time (Tidal's `perlinWith`, with the random draws of `perlin`)",
+        "s \"hh*8\" # gain (perlinWith (saw * 4))",
     ),
     // Filters, envelopes, effects: the input arrives through `#` or `$`.
     b(

@@ -406,3 +406,51 @@ fn envelopes_and_isquare() {
         events("undegradeBy 0.5 $ \"a*8\"", 0, 1)
     );
 }
+
+#[test]
+fn within_zoomed_to_scale_octave_pick_f_and_randslice() {
+    // within' (0, 1/2) f p: compress (0, 1/2) $ f $ zoom (0, 1/2) p, inside the span.
+    assert_eq!(
+        events("within' (0, 0.5) (fast 2) $ \"a b c d\"", 0, 1),
+        sorted(&[
+            "0-1/8 \"a\"",
+            "1/8-1/4 \"b\"",
+            "1/4-3/8 \"a\"",
+            "3/8-1/2 \"b\"",
+            "1/2-3/4 \"c\"",
+            "3/4-1 \"d\"",
+        ])
+    );
+    // toScale' o s: s !!! x + o * (x div len).
+    assert_eq!(
+        events("toScale' 10 [0, 2, 7] \"3 -1\"", 0, 1),
+        sorted(&["0-1/2 10", "1/2-1 -3"])
+    );
+    assert_eq!(
+        events("pickF \"<0 1>\" [rev, fast 2] $ \"a b\"", 0, 2),
+        sorted(&[
+            "0-1/2 \"b\"",
+            "1/2-1 \"a\"",
+            "1-5/4 \"a\"",
+            "5/4-3/2 \"b\"",
+            "3/2-7/4 \"a\"",
+            "7/4-2 \"b\"",
+        ])
+    );
+    let p = query_expression("randslice 4 $ s \"x\"").unwrap();
+    let haps = p.query_span(Rational::ZERO, Rational::int(16));
+    assert_eq!(haps.len(), 16);
+    let mut begins = std::collections::BTreeSet::new();
+    for h in &haps {
+        let phonon_runtime::pattern::Value::Map(m) = &h.value else {
+            panic!("{h:?}")
+        };
+        let (b, e) = (
+            m.get("begin").and_then(|v| v.as_f64()).unwrap(),
+            m.get("end").and_then(|v| v.as_f64()).unwrap(),
+        );
+        assert!((e - b - 0.25).abs() < 1e-12 && [0.0, 0.25, 0.5, 0.75].contains(&b));
+        begins.insert((b * 4.0) as i64);
+    }
+    assert!(begins.len() >= 3, "random slices: {begins:?}");
+}

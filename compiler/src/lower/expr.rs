@@ -98,6 +98,20 @@ impl<'a> Lowerer<'a> {
             .collect()
     }
 
+    /// The transforms of a list argument (`layer [rev, fast 2]`).
+    fn transforms_of(&mut self, e: &Expr) -> Result<Vec<Transform>> {
+        self.list(e)?
+            .into_iter()
+            .map(|l| match l {
+                Lowered::Transform(t) => Ok(t),
+                _ => Err(
+                    Diagnostic::error(e.span.clone(), "expected a list of transforms")
+                        .with_hint("for example: `layer [rev, fast 2] $ s \"bd sn\"`"),
+                ),
+            })
+            .collect()
+    }
+
     pub fn expr(&mut self, e: &Expr) -> Result<Lowered> {
         crate::deep(|| self.expr_inner(e))
     }
@@ -363,6 +377,7 @@ impl<'a> Lowerer<'a> {
                         euclid_off(&ps[4], &negated(&ps[0]), &ps[1], &ps[2]),
                     ]),
                     Combine::Ascii => tidal::ascii(&ps[0]),
+                    Combine::PerlinWith => signal::perlin_with(&ps[0]),
                     Combine::Scan => ps[0].bind(|v| match v.as_f64() {
                         Some(n) if n <= MAX_SUBDIVISION as f64 => tidal::scan(n as i64),
                         Some(_) => phonon_runtime::pattern::capped(),
@@ -370,10 +385,15 @@ impl<'a> Lowerer<'a> {
                     }),
                 }
             }
+            Op::Pick(Pick::Pick) => {
+                let pats = self.patterns_of(args[0])?;
+                lib::pick(pats, &p(self, 1)?)
+            }
             Op::Pick(pick) => {
                 let list = args[args.len() - 1];
                 let pats = self.patterns_of(list)?;
                 match pick {
+                    Pick::Pick => unreachable!("matched above"),
                     Pick::CycleChoose => choice::cycle_choose(pats),
                     Pick::Squeeze => lib::squeeze(&p(self, 0)?, pats),
                     Pick::Select => choice::select(&p(self, 0)?, pats),
@@ -861,19 +881,44 @@ impl<'a> Lowerer<'a> {
                 let (k, n) = (a(0), a(1));
                 Arc::new(move |p| tf::euclid_p(&p, &negated(&k), &n))
             }
-            T::Layer => {
-                let items = self.list(args[0])?;
-                let fs = items
-                    .into_iter()
-                    .map(|l| match l {
-                        Lowered::Transform(t) => Ok(t),
-                        _ => Err(Diagnostic::error(
-                            args[0].span.clone(),
-                            "`layer` takes a list of transforms",
-                        )
-                        .with_hint("for example: `layer [rev, fast 2] $ s \"bd sn\"`")),
+            T::WithinZoomed => {
+                let (start, end) = const_pair(args[0]);
+                let g = f(0);
+                Arc::new(move |p| tidal::within_zoomed(&p, start, end, &g))
+            }
+            T::ToScaleOctave => {
+                let octave = const_num(args[0]);
+                let steps: Vec<f64> = list_items(args[1]).iter().map(|e| const_num(e)).collect();
+                Arc::new(move |p| scales::to_scale_with_octave(octave, steps.clone(), &p))
+            }
+            T::PickF => {
+                let i = a(0);
+                let fs = self.transforms_of(args[1])?;
+                Arc::new(move |p| tidal::pick_f(&i, fs.clone(), &p))
+            }
+            T::Randslice => {
+                let n = a(0);
+                Arc::new(move |p| {
+                    tf::patterned(&n, &p, |v, p| match v.as_f64() {
+                        Some(n) if n <= MAX_SUBDIVISION as f64 => tidal::randslice(p, n as i64),
+                        Some(_) => phonon_runtime::pattern::capped(),
+                        None => silence(),
                     })
-                    .collect::<Result<Vec<Transform>>>()?;
+                })
+            }
+            T::Slice | T::Splice => {
+                let (n, i) = (a(0), a(1));
+                let splice = op == T::Splice;
+                Arc::new(move |p| {
+                    if splice {
+                        lib::splice(&n, &i, &p)
+                    } else {
+                        lib::slice(&n, &i, &p)
+                    }
+                })
+            }
+            T::Layer => {
+                let fs = self.transforms_of(args[0])?;
                 Arc::new(move |p| stack(fs.iter().map(|t| t(p.clone())).collect()))
             }
         };

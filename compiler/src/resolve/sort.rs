@@ -327,8 +327,12 @@ impl Sorter<'_> {
                 _ => Signal,
             },
             // The selector, then a list of patterns.
-            Op::Pick(_) => match placed.as_slice() {
-                [f, list] if sort_of(self, f) == Pattern && self.list_of_patterns(list) => Pattern,
+            Op::Pick(pick) => match (pick, placed.as_slice()) {
+                (Pick::Pick, [list, f]) | (_, [f, list])
+                    if sort_of(self, f) == Pattern && self.list_of_patterns(list) =>
+                {
+                    Pattern
+                }
                 _ => Signal,
             },
             // `[[weight, pattern], ..]`, or `[[pattern, weight], ..]` for the weighted choices.

@@ -371,7 +371,8 @@ pub fn squeeze(ipat: &Pattern, pats: Vec<Pattern>) -> Pattern {
     }
     let pats = Arc::new(pats);
     ipat.squeeze_bind(move |v| {
-        let i = v.as_f64().unwrap_or(0.0).round() as i64;
+        // JavaScript's Math.round: halves go up.
+        let i = (v.as_f64().unwrap_or(0.0) + 0.5).floor() as i64;
         pats[i.rem_euclid(pats.len() as i64) as usize].clone()
     })
 }
@@ -389,6 +390,76 @@ pub fn arrange(sections: Vec<(Rational, Pattern)>) -> Pattern {
         .map(|(cycles, p)| (cycles, fast(&p, cycles)))
         .collect();
     slow(&super::timecat(timed), total)
+}
+
+/// Plays slice `i` of `n` of each sample, for each event of `ipat` (Strudel's `slice`:
+/// `begin i/n`, `end (i+1)/n`, structure from the indices).
+pub fn slice(n: &Pattern, ipat: &Pattern, pat: &Pattern) -> Pattern {
+    let (ipat, pat) = (ipat.clone(), pat.clone());
+    n.inner_bind(move |n| {
+        let (n, pat) = (n.clone(), pat.clone());
+        ipat.outer_bind(move |i| {
+            let (Some(nf), Some(i)) = (n.as_f64(), i.as_f64()) else {
+                return silence();
+            };
+            let (n, i) = (n.clone(), Value::Num(i));
+            pat.outer_bind(move |o| {
+                let mut m = match o {
+                    Value::Map(m) => (**m).clone(),
+                    plain => std::iter::once(("s", plain.clone())).collect(),
+                };
+                // `{begin, end, _slices, ...o}`: the event's own controls win.
+                let i = i.as_f64().unwrap_or(0.0);
+                let computed = [
+                    ("begin", Value::Num(i / nf)),
+                    ("end", Value::Num((i + 1.0) / nf)),
+                    ("_slices", n.clone()),
+                ];
+                for (k, v) in computed {
+                    if m.get(k).is_none() {
+                        m.insert(k, v);
+                    }
+                }
+                pure(Value::map(m))
+            })
+        })
+    })
+}
+
+/// `slice` with each slice's speed fitted to its event, `unit "c"` (Strudel's `splice`:
+/// speed `1 / n / duration` in cycles; a `speed` or `unit` the event already has is kept,
+/// as Strudel's `{speed, unit, ...v}` keeps it).
+pub fn splice(n: &Pattern, ipat: &Pattern, pat: &Pattern) -> Pattern {
+    slice(n, ipat, pat).with_hap(|mut h| {
+        if let (Some(whole), Value::Map(m)) = (h.whole, &h.value) {
+            let mut m = (**m).clone();
+            let slices = m.get("_slices").and_then(Value::as_f64).unwrap_or(1.0);
+            let fit = 1.0 / slices / (whole.end - whole.begin).to_f64();
+            if m.get("speed").is_none() {
+                m.insert("speed", Value::Num(fit));
+            }
+            if m.get("unit").is_none() {
+                m.insert("unit", Value::str("c"));
+            }
+            h.value = Value::map(m);
+        }
+        h
+    })
+}
+
+/// The pattern of `pats` that each event of `indices` names, rounded and held to the list's
+/// ends, structure from the chosen pattern (Strudel's `pick`).
+pub fn pick(pats: Vec<Pattern>, indices: &Pattern) -> Pattern {
+    if pats.is_empty() {
+        return silence();
+    }
+    let pats = Arc::new(pats);
+    indices.inner_bind(move |v| {
+        let i = (v.as_f64().unwrap_or(0.0) + 0.5)
+            .floor()
+            .clamp(0.0, (pats.len() - 1) as f64);
+        pats[i as usize].clone()
+    })
 }
 
 #[cfg(test)]

@@ -17,6 +17,21 @@ pub fn degree_in(steps: &[f64], degree: f64) -> f64 {
     steps[d.rem_euclid(n) as usize] + 12.0 * d.div_euclid(n) as f64
 }
 
+/// Tidal's `toScale' octave steps`: as `toScale`, with `octave` semitones to the octave.
+pub fn to_scale_with_octave(octave: f64, steps: Vec<f64>, degrees: &Pattern) -> Pattern {
+    if steps.is_empty() {
+        return silence();
+    }
+    let steps = Arc::new(steps);
+    degrees.fmap(move |d| {
+        map_degree(d, &|x| {
+            let n = steps.len() as i64;
+            let d = x.floor() as i64;
+            steps[d.rem_euclid(n) as usize] + octave * d.div_euclid(n) as f64
+        })
+    })
+}
+
 /// The steps of a scale name (Tidal's names, case as Tidal writes them).
 pub fn lookup(name: &str) -> Option<&'static [f64]> {
     SCALES.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
@@ -52,11 +67,7 @@ pub fn scale(names: &Pattern, degrees: &Pattern) -> Pattern {
 
 /// `toScale [steps] degrees`: as `scale`, with the steps given.
 pub fn to_scale(steps: Vec<f64>, degrees: &Pattern) -> Pattern {
-    if steps.is_empty() {
-        return silence();
-    }
-    let steps = Arc::new(steps);
-    degrees.fmap(move |d| map_degree(d, &|x| degree_in(&steps, x)))
+    to_scale_with_octave(12.0, steps, degrees)
 }
 
 fn map_degree(v: &Value, f: &dyn Fn(f64) -> f64) -> Value {

@@ -102,15 +102,24 @@ pub fn irand(n: f64) -> Pattern {
 
 /// Smooth noise: random values at integer times, interpolated with a smootherstep.
 pub fn perlin() -> Pattern {
-    signal(|t, seed| {
-        let t = t.to_f64();
-        let seed = seed.unwrap_or(0.0);
-        let ta = t.floor();
-        let ra = rand_at(ta, seed);
-        let rb = rand_at(ta + 1.0, seed);
-        let x = t - ta;
-        let smoother = 6.0 * x.powi(5) - 15.0 * x.powi(4) + 10.0 * x.powi(3);
-        ra + smoother * (rb - ra)
+    signal(|t, seed| perlin_at(t.to_f64(), seed.unwrap_or(0.0)))
+}
+
+/// Perlin noise at `t`: draws at the integers around it, joined with a smootherstep.
+pub fn perlin_at(t: f64, seed: f64) -> f64 {
+    let ta = t.floor();
+    let ra = rand_at(ta, seed);
+    let rb = rand_at(ta + 1.0, seed);
+    let x = t - ta;
+    let smoother = 6.0 * x.powi(5) - 15.0 * x.powi(4) + 10.0 * x.powi(3);
+    ra + smoother * (rb - ra)
+}
+
+/// Perlin noise read at the values of `pat` instead of at time (Strudel's `perlinWith`).
+pub fn perlin_with(pat: &Pattern) -> Pattern {
+    pat.fmap(|v| match v {
+        Value::Num(t) => Value::Num(perlin_at(*t, 0.0)),
+        other => other.clone(),
     })
 }
 

@@ -25,6 +25,50 @@ pub fn within(pat: &Pattern, s: Rational, e: Rational, f: &Func) -> Pattern {
     ])
 }
 
+/// `within' (s, e) f p`: as `within`, but `f` sees only the span, stretched over the cycle
+/// (`compress (s, e) $ f $ zoom (s, e) p`).
+pub fn within_zoomed(pat: &Pattern, s: Rational, e: Rational, f: &Func) -> Pattern {
+    let g: Func = {
+        let f = f.clone();
+        Arc::new(move |p| compress(&f(zoom(&p, s, e)), s, e))
+    };
+    within(pat, s, e, &g)
+}
+
+/// `pickF i fs p`: the transform of the list that each event of `i` names (wrapping),
+/// switching with its events (Tidal's `innerJoin`).
+pub fn pick_f(indices: &Pattern, fs: Vec<Func>, pat: &Pattern) -> Pattern {
+    if fs.is_empty() {
+        return silence();
+    }
+    let (fs, pat) = (Arc::new(fs), pat.clone());
+    indices.inner_bind(move |v| {
+        let i = v.as_f64().unwrap_or(0.0).floor() as i64;
+        fs[i.rem_euclid(fs.len() as i64) as usize](pat.clone())
+    })
+}
+
+/// `randslice n p`: each cycle one of n slices of the sample at random. Tidal joins with
+/// `_irand n` unsegmented, so its draw depends on how the player cuts its queries; here it is
+/// drawn once per cycle (`segment 1 $ irand n`), the same however the pattern is queried.
+pub fn randslice(pat: &Pattern, n: i64) -> Pattern {
+    if n < 1 {
+        return silence();
+    }
+    let pat = pat.clone();
+    let per_cycle = super::transform::segment(&super::signal::irand(n as f64), Rational::ONE);
+    per_cycle.inner_bind(move |i| {
+        let i = i.as_f64().unwrap_or(0.0);
+        let range: Controls = [
+            ("begin", Value::Num(i / n as f64)),
+            ("end", Value::Num((i + 1.0) / n as f64)),
+        ]
+        .into_iter()
+        .collect();
+        set(&pat, &pure(Value::map(range)))
+    })
+}
+
 /// `trunc t = compress (0, t) . zoomArc (Arc 0 t)`: plays the first `t` of each cycle and
 /// leaves the rest silent.
 pub fn trunc(pat: &Pattern, t: Rational) -> Pattern {
