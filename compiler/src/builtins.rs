@@ -202,6 +202,8 @@ pub enum T {
     Randslice,
     Slice,
     Splice,
+    Stutter,
+    RolledBy,
 }
 
 impl T {
@@ -220,6 +222,7 @@ impl T {
                 | T::Ghost
                 | T::GhostWith
                 | T::Layer
+                | T::Stutter
         )
     }
 }
@@ -1554,6 +1557,54 @@ pub static BUILTINS: &[Builtin] = &[
         "perlin noise read at the values of t instead of at time (Tidal's `perlinWith`, with the random draws of `perlin`)",
         "s \"hh*8\" # gain (perlinWith (saw * 4))",
     ),
+    b(
+        "stutter",
+        Op::Transform(T::Stutter),
+        Transform,
+        &[req("count", Const), req("time", Value)],
+        "count copies of each event, `time` apart (Tidal's `echoWith n t id`)",
+        "stutter 4 (1/16) $ s \"bd cp\"",
+    ),
+    b(
+        "rolled",
+        Op::Transform(T::RolledBy),
+        Transform,
+        &[],
+        "strums each chord: its notes start one after another over the first quarter of it",
+        "n (rolled \"<c'maj e'min>\") # s \"superpiano\"",
+    ),
+    b(
+        "rolledBy",
+        Op::Transform(T::RolledBy),
+        Transform,
+        &[req("t", Value)],
+        "rolled over the first t of each chord; a negative t strums downwards",
+        "n (rolledBy \"<0.25 -0.5>\" \"c'maj9\") # s \"superpiano\"",
+    ),
+    b(
+        "somecycles",
+        Op::Transform(T::SomeCycles(0.5)),
+        Transform,
+        F,
+        "same as `someCycles`",
+        "somecycles (# speed 2) $ s \"bd*4\"",
+    ),
+    b(
+        "somecyclesBy",
+        Op::Transform(T::SomeCyclesBy),
+        Transform,
+        &[req("p", Value), req("f", Func)],
+        "same as `someCyclesBy`",
+        "somecyclesBy 0.3 (# speed 2) $ s \"bd*4\"",
+    ),
+    b(
+        "ghost''",
+        Op::Transform(T::GhostWith),
+        Transform,
+        &[req("a", Value), req("f", Func)],
+        "same as `ghostWith`",
+        "ghost'' (1/8) (|* gain 0.5) $ s \"~ sn\"",
+    ),
     // Filters, envelopes, effects: the input arrives through `#` or `$`.
     b(
         "lpf",
@@ -2419,7 +2470,9 @@ mod tests {
                 "ghost'",
                 "ghostWith",
                 "layer",
-                "overlay"
+                "overlay",
+                "stutter",
+                "ghost''"
             ]
         );
     }

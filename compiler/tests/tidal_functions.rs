@@ -454,3 +454,25 @@ fn within_zoomed_to_scale_octave_pick_f_and_randslice() {
     }
     assert!(begins.len() >= 3, "random slices: {begins:?}");
 }
+
+#[test]
+fn rolled_strums_and_stutter_repeats() {
+    // rolledWith t: dur = (e - s) / ((1 / |t|) * count); negative t strums from the top.
+    assert_eq!(
+        events("n (rolled \"c'maj\")", 0, 1),
+        sorted(&["0-1 {\"n\":0}", "1/12-1 {\"n\":4}", "1/6-1 {\"n\":7}"])
+    );
+    assert_eq!(
+        events("n (rolledBy \"-0.5\" \"c'maj\")", 0, 1),
+        sorted(&["0-1 {\"n\":7}", "1/6-1 {\"n\":4}", "1/3-1 {\"n\":0}"])
+    );
+    // stutter n t = echoWith n t id.
+    assert_eq!(
+        events("stutter 3 (1/16) $ \"a ~\"", 0, 1),
+        sorted(&["0-1/2 \"a\"", "1/16-9/16 \"a\"", "1/8-5/8 \"a\""])
+    );
+    assert_eq!(
+        events("somecyclesBy 0.5 (|+ 10) $ \"0*2\"", 0, 8),
+        events("someCyclesBy 0.5 (|+ 10) $ \"0*2\"", 0, 8)
+    );
+}

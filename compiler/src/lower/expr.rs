@@ -917,6 +917,26 @@ impl<'a> Lowerer<'a> {
                     }
                 })
             }
+            T::Stutter => {
+                let count = const_num(args[0]) as i64;
+                let time = a(1);
+                let same: lib::Func = Arc::new(|p| p);
+                Arc::new(move |p| {
+                    let same = same.clone();
+                    tf::patterned(&time, &p, move |t, p| match tf::value_to_rational(t) {
+                        Some(t) => tidal::stut_with(p, count, t, &same),
+                        None => silence(),
+                    })
+                })
+            }
+            T::RolledBy => {
+                let t = if pats.is_empty() {
+                    pure(Value::Num(0.25))
+                } else {
+                    a(0)
+                };
+                Arc::new(move |p| arp::rolled_by(&p, &t))
+            }
             T::Layer => {
                 let fs = self.transforms_of(args[0])?;
                 Arc::new(move |p| stack(fs.iter().map(|t| t(p.clone())).collect()))

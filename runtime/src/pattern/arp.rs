@@ -149,6 +149,50 @@ pub fn arpeggiate(pat: &Pattern) -> Pattern {
     arp_with(&expand(pat), |group| group.to_vec())
 }
 
+/// Tidal's `rolledWith t`: the notes sharing a whole (adjacent in query order) start one
+/// after another over the first `t` of it, each ending with the whole (a strummed chord);
+/// a negative `t` strums from the top.
+pub fn rolled_with(pat: &Pattern, t: Rational) -> Pattern {
+    let pat = expand(pat);
+    pat.with_haps(move |mut haps, _| {
+        if t.is_zero() {
+            return haps;
+        }
+        if t < Rational::ZERO {
+            haps.reverse();
+        }
+        let mut out = Vec::with_capacity(haps.len());
+        for group in haps.chunk_by(|a, b| a.whole == b.whole) {
+            let count = Rational::int(group.len() as i64);
+            for (i, h) in group.iter().enumerate() {
+                let Some(whole) = h.whole else {
+                    out.push(h.clone());
+                    continue;
+                };
+                let magnitude = if t < Rational::ZERO { -t } else { t };
+                let dur = (whole.end - whole.begin) / (count / magnitude);
+                let begin = whole.begin + dur * Rational::int(i as i64);
+                let shifted = TimeSpan::new(begin, whole.end);
+                if let Some(part) = shifted.intersection(&h.part) {
+                    out.push(Hap::new(Some(shifted), part, h.value.clone()));
+                }
+            }
+        }
+        out
+    })
+}
+
+/// Tidal's `rolledBy`: `rolledWith` with a patterned length, one value per cycle.
+pub fn rolled_by(pat: &Pattern, t: &Pattern) -> Pattern {
+    let pat = pat.clone();
+    super::transform::segment(t, Rational::ONE).inner_bind(move |v| {
+        match super::transform::value_to_rational(v) {
+            Some(t) => rolled_with(&pat, t),
+            None => silence(),
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::order;
