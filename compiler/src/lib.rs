@@ -27,6 +27,7 @@ pub(crate) mod lexer;
 pub(crate) mod lower;
 pub(crate) mod parser;
 pub(crate) mod schedule;
+pub(crate) mod strudel_habits;
 pub(crate) mod suggest;
 
 use diagnostic::Diagnostic;
@@ -95,6 +96,17 @@ pub fn front_end(src: &str) -> FrontEnd {
     diagnostics.append(&mut parse_diags);
     let (checked, mut check_diags) = resolve::check(program, src, statements_lost);
     diagnostics.append(&mut check_diags);
+    // A Strudel method chain is one error with the Tidal form; what the parser and checker
+    // made of it would only confuse.
+    let chains = strudel_habits::method_chains(&tokens, src);
+    if !chains.is_empty() {
+        diagnostics.retain(|d| {
+            !chains
+                .iter()
+                .any(|c| d.span.start < c.span.end && c.span.start < d.span.end)
+        });
+        diagnostics.extend(chains);
+    }
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     FrontEnd {
         checked,

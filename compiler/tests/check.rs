@@ -253,3 +253,21 @@ fn a_chord_that_is_not_one_is_an_error_at_its_word() {
     assert_eq!(e.message, "`'x` is not a chord modifier");
     assert_eq!(at(src, &e), (1, 11));
 }
+
+#[test]
+fn strudel_method_chains_get_one_error_with_the_tidal_form() {
+    let src = "tempo: 0.5\nout: note(\"c e g\").s(\"piano\")\no2: s \"hh*4\"";
+    let d = one_error(src);
+    assert_eq!(at(src, &d), (2, 6));
+    assert_eq!(
+        d.hint.as_deref(),
+        Some("write it as `note \"c e g\" # s \"piano\"`")
+    );
+    let d = one_error("out: s(\"bd*2 sn\").every(4, fast(2)).gain(0.9)");
+    assert_eq!(
+        d.hint.as_deref(),
+        Some("write it as `every 4 (fast 2) $ s \"bd*2 sn\" # gain 0.9`")
+    );
+    // The hint is Phonon: it compiles.
+    assert_clean("out: note \"c e g\" # s \"piano\"");
+}
