@@ -878,7 +878,7 @@ pub static BUILTINS: &[Builtin] = &[
         Op::Transform(T::Range),
         Transform,
         &[req("lo", Value), req("hi", Value)],
-        "scales a 0..1 pattern to lo..hi",
+        "scales a 0..1 pattern to lo..hi; on a signal, its -1..1 swing (SuperCollider's `range`)",
         "range 200 2000 sine",
     ),
     b(

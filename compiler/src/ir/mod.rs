@@ -10,6 +10,7 @@ pub mod overlap;
 pub mod pattern_tree;
 pub mod patterns;
 pub mod print;
+pub mod ranges;
 pub mod sample_use;
 pub mod verify;
 

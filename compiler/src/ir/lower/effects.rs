@@ -193,6 +193,14 @@ impl SignalLowerer<'_> {
             let slots = self.params(name, e, args)?;
             let cutoff = self.param(name, &slots, 0, Ctx::Param, &p)?;
             let q = self.param(name, &slots, 1, Ctx::Param, &p)?;
+            if let Some(expr) = slots[0] {
+                self.range_checks.push(crate::ir::ranges::Check {
+                    node: cutoff,
+                    span: expr.span.clone(),
+                    oscillator: crate::ir::ranges::oscillator_in(expr, self.src),
+                    what: "cutoff",
+                });
+            }
             return Ok(self.per_channel(&[x], |s, ins, ch| {
                 s.node(
                     &format!("{p}.{ch}"),

@@ -10,7 +10,7 @@ use super::{
     Bank, Env, Graph, HostSource, Math, Node, NodeId, NodeKind, NodeRef, Osc, Output, Poly,
 };
 use crate::ast::{Arg, Arith, Expr, ExprKind, StatementKind};
-use crate::builtins::{self, Op, Role};
+use crate::builtins::{self, Op, Role, T};
 use crate::diagnostic::Diagnostic;
 use crate::lower::expr::Lowerer;
 use crate::resolve::sort::Sort;
@@ -102,6 +102,7 @@ pub fn lower_program(
         banks: HashMap::new(),
         voice: None,
         warnings: Vec::new(),
+        range_checks: Vec::new(),
     };
     let lines = crate::diagnostic::LineIndex::new(src);
     let line_of = |i: usize| lines.line_col(checked.program.statements[i].span.start).0 as u32;
@@ -170,10 +171,14 @@ pub fn lower_program(
         errors.sort_by_key(|d| (d.span.start, d.span.end));
         return Err(errors);
     }
-    Ok((l.graph, l.warnings))
+    let mut warnings = l.warnings;
+    warnings.extend(super::ranges::warnings(&l.graph, &l.range_checks));
+    Ok((l.graph, warnings))
 }
 
 struct SignalLowerer<'a> {
+    /// Values whose range is checked once the graph is built (`ir::ranges`).
+    range_checks: Vec<super::ranges::Check>,
     checked: &'a Checked,
     src: &'a str,
     lines: crate::diagnostic::LineIndex<'a>,
@@ -484,6 +489,22 @@ impl SignalLowerer<'_> {
                 inputs.push(self.param(name, &slots, i, ctx, &path)?);
             }
             return Ok(Sig::Mono(self.node(&path, NodeKind::Osc(osc), inputs)));
+        }
+        if let (Some(Op::Transform(T::Range)), [lo, hi, x]) = (op, args) {
+            // On a signal, `range` is SuperCollider's: -1..1 (an oscillator's swing) becomes
+            // lo..hi, as `lo + (x + 1) / 2 * (hi - lo)`.
+            let slots = [Some(lo.value()), Some(hi.value())];
+            let lo = self.param(name, &slots, 0, Ctx::Param, &path)?;
+            let hi = self.param(name, &slots, 1, Ctx::Param, &path)?;
+            let x = self.sig(x.value(), Ctx::Param, &format!("{path}/in"))?;
+            let (one, half) = (self.constant(1.0), self.constant(0.5));
+            let width = self.math(&format!("{path}/width"), Math::Sub, vec![hi, lo]);
+            return Ok(self.per_channel(&[x], |s, ins, ch| {
+                let lifted = s.math(&format!("{path}/lift.{ch}"), Math::Add, vec![ins[0], one]);
+                let unit = s.math(&format!("{path}/unit.{ch}"), Math::Mul, vec![lifted, half]);
+                let scaled = s.math(&format!("{path}/scale.{ch}"), Math::Mul, vec![unit, width]);
+                s.math(&format!("{path}.{ch}"), Math::Add, vec![scaled, lo])
+            }));
         }
         if let Some(Op::Ramp(env)) = op {
             let slots = self.params(name, e, args)?;
