@@ -29,6 +29,9 @@ pub enum Ty {
     List,
     /// Two numbers in parentheses, as Tidal writes a span: `(0.25, 0.75)`.
     Pair,
+    /// The name of a transform that takes one argument, given its arguments elsewhere
+    /// (`spread fast [1, 2]`).
+    FuncName,
 }
 
 /// What lowering makes of a built-in. Names that mean the same (`sound`/`s`, `slowcat`/`cat`,
@@ -204,6 +207,18 @@ pub enum T {
     Splice,
     Stutter,
     RolledBy,
+    /// `spread`/`slowspread` (one per cycle), `fastspread` (all in one cycle),
+    /// `spreadChoose` (one at random per cycle): the transform `f v` for each value.
+    Spread(Spread),
+    /// `spreadf [fs]`: each transform in turn, one per cycle.
+    SpreadF,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spread {
+    Slow,
+    Fast,
+    Choose,
 }
 
 impl T {
@@ -1604,6 +1619,54 @@ pub static BUILTINS: &[Builtin] = &[
         &[req("a", Value), req("f", Func)],
         "same as `ghostWith`",
         "ghost'' (1/8) (|* gain 0.5) $ s \"~ sn\"",
+    ),
+    b(
+        "spread",
+        Op::Transform(T::Spread(Spread::Slow)),
+        Transform,
+        &[req("f", FuncName), req("values", List)],
+        "`f v` for each value of the list, one per cycle (Tidal's `spread`)",
+        "spread fast [1, 2] $ s \"bd sn\"",
+    ),
+    b(
+        "slowspread",
+        Op::Transform(T::Spread(Spread::Slow)),
+        Transform,
+        &[req("f", FuncName), req("values", List)],
+        "same as `spread`",
+        "slowspread chop [1, 4] $ s \"break\"",
+    ),
+    b(
+        "fastspread",
+        Op::Transform(T::Spread(Spread::Fast)),
+        Transform,
+        &[req("f", FuncName), req("values", List)],
+        "`f v` for each value, all squeezed into one cycle",
+        "fastspread fast [1, 2] $ s \"bd sn\"",
+    ),
+    b(
+        "spreadChoose",
+        Op::Transform(T::Spread(Spread::Choose)),
+        Transform,
+        &[req("f", FuncName), req("values", List)],
+        "`f v` for a value of the list chosen at random each cycle",
+        "spreadChoose fast [1, 2, 0.5] $ s \"bd*4\"",
+    ),
+    b(
+        "spreadr",
+        Op::Transform(T::Spread(Spread::Choose)),
+        Transform,
+        &[req("f", FuncName), req("values", List)],
+        "same as `spreadChoose`",
+        "spreadr fast [1, 2] $ s \"bd sn\"",
+    ),
+    b(
+        "spreadf",
+        Op::Transform(T::SpreadF),
+        Transform,
+        &[req("fs", List)],
+        "each transform of the list in turn, one per cycle (`spread ($)`)",
+        "spreadf [rev, fast 2, id] $ s \"bd sn\"",
     ),
     // Filters, envelopes, effects: the input arrives through `#` or `$`.
     b(

@@ -476,3 +476,35 @@ fn rolled_strums_and_stutter_repeats() {
         events("someCyclesBy 0.5 (|+ 10) $ \"0*2\"", 0, 8)
     );
 }
+
+#[test]
+fn spread_applies_a_transform_to_each_value() {
+    // spread f xs p = slowcat (map (`f` p) xs); fastspread with fastcat; spreadf = spread ($).
+    assert_eq!(
+        events("spread fast [1, 2] $ \"a b\"", 0, 2),
+        events("cat [\"a b\", fast 2 $ \"a b\"]", 0, 2)
+    );
+    assert_eq!(
+        events("slowspread fast [1, 2] $ \"a b\"", 0, 4),
+        events("spread fast [1, 2] $ \"a b\"", 0, 4)
+    );
+    assert_eq!(
+        events("fastspread fast [1, 2] $ \"a b\"", 0, 1),
+        sorted(&[
+            "0-1/4 \"a\"",
+            "1/4-1/2 \"b\"",
+            "1/2-5/8 \"a\"",
+            "5/8-3/4 \"b\"",
+            "3/4-7/8 \"a\"",
+            "7/8-1 \"b\"",
+        ])
+    );
+    assert_eq!(
+        events("spreadf [rev, fast 2] $ \"a b\"", 0, 2),
+        events("cat [rev $ \"a b\", fast 2 $ \"a b\"]", 0, 2)
+    );
+    // spreadChoose: one of the transforms each cycle, each cycle whole.
+    let chosen = events("spreadChoose fast [1, 2] $ \"a b\"", 0, 8);
+    assert!(chosen.len() >= 16 && chosen.len() <= 32, "{chosen:?}");
+    assert_eq!(chosen, events("spreadr fast [1, 2] $ \"a b\"", 0, 8));
+}

@@ -5,7 +5,7 @@
 
 use super::mini::lower_mini;
 use crate::ast::{Arg, Arith, BinOp, Expr, ExprKind, SectionOp, Structure};
-use crate::builtins::{Builtin, Combine, Continuous, Op, Pick, T, Ty};
+use crate::builtins::{Builtin, Combine, Continuous, Op, Pick, Spread, T, Ty};
 use crate::diagnostic::Diagnostic;
 use crate::ir::Osc;
 use crate::mini::parse_mini;
@@ -480,8 +480,8 @@ impl<'a> Lowerer<'a> {
         for (i, a) in args.iter().enumerate() {
             match params.get(i).map(|p| p.ty) {
                 Some(Ty::Func) => funcs.push(self.transform(a)?),
-                // Lists and pairs are read in place by the transforms that take them.
-                Some(Ty::List | Ty::Pair) => {}
+                // Lists, pairs and names are read in place by the transforms that take them.
+                Some(Ty::List | Ty::Pair | Ty::FuncName) => {}
                 _ => pats.push(self.pattern(a)?),
             }
         }
@@ -936,6 +936,34 @@ impl<'a> Lowerer<'a> {
                     a(0)
                 };
                 Arc::new(move |p| arp::rolled_by(&p, &t))
+            }
+            T::Spread(how) => {
+                // `spread f [v, ..]`: the transform `f v` for each value, as if written.
+                let fs = list_items(args[1])
+                    .into_iter()
+                    .map(|v| {
+                        let applied = Expr {
+                            kind: ExprKind::App {
+                                func: Box::new(args[0].clone()),
+                                args: vec![Arg::Positional(v.clone())],
+                            },
+                            span: v.span.clone(),
+                        };
+                        self.transform(&applied)
+                    })
+                    .collect::<Result<Vec<Transform>>>()?;
+                Arc::new(move |p| {
+                    let each: Vec<Pattern> = fs.iter().map(|t| t(p.clone())).collect();
+                    match how {
+                        Spread::Slow => slowcat(each),
+                        Spread::Fast => fastcat(each),
+                        Spread::Choose => choice::randcat(each),
+                    }
+                })
+            }
+            T::SpreadF => {
+                let fs = self.transforms_of(args[0])?;
+                Arc::new(move |p| slowcat(fs.iter().map(|t| t(p.clone())).collect()))
             }
             T::Layer => {
                 let fs = self.transforms_of(args[0])?;

@@ -7,6 +7,15 @@ use crate::builtins::{self, Builtin, Role, T, Ty};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::suggest::did_you_mean;
 
+/// Whether `e` names a transform whose first parameter is a value (`fast`, `chop`, `iter`).
+fn takes_one_value(e: &Expr) -> bool {
+    matches!(&e.kind, ExprKind::Ident(name) if builtins::lookup(name).is_some_and(|b| {
+        b.role == Role::Transform
+            && b.params.first().is_some_and(|p| matches!(p.ty, Ty::Value | Ty::Const))
+            && b.required() == 1
+    }))
+}
+
 impl Resolver<'_> {
     pub(super) fn application(&mut self, func: &mut Expr, args: &mut [Arg], span: Span) -> Kind {
         let name = match &func.kind {
@@ -73,6 +82,10 @@ impl Resolver<'_> {
     /// not a tuple expression.
     fn visit_param(&mut self, ty: Ty, e: &mut Expr) -> Kind {
         match &mut e.kind {
+            // A transform's name, applied to values elsewhere (checked by `check_arg`).
+            ExprKind::Ident(name) if ty == Ty::FuncName && builtins::lookup(name).is_some() => {
+                Kind::Function
+            }
             ExprKind::Tuple(items) if ty == Ty::Pair => {
                 for item in items.iter_mut() {
                     self.visit(item);
@@ -272,6 +285,13 @@ impl Resolver<'_> {
                     b.name,
                     p.name,
                     kind.describe()
+                ),
+                format!("for example: `{}`", b.example),
+            )),
+            Ty::FuncName if !takes_one_value(e) => Some((
+                format!(
+                    "`{}` expects the name of a transform that takes one value for `{}`",
+                    b.name, p.name
                 ),
                 format!("for example: `{}`", b.example),
             )),

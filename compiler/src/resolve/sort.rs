@@ -271,7 +271,7 @@ impl Sorter<'_> {
                 let want = match b.params.get(i).map(|p| p.ty) {
                     Some(Ty::Func) => Transform,
                     Some(Ty::List) => List,
-                    Some(Ty::Pair) => return true,
+                    Some(Ty::Pair | Ty::FuncName) => return true,
                     _ => Pattern,
                 };
                 sort_of(self, a) == want
