@@ -514,7 +514,7 @@ fn ir_ast(path: &PathBuf, mut io: Io) -> i32 {
             let _ = write!(
                 io.stdout,
                 "{}",
-                ast_dump::dump(&result.checked.program, &source.text)
+                ast_dump::dump_checked(&result.checked, &source.text)
             );
             0
         }

@@ -29,6 +29,14 @@ pub enum StatementKind {
         name: Name,
         body: Expr,
     },
+    /// `~name p1 p2: expr`: a function of its parameters, expanded where it is used
+    /// (`functions`). Its body, as the checker sees it, has the calls to other functions in
+    /// it expanded and its parameters as names.
+    Function {
+        name: Name,
+        params: Vec<Name>,
+        body: Expr,
+    },
     /// `hush`: silence every output.
     Hush,
 }
@@ -244,7 +252,9 @@ impl Statement {
     pub fn body_mut(&mut self) -> Option<&mut Expr> {
         match &mut self.kind {
             StatementKind::Tempo { value, .. } => Some(value),
-            StatementKind::Bus { body, .. } | StatementKind::Output { body, .. } => Some(body),
+            StatementKind::Bus { body, .. }
+            | StatementKind::Output { body, .. }
+            | StatementKind::Function { body, .. } => Some(body),
             StatementKind::Hush => None,
         }
     }

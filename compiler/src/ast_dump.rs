@@ -8,6 +8,21 @@ use crate::diagnostic::{Span, line_col};
 use crate::mini::ast::{Elem, Group, MiniPattern, Op, Sequence, Step};
 use std::fmt::Write;
 
+/// [`dump`] of a checked program, whose uses of functions are expanded: every node at the
+/// position it is written at.
+pub fn dump_checked(checked: &crate::resolve::Checked, src: &str) -> String {
+    if checked.expansions.is_empty() {
+        return dump(&checked.program, src);
+    }
+    let mut program = checked.program.clone();
+    for st in &mut program.statements {
+        if let Some(body) = st.body_mut() {
+            checked.expansions.to_source(body);
+        }
+    }
+    dump(&program, src)
+}
+
 pub fn dump(program: &Program, src: &str) -> String {
     let mut d = Dumper {
         src: Some(src),
@@ -31,6 +46,15 @@ pub fn dump(program: &Program, src: &str) -> String {
                 d.line(
                     0,
                     &format!("output {target} (written `{}`)", name.text),
+                    &st.span,
+                );
+                d.expr(1, body);
+            }
+            StatementKind::Function { name, params, body } => {
+                let params: Vec<&str> = params.iter().map(|p| p.text.as_str()).collect();
+                d.line(
+                    0,
+                    &format!("function ~{} ({})", name.text, params.join(" ")),
                     &st.span,
                 );
                 d.expr(1, body);

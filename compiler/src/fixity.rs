@@ -11,7 +11,10 @@ use crate::diagnostic::Diagnostic;
 pub fn warnings(program: &Program, src: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for s in &program.statements {
-        if let StatementKind::Output { body, .. } | StatementKind::Bus { body, .. } = &s.kind {
+        if let StatementKind::Output { body, .. }
+        | StatementKind::Bus { body, .. }
+        | StatementKind::Function { body, .. } = &s.kind
+        {
             walk(body, src, &mut out);
         }
     }

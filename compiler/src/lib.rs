@@ -13,6 +13,7 @@ pub mod ast_dump;
 pub mod builtins;
 pub mod catalogue;
 pub mod diagnostic;
+pub mod functions;
 pub mod mini;
 pub mod program;
 pub mod query;

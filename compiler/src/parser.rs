@@ -160,6 +160,49 @@ fn parse_statement(tokens: &[Lexeme], src_len: usize) -> Result<Statement, Vec<D
                 body: body()?,
             }
         }
+        Token::Bus(bus) if matches!(separator, Some(Token::Ident(_))) => {
+            // `~name p1 p2: body`: a function. Its parameters are names up to the `:`.
+            let count = tokens[1..]
+                .iter()
+                .take_while(|l| matches!(l.token, Token::Ident(_)))
+                .count();
+            let at = 1 + count;
+            if !matches!(
+                tokens.get(at).map(|l| &l.token),
+                Some(Token::Colon | Token::Dollar)
+            ) {
+                let where_ = tokens
+                    .get(at)
+                    .map_or(tokens[at - 1].span.end..tokens[at - 1].span.end, |l| {
+                        l.span.clone()
+                    });
+                return Err(vec![
+                    Diagnostic::error(where_, format!("expected `:` after `~{bus}` and its parameters"))
+                        .with_label("a parameter is a plain name")
+                        .with_hint(format!(
+                            "a bus is `~{bus}: expr`; a function names its parameters before the colon: `~{bus} amount pat: fast amount pat`"
+                        )),
+                ]);
+            }
+            let params = tokens[1..at]
+                .iter()
+                .map(|l| Name {
+                    text: match &l.token {
+                        Token::Ident(t) => t.clone(),
+                        _ => unreachable!("taken while names"),
+                    },
+                    span: l.span.clone(),
+                })
+                .collect();
+            StatementKind::Function {
+                name: Name {
+                    text: bus.clone(),
+                    span: first.span.clone(),
+                },
+                params,
+                body: parse_body(&tokens[at + 1..], tokens[at].span.end, src_len)?,
+            }
+        }
         Token::Bus(bus) => {
             if !matches!(separator, Some(Token::Colon | Token::Dollar)) {
                 return Err(vec![expected_separator(

@@ -187,20 +187,26 @@ pub fn lower(src: &str, sounds: &Catalogue, opts: &Options) -> Result<Lowered, V
         return Err(fe.diagnostics);
     }
     let t = Instant::now();
-    let (graph, mut warnings) =
-        crate::ir::lower::lower_program(&fe.checked, src, opts.sample_rate)?;
+    // What lowering finds inside a use of a function is reported where it is written.
+    let at = |d: Vec<Diagnostic>| fe.checked.expansions.remap(d);
+    let (graph, warnings) =
+        crate::ir::lower::lower_program(&fe.checked, src, opts.sample_rate).map_err(at)?;
+    let mut warnings = at(warnings);
     if cfg!(debug_assertions) {
         crate::ir::verify::verify_graph(&graph).map_err(internal)?;
     }
     if !graph.banks.is_empty() && opts.plays {
         codegen::voices::warm_up();
     }
-    let patterns = crate::ir::patterns::link(&graph, &fe.checked)?;
+    let patterns = crate::ir::patterns::link(&graph, &fe.checked).map_err(at)?;
     let too_much = crate::ir::first_cycle::check(&graph, &patterns);
     if !too_much.is_empty() {
-        return Err(too_much);
+        return Err(at(too_much));
     }
-    let needs = sounds.needs(&graph)?;
+    let mut needs = sounds.needs(&graph).map_err(at)?;
+    for n in &mut needs {
+        n.span = fe.checked.expansions.source_span(&n.span);
+    }
     timings.lower = t.elapsed();
     let mut all = fe.diagnostics;
     all.append(&mut warnings);

@@ -73,7 +73,9 @@ fn compile_output(src: &str, output: Option<&str>) -> Result<Pattern, Vec<Diagno
     let StatementKind::Output { body, .. } = &checked.program.statements[index].kind else {
         unreachable!("outputs index output statements")
     };
-    Lowerer::new(checked).pattern(body).map_err(|d| vec![d])
+    Lowerer::new(checked)
+        .pattern(body)
+        .map_err(|d| checked.expansions.remap(vec![d]))
 }
 
 /// A time argument: `2`, `-7/3`, `0.25` (decimals are exact: `0.1` is 1/10).

@@ -42,6 +42,20 @@ fn an_edit_of_a_transform_an_argument_or_a_pattern_is_a_change() {
         ("o1: saw 55 # lpf 800\n", "o1: saw 55 # lpf 900\n"),
         // A bus the output reads, edited where it is defined.
         ("~m: \"c3 e3\"\no1: saw ~m\n", "~m: \"c3 g3\"\no1: saw ~m\n"),
+        // A function the output uses, edited where it is defined, or used with another
+        // argument.
+        (
+            "~f p: fast 2 p\no1: ~f (s \"bd sn\")\n",
+            "~f p: fast 3 p\no1: ~f (s \"bd sn\")\n",
+        ),
+        (
+            "~f x p: fast x p\no1: ~f 2 (s \"bd sn\")\n",
+            "~f x p: fast x p\no1: ~f 3 (s \"bd sn\")\n",
+        ),
+        (
+            "~f x: saw x # lpf 800\no1: ~f 55\n",
+            "~f x: saw x # lpf 900\no1: ~f 55\n",
+        ),
     ] {
         assert!(changed(before, after), "{before} -> {after}");
     }
@@ -54,6 +68,11 @@ fn layout_comments_and_other_outputs_are_not_a_change_of_this_one() {
         (
             "o1: fast 2 $ s \"bd sn\"\n",
             "-- drums\n\no1:   fast 2  $  s \"bd  sn\"  -- two\n",
+        ),
+        // A function moved, with a comment, and a function no output uses.
+        (
+            "~f p: fast 2 p\no1: ~f (s \"bd sn\")\n",
+            "o1: ~f (s \"bd sn\") -- later\n\n~f p:   fast 2  p\n~g p: rev p\n",
         ),
         (
             "o1: saw \"c3 e3\" # lpf 800\no2: sine 440\n",

@@ -44,11 +44,18 @@ impl PatternTree {
             pending.extend(bus_refs(&body));
             buses.push((name, body));
         }
-        PatternTree {
+        // Printed with the positions they are written at (a function's body is copied to
+        // positions past the end of the file at each use).
+        let mut tree = PatternTree {
             transforms,
             subject: subject.clone(),
             buses,
-        }
+        };
+        let at = &checked.expansions;
+        tree.transforms.iter_mut().for_each(|t| at.to_source(t));
+        at.to_source(&mut tree.subject);
+        tree.buses.iter_mut().for_each(|(_, b)| at.to_source(b));
+        tree
     }
 
     fn bus(&self, name: &str) -> Option<&Expr> {

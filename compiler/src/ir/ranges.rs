@@ -20,21 +20,21 @@ pub struct Check {
 }
 
 /// The first oscillator call with a frequency in `e`, as written.
-pub fn oscillator_in(e: &Expr, src: &str) -> Option<String> {
+pub fn oscillator_in(e: &Expr, src: &str, at: &crate::functions::Expansions) -> Option<String> {
     match &e.kind {
         ExprKind::App { func, args } => {
             if let ExprKind::Ident(name) = &func.kind
                 && matches!(name.as_str(), "sine" | "saw" | "square" | "tri" | "pulse")
                 && !args.is_empty()
             {
-                return src.get(e.span.clone()).map(str::to_string);
+                return src.get(at.source_span(&e.span)).map(str::to_string);
             }
-            args.iter().find_map(|a| oscillator_in(a.value(), src))
+            args.iter().find_map(|a| oscillator_in(a.value(), src, at))
         }
         ExprKind::Binary { lhs, rhs, .. } => {
-            oscillator_in(lhs, src).or_else(|| oscillator_in(rhs, src))
+            oscillator_in(lhs, src, at).or_else(|| oscillator_in(rhs, src, at))
         }
-        ExprKind::Neg(x) => oscillator_in(x, src),
+        ExprKind::Neg(x) => oscillator_in(x, src, at),
         _ => None,
     }
 }

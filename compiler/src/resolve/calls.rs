@@ -25,11 +25,19 @@ impl Resolver<'_> {
                 for arg in args.iter_mut() {
                     self.visit_arg(arg);
                 }
+                if let ExprKind::Bus(name) = &func.kind
+                    && !self.bus_bodies.contains_key(name)
+                {
+                    // Reported as a bus never defined (a misspelt function, likely).
+                    return Kind::Unknown;
+                }
                 let hint = match &func.kind {
                     ExprKind::Str { .. } => {
                         "to play steps one after another, put them in one string: \"bd sn\""
                     }
-                    ExprKind::Bus(_) => "to process a bus, chain it: `~bus # lpf 800`",
+                    ExprKind::Bus(_) => {
+                        "to process a bus, chain it: `~bus # lpf 800`; a function names its parameters where it is defined: `~name x: ...`"
+                    }
                     _ => "only a function name can take arguments",
                 };
                 self.error(
@@ -41,6 +49,15 @@ impl Resolver<'_> {
                 return Kind::Unknown;
             }
         };
+
+        if self.params.contains(&name) {
+            // A parameter applied to arguments, in a function's definition: its value is
+            // known at each use.
+            for arg in args.iter_mut() {
+                self.visit_arg(arg);
+            }
+            return Kind::Unknown;
+        }
 
         // `lpf(800, 0.9)`: call syntax from other languages.
         let takes_pair = builtins::lookup(&name)

@@ -65,6 +65,9 @@ pub struct Checked {
     pub sorts: sort::Sorts,
     /// What is known of each pattern's values (a constant number, continuous).
     pub facts: facts::Facts,
+    /// Where the copies made by expanding user functions came from: positions in the
+    /// program past the end of the file are in such copies.
+    pub expansions: crate::functions::Expansions,
 }
 
 pub const DEFAULT_CPS: f64 = 0.5;
@@ -74,6 +77,7 @@ pub const DEFAULT_CPS: f64 = 0.5;
 /// `statements_lost` says that earlier stages dropped statements with errors, so whole-program
 /// checks (is there an output?) would only repeat those errors.
 pub fn check(mut program: Program, src: &str, statements_lost: bool) -> (Checked, Vec<Diagnostic>) {
+    let (expansions, expansion_diags) = crate::functions::expand(&mut program, src.len());
     let mut diags = Vec::new();
     let mut buses: BTreeMap<String, usize> = BTreeMap::new();
     let mut outputs: BTreeMap<OutputName, usize> = BTreeMap::new();
@@ -106,7 +110,7 @@ pub fn check(mut program: Program, src: &str, statements_lost: bool) -> (Checked
                 outputs.insert(*target, i);
             }
             StatementKind::Hush => hush = true,
-            StatementKind::Tempo { .. } => {}
+            StatementKind::Tempo { .. } | StatementKind::Function { .. } => {}
         }
     }
 
@@ -126,6 +130,7 @@ pub fn check(mut program: Program, src: &str, statements_lost: bool) -> (Checked
         emit: true,
         bus_depth: 0,
         too_deep: false,
+        params: Vec::new(),
         src,
     };
 
@@ -176,6 +181,13 @@ pub fn check(mut program: Program, src: &str, statements_lost: bool) -> (Checked
                 let kind = resolver.visit(body);
                 resolver.require_playable(&name.text, body, kind);
             }
+            StatementKind::Function { params, body, .. } => {
+                // Checked once as written, its parameters of any kind; each use is checked
+                // again with its arguments in place.
+                resolver.params = params.iter().map(|p| p.text.clone()).collect();
+                resolver.visit(body);
+                resolver.params.clear();
+            }
             StatementKind::Hush => {}
         }
     }
@@ -201,9 +213,13 @@ pub fn check(mut program: Program, src: &str, statements_lost: bool) -> (Checked
         hush,
         sorts: sort::Sorts::default(),
         facts: facts::Facts::default(),
+        expansions,
     };
     checked.sorts = sort::Sorts::of(&checked);
     checked.facts = facts::Facts::of(&checked);
+    let mut all = expansion_diags;
+    all.extend(checked.expansions.without_failed(diags));
+    let diags = checked.expansions.remap(all);
     (checked, diags)
 }
 
@@ -287,6 +303,9 @@ struct Resolver<'a> {
     bus_depth: usize,
     /// The bus chain limit was reported (once is enough).
     too_deep: bool,
+    /// The parameters of the function whose definition is being checked: names of values of
+    /// any kind.
+    params: Vec<String>,
     src: &'a str,
 }
 
@@ -561,6 +580,9 @@ impl Resolver<'_> {
     }
 
     fn ident(&mut self, name: &str, span: Span) -> Kind {
+        if self.params.iter().any(|p| p == name) {
+            return Kind::Unknown;
+        }
         let Some(b) = builtins::lookup(name) else {
             self.unknown_function(name, span);
             return Kind::Unknown;

@@ -76,7 +76,9 @@ impl Sorts {
                     s.sort(body);
                     s.plays(body);
                 }
-                StatementKind::Tempo { .. } | StatementKind::Hush => {}
+                StatementKind::Tempo { .. }
+                | StatementKind::Hush
+                | StatementKind::Function { .. } => {}
             }
         }
         Sorts {

@@ -197,7 +197,11 @@ impl SignalLowerer<'_> {
                 self.range_checks.push(crate::ir::ranges::Check {
                     node: cutoff,
                     span: expr.span.clone(),
-                    oscillator: crate::ir::ranges::oscillator_in(expr, self.src),
+                    oscillator: crate::ir::ranges::oscillator_in(
+                        expr,
+                        self.src,
+                        &self.checked.expansions,
+                    ),
                     what: "cutoff",
                 });
             }

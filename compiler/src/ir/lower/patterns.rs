@@ -97,7 +97,8 @@ impl SignalLowerer<'_> {
 
     /// `line:col` of an expression, for run-time reports.
     pub(super) fn origin(&self, e: &Expr) -> String {
-        let (line, col) = self.lines.line_col(e.span.start);
+        let at = self.checked.expansions.source_span(&e.span);
+        let (line, col) = self.lines.line_col(at.start);
         format!("{line}:{col}")
     }
 
@@ -199,7 +200,8 @@ impl SignalLowerer<'_> {
     }
 
     pub(super) fn checked_text(&self, e: &Expr) -> String {
-        self.src.get(e.span.clone()).unwrap_or("?").to_string()
+        let at = self.checked.expansions.source_span(&e.span);
+        self.src.get(at).unwrap_or("?").to_string()
     }
 
     /// What a pattern is, as data: `e` under the transforms of the enclosing `$` chains
