@@ -55,6 +55,11 @@ struct Def {
 /// The deepest chain of functions using functions (a generated program, not a written one).
 const MAX_DEPTH: usize = 64;
 
+/// The most expressions expansion may make in a program. A function that uses its argument
+/// twice, used by one that does the same, doubles at each level: twenty lines could ask for
+/// more expressions than memory holds. Written programs stay far below this.
+pub const MAX_EXPANDED: usize = 200_000;
+
 /// Expands every use of a user function in `program`. The definitions stay in the program,
 /// their bodies with the uses of other functions expanded (so that the checker checks each
 /// once). Returns where the copies came from, and the errors of uses and definitions.
@@ -67,6 +72,8 @@ pub fn expand(program: &mut Program, src_len: usize) -> (Expansions, Vec<Diagnos
             ..Expansions::default()
         },
         next: src_len + 1,
+        made: 0,
+        over_limit: false,
         diags: Vec::new(),
         stack: Vec::new(),
     };
@@ -183,6 +190,9 @@ struct Expander {
     broken: std::collections::HashSet<String>,
     out: Expansions,
     next: usize,
+    /// Expressions made by copying so far, and whether the limit on them was reported.
+    made: usize,
+    over_limit: bool,
     diags: Vec<Diagnostic>,
     /// The functions being expanded, outermost first.
     stack: Vec<String>,
@@ -293,7 +303,8 @@ impl Expander {
             ExprKind::Neg(x) | ExprKind::Section { operand: x, .. } => self.expr(x),
         }
         if let Some(name) = call {
-            if self.broken.contains(&name) {
+            // After the expansion limit, one error has said it all.
+            if self.broken.contains(&name) || self.over_limit {
                 self.out.failed.push(e.span.clone());
                 return;
             }
@@ -340,6 +351,16 @@ impl Expander {
                 format!("functions use one another more than {MAX_DEPTH} deep here"),
             )
             .with_hint("a chain this long is generated, not written: flatten it"));
+        }
+        if self.made > MAX_EXPANDED {
+            self.over_limit = true;
+            return Err(Diagnostic::error(
+                at,
+                format!("expanding the functions of this program makes more than {MAX_EXPANDED} expressions"),
+            )
+            .with_label("the use where the limit was reached")
+            .with_secondary(defined, "this function")
+            .with_hint("a function that uses its argument twice, used by one that does the same, doubles at each level: pass a bus (`~x: ...`) instead of repeating an expression"));
         }
         let mut values = Vec::with_capacity(args.len());
         for a in args {
@@ -417,6 +438,7 @@ impl Expander {
             context,
         });
         let mut copy = e.clone();
+        self.made += size(&copy);
         let shift = |s: &mut Span| {
             let (a, b) = (
                 s.start.clamp(from, from + len),
@@ -609,6 +631,25 @@ fn shift_step(step: &mut Step, shift: &impl Fn(&mut Span)) {
                 }
                 Op::Replicate(_) | Op::Degrade { .. } => {}
             }
+        }
+    })
+}
+
+/// How many expressions `e` is made of.
+fn size(e: &Expr) -> usize {
+    crate::deep(|| {
+        1 + match &e.kind {
+            ExprKind::Number(_) | ExprKind::Str { .. } | ExprKind::Bus(_) | ExprKind::Ident(_) => 0,
+            ExprKind::List(items) | ExprKind::Tuple(items) | ExprKind::Dollar { items, .. } => {
+                items.iter().map(size).sum()
+            }
+            ExprKind::App { func, args } => {
+                size(func) + args.iter().map(|a| size(a.value())).sum::<usize>()
+            }
+            ExprKind::Binary { lhs, rhs, .. } | ExprKind::Chain { lhs, rhs } => {
+                size(lhs) + size(rhs)
+            }
+            ExprKind::Neg(x) | ExprKind::Section { operand: x, .. } => size(x),
         }
     })
 }

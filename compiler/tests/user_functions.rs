@@ -294,3 +294,21 @@ fn the_syntax_tree_shows_positions_as_written() {
     assert!(dump.contains("string \"bd sn\" @2:12"), "{dump}");
     assert!(dump.contains("atom sn @2:16"), "{dump}");
 }
+
+#[test]
+fn an_expansion_that_doubles_at_each_level_is_stopped() {
+    // Each level uses the one below twice: 2^40 copies of `s "bd"` if nothing stopped it.
+    let mut src = String::from("~f0 x: x + x\n");
+    for i in 1..40 {
+        src.push_str(&format!("~f{i} x: ~f{} (~f{} x)\n", i - 1, i - 1));
+    }
+    src.push_str("out: ~f39 (s \"bd\")\n");
+    let start = std::time::Instant::now();
+    let e = errors(&src);
+    assert!(start.elapsed().as_secs() < 20);
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(
+        e[0].message,
+        "expanding the functions of this program makes more than 200000 expressions"
+    );
+}
