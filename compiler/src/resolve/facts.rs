@@ -390,7 +390,9 @@ mod tests {
                 continue;
             };
             patterns += 1;
-            let text = &src[e.span.clone()];
+            let text = src
+                .get(checked.expansions.source_span(&e.span))
+                .unwrap_or("?");
             let constant = match p.constant_value() {
                 Some(Value::Num(v)) => Some(*v),
                 _ => None,

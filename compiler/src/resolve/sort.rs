@@ -501,7 +501,9 @@ pub(super) mod tests {
                 Ok(Lowered::List(_)) => Sort::List,
                 Err(_) => Sort::Signal,
             };
-            let text = &src[e.span.clone()];
+            let text = src
+                .get(checked.expansions.source_span(&e.span))
+                .unwrap_or("?");
             assert_eq!(checked.sorts.of_expr(e), made, "`{text}` in {src}");
             let walked = crate::ir::sample_use::sample_use(checked, e).plays;
             assert_eq!(checked.sorts.plays_samples(e), walked, "`{text}` in {src}");
