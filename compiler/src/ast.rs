@@ -225,6 +225,10 @@ impl Expr {
 
     /// Visits this expression and every expression inside it, mutably, parents first.
     pub fn walk_mut(&mut self, f: &mut impl FnMut(&mut Expr)) {
+        crate::deep(|| self.walk_mut_inner(f))
+    }
+
+    fn walk_mut_inner(&mut self, f: &mut impl FnMut(&mut Expr)) {
         f(self);
         match &mut self.kind {
             ExprKind::Number(_) | ExprKind::Str { .. } | ExprKind::Bus(_) | ExprKind::Ident(_) => {}

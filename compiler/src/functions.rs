@@ -548,36 +548,23 @@ fn applied(f: Expr, mut args: Vec<Arg>, at: &Span) -> Result<ExprKind, Diagnosti
 }
 
 fn shift_spans(e: &mut Expr, shift: &impl Fn(&mut Span)) {
-    crate::deep(|| {
-        shift(&mut e.span);
-        match &mut e.kind {
+    e.walk_mut(&mut |x: &mut Expr| {
+        shift(&mut x.span);
+        match &mut x.kind {
             ExprKind::Str {
                 pattern: Some(p), ..
             } => {
                 shift(&mut p.span);
                 shift_group(&mut p.root, shift);
             }
-            ExprKind::Number(_) | ExprKind::Str { .. } | ExprKind::Bus(_) | ExprKind::Ident(_) => {}
-            ExprKind::List(items) | ExprKind::Tuple(items) | ExprKind::Dollar { items, .. } => {
-                items.iter_mut().for_each(|i| shift_spans(i, shift))
-            }
-            ExprKind::App { func, args } => {
-                shift_spans(func, shift);
+            ExprKind::App { args, .. } => {
                 for a in args {
-                    match a {
-                        Arg::Positional(x) => shift_spans(x, shift),
-                        Arg::Keyword { name, value } => {
-                            shift(&mut name.span);
-                            shift_spans(value, shift);
-                        }
+                    if let Arg::Keyword { name, .. } = a {
+                        shift(&mut name.span);
                     }
                 }
             }
-            ExprKind::Binary { lhs, rhs, .. } | ExprKind::Chain { lhs, rhs } => {
-                shift_spans(lhs, shift);
-                shift_spans(rhs, shift);
-            }
-            ExprKind::Neg(x) | ExprKind::Section { operand: x, .. } => shift_spans(x, shift),
+            _ => {}
         }
     })
 }
