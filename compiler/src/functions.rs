@@ -624,38 +624,34 @@ fn shift_step(step: &mut Step, shift: &impl Fn(&mut Span)) {
 
 /// How many expressions `e` is made of.
 fn size(e: &Expr) -> usize {
-    crate::deep(|| {
-        1 + match &e.kind {
-            ExprKind::Number(_) | ExprKind::Str { .. } | ExprKind::Bus(_) | ExprKind::Ident(_) => 0,
-            ExprKind::List(items) | ExprKind::Tuple(items) | ExprKind::Dollar { items, .. } => {
-                items.iter().map(size).sum()
-            }
-            ExprKind::App { func, args } => {
-                size(func) + args.iter().map(|a| size(a.value())).sum::<usize>()
-            }
-            ExprKind::Binary { lhs, rhs, .. } | ExprKind::Chain { lhs, rhs } => {
-                size(lhs) + size(rhs)
-            }
-            ExprKind::Neg(x) | ExprKind::Section { operand: x, .. } => size(x),
-        }
-    })
+    count(e, &|_| true)
 }
 
 /// How many times `name` is named in `e`.
 fn uses(e: &Expr, name: &str) -> usize {
-    crate::deep(|| match &e.kind {
-        ExprKind::Ident(n) => usize::from(n == name),
-        ExprKind::Number(_) | ExprKind::Str { .. } | ExprKind::Bus(_) => 0,
-        ExprKind::List(items) | ExprKind::Tuple(items) | ExprKind::Dollar { items, .. } => {
-            items.iter().map(|i| uses(i, name)).sum()
-        }
-        ExprKind::App { func, args } => {
-            uses(func, name) + args.iter().map(|a| uses(a.value(), name)).sum::<usize>()
-        }
-        ExprKind::Binary { lhs, rhs, .. } | ExprKind::Chain { lhs, rhs } => {
-            uses(lhs, name) + uses(rhs, name)
-        }
-        ExprKind::Neg(x) | ExprKind::Section { operand: x, .. } => uses(x, name),
+    count(e, &|x| is(x, name))
+}
+
+/// How many expressions of `e` (itself included) satisfy `test`.
+fn count(e: &Expr, test: &impl Fn(&Expr) -> bool) -> usize {
+    crate::deep(|| {
+        usize::from(test(e))
+            + match &e.kind {
+                ExprKind::Number(_)
+                | ExprKind::Str { .. }
+                | ExprKind::Bus(_)
+                | ExprKind::Ident(_) => 0,
+                ExprKind::List(items) | ExprKind::Tuple(items) | ExprKind::Dollar { items, .. } => {
+                    items.iter().map(|i| count(i, test)).sum()
+                }
+                ExprKind::App { func, args } => {
+                    count(func, test) + args.iter().map(|a| count(a.value(), test)).sum::<usize>()
+                }
+                ExprKind::Binary { lhs, rhs, .. } | ExprKind::Chain { lhs, rhs } => {
+                    count(lhs, test) + count(rhs, test)
+                }
+                ExprKind::Neg(x) | ExprKind::Section { operand: x, .. } => count(x, test),
+            }
     })
 }
 
