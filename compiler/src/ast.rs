@@ -39,6 +39,44 @@ pub enum StatementKind {
     },
     /// `hush`: silence every output.
     Hush,
+    /// `mute o2 d3`, `unmute ..`, `solo ..`, `unsolo ..`: which outputs play, Tidal's rule
+    /// (while any output is soloed only soloed outputs play; otherwise every unmuted one),
+    /// the statements applied top to bottom.
+    Playback { action: Playback, targets: Vec<Name> },
+    /// `resetCycles`: the program starts again at cycle 0 when it is loaded.
+    ResetCycles,
+    /// `xfadeIn o1 8` (`xfade o1`: 4 cycles): when this load changes the output, it
+    /// crossfades over that many cycles (Tidal's transition).
+    Xfade { target: Name, cycles: Option<Expr> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Playback {
+    Mute,
+    Unmute,
+    Solo,
+    Unsolo,
+}
+
+impl Playback {
+    pub fn from_word(word: &str) -> Option<Playback> {
+        Some(match word {
+            "mute" => Playback::Mute,
+            "unmute" => Playback::Unmute,
+            "solo" => Playback::Solo,
+            "unsolo" => Playback::Unsolo,
+            _ => return None,
+        })
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Playback::Mute => "mute",
+            Playback::Unmute => "unmute",
+            Playback::Solo => "solo",
+            Playback::Unsolo => "unsolo",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,11 +86,13 @@ pub enum TempoUnit {
 }
 
 /// Which output a statement writes. `out` is the main output; `o3`, `out3` and `d3` are all
-/// output number 3.
+/// output number 3. `once:` and `first:` are outputs that play one cycle, each named by its
+/// line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OutputName {
     Main,
     Numbered(u32),
+    Once { first: bool, line: u32 },
 }
 
 impl std::fmt::Display for OutputName {
@@ -60,6 +100,9 @@ impl std::fmt::Display for OutputName {
         match self {
             OutputName::Main => write!(f, "out"),
             OutputName::Numbered(n) => write!(f, "o{n}"),
+            OutputName::Once { first, line } => {
+                write!(f, "{} (line {line})", if *first { "first" } else { "once" })
+            }
         }
     }
 }
@@ -259,7 +302,10 @@ impl Statement {
             StatementKind::Bus { body, .. }
             | StatementKind::Output { body, .. }
             | StatementKind::Function { body, .. } => Some(body),
-            StatementKind::Hush => None,
+            StatementKind::Xfade { cycles, .. } => cycles.as_mut(),
+            StatementKind::Hush | StatementKind::Playback { .. } | StatementKind::ResetCycles => {
+                None
+            }
         }
     }
 }

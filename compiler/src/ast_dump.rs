@@ -60,6 +60,21 @@ pub fn dump(program: &Program, src: &str) -> String {
                 d.expr(1, body);
             }
             StatementKind::Hush => d.line(0, "hush", &st.span),
+            StatementKind::ResetCycles => d.line(0, "resetCycles", &st.span),
+            StatementKind::Playback { action, targets } => {
+                let targets: Vec<&str> = targets.iter().map(|t| t.text.as_str()).collect();
+                d.line(
+                    0,
+                    &format!("{} {}", action.word(), targets.join(" ")),
+                    &st.span,
+                );
+            }
+            StatementKind::Xfade { target, cycles } => {
+                d.line(0, &format!("xfade {}", target.text), &st.span);
+                if let Some(c) = cycles {
+                    d.expr(1, c);
+                }
+            }
         }
     }
     d.out

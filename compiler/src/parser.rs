@@ -4,8 +4,8 @@
 //! `tempo:`, `hush`) is matched directly; its body is parsed by a chumsky expression parser.
 
 use crate::ast::{
-    Arg, BinOp, Expr, ExprKind, Name, OutputName, Program, SectionOp, Statement, StatementKind,
-    TempoUnit,
+    Arg, BinOp, Expr, ExprKind, Name, OutputName, Playback, Program, SectionOp, Statement,
+    StatementKind, TempoUnit,
 };
 use crate::diagnostic::{Diagnostic, Span};
 use crate::lexer::{Lexeme, Token};
@@ -29,7 +29,7 @@ pub fn parse_program(tokens: &[Lexeme], src: &str) -> (Program, Vec<Diagnostic>)
             );
             continue;
         }
-        match parse_statement(&group, src.len()) {
+        match parse_statement(&group, src) {
             Ok(s) => statements.push(s),
             Err(mut d) => diags.append(&mut d),
         }
@@ -91,7 +91,8 @@ fn looks_like_head(tokens: &[Lexeme], i: usize) -> bool {
     match &tokens[i].token {
         Token::Bus(_) => matches!(next, Some(Token::Colon | Token::Dollar)),
         Token::Ident(name) => {
-            name == "hush" || matches!(next, Some(Token::Colon | Token::Dollar)) && !name.is_empty()
+            COMMANDS.contains(&name.as_str())
+                || matches!(next, Some(Token::Colon | Token::Dollar)) && !name.is_empty()
         }
         _ => false,
     }
@@ -115,9 +116,60 @@ pub fn output_name(name: &str) -> Option<OutputName> {
     }
 }
 
-const STATEMENT_HINT: &str = "a statement starts at column 0 with `out:`, `o1:`, `~name:`, `tempo:`, `bpm:` or `hush`; indent a line to continue the previous statement";
+const STATEMENT_HINT: &str = "a statement starts at column 0 with `out:`, `o1:`, `~name:`, `tempo:`, `bpm:`, `once:` or a command (`hush`, `mute o1`, `solo o1`, `resetCycles`, `xfadeIn o1 4`, `setcps 0.5`); indent a line to continue the previous statement";
 
-fn parse_statement(tokens: &[Lexeme], src_len: usize) -> Result<Statement, Vec<Diagnostic>> {
+/// The statements that start with a word and no colon.
+const COMMANDS: [&str; 9] = [
+    "hush",
+    "mute",
+    "unmute",
+    "solo",
+    "unsolo",
+    "resetCycles",
+    "xfadeIn",
+    "xfade",
+    "setcps",
+];
+
+/// The output names after a playback command (`mute o1 d2`, `xfadeIn o1 4`): each must name
+/// an output.
+fn output_targets(command: &str, tokens: &[Lexeme]) -> Result<Vec<Name>, Vec<Diagnostic>> {
+    let hint = format!("e.g. `{command} o1 d2`: outputs by name (`out`, `o1`, `d2`, `out3`)");
+    let mut names = Vec::new();
+    for l in tokens {
+        match &l.token {
+            Token::Ident(t) if output_name(t).is_some() => names.push(Name {
+                text: t.clone(),
+                span: l.span.clone(),
+            }),
+            other => {
+                return Err(vec![
+                    Diagnostic::error(l.span.clone(), format!("`{command}` takes output names"))
+                        .with_label(format!("`{other}` is not an output name"))
+                        .with_hint(hint),
+                ]);
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// `command` followed by nothing more.
+fn alone(command: &str, tokens: &[Lexeme], span: &Span) -> Result<(), Vec<Diagnostic>> {
+    match tokens.get(1) {
+        Some(extra) => Err(vec![
+            Diagnostic::error(
+                extra.span.start..span.end,
+                format!("`{command}` takes no arguments"),
+            )
+            .with_hint(format!("write `{command}` alone on its line")),
+        ]),
+        None => Ok(()),
+    }
+}
+
+fn parse_statement(tokens: &[Lexeme], src: &str) -> Result<Statement, Vec<Diagnostic>> {
+    let src_len = src.len();
     let first = &tokens[0];
     let span = first.span.start..tokens[tokens.len() - 1].span.end;
     let name = |text: &str| Name {
@@ -128,13 +180,74 @@ fn parse_statement(tokens: &[Lexeme], src_len: usize) -> Result<Statement, Vec<D
     let body = || parse_body(&tokens[2..], tokens[1].span.end, src_len);
     let kind = match &first.token {
         Token::Ident(word) if word == "hush" => {
-            if let Some(extra) = tokens.get(1) {
+            alone(word, tokens, &span)?;
+            StatementKind::Hush
+        }
+        Token::Ident(word) if word == "resetCycles" => {
+            alone(word, tokens, &span)?;
+            StatementKind::ResetCycles
+        }
+        Token::Ident(word) if Playback::from_word(word).is_some() => {
+            let targets = output_targets(word, &tokens[1..])?;
+            if targets.is_empty() {
                 return Err(vec![
-                    Diagnostic::error(extra.span.start..span.end, "`hush` takes no arguments")
-                        .with_hint("write `hush` alone on its line to silence every output"),
+                    Diagnostic::error(first.span.clone(), format!("`{word}` of which output?"))
+                        .with_hint(format!("name the outputs: `{word} o1 d2`")),
                 ]);
             }
-            StatementKind::Hush
+            StatementKind::Playback {
+                action: Playback::from_word(word).expect("checked by the guard"),
+                targets,
+            }
+        }
+        Token::Ident(word) if word == "xfadeIn" || word == "xfade" => {
+            let target = match tokens.get(1) {
+                Some(l) => output_targets(word, std::slice::from_ref(l))?.remove(0),
+                None => {
+                    return Err(vec![
+                        Diagnostic::error(first.span.clone(), format!("`{word}` of which output?"))
+                            .with_hint("e.g. `xfadeIn o1 8`: o1 crossfades over 8 cycles when it changes"),
+                    ]);
+                }
+            };
+            let cycles = if word == "xfade" {
+                alone(word, &tokens[1..], &span)?;
+                None
+            } else if tokens.len() < 3 {
+                return Err(vec![
+                    Diagnostic::error(tokens[1].span.end..tokens[1].span.end, "`xfadeIn` needs a length in cycles")
+                        .with_hint(format!("e.g. `xfadeIn {} 8`; `xfade {}` is 4 cycles", target.text, target.text)),
+                ]);
+            } else {
+                Some(parse_body(&tokens[2..], tokens[1].span.end, src_len)?)
+            };
+            StatementKind::Xfade { target, cycles }
+        }
+        Token::Ident(word) if word == "setcps" => {
+            if tokens.len() < 2 {
+                return Err(vec![
+                    Diagnostic::error(first.span.clone(), "`setcps` needs a tempo")
+                        .with_hint("e.g. `setcps (130/60/4)`: cycles per second"),
+                ]);
+            }
+            StatementKind::Tempo {
+                unit: TempoUnit::Cps,
+                value: parse_body(&tokens[1..], first.span.end, src_len)?,
+            }
+        }
+        Token::Ident(word) if word == "once" || word == "first" => {
+            if !matches!(separator, Some(Token::Colon | Token::Dollar)) {
+                return Err(vec![expected_separator(tokens, word, ": or $")]);
+            }
+            let line = src[..first.span.start].matches('\n').count() as u32 + 1;
+            StatementKind::Output {
+                target: OutputName::Once {
+                    first: word == "first",
+                    line,
+                },
+                name: name(word),
+                body: body()?,
+            }
         }
         Token::Ident(word) if matches!(word.as_str(), "tempo" | "cps" | "bpm") => {
             if separator != Some(&Token::Colon) {
@@ -223,7 +336,7 @@ fn parse_statement(tokens: &[Lexeme], src_len: usize) -> Result<Statement, Vec<D
             let mut d =
                 Diagnostic::error(first.span.clone(), format!("unknown statement `{word}:`"))
                     .with_label("not an output, bus or setting");
-            let heads = ["out", "o1", "d1", "tempo", "cps", "bpm", "hush"];
+            let heads = ["out", "o1", "d1", "tempo", "cps", "bpm", "once", "first"];
             d = match did_you_mean(word, heads.iter().copied()) {
                 Some(s) => d.with_hint(format!(
                     "did you mean `{s}:`? A bus is written with a tilde: `~{word}:`"

@@ -445,6 +445,7 @@ fn link(graph: &Graph, patterns: &Patterns, plan: &Plan, code: codegen::Compiled
             left: buffer(o.left),
             right: buffer(o.right),
             orbit: None,
+            xfade_cycles: o.xfade,
         })
         .collect();
     // Each orbit's output: two buffers past the graph's, which the engine's orbits write.
@@ -457,6 +458,7 @@ fn link(graph: &Graph, patterns: &Patterns, plan: &Plan, code: codegen::Compiled
             right: graph_buffers + 2 * k + 1,
             code: phonon_runtime::engine::orbit_code(number),
             orbit: Some(number),
+            xfade_cycles: None,
         });
     }
     ProgramSpec {
@@ -473,6 +475,8 @@ fn link(graph: &Graph, patterns: &Patterns, plan: &Plan, code: codegen::Compiled
         voice_cap: DEFAULT_VOICE_CAP,
         outputs,
         hush: graph.hush,
+        reset_cycles: graph.reset_cycles,
+        start_cycle: patterns.start.clone(),
         constant_buffers: constants,
         code: Arc::new(code.code),
     }

@@ -43,6 +43,16 @@ impl Clock {
         }
     }
 
+    /// `previous`'s sample rate, with cycle 0 at `frame` (`resetCycles`).
+    pub fn restarting(previous: &Clock, frame: i64, cps: Rational) -> Clock {
+        Clock {
+            cps,
+            sample_rate: previous.sample_rate,
+            origin_frame: frame,
+            origin_cycle: Rational::ZERO,
+        }
+    }
+
     /// The cycle position where frame `frame` starts.
     pub fn cycle_at(&self, frame: Rational) -> Rational {
         self.origin_cycle

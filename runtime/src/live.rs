@@ -1,8 +1,10 @@
 //! Live playback: the program playing now, and the swap to a newly compiled one at a block
 //! boundary. The new program adopts the old one's clock, node states and sounding voices
 //! ([`Engine::adopt`]); outputs whose code changed crossfade from the old program to the new
-//! over [`CROSSFADE_SECONDS`], both running meanwhile, and unchanged outputs switch at once
-//! (their state carried over, they continue sample for sample). Retired programs are handed
+//! over [`CROSSFADE_SECONDS`] (or, said by `xfadeIn`, over cycles, with Tidal's curves),
+//! both running meanwhile, and unchanged outputs switch at once (their state carried over,
+//! they continue sample for sample). A load during a crossfade ends it: the program two
+//! loads old stops there, as a Tidal transition forgets all but the last pattern. Retired programs are handed
 //! to another thread to be dropped, so their JIT code is freed off the thread that renders.
 //!
 //! The player plays the outputs' sum as one stereo pair, or ([`Player::split`]) each output
@@ -47,13 +49,37 @@ struct Fade {
     old: Box<Engine>,
     /// The old program's outputs' stereo pairs.
     old_pairs: Vec<usize>,
-    /// Per output of the new program: the old program's output of the same name, and
-    /// whether the output's code changed.
-    matches: Vec<(Option<usize>, bool)>,
+    /// Per output of the new program: the old program's output of the same name, and how
+    /// it crosses over (`None`: its code did not change, it switches at once).
+    matches: Vec<(Option<usize>, Option<Ramp>)>,
     /// Outputs of the old program that the new one does not have: they fade out.
     gone: Vec<usize>,
     done: usize,
+    /// The longest ramp: the old program runs until then.
     total: usize,
+}
+
+/// How an output crosses over from the old program to the new.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Ramp {
+    pub frames: usize,
+    /// `xfadeIn`'s curves: Tidal multiplies the new pattern's `gain` by `envEqR` and the
+    /// old one's by `envEq` (√sin and √cos of a quarter turn); SuperDirt's gain is
+    /// amplitude^¼, so the amplitudes are sin² and cos², which sum to 1. Otherwise linear.
+    pub equal_gain: bool,
+}
+
+impl Ramp {
+    /// The new and the old program's gains `at` frames into the crossover.
+    pub fn gains(self, at: usize) -> (f32, f32) {
+        let x = (at as f32 / self.frames.max(1) as f32).min(1.0);
+        if self.equal_gain {
+            let s = (x * std::f32::consts::FRAC_PI_2).sin();
+            (s * s, 1.0 - s * s)
+        } else {
+            (x, 1.0 - x)
+        }
+    }
 }
 
 /// Adds an output's `l`, `r` times gain `g(frame)` into stereo pair `p` of `out`, whose
@@ -181,6 +207,7 @@ impl Player {
         let add = |out: &mut [f32], p: usize, lr: (&[f32], &[f32]), g: &dyn Fn(usize) -> f32| {
             add_to_pair(out, width, p, lr, g)
         };
+        let edit = self.edit_ramp();
         let Some(fade) = &mut self.fade else {
             for (i, &p) in self.stems.pairs.iter().enumerate() {
                 add_to_pair(out, width, p, self.engine.output(i, frames), |_| 1.0);
@@ -188,25 +215,23 @@ impl Player {
             return;
         };
         fade.old.process(frames);
-        let total = fade.total as f32;
         let done = fade.done;
-        let ramp = |f: usize| ((done + f) as f32 / total).min(1.0);
-        for (i, &(old_index, changed)) in fade.matches.iter().enumerate() {
+        for (i, &(old_index, ramp)) in fade.matches.iter().enumerate() {
             let p = self.stems.pairs[i];
-            if !changed {
+            let Some(ramp) = ramp else {
                 add(out, p, self.engine.output(i, frames), &|_| 1.0);
                 continue;
-            }
-            add(out, p, self.engine.output(i, frames), &ramp);
+            };
+            add(out, p, self.engine.output(i, frames), &|f| ramp.gains(done + f).0);
             if let Some(o) = old_index {
                 add(out, fade.old_pairs[o], fade.old.output(o, frames), &|f| {
-                    1.0 - ramp(f)
+                    ramp.gains(done + f).1
                 });
             }
         }
         for &o in &fade.gone {
             add(out, fade.old_pairs[o], fade.old.output(o, frames), &|f| {
-                1.0 - ramp(f)
+                edit.gains(done + f).1
             });
         }
         fade.done += frames;
@@ -214,6 +239,15 @@ impl Player {
             && let Some(done) = self.fade.take()
         {
             let _ = self.retired.send(done.old);
+        }
+    }
+
+    /// The crossover of an edit: [`CROSSFADE_SECONDS`], linear.
+    fn edit_ramp(&self) -> Ramp {
+        let rate = self.engine.clock().sample_rate as f64;
+        Ramp {
+            frames: ((CROSSFADE_SECONDS * rate).round() as usize).max(1),
+            equal_gain: false,
         }
     }
 
@@ -230,7 +264,9 @@ impl Player {
         let olds = old.outputs();
         // `hush` added or taken away changes every output: they fade out (or in) too.
         let hush_changed = old.hushed() != self.engine.hushed();
-        let matches: Vec<(Option<usize>, bool)> = self
+        let edit = self.edit_ramp();
+        let clock = *self.engine.clock();
+        let matches: Vec<(Option<usize>, Option<Ramp>)> = self
             .engine
             .outputs()
             .iter()
@@ -238,14 +274,28 @@ impl Player {
                 let same = olds.iter().position(|p| p.name == o.name);
                 // An orbit's output carries its tails on: it never fades.
                 let changed = hush_changed || same.is_none_or(|p| olds[p].code != o.code);
-                (same, changed && o.orbit.is_none())
+                let ramp = match o.xfade_cycles {
+                    Some(cycles) => Ramp {
+                        frames: (cycles / clock.cps.to_f64() * clock.sample_rate as f64)
+                            .round() as usize,
+                        equal_gain: true,
+                    },
+                    None => edit,
+                };
+                (same, (changed && o.orbit.is_none()).then_some(ramp))
             })
             .collect();
         let gone: Vec<usize> = (0..olds.len())
             .filter(|&p| !self.engine.outputs().iter().any(|o| o.name == olds[p].name))
             .collect();
-        let crossfading = matches.iter().filter(|m| m.1).count() + gone.len();
-        let total = (CROSSFADE_SECONDS * self.engine.clock().sample_rate as f64).round() as usize;
+        let crossfading = matches.iter().filter(|m| m.1.is_some()).count() + gone.len();
+        let total = matches
+            .iter()
+            .filter_map(|m| m.1)
+            .map(|r| r.frames)
+            .chain(std::iter::once(edit.frames))
+            .max()
+            .unwrap_or(edit.frames);
         let _ = self.swaps.send(Swapped {
             frame: self.engine.frame(),
             noticed: next.noticed,
@@ -283,6 +333,7 @@ mod tests {
                 right: 0,
                 code: 0,
                 orbit: None,
+                xfade_cycles: None,
             })
             .collect()
     }

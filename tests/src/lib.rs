@@ -49,6 +49,50 @@ pub fn render_with(
     engine.run(|engine| render(engine, frames, block, split, false, &mut |_| {}))
 }
 
+/// Plays `before` through a live [`Player`](phonon_runtime::live::Player) for `at` blocks of
+/// `block` frames, hands it `after`, plays `then` more blocks. Returns the left channel of
+/// the whole stream, the swap's report, and the channel the player hands retired programs
+/// to.
+pub fn play_through(
+    before: &str,
+    after: &str,
+    at: usize,
+    then: usize,
+    block: usize,
+) -> (
+    Vec<f32>,
+    phonon_runtime::live::Swapped,
+    std::sync::mpsc::Receiver<Box<Engine>>,
+) {
+    use phonon_runtime::live::{Incoming, Player};
+    use std::sync::mpsc::channel;
+    let engine = |src: &str| {
+        let compiled = compile(src).unwrap_or_else(|d| panic!("{:?}", d[0].message));
+        Box::new(Engine::new(compiled.spec, block, 1).expect("a valid program"))
+    };
+    let (incoming_tx, incoming_rx) = channel();
+    let (retired_tx, retired_rx) = channel();
+    let (swap_tx, swap_rx) = channel();
+    let mut player = Player::new(engine(before), incoming_rx, retired_tx, swap_tx);
+    let mut left = Vec::new();
+    let mut out = vec![0.0f32; 2 * block];
+    for b in 0..at + then {
+        if b == at {
+            incoming_tx
+                .send(Incoming {
+                    engine: engine(after),
+                    noticed: std::time::Instant::now(),
+                    compile_ms: 0.0,
+                    played_when_ready: 0,
+                })
+                .unwrap();
+        }
+        player.next_block(block, &mut out);
+        left.extend(out.iter().step_by(2));
+    }
+    (left, swap_rx.try_recv().unwrap(), retired_rx)
+}
+
 /// One channel of interleaved audio.
 pub fn channel(audio: &Rendered, index: usize) -> Vec<f32> {
     audio

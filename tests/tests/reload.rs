@@ -167,9 +167,6 @@ fn a_tempo_change_continues_from_the_current_cycle_position() {
     assert!((slope(switch + 2) - 2.0 * 220.0 / 44_100.0).abs() < 1e-4 || slope(switch + 2) < 0.0);
 }
 
-/// Plays `before` through a [`Player`] for `at` blocks, hands it `after`, plays `then` more
-/// blocks. Returns the left channel of the whole stream, the swap's report, and the channel
-/// the player hands retired programs to.
 fn play_through(
     before: &str,
     after: &str,
@@ -180,29 +177,7 @@ fn play_through(
     phonon_runtime::live::Swapped,
     std::sync::mpsc::Receiver<Box<Engine>>,
 ) {
-    use phonon_runtime::live::{Incoming, Player};
-    use std::sync::mpsc::channel;
-    let (incoming_tx, incoming_rx) = channel();
-    let (retired_tx, retired_rx) = channel();
-    let (swap_tx, swap_rx) = channel();
-    let mut player = Player::new(Box::new(engine(before)), incoming_rx, retired_tx, swap_tx);
-    let mut left = Vec::new();
-    let mut out = vec![0.0f32; 2 * BLOCK];
-    for b in 0..at + then {
-        if b == at {
-            incoming_tx
-                .send(Incoming {
-                    engine: Box::new(engine(after)),
-                    noticed: std::time::Instant::now(),
-                    compile_ms: 0.0,
-                    played_when_ready: 0,
-                })
-                .unwrap();
-        }
-        player.next_block(BLOCK, &mut out);
-        left.extend(out.iter().step_by(2));
-    }
-    (left, swap_rx.try_recv().unwrap(), retired_rx)
+    phonon_tests::play_through(before, after, at, then, BLOCK)
 }
 
 /// 20 ms at 44.1 kHz.

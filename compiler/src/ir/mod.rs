@@ -329,6 +329,8 @@ pub struct Output {
     pub name: String,
     /// The line (from 1) of the statement that defines it, for run-time reports.
     pub line: u32,
+    /// `xfadeIn`: cycles it takes to cross over when a load changes it.
+    pub xfade: Option<f64>,
     pub left: NodeRef,
     pub right: NodeRef,
 }
@@ -348,6 +350,8 @@ pub struct Graph {
     pub sample_rate: u32,
     pub cps: f64,
     pub hush: bool,
+    /// `resetCycles`: cycle 0 starts where the program is loaded.
+    pub reset_cycles: bool,
     /// The orbit numbers the sample players send to (none when no event sends), in order
     /// of first use: each gets an output of its own, `orbit N`.
     pub orbits: Vec<u32>,

@@ -13,6 +13,9 @@ use crate::resolve::Checked;
 
 #[derive(Clone, Debug)]
 pub struct PatternTree {
+    /// `once:`/`first:`: the pattern plays one of its cycles, once, from the cycle the
+    /// program starts playing at (applied after the transforms).
+    pub window: Option<Window>,
     /// Transforms applied to `subject`, the first applied first.
     pub transforms: Vec<Expr>,
     pub subject: Expr,
@@ -23,7 +26,12 @@ pub struct PatternTree {
 impl PatternTree {
     /// The tree of `subject` under `transforms`, with the bus definitions it reads taken
     /// from the checked program.
-    pub fn new(subject: &Expr, transforms: Vec<Expr>, checked: &Checked) -> PatternTree {
+    pub fn new(
+        subject: &Expr,
+        transforms: Vec<Expr>,
+        window: Option<Window>,
+        checked: &Checked,
+    ) -> PatternTree {
         let mut buses: Vec<(String, Expr)> = Vec::new();
         let mut pending = bus_refs(subject);
         while let Some(name) = pending.pop() {
@@ -47,6 +55,7 @@ impl PatternTree {
         // Printed with the positions they are written at (a function's body is copied to
         // positions past the end of the file at each use).
         let mut tree = PatternTree {
+            window,
             transforms,
             subject: subject.clone(),
             buses,
@@ -66,6 +75,10 @@ impl PatternTree {
     pub fn code(&self) -> u64 {
         let bus = |name: &str| self.bus(name);
         let mut text = String::new();
+        if let Some(w) = self.window {
+            text.push_str(w.word());
+            text.push('\n');
+        }
         for t in &self.transforms {
             text.push_str(&ast_dump::structure(t, &|_| None));
             text.push_str("$\n");
@@ -78,6 +91,14 @@ impl PatternTree {
     pub fn print(&self, src: &str, depth: usize) -> String {
         let bus = |name: &str| self.bus(name);
         let mut out = String::new();
+        if let Some(w) = self.window {
+            out.push_str(&format!(
+                "{:indent$}plays one cycle once ({})\n",
+                "",
+                w.word(),
+                indent = depth * 2
+            ));
+        }
         for (i, t) in self.transforms.iter().enumerate() {
             out.push_str(&format!(
                 "{:indent$}transform {}\n",
@@ -90,6 +111,24 @@ impl PatternTree {
         out.push_str(&format!("{:indent$}subject\n", "", indent = depth * 2));
         out.push_str(&ast_dump::located(&self.subject, src, depth + 1, &bus));
         out
+    }
+}
+
+/// Which cycle a `once:`/`first:` output plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Window {
+    /// Tidal's `once`: a cycle chosen at random (from when it plays).
+    Once,
+    /// Tidal's `first`: cycle 0.
+    First,
+}
+
+impl Window {
+    pub fn word(self) -> &'static str {
+        match self {
+            Window::Once => "once",
+            Window::First => "first",
+        }
     }
 }
 

@@ -8,7 +8,9 @@ use super::pattern_tree::PatternTree;
 use crate::diagnostic::Diagnostic;
 use crate::lower::expr::{Lowered, Lowerer};
 use crate::resolve::Checked;
+use super::pattern_tree::Window;
 use phonon_runtime::pattern::Pattern;
+use phonon_runtime::pattern::once::{StartCycle, one_cycle};
 
 /// The closures of a graph's patterns, indexed as `graph.hosts`, `graph.polys` and
 /// `graph.banks`.
@@ -17,13 +19,16 @@ pub struct Patterns {
     pub hosts: Vec<Pattern>,
     pub polys: Vec<Pattern>,
     pub banks: Vec<Pattern>,
+    /// The cycle the program's `once:`/`first:` outputs play at, set by the engine.
+    pub start: StartCycle,
 }
 
 /// Builds the closure of every pattern of `graph`, lowered from `checked`.
 pub fn link(graph: &Graph, checked: &Checked) -> Result<Patterns, Vec<Diagnostic>> {
     let mut lowerer = Lowerer::new(checked);
     let mut errors = Vec::new();
-    let mut build = |tree: &PatternTree| match build(tree, &mut lowerer) {
+    let start = StartCycle::default();
+    let mut build = |tree: &PatternTree| match build(tree, &mut lowerer, &start) {
         Ok(p) => p,
         Err(d) => {
             if !errors.contains(&d) {
@@ -36,6 +41,7 @@ pub fn link(graph: &Graph, checked: &Checked) -> Result<Patterns, Vec<Diagnostic
         hosts: graph.hosts.iter().map(|h| build(&h.tree)).collect(),
         polys: graph.polys.iter().map(|p| build(&p.tree)).collect(),
         banks: graph.banks.iter().map(|b| build(&b.tree)).collect(),
+        start: start.clone(),
     };
     if errors.is_empty() {
         Ok(patterns)
@@ -44,7 +50,11 @@ pub fn link(graph: &Graph, checked: &Checked) -> Result<Patterns, Vec<Diagnostic
     }
 }
 
-fn build(tree: &PatternTree, lowerer: &mut Lowerer) -> Result<Pattern, Diagnostic> {
+fn build(
+    tree: &PatternTree,
+    lowerer: &mut Lowerer,
+    start: &StartCycle,
+) -> Result<Pattern, Diagnostic> {
     let mut p = lowerer.pattern(&tree.subject)?;
     for t in &tree.transforms {
         match lowerer.expr(t)? {
@@ -56,6 +66,9 @@ fn build(tree: &PatternTree, lowerer: &mut Lowerer) -> Result<Pattern, Diagnosti
                 );
             }
         }
+    }
+    if let Some(window) = tree.window {
+        p = one_cycle(&p, window == Window::First, start);
     }
     Ok(p)
 }

@@ -150,6 +150,7 @@ mod tests {
             polys: Vec::new(),
             banks: Vec::new(),
             outputs: vec![Output {
+                xfade: None,
                 name: "out".into(),
                 line: 1,
                 left: out,

@@ -10,7 +10,7 @@ use crate::builtins::{self, Role};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::mini::parse_mini;
 use crate::suggest::did_you_mean;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 mod calls;
 pub mod facts;
@@ -61,6 +61,12 @@ pub struct Checked {
     /// Each bus and the index of the statement that defines it (the last one wins).
     pub buses: BTreeMap<String, usize>,
     pub hush: bool,
+    /// Outputs that `mute`/`solo` silence (they are checked, and built as silence).
+    pub silenced: BTreeSet<OutputName>,
+    /// `resetCycles`: the program starts at cycle 0 when it is loaded.
+    pub reset_cycles: bool,
+    /// `xfadeIn`: outputs that crossfade over this many cycles when a load changes them.
+    pub xfades: BTreeMap<OutputName, f64>,
     /// What each expression is to lowering (pattern, transform, list, signal).
     pub sorts: sort::Sorts,
     /// What is known of each pattern's values (a constant number, continuous).
@@ -71,6 +77,98 @@ pub struct Checked {
 }
 
 pub const DEFAULT_CPS: f64 = 0.5;
+
+/// Tidal's `xfade`: a crossfade of 4 cycles.
+pub const DEFAULT_XFADE_CYCLES: f64 = 4.0;
+
+/// What the playback commands say.
+struct PlaybackPlan {
+    silenced: BTreeSet<OutputName>,
+    reset_cycles: bool,
+    xfades: BTreeMap<OutputName, f64>,
+    errors: Vec<Diagnostic>,
+}
+
+/// Applies `mute`, `unmute`, `solo`, `unsolo`, `xfadeIn` and `resetCycles` top to bottom,
+/// with Tidal's rule: while any output is soloed, only the soloed ones play (muted or not);
+/// otherwise every output not muted. `once:` and `first:` always play, as Tidal's `once`
+/// does.
+fn playback(program: &Program, outputs: &BTreeMap<OutputName, usize>) -> PlaybackPlan {
+    let mut plan = PlaybackPlan {
+        silenced: BTreeSet::new(),
+        reset_cycles: false,
+        xfades: BTreeMap::new(),
+        errors: Vec::new(),
+    };
+    let (mut muted, mut soloed) = (BTreeSet::new(), BTreeSet::new());
+    let output = |name: &crate::ast::Name, errors: &mut Vec<Diagnostic>| {
+        let target = crate::parser::output_name(&name.text)?;
+        if outputs.contains_key(&target) {
+            return Some(target);
+        }
+        let names: Vec<String> = outputs
+            .keys()
+            .filter(|o| !matches!(o, OutputName::Once { .. }))
+            .map(|o| o.to_string())
+            .collect();
+        let mut d = Diagnostic::error(
+            name.span.clone(),
+            format!("this program has no output `{}`", name.text),
+        )
+        .with_label("not defined");
+        d = match did_you_mean(&target.to_string(), names.iter().map(String::as_str)) {
+            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+            None if names.is_empty() => d.with_hint("define it first, e.g. `o1: s \"bd sn\"`"),
+            None => d.with_hint(format!("its outputs are {}", names.join(", "))),
+        };
+        errors.push(d);
+        None
+    };
+    for st in &program.statements {
+        match &st.kind {
+            StatementKind::Playback { action, targets } => {
+                for t in targets {
+                    let Some(o) = output(t, &mut plan.errors) else {
+                        continue;
+                    };
+                    match action {
+                        crate::ast::Playback::Mute => muted.insert(o),
+                        crate::ast::Playback::Unmute => muted.remove(&o),
+                        crate::ast::Playback::Solo => soloed.insert(o),
+                        crate::ast::Playback::Unsolo => soloed.remove(&o),
+                    };
+                }
+            }
+            StatementKind::Xfade { target, cycles } => {
+                let Some(o) = output(target, &mut plan.errors) else {
+                    continue;
+                };
+                let cycles = cycles
+                    .as_ref()
+                    .map_or(Some(DEFAULT_XFADE_CYCLES), const_eval)
+                    .filter(|v| *v > 0.0 && v.is_finite());
+                if let Some(c) = cycles {
+                    plan.xfades.insert(o, c);
+                }
+            }
+            StatementKind::ResetCycles => plan.reset_cycles = true,
+            _ => {}
+        }
+    }
+    plan.silenced = outputs
+        .keys()
+        .filter(|o| !matches!(o, OutputName::Once { .. }))
+        .filter(|o| {
+            if soloed.is_empty() {
+                muted.contains(*o)
+            } else {
+                !soloed.contains(*o)
+            }
+        })
+        .copied()
+        .collect();
+    plan
+}
 
 /// Checks a parsed program. Errors and warnings come back together; the program is usable
 /// only when no error is among them.
@@ -110,7 +208,11 @@ pub fn check(mut program: Program, src: &str, statements_lost: bool) -> (Checked
                 outputs.insert(*target, i);
             }
             StatementKind::Hush => hush = true,
-            StatementKind::Tempo { .. } | StatementKind::Function { .. } => {}
+            StatementKind::Tempo { .. }
+            | StatementKind::Function { .. }
+            | StatementKind::Playback { .. }
+            | StatementKind::ResetCycles
+            | StatementKind::Xfade { .. } => {}
         }
     }
 
@@ -188,10 +290,41 @@ pub fn check(mut program: Program, src: &str, statements_lost: bool) -> (Checked
                 resolver.visit(body);
                 resolver.params.clear();
             }
-            StatementKind::Hush => {}
+            StatementKind::Xfade {
+                cycles: Some(e),
+                target,
+            } => {
+                if let ExprKind::Dollar { items, .. } = &e.kind {
+                    // Tidal's `xfadeIn 1 8 $ pattern`.
+                    resolver.error(
+                        Diagnostic::error(e.span.clone(), "`xfadeIn` takes an output and a number of cycles, not a pattern")
+                            .with_label("Tidal's form, with the pattern")
+                            .with_hint(format!(
+                                "write the pattern in the output's own line and the crossfade apart: `{t}: ...` and `xfadeIn {t} {}`",
+                                resolver.src.get(items[0].span.clone()).unwrap_or("4"),
+                                t = target.text
+                            )),
+                    );
+                    continue;
+                }
+                resolver.visit(e);
+                if !const_eval(e).is_some_and(|v| v > 0.0 && v.is_finite()) {
+                    resolver.error(
+                        Diagnostic::error(e.span.clone(), "a crossfade lasts a positive number of cycles")
+                            .with_label("not a positive number")
+                            .with_hint("e.g. `xfadeIn o1 8`; the output's pattern is written in its own `o1:` line"),
+                    );
+                }
+            }
+            StatementKind::Hush
+            | StatementKind::Playback { .. }
+            | StatementKind::ResetCycles
+            | StatementKind::Xfade { .. } => {}
         }
     }
     diags.append(&mut resolver.diags);
+    let playback = playback(&program, &outputs);
+    diags.extend(playback.errors);
 
     let has_output_bus = buses.contains_key("out") || buses.contains_key("master");
     if outputs.is_empty() && !has_output_bus && !hush && !statements_lost {
@@ -211,6 +344,9 @@ pub fn check(mut program: Program, src: &str, statements_lost: bool) -> (Checked
         outputs,
         buses,
         hush,
+        silenced: playback.silenced,
+        reset_cycles: playback.reset_cycles,
+        xfades: playback.xfades,
         sorts: sort::Sorts::default(),
         facts: facts::Facts::default(),
         expansions,

@@ -78,7 +78,10 @@ impl Sorts {
                 }
                 StatementKind::Tempo { .. }
                 | StatementKind::Hush
-                | StatementKind::Function { .. } => {}
+                | StatementKind::Function { .. }
+                | StatementKind::Playback { .. }
+                | StatementKind::ResetCycles
+                | StatementKind::Xfade { .. } => {}
             }
         }
         Sorts {

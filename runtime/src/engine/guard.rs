@@ -174,6 +174,7 @@ mod tests {
             right,
             code: 0,
             orbit: None,
+            xfade_cycles: None,
         }
     }
 

@@ -171,6 +171,9 @@ pub struct OutputSpec {
     /// the sample players' sends (its buffers are written by nothing else). Such an output
     /// carries tails: `hush` does not silence it and a reload never fades it.
     pub orbit: Option<u32>,
+    /// `xfadeIn`: when a load changes this output, it crosses over in this many cycles
+    /// (equal gain, Tidal's curves) instead of the few milliseconds of an edit.
+    pub xfade_cycles: Option<f64>,
 }
 
 /// Everything needed to run a program, independent of block size and thread count.
@@ -198,6 +201,11 @@ pub struct ProgramSpec {
     pub outputs: Vec<OutputSpec>,
     /// `hush`: every output is silent.
     pub hush: bool,
+    /// `resetCycles`: when this program takes over from another, cycle 0 starts there.
+    pub reset_cycles: bool,
+    /// The cycle its `once:`/`first:` patterns play at: set when it starts and when it takes
+    /// over.
+    pub start_cycle: crate::pattern::once::StartCycle,
     /// Buffers that hold one value for ever (constant inputs of host kernels), filled once.
     pub constant_buffers: Vec<(usize, f32)>,
     /// Keeps the machine code alive; dropping it frees the code, so it is dropped after the
@@ -390,6 +398,8 @@ pub struct Engine {
     stages: Vec<Stage>,
     outputs: Vec<OutputSpec>,
     hush: bool,
+    reset_cycles: bool,
+    start_cycle: crate::pattern::once::StartCycle,
     /// The program's orbits (their outputs are among `outputs`).
     orbits: Vec<Orbit>,
     /// Per output, what feeds it (for resetting what blew up).
@@ -545,6 +555,8 @@ impl Engine {
             blown: vec![false; spec.outputs.len()],
             outputs: spec.outputs,
             hush: spec.hush,
+            reset_cycles: spec.reset_cycles,
+            start_cycle: spec.start_cycle,
             orbits,
             upstream,
             resetting: Upstream::default(),
@@ -619,7 +631,9 @@ impl Engine {
         self.frame
     }
 
-    /// Takes over from `old` at its current frame: the cycle clock continues where it is,
+    /// Takes over from `old` at its current frame: the cycle clock continues where it is
+    /// (or starts again at cycle 0, with `resetCycles`), one-cycle outputs play from the
+    /// next cycle,
     /// every stateful node whose stable id (and kind) exists in both programs keeps its
     /// state, pattern inputs pick up the events sounding at that frame, synth voices keep
     /// their notes, and sample voices still sounding are copied to the player of the same id
@@ -627,7 +641,18 @@ impl Engine {
     pub fn adopt(&mut self, old: &mut Engine) -> Adopted {
         let mut adopted = Adopted::default();
         self.frame = old.frame;
-        self.clock = Clock::continuing(&old.clock, old.frame, self.clock.cps);
+        self.clock = if self.reset_cycles {
+            Clock::restarting(&old.clock, old.frame, self.clock.cps)
+        } else {
+            Clock::continuing(&old.clock, old.frame, self.clock.cps)
+        };
+        // The first cycle that starts in a block from here on (a block owns the events
+        // from half a frame before its first frame).
+        let next = self
+            .clock
+            .cycle_at(Rational::int(self.frame) - Rational::new(1, 2))
+            .ceil();
+        self.start_cycle.set(next.num());
         let mut by_id: std::collections::HashMap<(u64, u64), (usize, usize, StateRef)> =
             std::collections::HashMap::new();
         for (si, stage) in old.stages.iter().enumerate() {
@@ -699,6 +724,7 @@ impl Engine {
                 right,
                 code: orbit_code(o.number),
                 orbit: Some(o.number),
+                xfade_cycles: None,
             });
             self.blown.push(false);
             self.upstream.push(Upstream::default());

@@ -174,8 +174,11 @@ mod tests {
                 right: buffers - 1,
                 code: 0,
                 orbit: None,
+                xfade_cycles: None,
             }],
             hush: false,
+            reset_cycles: false,
+            start_cycle: Default::default(),
             constant_buffers: constants.iter().map(|&b| (b, 1.0)).collect(),
             code: Arc::new(()),
         }

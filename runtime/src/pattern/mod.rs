@@ -7,6 +7,7 @@ pub mod budget;
 pub mod choice;
 pub mod chords;
 pub mod library;
+pub mod once;
 pub mod ops;
 pub mod scales;
 pub mod signal;

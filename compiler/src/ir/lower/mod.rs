@@ -4,12 +4,12 @@
 //! of nodes.
 
 use super::overlap;
-use super::pattern_tree::PatternTree;
+use super::pattern_tree::{PatternTree, Window};
 use super::sample_use::{SampleUse, sample_use};
 use super::{
     Bank, Env, Graph, HostSource, Math, Node, NodeId, NodeKind, NodeRef, Osc, Output, Poly,
 };
-use crate::ast::{Arg, Arith, Expr, ExprKind, StatementKind};
+use crate::ast::{Arg, Arith, Expr, ExprKind, OutputName, StatementKind};
 use crate::builtins::{self, Op, Role, T};
 use crate::diagnostic::Diagnostic;
 use crate::lower::expr::Lowerer;
@@ -89,6 +89,7 @@ pub fn lower_program(
             sample_rate,
             cps: checked.cps,
             hush: checked.hush,
+            reset_cycles: checked.reset_cycles,
             ..Graph::default()
         },
         buses: HashMap::new(),
@@ -101,16 +102,19 @@ pub fn lower_program(
         consts: HashMap::new(),
         banks: HashMap::new(),
         voice: None,
+        window: None,
         warnings: Vec::new(),
         range_checks: Vec::new(),
     };
     let lines = crate::diagnostic::LineIndex::new(src);
     let line_of = |i: usize| lines.line_col(checked.program.statements[i].span.start).0 as u32;
-    let mut outputs: Vec<(String, Expr, u32)> = checked
+    let mut outputs: Vec<(String, Expr, u32, Option<OutputName>)> = checked
         .outputs
         .iter()
         .map(|(name, &i)| match &checked.program.statements[i].kind {
-            StatementKind::Output { body, .. } => (name.to_string(), body.clone(), line_of(i)),
+            StatementKind::Output { body, .. } => {
+                (name.to_string(), body.clone(), line_of(i), Some(*name))
+            }
             _ => unreachable!("outputs index output statements"),
         })
         .collect();
@@ -119,15 +123,27 @@ pub fn lower_program(
             if let Some(&i) = checked.buses.get(bus)
                 && let StatementKind::Bus { body, .. } = &checked.program.statements[i].kind
             {
-                outputs.push((format!("~{bus}"), body.clone(), line_of(i)));
+                outputs.push((format!("~{bus}"), body.clone(), line_of(i), None));
             }
         }
     }
     // Every output is lowered, so one run reports the errors of all of them; an error leaves
     // the lowerer mid-expression, so its stacks are cleared before the next output.
     let mut errors: Vec<Diagnostic> = Vec::new();
-    for (index, (name, body, line)) in outputs.iter().enumerate() {
-        let sig = match l.sig(body, Ctx::Param, name) {
+    for (index, (name, body, line, target)) in outputs.iter().enumerate() {
+        l.window = match target {
+            Some(OutputName::Once { first, .. }) if *first => Some(Window::First),
+            Some(OutputName::Once { .. }) => Some(Window::Once),
+            _ => None,
+        };
+        // A muted output is checked like any other, and built as silence.
+        let silenced = target.is_some_and(|t| checked.silenced.contains(&t));
+        let lowered = if silenced {
+            Ok(Sig::Mono(l.constant(0.0)))
+        } else {
+            l.sig(body, Ctx::Param, name)
+        };
+        let sig = match lowered {
             Ok(sig) => sig,
             Err(e) => {
                 // A bus that failed is lowered again by each output that uses it.
@@ -163,6 +179,7 @@ pub fn lower_program(
         l.graph.outputs.push(Output {
             name: name.clone(),
             line: *line,
+            xfade: target.and_then(|t| checked.xfades.get(&t).copied()),
             left,
             right,
         });
@@ -204,6 +221,8 @@ struct SignalLowerer<'a> {
     /// While one voice of a pattern-played instrument is lowered: which pattern the voices
     /// play, and which voice this is.
     voice: Option<VoiceCtx>,
+    /// While a `once:`/`first:` output is lowered: every pattern in it plays one cycle.
+    window: Option<Window>,
     warnings: Vec<Diagnostic>,
 }
 

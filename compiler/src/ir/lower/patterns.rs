@@ -214,7 +214,7 @@ impl SignalLowerer<'_> {
             .flatten()
             .cloned()
             .collect();
-        PatternTree::new(e, transforms, self.checked)
+        PatternTree::new(e, transforms, self.window, self.checked)
     }
 
     /// Whether a bus reference holds a pattern (so it is read through the pattern lowerer).

@@ -1,0 +1,131 @@
+//! The playback statements as the checker sees them: what `mute`/`solo`/`xfadeIn`/
+//! `resetCycles` decide, `once:`/`first:` as outputs, and each mistake as an error at the
+//! word, with a hint.
+
+use phonon_compiler::ast::OutputName;
+use phonon_compiler::diagnostic::Diagnostic;
+use phonon_compiler::front_end;
+
+fn errors(src: &str) -> Vec<Diagnostic> {
+    front_end(src).errors().cloned().collect()
+}
+
+/// The one error of `src`: its text at the error's span, its message and its hint.
+#[track_caller]
+fn one_error(src: &str) -> (String, String, String) {
+    let e = errors(src);
+    assert_eq!(e.len(), 1, "{src}\n{e:#?}");
+    let d = &e[0];
+    (
+        src[d.span.clone()].to_string(),
+        d.message.clone(),
+        d.hint.clone().unwrap_or_default(),
+    )
+}
+
+const TWO: &str = "o1: s \"bd\"\no2: s \"hh*2\"\n";
+
+fn silenced(extra: &str) -> Vec<String> {
+    let f = front_end(&format!("{TWO}{extra}"));
+    assert!(!f.has_errors(), "{:#?}", f.diagnostics);
+    f.checked.silenced.iter().map(|o| o.to_string()).collect()
+}
+
+#[test]
+fn mute_and_solo_apply_top_to_bottom_with_tidals_rule() {
+    assert!(silenced("").is_empty());
+    assert_eq!(silenced("mute o2"), ["o2"]);
+    assert_eq!(silenced("mute o1 d2"), ["o1", "o2"]);
+    assert_eq!(silenced("mute o2\nunmute o2").len(), 0);
+    assert_eq!(silenced("solo o1"), ["o2"]);
+    assert_eq!(silenced("solo o1\nmute o1"), ["o2"]);
+    assert_eq!(silenced("solo o1\nunsolo o1\nmute o1"), ["o1"]);
+    assert_eq!(silenced("solo o1 o2"), Vec::<String>::new());
+    // `once:` plays through a solo, as Tidal's does.
+    assert_eq!(silenced("solo o1\nonce: s \"cp\""), ["o2"]);
+}
+
+#[test]
+fn once_and_first_are_outputs_named_by_their_line() {
+    let f = front_end("o1: s \"bd\"\nonce: s \"cp\"\nfirst $ s \"sn\"\n");
+    assert!(!f.has_errors(), "{:#?}", f.diagnostics);
+    let names: Vec<OutputName> = f.checked.outputs.keys().copied().collect();
+    assert!(names.contains(&OutputName::Once {
+        first: false,
+        line: 2
+    }));
+    assert!(names.contains(&OutputName::Once {
+        first: true,
+        line: 3
+    }));
+    // A program whose only output is a `once:` line is a program.
+    assert!(!front_end("once: s \"cp\"\n").has_errors());
+}
+
+#[test]
+fn xfade_and_reset_cycles_are_recorded() {
+    let f = front_end(&format!("{TWO}xfadeIn o1 8\nxfade d2\nresetCycles\n"));
+    assert!(!f.has_errors(), "{:#?}", f.diagnostics);
+    let x = &f.checked.xfades;
+    assert_eq!(x.get(&OutputName::Numbered(1)), Some(&8.0));
+    assert_eq!(x.get(&OutputName::Numbered(2)), Some(&4.0));
+    assert!(f.checked.reset_cycles);
+    assert!(!front_end(TWO).checked.reset_cycles);
+}
+
+#[test]
+fn mistakes_are_errors_at_the_word() {
+    let (at, msg, hint) = one_error(&format!("{TWO}mute o3"));
+    assert_eq!(
+        (at.as_str(), msg.as_str()),
+        ("o3", "this program has no output `o3`")
+    );
+    assert!(hint.contains("o1"), "{hint}");
+    let (at, msg, _) = one_error(&format!("{TWO}solo bd"));
+    assert_eq!(
+        (at.as_str(), msg.as_str()),
+        ("bd", "`solo` takes output names")
+    );
+    let (at, msg, hint) = one_error(&format!("{TWO}unmute"));
+    assert_eq!(
+        (at.as_str(), msg.as_str()),
+        ("unmute", "`unmute` of which output?")
+    );
+    assert!(hint.contains("unmute o1"), "{hint}");
+    let (at, msg, _) = one_error(&format!("{TWO}resetCycles 2"));
+    assert_eq!(
+        (at.as_str(), msg.as_str()),
+        ("2", "`resetCycles` takes no arguments")
+    );
+    let (_, msg, hint) = one_error(&format!("{TWO}xfadeIn o1"));
+    assert_eq!(msg, "`xfadeIn` needs a length in cycles");
+    assert!(hint.contains("xfade o1"), "{hint}");
+    let (at, msg, _) = one_error(&format!("{TWO}xfadeIn o1 (0 - 2)"));
+    assert_eq!(
+        (at.as_str(), msg.as_str()),
+        ("0 - 2", "a crossfade lasts a positive number of cycles")
+    );
+    // Tidal's form with the pattern: the pattern belongs in the output's own line.
+    let (_, msg, hint) = one_error(&format!("{TWO}xfadeIn o1 8 $ s \"bd\""));
+    assert_eq!(
+        msg,
+        "`xfadeIn` takes an output and a number of cycles, not a pattern"
+    );
+    assert!(hint.ends_with("`o1: ...` and `xfadeIn o1 8`"), "{hint}");
+    let (at, msg, _) = one_error(&format!("{TWO}xfade o1 4"));
+    assert_eq!(
+        (at.as_str(), msg.as_str()),
+        ("4", "`xfade` takes no arguments")
+    );
+    let (_, msg, _) = one_error(&format!("{TWO}once s \"cp\""));
+    assert_eq!(msg, "expected `: or $` after `once`");
+    let (_, msg, _) = one_error("setcps\nout: s \"bd\"");
+    assert_eq!(msg, "`setcps` needs a tempo");
+}
+
+#[test]
+fn setcps_is_the_tempo_in_cycles_per_second() {
+    let f = front_end("setcps (130/60/4)\nout: s \"bd\"\n");
+    assert!(!f.has_errors(), "{:#?}", f.diagnostics);
+    assert!((f.checked.cps - 130.0 / 240.0).abs() < 1e-12);
+}
