@@ -42,7 +42,10 @@ pub enum StatementKind {
     /// `mute o2 d3`, `unmute ..`, `solo ..`, `unsolo ..`: which outputs play, Tidal's rule
     /// (while any output is soloed only soloed outputs play; otherwise every unmuted one),
     /// the statements applied top to bottom.
-    Playback { action: Playback, targets: Vec<Name> },
+    Playback {
+        action: Playback,
+        targets: Vec<Name>,
+    },
     /// `resetCycles`: the program starts again at cycle 0 when it is loaded.
     ResetCycles,
     /// `xfadeIn o1 8` (`xfade o1`: 4 cycles): when this load changes the output, it

@@ -206,7 +206,9 @@ fn parse_statement(tokens: &[Lexeme], src: &str) -> Result<Statement, Vec<Diagno
                 None => {
                     return Err(vec![
                         Diagnostic::error(first.span.clone(), format!("`{word}` of which output?"))
-                            .with_hint("e.g. `xfadeIn o1 8`: o1 crossfades over 8 cycles when it changes"),
+                            .with_hint(
+                                "e.g. `xfadeIn o1 8`: o1 crossfades over 8 cycles when it changes",
+                            ),
                     ]);
                 }
             };
@@ -215,8 +217,14 @@ fn parse_statement(tokens: &[Lexeme], src: &str) -> Result<Statement, Vec<Diagno
                 None
             } else if tokens.len() < 3 {
                 return Err(vec![
-                    Diagnostic::error(tokens[1].span.end..tokens[1].span.end, "`xfadeIn` needs a length in cycles")
-                        .with_hint(format!("e.g. `xfadeIn {} 8`; `xfade {}` is 4 cycles", target.text, target.text)),
+                    Diagnostic::error(
+                        tokens[1].span.end..tokens[1].span.end,
+                        "`xfadeIn` needs a length in cycles",
+                    )
+                    .with_hint(format!(
+                        "e.g. `xfadeIn {} 8`; `xfade {}` is 4 cycles",
+                        target.text, target.text
+                    )),
                 ]);
             } else {
                 Some(parse_body(&tokens[2..], tokens[1].span.end, src_len)?)

@@ -222,7 +222,9 @@ impl Player {
                 add(out, p, self.engine.output(i, frames), &|_| 1.0);
                 continue;
             };
-            add(out, p, self.engine.output(i, frames), &|f| ramp.gains(done + f).0);
+            add(out, p, self.engine.output(i, frames), &|f| {
+                ramp.gains(done + f).0
+            });
             if let Some(o) = old_index {
                 add(out, fade.old_pairs[o], fade.old.output(o, frames), &|f| {
                     ramp.gains(done + f).1
@@ -276,8 +278,8 @@ impl Player {
                 let changed = hush_changed || same.is_none_or(|p| olds[p].code != o.code);
                 let ramp = match o.xfade_cycles {
                     Some(cycles) => Ramp {
-                        frames: (cycles / clock.cps.to_f64() * clock.sample_rate as f64)
-                            .round() as usize,
+                        frames: (cycles / clock.cps.to_f64() * clock.sample_rate as f64).round()
+                            as usize,
                         equal_gain: true,
                     },
                     None => edit,

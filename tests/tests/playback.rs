@@ -134,7 +134,9 @@ fn xfade_in_crosses_over_in_cycles_with_equal_gain_curves() {
     // Tidal's gains √sin / √cos of a quarter turn, as amplitudes (SuperDirt's gain^4):
     // sin² and cos² of it.
     for k in [0, CYCLE / 8, CYCLE / 4, CYCLE / 2, 3 * CYCLE / 4, CYCLE - 1] {
-        let q = (k as f64 / CYCLE as f64 * std::f64::consts::FRAC_PI_2).sin().powi(2);
+        let q = (k as f64 / CYCLE as f64 * std::f64::consts::FRAC_PI_2)
+            .sin()
+            .powi(2);
         let want = 0.2 * q + 0.8 * (1.0 - q);
         let got = x[at + k] as f64;
         assert!((got - want).abs() < 1e-4, "frame {k}: {got}, want {want}");

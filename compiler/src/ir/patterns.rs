@@ -5,10 +5,10 @@
 
 use super::Graph;
 use super::pattern_tree::PatternTree;
+use super::pattern_tree::Window;
 use crate::diagnostic::Diagnostic;
 use crate::lower::expr::{Lowered, Lowerer};
 use crate::resolve::Checked;
-use super::pattern_tree::Window;
 use phonon_runtime::pattern::Pattern;
 use phonon_runtime::pattern::once::{StartCycle, one_cycle};
 

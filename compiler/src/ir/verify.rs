@@ -150,9 +150,9 @@ mod tests {
             polys: Vec::new(),
             banks: Vec::new(),
             outputs: vec![Output {
-                xfade: None,
                 name: "out".into(),
                 line: 1,
+                xfade: None,
                 left: out,
                 right: out,
             }],
@@ -162,6 +162,7 @@ mod tests {
             sample_rate: 48_000,
             cps: 0.5,
             hush: false,
+            reset_cycles: false,
         }
     }
 
