@@ -92,9 +92,14 @@ pub fn compile(path: &PathBuf, timings: bool, samples: &SampleArgs, mut io: Io) 
         Err(code) => return code,
     };
     let sum = c.summary();
+    let tempo = if sum.tempo_is_pattern {
+        "tempo a pattern".to_string()
+    } else {
+        format!("{} cps", sum.cps)
+    };
     let _ = writeln!(
         io.stdout,
-        "{}: ok ({} output{}, {} nodes, {} stages, {} kernels compiled as {} functions, {} cps)",
+        "{}: ok ({} output{}, {} nodes, {} stages, {} kernels compiled as {} functions, {tempo})",
         source.name,
         sum.outputs,
         if sum.outputs == 1 { "" } else { "s" },
@@ -102,7 +107,6 @@ pub fn compile(path: &PathBuf, timings: bool, samples: &SampleArgs, mut io: Io) 
         sum.stages,
         sum.kernels,
         sum.functions,
-        sum.cps
     );
     if timings {
         let t = &c.timings;
@@ -177,8 +181,8 @@ pub fn render(path: &PathBuf, samples: &SampleArgs, args: &RenderArgs, mut io: I
     let sr = args.sample_rate as f64;
     let seconds = match (args.seconds, args.cycles) {
         (Some(s), _) => s,
-        (None, Some(n)) => n / c.summary().cps,
-        (None, None) => 4.0 / c.summary().cps,
+        (None, Some(n)) => c.seconds_for_cycles(n),
+        (None, None) => c.seconds_for_cycles(4.0),
     };
     if !(seconds.is_finite() && seconds > 0.0 && seconds <= 24.0 * 3600.0) {
         let _ = writeln!(

@@ -492,15 +492,18 @@ fn compile_check(path: &PathBuf, mut io: Io) -> i32 {
     match checked_front_end(path, &mut io) {
         Ok((source, result)) => {
             let c = &result.checked;
+            let tempo = match c.tempo {
+                Some(_) => "tempo a pattern".to_string(),
+                None => format!("{} cps", c.cps),
+            };
             let _ = writeln!(
                 io.stdout,
-                "{}: ok ({} output{}, {} bus{}, {} cps)",
+                "{}: ok ({} output{}, {} bus{}, {tempo})",
                 source.name,
                 c.outputs.len(),
                 if c.outputs.len() == 1 { "" } else { "s" },
                 c.buses.len(),
                 if c.buses.len() == 1 { "" } else { "es" },
-                c.cps
             );
             0
         }

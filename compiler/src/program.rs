@@ -89,7 +89,9 @@ pub struct Summary {
     /// Note patterns played by synth voices.
     pub instruments: usize,
     pub sample_players: usize,
+    /// The tempo (the default's, where it holds nothing, when `tempo_is_pattern`).
     pub cps: f64,
+    pub tempo_is_pattern: bool,
 }
 
 impl Compiled {
@@ -103,7 +105,24 @@ impl Compiled {
             instruments: self.graph.polys.len(),
             sample_players: self.graph.banks.len(),
             cps: self.graph.cps,
+            tempo_is_pattern: self.patterns.tempo.is_some(),
         }
+    }
+
+    /// How long the first `cycles` cycles last, at the program's tempo (a tempo pattern's
+    /// as the engine plays it).
+    pub fn seconds_for_cycles(&self, cycles: f64) -> f64 {
+        let Some(tempo) = &self.patterns.tempo else {
+            return cycles / self.graph.cps;
+        };
+        let rate = self.graph.sample_rate as i64;
+        let frames = phonon_runtime::tempo::frames_for_cycles(
+            tempo,
+            self.graph.cps,
+            rate,
+            Rational::from_f64(cycles),
+        );
+        frames as f64 / rate as f64
     }
 
     /// `phonon ir`: the signal graph, then the plan.
@@ -464,6 +483,7 @@ fn link(graph: &Graph, patterns: &Patterns, plan: &Plan, code: codegen::Compiled
     ProgramSpec {
         sample_rate: graph.sample_rate,
         cps: Rational::from_f64(graph.cps),
+        tempo: patterns.tempo.clone(),
         buffers: graph_buffers + 2 * graph.orbits.len(),
         hosts,
         polys,

@@ -167,11 +167,13 @@ fn statements() {
     assert_eq!(d.message, "unknown statement `output:`");
     let d = one_error("out s \"bd\"");
     assert!(d.message.contains("expected `: or $` after `out`"), "{d:?}");
-    let d = one_error("tempo: \"1 2\"\nout: s \"bd\"");
+    let d = one_error("tempo: -2\nout: s \"bd\"");
     assert!(
         d.message.contains("tempo must be a positive number"),
         "{d:?}"
     );
+    // A pattern of tempos is a tempo (one per cycle).
+    assert!(!front_end("tempo: \"1 2\"\nout: s \"bd\"").has_errors());
     let d = one_error("~a: s \"bd\"");
     assert_eq!(d.message, "this program has no output");
     let d = one_error("  out: s \"bd\"");

@@ -29,3 +29,28 @@ fn every_output_s_lowering_errors_come_in_one_run() {
     assert_eq!(found[1].1, src.find("impulse").unwrap(), "{found:?}");
     assert_eq!(found[2].0, "`:lock` must be a number", "{found:?}");
 }
+
+#[test]
+fn a_tempo_pattern_is_a_pattern_of_numbers_and_fixes_no_delay_time_in_cycles() {
+    let src = "cps: \"<0.5 0.6>\"\nout: saw 110 # delay 0.25 0.5 0.3 :lock 1\n";
+    assert_eq!(
+        errors(src),
+        [(
+            "a delay time in cycles needs a fixed tempo".to_string(),
+            src.find(":lock 1").unwrap() + 6
+        )]
+    );
+    // A fixed tempo, or the time in seconds: fine.
+    let fixed = "cps: 0.5\nout: saw 110 # delay 0.25 0.5 0.3 :lock 1\n";
+    assert!(compile(fixed, &Catalogue::default(), &Options::default()).is_ok());
+    let seconds = "cps: \"<0.5 0.6>\"\nout: saw 110 # delay 0.25 0.5 0.3\n";
+    assert!(compile(seconds, &Catalogue::default(), &Options::default()).is_ok());
+    let src = "cps: sine 440\nout: s \"bd\"\n";
+    assert_eq!(
+        errors(src),
+        [(
+            "the tempo must be a number or a pattern of numbers".to_string(),
+            5
+        )]
+    );
+}

@@ -129,3 +129,20 @@ fn setcps_is_the_tempo_in_cycles_per_second() {
     assert!(!f.has_errors(), "{:#?}", f.diagnostics);
     assert!((f.checked.cps - 130.0 / 240.0).abs() < 1e-12);
 }
+
+#[test]
+fn a_tempo_pattern_is_checked_word_by_word() {
+    let f = front_end("cps: \"<0.5 [1 0.7]>\" * 2\nout: s \"bd\"\n");
+    assert!(!f.has_errors(), "{:#?}", f.diagnostics);
+    assert!(f.checked.tempo.is_some());
+    let f = front_end("bpm: \"<120 140>\"\nout: s \"bd\"\n");
+    assert_eq!(f.checked.tempo.as_ref().map(|t| t.1), Some(1.0 / 240.0));
+    let (at, msg, hint) = one_error("cps: \"<1 bd>\"\nout: s \"bd\"");
+    assert_eq!((at.as_str(), msg.as_str()), ("bd", "`bd` is not a tempo"));
+    assert!(hint.contains("<0.5 0.6>"), "{hint}");
+    let (at, msg, _) = one_error("cps: fast 2\nout: s \"bd\"");
+    assert_eq!(
+        (at.as_str(), msg.as_str()),
+        ("fast 2", "the tempo must be a positive number")
+    );
+}

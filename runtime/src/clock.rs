@@ -6,64 +6,125 @@
 //! `[f0, f0 + n)` therefore owns exactly the events with `t` in
 //! `[(f0 - ½) · cps / sr, (f0 + n - ½) · cps / sr)`: consecutive blocks split the timeline
 //! with nothing lost or played twice.
+//!
+//! A tempo that changes (a reload with another tempo, or a tempo pattern) makes the mapping
+//! piecewise: each piece is exact, and pieces meet, so the blocks still split the timeline.
 
 use crate::pattern::Hap;
 use crate::pattern::source::PatternSource;
 use crate::time::Rational;
 
+/// Where a tempo holds from: frame `frame` is cycle `cycle`, and from there the clock runs
+/// at `cps` cycles per second.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Segment {
+    frame: Rational,
+    cycle: Rational,
+    cps: Rational,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Clock {
-    /// Cycles per second.
-    pub cps: Rational,
     pub sample_rate: i64,
-    /// Where the current tempo took over: frame `origin_frame` is cycle `origin_cycle`
-    /// (0 and 0, unless a live reload changed the tempo mid-stream).
-    origin_frame: i64,
-    origin_cycle: Rational,
+    /// In time order: each holds until the next starts, the first also before it, the last
+    /// for ever. One, unless the tempo is a pattern ([`crate::tempo`]); a live reload starts
+    /// a new clock where the old one is.
+    segments: Vec<Segment>,
 }
 
 impl Clock {
     pub fn new(cps: Rational, sample_rate: i64) -> Clock {
+        Clock::from(Rational::ZERO, Rational::ZERO, cps, sample_rate)
+    }
+
+    fn from(frame: Rational, cycle: Rational, cps: Rational, sample_rate: i64) -> Clock {
+        let mut segments = Vec::with_capacity(8);
+        segments.push(Segment { frame, cycle, cps });
         Clock {
-            cps,
             sample_rate,
-            origin_frame: 0,
-            origin_cycle: Rational::ZERO,
+            segments,
         }
     }
 
     /// `previous` up to `frame`, then `cps` from there: the cycle position does not jump
     /// when a reloaded program changes the tempo.
     pub fn continuing(previous: &Clock, frame: i64, cps: Rational) -> Clock {
-        Clock {
-            cps,
-            sample_rate: previous.sample_rate,
-            origin_frame: frame,
-            origin_cycle: previous.cycle_at(Rational::int(frame)),
-        }
+        let at = Rational::int(frame);
+        Clock::from(at, previous.cycle_at(at), cps, previous.sample_rate)
     }
 
     /// `previous`'s sample rate, with cycle 0 at `frame` (`resetCycles`).
     pub fn restarting(previous: &Clock, frame: i64, cps: Rational) -> Clock {
-        Clock {
+        Clock::from(
+            Rational::int(frame),
+            Rational::ZERO,
             cps,
-            sample_rate: previous.sample_rate,
-            origin_frame: frame,
-            origin_cycle: Rational::ZERO,
-        }
+            previous.sample_rate,
+        )
+    }
+
+    fn by_frame(&self, frame: Rational) -> &Segment {
+        let later = self.segments[1..].iter().rev().find(|s| s.frame <= frame);
+        later.unwrap_or(&self.segments[0])
+    }
+
+    fn by_cycle(&self, t: Rational) -> &Segment {
+        let later = self.segments[1..].iter().rev().find(|s| s.cycle <= t);
+        later.unwrap_or(&self.segments[0])
+    }
+
+    /// The tempo at frame `frame`.
+    pub fn cps_at(&self, frame: i64) -> Rational {
+        self.by_frame(Rational::int(frame)).cps
     }
 
     /// The cycle position where frame `frame` starts.
     pub fn cycle_at(&self, frame: Rational) -> Rational {
-        self.origin_cycle
-            + (frame - Rational::int(self.origin_frame)) * self.cps
-                / Rational::int(self.sample_rate)
+        let s = self.by_frame(frame);
+        s.cycle + (frame - s.frame) * s.cps / Rational::int(self.sample_rate)
     }
 
     /// The frame an event at cycle position `t` starts on (nearest frame, halves up).
     pub fn frame_of(&self, t: Rational) -> i64 {
-        let exact = (t - self.origin_cycle) * Rational::int(self.sample_rate) / self.cps;
-        self.origin_frame + (exact + Rational::new(1, 2)).floor().num()
+        let s = self.by_cycle(t);
+        let exact = s.frame + (t - s.cycle) * Rational::int(self.sample_rate) / s.cps;
+        (exact + Rational::new(1, 2)).floor().num()
+    }
+
+    /// The cycle where the last tempo starts.
+    pub fn last_change(&self) -> Rational {
+        self.segments[self.segments.len() - 1].cycle
+    }
+
+    /// From cycle `cycle` (later than the last change) on, `cps`. The frame it falls on is
+    /// rounded to a whole frame and the last tempo adjusted to reach it there (by less than
+    /// a frame over its span), so positions stay fractions of small terms however many
+    /// changes follow. The caller changes the tempo ahead of the blocks that play it: the
+    /// last tempo must not have been played yet (see [`crate::tempo::Tempo`]).
+    pub fn change_at(&mut self, cycle: Rational, cps: Rational) {
+        let rate = Rational::int(self.sample_rate);
+        let last = self.segments.len() - 1;
+        let s = self.segments[last];
+        let frame = (s.frame + (cycle - s.cycle) * rate / s.cps + Rational::new(1, 2)).floor();
+        if frame > s.frame {
+            self.segments[last].cps = (cycle - s.cycle) * rate / (frame - s.frame);
+        }
+        self.segments.push(Segment {
+            frame: frame.max(s.frame),
+            cycle,
+            cps,
+        });
+    }
+
+    /// Forgets the tempos that ended before frame `frame`.
+    pub fn forget_before(&mut self, frame: Rational) {
+        let ended = self.segments[1..]
+            .iter()
+            .take_while(|s| s.frame <= frame)
+            .count();
+        if ended > 0 {
+            self.segments.drain(..ended);
+        }
     }
 
     /// The frame an event that starts at frame `start` stops at: the end of its whole (of
@@ -176,7 +237,8 @@ mod tests {
         for ((frame, t), e) in placed.iter().zip(&expected) {
             assert_eq!(t, e);
             let exact = clock.cycle_at(Rational::int(*frame));
-            let error = (exact - *t).to_f64().abs() * clock.sample_rate as f64 / clock.cps.to_f64();
+            let error = (exact - *t).to_f64().abs() * clock.sample_rate as f64
+                / clock.cps_at(*frame).to_f64();
             assert!(
                 error <= 0.5 + 1e-9,
                 "event at {t:?} placed {error} frames away"

@@ -8,6 +8,7 @@ pub mod master;
 pub mod pattern;
 pub mod render;
 pub mod samples;
+pub mod tempo;
 pub mod time;
 pub mod wav;
 

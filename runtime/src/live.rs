@@ -267,7 +267,13 @@ impl Player {
         // `hush` added or taken away changes every output: they fade out (or in) too.
         let hush_changed = old.hushed() != self.engine.hushed();
         let edit = self.edit_ramp();
-        let clock = *self.engine.clock();
+        let (clock, frame) = (self.engine.clock(), self.engine.frame());
+        // Cycles from here, at the tempos the clock has for them.
+        let frames_of = |cycles: f64| {
+            let now = clock.cycle_at(crate::time::Rational::int(frame));
+            let end = now + crate::time::Rational::from_f64(cycles);
+            (clock.frame_of(end) - frame).max(1) as usize
+        };
         let matches: Vec<(Option<usize>, Option<Ramp>)> = self
             .engine
             .outputs()
@@ -278,8 +284,7 @@ impl Player {
                 let changed = hush_changed || same.is_none_or(|p| olds[p].code != o.code);
                 let ramp = match o.xfade_cycles {
                     Some(cycles) => Ramp {
-                        frames: (cycles / clock.cps.to_f64() * clock.sample_rate as f64).round()
-                            as usize,
+                        frames: frames_of(cycles),
                         equal_gain: true,
                     },
                     None => edit,

@@ -163,3 +163,50 @@ fn setcps_sets_the_tempo_as_tidals_does() {
     assert_eq!(x[CYCLE / 4], 0.0);
     assert_eq!(x[CYCLE / 2], 0.5);
 }
+
+#[test]
+fn a_tempo_pattern_sets_each_cycles_tempo_where_it_starts() {
+    // Cycle 0 at 1 cps (44,100 frames), cycle 1 at 2 cps (22,050), cycle 2 at 1 cps again.
+    for src in [
+        "cps: \"<1 2>\"\nout: \"0.5 0\"\n",
+        "bpm: \"<240 480>\"\nout: \"0.5 0\"\n",
+        "bpm: \"<180 360>\" \"3/4\"\nout: \"0.5 0\"\n",
+    ] {
+        for block in [64, 512, 4096] {
+            let audio = render_src(src, 3 * CYCLE, block, 1, false);
+            let x = channel(&audio, 0);
+            let changes: Vec<usize> = (1..x.len()).filter(|&i| x[i] != x[i - 1]).collect();
+            assert_eq!(
+                changes,
+                [22_050, 44_100, 55_125, 66_150, 88_200, 110_250, 121_275],
+                "{src} in blocks of {block}"
+            );
+        }
+    }
+    // A reload keeps the cycle position and takes the new pattern's tempo for the cycle it
+    // is in: at 0.5 of cycle 0 (1 cps), then 2 cps: the next cycle starts 11,025 frames on
+    // (cycle 0.75 falls on frame 5,512.5 after the swap, and halves round up).
+    let (x, _, _) = play_through(
+        "tempo: 1\nout: \"0.5 0 0.5 0\"\n",
+        "cps: \"<2 1>\"\nout: \"0.5 0 0.5 0\"\n",
+        50,
+        100,
+        BLOCK,
+    );
+    let changes: Vec<usize> = (1..x.len()).filter(|&i| x[i] != x[i - 1]).collect();
+    let at = 50 * BLOCK;
+    assert_eq!(
+        changes[..5],
+        [11_025, at, at + 5_513, at + 11_025, at + 11_025 + 11_025]
+    );
+}
+
+#[test]
+fn render_lengths_in_cycles_follow_the_tempo_pattern() {
+    let c = phonon_tests::compile("cps: \"<1 2>\"\nout: \"0.5 0\"\n").unwrap();
+    assert_eq!(c.seconds_for_cycles(2.0), 1.5);
+    assert_eq!(c.seconds_for_cycles(3.0), 2.5);
+    assert_eq!(c.seconds_for_cycles(2.5), 2.0);
+    let c = phonon_tests::compile("cps: 0.5\nout: \"0.5 0\"\n").unwrap();
+    assert_eq!(c.seconds_for_cycles(3.0), 6.0);
+}

@@ -287,9 +287,10 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
                 stats
                     .voices
                     .store(e.counters().voices_sounding as u64, Ordering::Relaxed);
-                stats
-                    .cps
-                    .store(e.clock().cps.to_f64().to_bits(), Ordering::Relaxed);
+                stats.cps.store(
+                    e.clock().cps_at(e.frame()).to_f64().to_bits(),
+                    Ordering::Relaxed,
+                );
                 let cycle = e.clock().cycle_at(Rational::int(e.frame())).to_f64();
                 stats.cycle.store(cycle.to_bits(), Ordering::Relaxed);
                 for &x in ready.iter() {

@@ -350,6 +350,8 @@ pub struct Graph {
     pub sample_rate: u32,
     pub cps: f64,
     pub hush: bool,
+    /// The tempo is a pattern (`cps` is the default's then).
+    pub tempo_is_pattern: bool,
     /// `resetCycles`: cycle 0 starts where the program is loaded.
     pub reset_cycles: bool,
     /// The orbit numbers the sample players send to (none when no event sends), in order

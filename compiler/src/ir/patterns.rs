@@ -21,6 +21,8 @@ pub struct Patterns {
     pub banks: Vec<Pattern>,
     /// The cycle the program's `once:`/`first:` outputs play at, set by the engine.
     pub start: StartCycle,
+    /// A tempo that is a pattern, in cycles per second.
+    pub tempo: Option<Pattern>,
 }
 
 /// Builds the closure of every pattern of `graph`, lowered from `checked`.
@@ -42,7 +44,26 @@ pub fn link(graph: &Graph, checked: &Checked) -> Result<Patterns, Vec<Diagnostic
         polys: graph.polys.iter().map(|p| build(&p.tree)).collect(),
         banks: graph.banks.iter().map(|b| build(&b.tree)).collect(),
         start: start.clone(),
+        tempo: None,
     };
+    let mut patterns = patterns;
+    if let Some((e, scale)) = &checked.tempo {
+        let scale = *scale;
+        match lowerer.pattern(e) {
+            Ok(p) => {
+                patterns.tempo = Some(p.fmap(move |v| match v.as_f64() {
+                    Some(x) => phonon_runtime::pattern::Value::Num(x * scale),
+                    None => v.clone(),
+                }))
+            }
+            // What makes it no pattern is said at the tempo, not as for `phonon query`.
+            Err(d) => errors.push(
+                Diagnostic::error(e.span.clone(), "the tempo must be a number or a pattern of numbers")
+                    .with_label(d.label.unwrap_or(d.message))
+                    .with_hint("a tempo pattern holds numbers, one per cycle: `cps: \"<0.5 0.6>\"`; a signal cannot set the tempo"),
+            ),
+        }
+    }
     if errors.is_empty() {
         Ok(patterns)
     } else {

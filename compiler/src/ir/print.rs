@@ -39,12 +39,16 @@ pub fn patterns(g: &Graph, src: &str) -> String {
 /// sources and the outputs.
 pub fn graph(g: &Graph) -> String {
     let mut s = String::new();
+    let tempo = if g.tempo_is_pattern {
+        format!("tempo a pattern, {} cycles/s where it holds nothing", g.cps)
+    } else {
+        format!("{} cycles/s", g.cps)
+    };
     let _ = writeln!(
         s,
-        "# signal graph ({} nodes, {} Hz, {} cycles/s)",
+        "# signal graph ({} nodes, {} Hz, {tempo})",
         g.nodes.len(),
         g.sample_rate,
-        g.cps
     );
     for (i, n) in g.nodes.iter().enumerate() {
         let inputs: Vec<String> = n.inputs.iter().map(|j| format!("%{j}")).collect();

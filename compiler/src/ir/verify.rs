@@ -163,6 +163,7 @@ mod tests {
             cps: 0.5,
             hush: false,
             reset_cycles: false,
+            tempo_is_pattern: false,
         }
     }
 

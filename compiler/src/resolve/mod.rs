@@ -60,6 +60,9 @@ pub struct Checked {
     pub outputs: BTreeMap<OutputName, usize>,
     /// Each bus and the index of the statement that defines it (the last one wins).
     pub buses: BTreeMap<String, usize>,
+    /// A tempo that is a pattern (`cps: "<0.5 0.6>"`), and the factor that makes its values
+    /// cycles per second (1/240 for `bpm:`). `cps` is then the default's.
+    pub tempo: Option<(Expr, f64)>,
     pub hush: bool,
     /// Outputs that `mute`/`solo` silence (they are checked, and built as silence).
     pub silenced: BTreeSet<OutputName>,
@@ -77,6 +80,33 @@ pub struct Checked {
 }
 
 pub const DEFAULT_CPS: f64 = 0.5;
+
+/// The words of a tempo pattern's strings must be numbers (or rests); each other word is
+/// an error at it.
+fn tempo_words_are_numbers(value: &mut Expr, resolver: &mut Resolver) -> bool {
+    let mut bad = Vec::new();
+    value.walk_mut(&mut |e| {
+        if let ExprKind::Str {
+            pattern: Some(mini),
+            ..
+        } = &e.kind
+        {
+            for (word, span) in mini.atoms() {
+                if !(word == "~" || word == "-" || word.parse::<f64>().is_ok()) {
+                    bad.push((word.to_string(), span.clone()));
+                }
+            }
+        }
+    });
+    for (word, span) in &bad {
+        resolver.error(
+            Diagnostic::error(span.clone(), format!("`{word}` is not a tempo"))
+                .with_label("not a number")
+                .with_hint("a tempo pattern holds numbers, one per cycle: `cps: \"<0.5 0.6>\"`"),
+        );
+    }
+    bad.is_empty()
+}
 
 /// Tidal's `xfade`: a crossfade of 4 cycles.
 pub const DEFAULT_XFADE_CYCLES: f64 = 4.0;
@@ -180,6 +210,7 @@ pub fn check(mut program: Program, src: &str, statements_lost: bool) -> (Checked
     let mut buses: BTreeMap<String, usize> = BTreeMap::new();
     let mut outputs: BTreeMap<OutputName, usize> = BTreeMap::new();
     let mut cps = None;
+    let mut tempo: Option<(Expr, f64)> = None;
     let mut hush = false;
     let lines = crate::diagnostic::LineIndex::new(src);
 
@@ -253,15 +284,28 @@ pub fn check(mut program: Program, src: &str, statements_lost: bool) -> (Checked
                     },
                     _ => (value, 4.0),
                 };
-                resolver.visit(value);
+                let kind = resolver.visit(value);
+                // Beats per minute, `beats` to the cycle (Tidal's `setcps (bpm/60/4)`).
+                let scale = match unit {
+                    TempoUnit::Cps => 1.0,
+                    TempoUnit::Bpm => 1.0 / 60.0 / beats,
+                };
                 match const_eval(value) {
                     Some(v) if v > 0.0 && v.is_finite() => {
                         cps = Some(match unit {
                             TempoUnit::Cps => v,
-                            // Beats per minute, `beats` to the cycle (Tidal's `setcps
-                            // (bpm/60/4)`).
                             TempoUnit::Bpm => v / 60.0 / beats,
-                        })
+                        });
+                        tempo = None;
+                    }
+                    // A pattern: each cycle at the tempo it holds where the cycle starts.
+                    None if matches!(kind, Kind::Value | Kind::Unknown)
+                        && !matches!(value.kind, ExprKind::Number(_)) =>
+                    {
+                        if tempo_words_are_numbers(value, &mut resolver) {
+                            tempo = Some((value.clone(), scale));
+                            cps = None;
+                        }
                     }
                     _ => resolver.error(
                         Diagnostic::error(
@@ -269,7 +313,7 @@ pub fn check(mut program: Program, src: &str, statements_lost: bool) -> (Checked
                             "the tempo must be a positive number",
                         )
                         .with_label("not a positive number")
-                        .with_hint("e.g. `tempo: 0.5` (cycles per second) or `bpm: 120`"),
+                        .with_hint("e.g. `tempo: 0.5` (cycles per second), `bpm: 120`, or a pattern of them, one per cycle: `cps: \"<0.5 0.6>\"`"),
                     ),
                 }
             }
@@ -343,6 +387,7 @@ pub fn check(mut program: Program, src: &str, statements_lost: bool) -> (Checked
         cps: cps.unwrap_or(DEFAULT_CPS),
         outputs,
         buses,
+        tempo,
         hush,
         silenced: playback.silenced,
         reset_cycles: playback.reset_cycles,

@@ -76,8 +76,10 @@ impl Sorts {
                     s.sort(body);
                     s.plays(body);
                 }
-                StatementKind::Tempo { .. }
-                | StatementKind::Hush
+                StatementKind::Tempo { value, .. } => {
+                    s.sort(value);
+                }
+                StatementKind::Hush
                 | StatementKind::Function { .. }
                 | StatementKind::Playback { .. }
                 | StatementKind::ResetCycles

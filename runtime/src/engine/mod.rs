@@ -180,6 +180,9 @@ pub struct OutputSpec {
 pub struct ProgramSpec {
     pub sample_rate: u32,
     pub cps: Rational,
+    /// A tempo that is a pattern (`cps: "<0.5 0.6>"`): each cycle at the tempo it holds
+    /// where the cycle starts; `cps` where it holds nothing.
+    pub tempo: Option<crate::pattern::Pattern>,
     pub buffers: usize,
     pub hosts: Vec<HostSpec>,
     /// Note patterns played by synth voices (each voice reads its own buffers).
@@ -385,6 +388,7 @@ pub struct Counters {
 /// A program instantiated for a maximum block size and a number of threads.
 pub struct Engine {
     clock: Clock,
+    tempo: Option<crate::tempo::Tempo>,
     max_block: usize,
     buffers: Vec<Vec<f32>>,
     hosts: Vec<HostSource>,
@@ -540,8 +544,17 @@ impl Engine {
             .into_iter()
             .map(|p| PolySource::new(p, spec.sample_rate))
             .collect();
+        let mut tempo = spec
+            .tempo
+            .map(|p| crate::tempo::Tempo::new(p, spec.cps.to_f64()));
+        let clock = Clock::new(spec.cps, spec.sample_rate as i64);
+        let clock = match &mut tempo {
+            Some(t) => t.start(clock, 0),
+            None => clock,
+        };
         Ok(Engine {
-            clock: Clock::new(spec.cps, spec.sample_rate as i64),
+            clock,
+            tempo,
             max_block,
             buffers,
             hosts,
@@ -641,11 +654,16 @@ impl Engine {
     pub fn adopt(&mut self, old: &mut Engine) -> Adopted {
         let mut adopted = Adopted::default();
         self.frame = old.frame;
+        // A new engine's clock has one tempo: its program's.
+        let cps = self.clock.cps_at(0);
         self.clock = if self.reset_cycles {
-            Clock::restarting(&old.clock, old.frame, self.clock.cps)
+            Clock::restarting(&old.clock, old.frame, cps)
         } else {
-            Clock::continuing(&old.clock, old.frame, self.clock.cps)
+            Clock::continuing(&old.clock, old.frame, cps)
         };
+        if let Some(t) = &mut self.tempo {
+            self.clock = t.start(self.clock.clone(), self.frame);
+        }
         // The first cycle that starts in a block from here on (a block owns the events
         // from half a frame before its first frame).
         let next = self
@@ -751,6 +769,9 @@ impl Engine {
             "block larger than the engine was built for"
         );
         let first = self.frame;
+        if let Some(t) = &mut self.tempo {
+            t.schedule(&mut self.clock, first, frames);
+        }
         for host in &mut self.hosts {
             self.counters.events += host.fill(&self.clock, first, frames, &mut self.buffers) as u64;
         }
@@ -838,14 +859,14 @@ impl Engine {
             self.voice_kernels = *ready;
             self.voice_kernels_coming = None;
         }
-        let (clock, kernels) = (self.clock, self.voice_kernels);
+        let (clock, kernels) = (&self.clock, self.voice_kernels);
         let voices: usize = self.banks.iter().map(|b| b.active()).sum();
         let parallel = self.banks.len() > 1 && (voices + 8) * frames >= PARALLEL_VOICES;
         let run_all = |banks: &mut Vec<VoiceBank>| {
             use rayon::prelude::*;
             banks
                 .par_iter_mut()
-                .map(|b| b.process(&clock, first, frames, &kernels))
+                .map(|b| b.process(clock, first, frames, &kernels))
                 .sum::<usize>()
         };
         let events = match &self.pool {
@@ -856,7 +877,7 @@ impl Engine {
             _ => self
                 .banks
                 .iter_mut()
-                .map(|b| b.process(&clock, first, frames, &kernels))
+                .map(|b| b.process(clock, first, frames, &kernels))
                 .sum(),
         };
         self.counters.events += events as u64;
@@ -866,7 +887,7 @@ impl Engine {
     /// (nothing while the program is hushed: its tails ring out) and takes the parameters
     /// its events set.
     fn run_orbits(&mut self, frames: usize) {
-        let cps = self.clock.cps.to_f64();
+        let cps = self.clock.cps_at(self.frame).to_f64();
         let sample_rate = self.clock.sample_rate as u32;
         for (k, orbit) in self.orbits.iter_mut().enumerate() {
             orbit.sends.clear(frames);

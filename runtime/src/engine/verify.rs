@@ -158,6 +158,7 @@ mod tests {
         ProgramSpec {
             sample_rate: 48_000,
             cps: Rational::int(1),
+            tempo: None,
             buffers,
             hosts: Vec::new(),
             polys: Vec::new(),

@@ -964,7 +964,7 @@ impl Starter<'_> {
             }
         };
         let sr = clock.sample_rate as f64;
-        let cps = clock.cps.to_f64();
+        let cps = clock.cps_at(onset).to_f64();
         // The event's duration in seconds, times `legato` when it has one.
         let event_seconds = || {
             let dur = h

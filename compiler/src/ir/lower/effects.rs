@@ -277,6 +277,14 @@ impl SignalLowerer<'_> {
                             .with_hint("`:lock 1` reads the time in cycles, `:lock 0` (the default) in seconds")
                     })?,
                 };
+                if lock != 0.0 && self.checked.tempo.is_some() {
+                    return Err(Diagnostic::error(
+                        slots[3].map_or(e.span.clone(), |l| l.span.clone()),
+                        "a delay time in cycles needs a fixed tempo",
+                    )
+                    .with_label("the tempo here is a pattern")
+                    .with_hint("give the time in seconds (`:lock 0`), or send the sound to an orbit's delay (`# delay 0.5 # lock 1`), which follows the tempo"));
+                }
                 if lock != 0.0 {
                     // A time in cycles: seconds = cycles / cps.
                     let per_cycle = self.constant((1.0 / self.graph.cps) as f32);

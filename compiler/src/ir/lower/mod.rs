@@ -90,6 +90,7 @@ pub fn lower_program(
             cps: checked.cps,
             hush: checked.hush,
             reset_cycles: checked.reset_cycles,
+            tempo_is_pattern: checked.tempo.is_some(),
             ..Graph::default()
         },
         buses: HashMap::new(),
