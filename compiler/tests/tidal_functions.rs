@@ -508,3 +508,63 @@ fn spread_applies_a_transform_to_each_value() {
     assert!(chosen.len() >= 16 && chosen.len() <= 32, "{chosen:?}");
     assert_eq!(chosen, events("spreadr fast [1, 2] $ \"a b\"", 0, 8));
 }
+
+#[test]
+fn rot_moves_values_along_each_cycles_events() {
+    // Tidal's example: `rot 1 "a ~ b c"` is `"b ~ c a"`; patterned, cycle by cycle.
+    assert_eq!(
+        events("rot 1 \"a ~ b c\"", 0, 1),
+        events("\"b ~ c a\"", 0, 1)
+    );
+    assert_eq!(
+        events("rot \"<0 1 3>\" \"a b c\"", 0, 3),
+        events("\"<[a b c] [b c a] [a b c]>\"", 0, 3)
+    );
+    // Events longer than a step keep their place; only values move.
+    assert_eq!(
+        events("rot (-1) \"a@2 b c\"", 0, 1),
+        sorted(&["0-1/2 \"c\"", "1/2-3/4 \"a\"", "3/4-1 \"b\""])
+    );
+}
+
+#[test]
+fn chew_is_bite_with_the_speed_of_the_squeeze() {
+    // `_chew n ipat pat = squeezeJoinUp (zoomslice <$> ipat) |/ speed n`: a quarter slice
+    // squeezed into half a cycle plays at half speed, into a quarter at speed 1; the
+    // `speed 2` already there is multiplied by that.
+    let want = sorted(&[
+        "0-1/4 {\"n\":0,\"speed\":1}",
+        "1/4-1/2 {\"n\":1,\"speed\":1}",
+        "1/2-5/8 {\"n\":2,\"speed\":2}",
+        "5/8-3/4 {\"n\":3,\"speed\":2}",
+        "3/4-7/8 {\"n\":2,\"speed\":2}",
+        "7/8-1 {\"n\":3,\"speed\":2}",
+    ]);
+    assert_eq!(
+        events("chew 4 \"0 1*2\" $ n \"0 .. 7\" # speed 2", 0, 1),
+        want
+    );
+    // With no speed, bite's events and speed 1/(length · n).
+    let bite = events("bite 4 \"0 [2 1]\" $ n \"0 .. 7\"", 0, 1);
+    let chew = events("chew 4 \"0 [2 1]\" $ n \"0 .. 7\"", 0, 1);
+    assert_eq!(chew.len(), bite.len());
+    assert!(chew[0].ends_with("\"speed\":0.5}"), "{chew:?}");
+}
+
+#[test]
+fn transpose_adds_semitones_or_intervals_to_notes() {
+    // Strudel's `transpose`: numbers, note names (Tidal's numbers: c5 = 0) and `note`.
+    assert_eq!(
+        events("note (transpose \"<0 -2 5 3>\" \"c e g\")", 1, 2),
+        events("note \"-2 2 5\"", 1, 2)
+    );
+    assert_eq!(
+        events("transpose \"<1P -2M 4P 3m>\" $ note \"c2 c3\"", 0, 4),
+        events("note \"<[-36 -24] [-38 -26] [-31 -19] [-33 -21]>\"", 0, 4)
+    );
+    // `n` is no note to Strudel's transpose: left as it is.
+    assert_eq!(
+        events("transpose 12 $ n \"0 4\"", 0, 1),
+        events("n \"0 4\"", 0, 1)
+    );
+}

@@ -857,6 +857,35 @@ impl<'a> Lowerer<'a> {
                 let ctrls = a(0);
                 Arc::new(move |p| tidal::contrast(&on, &off, &ctrls, &p))
             }
+            T::Chew => {
+                let (n, ipat) = (a(0), a(1));
+                Arc::new(move |p| phonon_runtime::pattern::reorder::chew(&p, &n, &ipat))
+            }
+            T::Rot => {
+                let n = a(0);
+                Arc::new(move |p| {
+                    tf::patterned(&n, &p, |v, p| match v.as_f64() {
+                        Some(i) => phonon_runtime::pattern::reorder::rot(p, i.floor() as i64),
+                        None => silence(),
+                    })
+                })
+            }
+            T::Transpose => {
+                use phonon_runtime::pattern::ops::{interval_semitones, transpose_value};
+                let amount = a(0);
+                Arc::new(move |p| {
+                    tf::patterned(&amount, &p, |v, p| {
+                        let semitones = match v {
+                            Value::Str(s) => interval_semitones(s),
+                            v => v.as_f64(),
+                        };
+                        match semitones {
+                            Some(x) => p.fmap(move |v| transpose_value(v, x)),
+                            None => silence(),
+                        }
+                    })
+                })
+            }
             T::Bite => {
                 let (n, ipat) = (a(0), a(1));
                 Arc::new(move |p| lib::bite(&p, &n, &ipat))

@@ -348,7 +348,7 @@ impl Resolver<'_> {
         ) {
             return self.check_time_cat(e);
         }
-        if let crate::builtins::Op::Transform(t @ (T::Arp | T::Scale)) = b.op
+        if let crate::builtins::Op::Transform(t @ (T::Arp | T::Scale | T::Transpose)) = b.op
             && let ExprKind::Str {
                 pattern: Some(mini),
                 ..
@@ -359,8 +359,9 @@ impl Resolver<'_> {
         true
     }
 
-    /// The words of an `arp` mode or `scale` name string: each must be one (a scale may
-    /// carry a root, `"c:minor"`); numbers are the operators' (`"<up down>*2"`).
+    /// The words of an `arp` mode, `scale` name or `transpose` interval string: each must be
+    /// one (a scale may carry a root, `"c:minor"`); numbers are the operators'
+    /// (`"<up down>*2"`).
     fn check_names(&mut self, t: T, mini: &crate::mini::ast::MiniPattern) -> bool {
         use phonon_runtime::pattern::{arp, ops::note_to_midi, scales};
         let mut ok = true;
@@ -370,9 +371,21 @@ impl Resolver<'_> {
                 || word.parse::<f64>().is_ok()
                 || match t {
                     T::Arp => arp::MODES.contains(&word),
+                    T::Transpose => {
+                        phonon_runtime::pattern::ops::interval_semitones(word).is_some()
+                    }
                     _ => scales::lookup(word).is_some() || note_to_midi(word).is_some(),
                 };
             if known {
+                continue;
+            }
+            if t == T::Transpose {
+                self.error(
+                    Diagnostic::error(span.clone(), format!("`{word}` is not an interval"))
+                        .with_label("not an interval")
+                        .with_hint("semitones (`2`, `-5`) or an interval: a degree and a quality, `3M` `3m` `5P` `4A` `5d` (`-2M` down)"),
+                );
+                ok = false;
                 continue;
             }
             let (what, names): (&str, Vec<&str>) = match t {

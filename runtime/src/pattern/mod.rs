@@ -9,6 +9,7 @@ pub mod chords;
 pub mod library;
 pub mod once;
 pub mod ops;
+pub mod reorder;
 pub mod scales;
 pub mod signal;
 pub mod source;
