@@ -298,6 +298,32 @@ impl Expr {
     }
 }
 
+/// `[["name", value], ..]` (`ur`'s tables): each item's name, a string of one word, and its
+/// value; `Err` with the first item of another shape, or the list itself when it is none.
+pub fn named_items(e: &Expr) -> Result<Vec<(String, &Expr)>, &Expr> {
+    let ExprKind::List(items) = &e.kind else {
+        return Err(e);
+    };
+    items
+        .iter()
+        .map(|item| match &item.kind {
+            ExprKind::List(pair) => match pair.as_slice() {
+                [
+                    Expr {
+                        kind: ExprKind::Str { text, .. },
+                        ..
+                    },
+                    value,
+                ] if !text.trim().is_empty() && !text.trim().contains(char::is_whitespace) => {
+                    Ok((text.trim().to_string(), value))
+                }
+                _ => Err(item),
+            },
+            _ => Err(item),
+        })
+        .collect()
+}
+
 impl Statement {
     pub fn body_mut(&mut self) -> Option<&mut Expr> {
         match &mut self.kind {

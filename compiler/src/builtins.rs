@@ -84,6 +84,8 @@ pub enum Op {
     Pick(Pick),
     /// `arrange [[cycles, pattern], ..]`.
     Arrange,
+    /// `ur t names [[name, pattern], ..] [[name, transform], ..]`.
+    Ur,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1478,6 +1480,19 @@ pub static BUILTINS: &[Builtin] = &[
         LIST,
         "sections of so many cycles, in turn: `[[cycles, pattern], ...]`",
         "arrange [[2, s \"bd*2\"], [1, s \"sn*3\"]]",
+    ),
+    b(
+        "ur",
+        Op::Ur,
+        Source,
+        &[
+            req("t", Const),
+            req("names", Value),
+            req("patterns", List),
+            req("fx", List),
+        ],
+        "over t cycles, each event of names plays the pattern of that name (`name:fx` with the function of that name applied inside it): `[[\"name\", pattern], ..]`, `[[\"name\", transform], ..]` (Tidal's)",
+        "ur 4 \"a [a, b:fast] b\" [[\"a\", s \"bd*4\"], [\"b\", s \"hh*8\"]] [[\"fast\", fast 2]]",
     ),
     b(
         "isquare",

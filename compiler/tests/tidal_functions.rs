@@ -568,3 +568,52 @@ fn transpose_adds_semitones_or_intervals_to_notes() {
         events("n \"0 4\"", 0, 1)
     );
 }
+
+#[test]
+fn ur_plays_named_patterns_over_cycles() {
+    // Over 2 cycles, "a b": `a` (at ur's pace: `_fast 2` then `_slow 2`) in cycle 0, `b` in 1.
+    assert_eq!(
+        events("ur 2 \"a b\" [[\"a\", \"x y\"], [\"b\", \"z\"]] []", 0, 2),
+        sorted(&["0-1/2 \"x\"", "1/2-1 \"y\"", "1-2 \"z\""])
+    );
+    // Stacked names play together; wholes are cut to the outer event (Tidal's `unwrap`).
+    assert_eq!(
+        events(
+            "ur 1 \"[a, b] ~\" [[\"a\", \"x\"], [\"b\", \"z w\"]] []",
+            0,
+            1
+        ),
+        sorted(&["0-1/2 \"x\"", "0-1/2 \"z\""])
+    );
+    // `name:fx`: `s rotR inside (1 / (e - s)) f p`, worked out for rev over [1/2, 1).
+    assert_eq!(
+        events(
+            "ur 1 \"a b:rev\" [[\"a\", \"x y\"], [\"b\", \"z w\"]] [[\"rev\", rev]]",
+            0,
+            1
+        ),
+        sorted(&["0-1/2 \"x\"", "1/2-1 \"z\""])
+    );
+    assert_eq!(
+        events("ur 1 \"a b\" [[\"a\", \"x y\"], [\"b\", \"z w\"]] []", 0, 1),
+        sorted(&["0-1/2 \"x\"", "1/2-1 \"w\""])
+    );
+}
+
+#[test]
+fn ur_names_what_its_tables_hold() {
+    use phonon_compiler::front_end;
+    let error = |src: &str| {
+        let f = front_end(&format!("out: {src}"));
+        let e: Vec<_> = f.errors().cloned().collect();
+        assert_eq!(e.len(), 1, "{src}: {e:#?}");
+        (e[0].message.clone(), e[0].hint.clone().unwrap_or_default())
+    };
+    let (msg, hint) = error("ur 2 \"a c\" [[\"a\", s \"bd\"]] []");
+    assert_eq!(msg, "`c` names no pattern or function of this `ur`");
+    assert_eq!(hint, "did you mean `a`?");
+    let (msg, _) = error("ur 2 \"a\" [[\"a\", s \"bd\"], s \"sn\"] []");
+    assert_eq!(msg, "`ur` expects `[\"name\", pattern]` here");
+    let (msg, _) = error("ur 2 \"a\" [[\"a\", s \"bd\"]] [[\"x y\", rev]]");
+    assert_eq!(msg, "`ur` expects `[\"name\", transform]` here");
+}

@@ -414,6 +414,30 @@ impl<'a> Lowerer<'a> {
                 }
                 lib::arrange(sections)
             }
+            Op::Ur => {
+                let t = Rational::from_f64(const_num(args[0]));
+                let outer = p(self, 1)?;
+                let mut pats = Vec::new();
+                for (name, e) in named_items(args[2]) {
+                    pats.push((name, self.pattern(e)?));
+                }
+                let mut fxs = Vec::new();
+                for (name, e) in named_items(args[3]) {
+                    match self.expr(e)? {
+                        Lowered::Transform(f) => fxs.push((name, f)),
+                        _ => {
+                            return Err(Diagnostic::error(
+                                e.span.clone(),
+                                "expected a transform here",
+                            )
+                            .with_hint(
+                                "`ur`'s last list names transforms: `[[\"faster\", fast 2]]`",
+                            ));
+                        }
+                    }
+                }
+                phonon_runtime::pattern::reorder::ur(t, &outer, pats, fxs)
+            }
             Op::Overlay => stack(vec![p(self, 0)?, p(self, 1)?]),
             Op::Binary => {
                 // `binary n` is `binaryN 8 n`; the bits are a compile-time number.
@@ -1033,6 +1057,11 @@ fn const_pair(e: &Expr) -> (Rational, Rational) {
         ),
         _ => (Rational::ZERO, Rational::ONE),
     }
+}
+
+/// `ur`'s tables, as the checker let them through.
+fn named_items(e: &Expr) -> Vec<(String, &Expr)> {
+    crate::ast::named_items(e).unwrap_or_default()
 }
 
 fn list_items(e: &Expr) -> Vec<&Expr> {

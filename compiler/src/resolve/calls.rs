@@ -256,6 +256,9 @@ impl Resolver<'_> {
             ok = false;
         }
 
+        if ok && b.op == crate::builtins::Op::Ur {
+            ok = self.check_ur(args);
+        }
         if !ok {
             return Kind::Unknown;
         }
@@ -400,6 +403,71 @@ impl Resolver<'_> {
                 Diagnostic::error(span.clone(), format!("`{word}` is not {what}"))
                     .with_label(format!("not {what}"))
                     .with_hint(hint),
+            );
+            ok = false;
+        }
+        ok
+    }
+
+    /// `ur t names patterns fx`: the tables are `[["name", value], ..]`, and every word of
+    /// the names names a pattern or a function of them.
+    fn check_ur(&mut self, args: &[Arg]) -> bool {
+        let positional: Vec<&Expr> = args
+            .iter()
+            .filter_map(|a| match a {
+                Arg::Positional(e) => Some(e),
+                Arg::Keyword { .. } => None,
+            })
+            .collect();
+        let [_, names, patterns, fx, ..] = positional.as_slice() else {
+            return true;
+        };
+        let mut known: Vec<String> = Vec::new();
+        let mut ok = true;
+        for (table, what) in [(patterns, "pattern"), (fx, "transform")] {
+            match crate::ast::named_items(table) {
+                Ok(items) => known.extend(items.into_iter().map(|(n, _)| n)),
+                Err(item) => {
+                    self.error(
+                        Diagnostic::error(item.span.clone(), format!("`ur` expects `[\"name\", {what}]` here"))
+                            .with_label("not a name and a value")
+                            .with_hint("e.g. `ur 4 \"a b:fast\" [[\"a\", s \"bd*2\"], [\"b\", s \"hh*4\"]] [[\"fast\", fast 2]]`"),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        if !ok {
+            return false;
+        }
+        let mut words = Vec::new();
+        let mut names = (*names).clone();
+        names.walk_mut(&mut |e| {
+            if let ExprKind::Str {
+                pattern: Some(mini),
+                ..
+            } = &e.kind
+            {
+                for (word, span) in mini.atoms() {
+                    words.push((word.to_string(), span.clone()));
+                }
+            }
+        });
+        for (word, span) in words {
+            if word == "~" || word == "-" || known.contains(&word) {
+                continue;
+            }
+            let hint = match did_you_mean(&word, known.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("its names are {}", known.join(", ")),
+            };
+            self.error(
+                Diagnostic::error(
+                    span,
+                    format!("`{word}` names no pattern or function of this `ur`"),
+                )
+                .with_label("not in its tables")
+                .with_hint(hint),
             );
             ok = false;
         }

@@ -361,6 +361,16 @@ impl Sorter<'_> {
                 });
                 if weighted { Pattern } else { Signal }
             }
+            // `ur t names [[name, pattern], ..] [[name, transform], ..]`: a pattern when
+            // the names and the named are.
+            Op::Ur => match placed.as_slice() {
+                [_, names, pats, _] if sort_of(self, names) == Pattern => {
+                    let all = crate::ast::named_items(pats)
+                        .is_ok_and(|items| items.iter().all(|(_, p)| sort_of(self, p) == Pattern));
+                    if all { Pattern } else { Signal }
+                }
+                _ => Signal,
+            },
             Op::Osc(_)
             | Op::Ramp(_)
             | Op::Filter(_)

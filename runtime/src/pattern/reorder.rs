@@ -1,11 +1,12 @@
 //! Tidal's transforms that move a pattern's values or pieces around inside its structure:
-//! `rot` (values shift along the events of each cycle) and `chew` (`bite` with the playback
-//! speed following the slices' squeeze). The comment on each gives Tidal's definition.
+//! `rot` (values shift along the events of each cycle), `chew` (`bite` with the playback
+//! speed following the slices' squeeze) and `ur` (a pattern of named patterns). The comment
+//! on each gives Tidal's definition.
 
-use super::library::zoom;
+use super::library::{Func, inside, zoom};
 use super::ops::union;
 use super::span::Hap;
-use super::transform::value_to_rational;
+use super::transform::{fast, late, slow, value_to_rational};
 use super::value::Controls;
 use super::{Pattern, Value, silence};
 use crate::time::Rational;
@@ -118,6 +119,57 @@ fn chew_n(pat: &Pattern, n: Rational, ipat: &Pattern) -> Pattern {
             })
         })
     })
+}
+
+/// `ur t outer_p ps fs = _slow t $ unwrap $ adjust <$> timedValues (getPat . split <$>
+/// outer_p)`: over `t` cycles, each event of `outer` (a name, or `name:fx`) plays the named
+/// pattern (`_fast t`, so that its cycles run at the pace of `ur`'s), within the event's
+/// span (`unwrap`: wholes intersected); with `fx`, the named function is applied inside the
+/// event (`s rotR inside (1 / (e - s)) f p`). An unknown name is silence, an unknown
+/// function none (the checker makes both errors first).
+pub fn ur(
+    t: Rational,
+    outer: &Pattern,
+    pats: Vec<(String, Pattern)>,
+    fxs: Vec<(String, Func)>,
+) -> Pattern {
+    let pats: Vec<(String, Pattern)> = pats.into_iter().map(|(n, p)| (n, fast(&p, t))).collect();
+    let outer = outer.clone();
+    let unwrapped = Pattern::new(move |state| {
+        let mut out = Vec::new();
+        for o in outer.query(state) {
+            let Some(whole) = o.whole else {
+                continue;
+            };
+            let (name, fx) = match &o.value {
+                Value::List(parts) => (parts.first().cloned(), parts.get(1).cloned()),
+                v => (Some(v.clone()), None),
+            };
+            let text = |v: Option<Value>| match v {
+                Some(Value::Str(s)) => Some(s.to_string()),
+                Some(Value::Num(n)) => Some(super::value::js_number(n)),
+                _ => None,
+            };
+            let Some(p) = text(name).and_then(|n| pats.iter().find(|(k, _)| *k == n)) else {
+                continue;
+            };
+            let mut p = p.1.clone();
+            if let Some(f) = text(fx).and_then(|n| fxs.iter().find(|(k, _)| *k == n)) {
+                let length = whole.end - whole.begin;
+                p = late(&inside(&p, Rational::ONE / length, &f.1), whole.begin);
+            }
+            for i in p.query(&state.with_span(o.part)) {
+                let Some(w) = i.whole.and_then(|w| w.intersection(&whole)) else {
+                    continue;
+                };
+                if let Some(part) = i.part.intersection(&o.part) {
+                    out.push(Hap::new(Some(w), part, i.value));
+                }
+            }
+        }
+        out
+    });
+    slow(&unwrapped, t)
 }
 
 #[cfg(test)]
