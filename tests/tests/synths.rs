@@ -255,3 +255,23 @@ fn a_misspelt_synth_is_an_unknown_sound_naming_the_synth() {
     let hint = errors[0].hint.clone().unwrap_or_default();
     assert!(hint.contains("superpiano"), "{hint}");
 }
+
+#[test]
+fn voicing_sounds_each_note_of_the_chord() {
+    // Strudel's C^7 below c5: MIDI 48 64 67 71 = C3 E4 G4 B4; D-7 next cycle: 53 60 62 65 72.
+    let (l, _) = render(
+        "tempo: 1\nout: voicing $ chord \"<C^7 Dm7>\" # s \"sine\"\n",
+        2 * SR,
+    );
+    let hz = |midi: f64| 440.0 * 2f64.powf((midi - 69.0) / 12.0);
+    let level = |x: &[f32], midi: f64| tone_amplitude(x, hz(midi));
+    let (first, second) = (&l[4_000..40_000], &l[SR + 4_000..SR + 40_000]);
+    for midi in [48.0, 64.0, 67.0, 71.0] {
+        assert!(level(first, midi) > 0.1, "{midi}: {}", level(first, midi));
+        assert!(level(second, midi) < 0.01, "{midi} in Dm7");
+    }
+    for midi in [53.0, 60.0, 62.0, 65.0, 72.0] {
+        assert!(level(second, midi) > 0.1, "{midi}: {}", level(second, midi));
+        assert!(level(first, midi) < 0.01, "{midi} in C^7");
+    }
+}

@@ -910,6 +910,7 @@ impl<'a> Lowerer<'a> {
                     })
                 })
             }
+            T::Voicing => Arc::new(|p| phonon_runtime::pattern::voicing::voicing(&p)),
             T::Bite => {
                 let (n, ipat) = (a(0), a(1));
                 Arc::new(move |p| lib::bite(&p, &n, &ipat))

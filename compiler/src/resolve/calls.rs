@@ -359,6 +359,14 @@ impl Resolver<'_> {
         {
             return self.check_names(t, mini);
         }
+        if let crate::builtins::Op::Control(name @ ("chord" | "dictionary" | "mode")) = b.op
+            && let ExprKind::Str {
+                pattern: Some(mini),
+                ..
+            } = &e.kind
+        {
+            return self.check_voicing_words(name, mini);
+        }
         true
     }
 
@@ -468,6 +476,44 @@ impl Resolver<'_> {
                 )
                 .with_label("not in its tables")
                 .with_hint(hint),
+            );
+            ok = false;
+        }
+        ok
+    }
+
+    /// The words of a `chord`, `dictionary` or `mode` string: each one `voicing` knows.
+    fn check_voicing_words(&mut self, control: &str, mini: &crate::mini::ast::MiniPattern) -> bool {
+        use phonon_runtime::pattern::voicing::{DICTIONARIES, Mode, known_chord};
+        let mut ok = true;
+        for (word, span) in mini.atoms() {
+            let (known, what, hint) = match control {
+                "chord" => (
+                    known_chord(word),
+                    "a chord symbol",
+                    "a root `A`..`G` (`Bb`, `F#`) and a symbol: `C`, `Cm`, `C7`, `C^7`, `Cm7`, `Cm7b5`, `Co7`, `Csus`, `C69`, ... (iReal's, as Strudel names them)".to_string(),
+                ),
+                "dictionary" => (
+                    DICTIONARIES.iter().any(|(n, _)| *n == word),
+                    "a voicing dictionary",
+                    format!(
+                        "known: {}",
+                        DICTIONARIES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(" ")
+                    ),
+                ),
+                _ => (
+                    Mode::from_name(word).is_some(),
+                    "a voicing mode",
+                    format!("known: {}", Mode::NAMES.join(" ")),
+                ),
+            };
+            if known || word == "~" || word == "-" {
+                continue;
+            }
+            self.error(
+                Diagnostic::error(span.clone(), format!("`{word}` is not {what}"))
+                    .with_label(format!("not {what}"))
+                    .with_hint(hint),
             );
             ok = false;
         }

@@ -17,6 +17,7 @@ pub mod span;
 pub mod tidal;
 pub mod transform;
 pub mod value;
+pub mod voicing;
 
 pub use span::{Hap, TimeSpan};
 pub use value::Value;
