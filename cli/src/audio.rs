@@ -220,6 +220,8 @@ pub fn render(path: &PathBuf, samples: &SampleArgs, args: &RenderArgs, mut io: I
     };
     let started = Instant::now();
     let (block, split, limit) = (args.block, args.split, args.limit);
+    // The largest sample written, for the summary.
+    let mut peak = 0f32;
     let blowups = engine.run(|engine| {
         render_into(
             engine,
@@ -228,7 +230,10 @@ pub fn render(path: &PathBuf, samples: &SampleArgs, args: &RenderArgs, mut io: I
             split,
             limit,
             &mut |done| bar.set_position(done as u64),
-            &mut |samples| file.write(samples),
+            &mut |samples| {
+                peak = samples.iter().fold(peak, |m, v| m.max(v.abs()));
+                file.write(samples)
+            },
         );
         let outputs = engine.outputs();
         let blowups: Vec<String> = engine
@@ -248,9 +253,14 @@ pub fn render(path: &PathBuf, samples: &SampleArgs, args: &RenderArgs, mut io: I
         let _ = writeln!(io.stderr, "error: {e}");
         return EXIT_USER_ERROR;
     }
+    let level = if peak > 0.0 {
+        format!("peak {:.1} dBFS", 20.0 * peak.log10())
+    } else {
+        "silent".to_string()
+    };
     let _ = writeln!(
         io.stdout,
-        "{}: wrote {} ({:.2} s, {} channel{}{}, {} Hz, 32-bit float) in {:.2} s",
+        "{}: wrote {} ({:.2} s, {} channel{}{}, {} Hz, 32-bit float, {level}) in {:.2} s",
         source.name,
         args.output.display(),
         frames as f64 / sr,
@@ -263,6 +273,11 @@ pub fn render(path: &PathBuf, samples: &SampleArgs, args: &RenderArgs, mut io: I
         },
         args.sample_rate,
         took.as_secs_f64()
+    );
+    let path = args.output.display();
+    let _ = writeln!(
+        io.stdout,
+        "play it with `aplay {path}`, `ffplay -nodisp -autoexit {path}` or any audio player"
     );
     0
 }

@@ -1,7 +1,7 @@
 //! The `phonon` command line. `run` takes the arguments and output streams so the end-to-end
 //! tests can drive the whole CLI in-process.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use phonon_compiler::{ast_dump, diagnostic::render_all, front_end};
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -13,10 +13,13 @@ mod live;
 pub const EXIT_USER_ERROR: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 
+/// `phonon --version`: the crate's version and the commit it was built from.
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("PHONON_COMMIT"), ")");
+
 #[derive(Parser, Debug)]
 #[command(
     name = "phonon",
-    version,
+    version = VERSION,
     about = "Phonon: a live-coding music language, compiled",
     long_about = "Phonon compiles `.ph` programs (TidalCycles-style patterns and synthesis in one file) \
                   to native code and plays them.",
@@ -215,6 +218,14 @@ Examples:\n  phonon bench examples/synth16.ph\n  phonon bench examples/synth16.p
         #[arg(long, default_value_t = 44_100, value_parser = clap::value_parser!(u32).range(8_000..=384_000))]
         sample_rate: u32,
     },
+    /// Print a shell's completion script for phonon.
+    #[command(
+        after_help = "Examples:\n  phonon completions bash > ~/.local/share/bash-completion/completions/phonon\n  phonon completions zsh > ~/.zfunc/_phonon\n  phonon completions fish > ~/.config/fish/completions/phonon.fish"
+    )]
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
     /// Print the events of a pattern as JSON lines (the format of the Strudel oracle).
     #[command(
         after_help = "Each line is {\"whole\":[bn,bd,en,ed] or null,\"part\":[bn,bd,en,ed],\"value\":...}: exact reduced fractions, \
@@ -234,6 +245,16 @@ Examples:\n  phonon query '\"bd*2 [sn cp]\" $ fast 2'\n  phonon query 'jux rev $
         #[arg(long)]
         out: Option<String>,
     },
+}
+
+/// The manual page of `phonon` (roff), as `docs/phonon.1` holds it: the version without the
+/// commit, so that it changes only with the command line.
+pub fn man_page() -> Vec<u8> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command().version(env!("CARGO_PKG_VERSION")))
+        .render(&mut out)
+        .expect("writing to memory cannot fail");
+    out
 }
 
 /// Where the CLI writes, and whether it may use colour.
@@ -426,6 +447,10 @@ pub fn run(args: &[String], io: Io) -> i32 {
             to,
             out,
         } => query(&expr_or_file, &from, &to, out.as_deref(), io),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "phonon", io.stdout);
+            0
+        }
     }
 }
 
