@@ -2050,6 +2050,14 @@ pub static BUILTINS: &[Builtin] = &[
         "s \"bd\" # orbit 1",
     ),
     b(
+        "nudge",
+        Op::Control("nudge"),
+        Param,
+        PAT,
+        "plays each event that many seconds later (SuperDirt's `nudge`, for swing and feel); never earlier: a negative number is an error",
+        "s \"hh*8\" # nudge \"0 0.02\"",
+    ),
+    b(
         "chord",
         Op::Control("chord"),
         Param,

@@ -146,3 +146,17 @@ fn a_tempo_pattern_is_checked_word_by_word() {
         ("fast 2", "the tempo must be a positive number")
     );
 }
+
+#[test]
+fn a_negative_nudge_is_an_error_where_it_is_written() {
+    let (at, msg, hint) = one_error("out: s \"bd\" # nudge (-0.1)");
+    assert_eq!(at, "-0.1");
+    assert_eq!(
+        msg,
+        "a nudge of -0.1 s would play the event before its time"
+    );
+    assert!(hint.contains("later"), "{hint}");
+    let (at, _, _) = one_error("out: s \"bd*2\" # nudge \"0 -0.02\"");
+    assert_eq!(at, "-0.02");
+    assert!(errors("out: s \"bd*2\" # nudge \"0 0.02\"").is_empty());
+}

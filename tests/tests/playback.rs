@@ -210,3 +210,21 @@ fn render_lengths_in_cycles_follow_the_tempo_pattern() {
     let c = phonon_tests::compile("cps: 0.5\nout: \"0.5 0\"\n").unwrap();
     assert_eq!(c.seconds_for_cycles(3.0), 6.0);
 }
+
+#[test]
+fn nudge_delays_each_event_by_its_seconds() {
+    // The kit's bd at cycle 0.5 (1 cps), nudged 0.1 s, then 0.3 s (past the end of the block
+    // it was due in), in blocks of 512 and 64.
+    let first_sound = |src: &str, block: usize| {
+        let x = channel(&render_src(src, CYCLE, block, 1, false), 0);
+        x.iter().position(|v| v.abs() > 1e-4).expect("sound")
+    };
+    let on_time = first_sound("tempo: 1\nout: s \"~ bd\"\n", 512);
+    assert!((CYCLE / 2..CYCLE / 2 + 50).contains(&on_time), "{on_time}");
+    for block in [512, 64] {
+        for (nudge, frames) in [("0", 0), ("0.1", 4_410), ("0.3", 13_230)] {
+            let src = format!("tempo: 1\nout: s \"~ bd\" # nudge {nudge}\n");
+            assert_eq!(first_sound(&src, block), on_time + frames, "nudge {nudge}");
+        }
+    }
+}

@@ -359,6 +359,9 @@ impl Resolver<'_> {
         {
             return self.check_names(t, mini);
         }
+        if b.op == crate::builtins::Op::Control("nudge") {
+            return self.check_nudge(e);
+        }
         if let crate::builtins::Op::Control(name @ ("chord" | "dictionary" | "mode")) = b.op
             && let ExprKind::Str {
                 pattern: Some(mini),
@@ -480,6 +483,41 @@ impl Resolver<'_> {
             ok = false;
         }
         ok
+    }
+
+    /// A `nudge` written as numbers (a number, or a string's words) is never negative:
+    /// Phonon plays nothing before its time.
+    fn check_nudge(&mut self, e: &Expr) -> bool {
+        let mut negative: Vec<(f64, Span)> = Vec::new();
+        match &e.kind {
+            ExprKind::Str {
+                pattern: Some(mini),
+                ..
+            } => {
+                for (word, span) in mini.atoms() {
+                    if let Ok(x) = word.parse::<f64>()
+                        && x < 0.0
+                    {
+                        negative.push((x, span.clone()));
+                    }
+                }
+            }
+            _ => {
+                if let Some(x) = crate::resolve::const_eval(e)
+                    && x < 0.0
+                {
+                    negative.push((x, e.span.clone()));
+                }
+            }
+        }
+        for (x, span) in &negative {
+            self.error(
+                Diagnostic::error(span.clone(), format!("a nudge of {x} s would play the event before its time"))
+                    .with_label("negative")
+                    .with_hint("Phonon plays events when they come, so it can only nudge them later: move the others later instead (`# nudge 0.05` on them), or shift the pattern (`0.01 <~ ...`, in cycles)"),
+            );
+        }
+        negative.is_empty()
     }
 
     /// The words of a `chord`, `dictionary` or `mode` string: each one `voicing` knows.

@@ -965,6 +965,10 @@ impl Starter<'_> {
         };
         let sr = clock.sample_rate as f64;
         let cps = clock.cps_at(onset).to_f64();
+        // SuperDirt's `nudge`: the event sounds that many seconds later (its voice may start
+        // in a later block). Nothing plays before its time: a negative nudge (an error where
+        // it is written as a number) plays on time.
+        let onset = onset + nudge_frames(get("nudge"), sr);
         // The event's duration in seconds, times `legato` when it has one.
         let event_seconds = || {
             let dur = h
@@ -1235,6 +1239,15 @@ fn voice_lines<'a>(lines: &'a mut LinePool, fx: &VoiceFx) -> [&'a mut [f32]; 6] 
         return [&mut [], &mut [], &mut [], &mut [], &mut [], &mut []];
     }
     lines.lines(fx.line)
+}
+
+/// The frames a `nudge` of so many seconds delays an event by: none for a negative or
+/// missing one, at most an hour's.
+fn nudge_frames(nudge: Option<f64>, sr: f64) -> i64 {
+    match nudge {
+        Some(x) if x > 0.0 && x.is_finite() => (x.min(3600.0) * sr).round() as i64,
+        _ => 0,
+    }
 }
 
 /// The seed of an event's random draws: its onset frame and how many voices the bank had
