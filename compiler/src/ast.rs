@@ -173,6 +173,56 @@ pub enum ExprKind {
 pub enum SectionOp {
     Chain,
     Binary(BinOp),
+    /// `(< 0.5)`: a test of time, Haskell's section of a comparison (only `whenT` takes one).
+    Compare(Cmp),
+}
+
+/// Haskell's comparisons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmp {
+    Lt,
+    Gt,
+    Le,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl Cmp {
+    pub fn from_text(s: &str) -> Option<Cmp> {
+        Some(match s {
+            "<" => Cmp::Lt,
+            ">" => Cmp::Gt,
+            "<=" => Cmp::Le,
+            ">=" => Cmp::Ge,
+            "==" => Cmp::Eq,
+            "/=" => Cmp::Ne,
+            _ => return None,
+        })
+    }
+
+    pub fn text(self) -> &'static str {
+        match self {
+            Cmp::Lt => "<",
+            Cmp::Gt => ">",
+            Cmp::Le => "<=",
+            Cmp::Ge => ">=",
+            Cmp::Eq => "==",
+            Cmp::Ne => "/=",
+        }
+    }
+
+    /// `(op x) t`: whether `t op x` holds.
+    pub fn holds<T: PartialOrd>(self, t: T, x: T) -> bool {
+        match self {
+            Cmp::Lt => t < x,
+            Cmp::Gt => t > x,
+            Cmp::Le => t <= x,
+            Cmp::Ge => t >= x,
+            Cmp::Eq => t == x,
+            Cmp::Ne => t != x,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -226,6 +226,7 @@ impl Dumper<'_> {
                 let op = match op {
                     SectionOp::Chain => "#".to_string(),
                     SectionOp::Binary(b) => b.text(),
+                    SectionOp::Compare(c) => c.text().to_string(),
                 };
                 self.line(depth, &format!("section ({op} _)"), &e.span);
                 self.expr(depth + 1, operand);

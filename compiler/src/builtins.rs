@@ -32,6 +32,9 @@ pub enum Ty {
     /// The name of a transform that takes one argument, given its arguments elsewhere
     /// (`spread fast [1, 2]`).
     FuncName,
+    /// A test of time, a comparison section, perhaps of the cycle position:
+    /// `(< 0.5)`, `(>= 0.25) . cyclePos`.
+    TimeTest,
 }
 
 /// What lowering makes of a built-in. Names that mean the same (`sound`/`s`, `slowcat`/`cat`,
@@ -173,6 +176,7 @@ pub enum T {
     EveryOffset,
     FoldEvery,
     Within,
+    WhenT,
     SomeCyclesBy,
     /// `someCycles`: `someCyclesBy` with this probability.
     SomeCycles(f64),
@@ -990,6 +994,14 @@ pub static BUILTINS: &[Builtin] = &[
         &[req("span", Pair), req("f", Func)],
         "applies f to the events that start within (start, end) of each cycle; f acts on the whole pattern first, as in Tidal (Strudel filters first)",
         "within (0, 0.5) (fast 2) $ s \"bd sn cp hh\"",
+    ),
+    b(
+        "whenT",
+        Op::Transform(T::WhenT),
+        Transform,
+        &[req("test", TimeTest), req("f", Func)],
+        "applies f to the events whose start passes a test of time: a comparison section of the time in cycles, `(< 4)`, or of the position in the cycle, `(>= 0.5) . cyclePos` (Tidal's; tested per event)",
+        "whenT ((< 0.5) . cyclePos) (# speed 2) $ s \"hh*8\"",
     ),
     b(
         "someCyclesBy",

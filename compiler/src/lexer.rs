@@ -64,6 +64,10 @@ pub enum Token {
     #[regex(r"\|[-+*/%<>]\|?", |lex| lex.slice().to_string())]
     #[regex(r"[-+*/%<>]\|", |lex| lex.slice().to_string())]
     StructOp(String),
+    /// A comparison, `<` `>` `<=` `>=` `==` `/=`: only in a section that tests time
+    /// (`whenT (< 0.5)`).
+    #[regex(r"<=|>=|==|/=|<|>", |lex| lex.slice().to_string())]
+    Compare(String),
 
     /// A character that starts no token; kept so the parser can report it in place.
     Error(char),
@@ -98,7 +102,7 @@ impl fmt::Display for Token {
             Token::ShiftEarly => write!(f, "<~"),
             Token::ShiftLate => write!(f, "~>"),
             Token::Dot => write!(f, "."),
-            Token::StructOp(s) => write!(f, "{s}"),
+            Token::StructOp(s) | Token::Compare(s) => write!(f, "{s}"),
             Token::Error(c) => write!(f, "{c}"),
         }
     }

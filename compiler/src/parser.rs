@@ -611,6 +611,7 @@ where
             Token::Star => SectionOp::Binary(BinOp::from_text("*").expect("valid")),
             Token::Slash => SectionOp::Binary(BinOp::from_text("/").expect("valid")),
             Token::StructOp(s) => SectionOp::Binary(BinOp::from_text(&s).expect("lexed")),
+            Token::Compare(s) => SectionOp::Compare(crate::ast::Cmp::from_text(&s).expect("lexed")),
         };
         let section = section_op
             .then(expr.clone())
@@ -871,6 +872,7 @@ mod tests {
             ExprKind::Section { op, operand } => match op {
                 SectionOp::Chain => format!("(# {})", shape(operand)),
                 SectionOp::Binary(b) => format!("({} {})", b.text(), shape(operand)),
+                SectionOp::Compare(c) => format!("({} {})", c.text(), shape(operand)),
             },
             ExprKind::Dollar { items, .. } => format!(
                 "({})",

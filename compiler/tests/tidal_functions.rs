@@ -617,3 +617,58 @@ fn ur_names_what_its_tables_hold() {
     let (msg, _) = error("ur 2 \"a\" [[\"a\", s \"bd\"]] [[\"x y\", rev]]");
     assert_eq!(msg, "`ur` expects `[\"name\", transform]` here");
 }
+
+#[test]
+fn when_t_tests_each_events_start() {
+    // Of the position in the cycle: the first half of each cycle is changed.
+    assert_eq!(
+        events("whenT ((< 0.5) . cyclePos) (fast 2) $ \"a b c d\"", 0, 1),
+        sorted(&[
+            "0-1/8 \"a\"",
+            "1/8-1/4 \"b\"",
+            "1/4-3/8 \"c\"",
+            "3/8-1/2 \"d\"",
+            "1/2-3/4 \"c\"",
+            "3/4-1 \"d\""
+        ])
+    );
+    // Of the time: from cycle 1 on.
+    assert_eq!(
+        events("whenT (>= 1) rev $ \"a b\"", 0, 2),
+        events("\"<[a b] [b a]>\"", 0, 2)
+    );
+    for (cmp, want) in [
+        ("<", "\"<[x a] [a a]>\""),
+        ("<=", "\"<[x x] [a a]>\""),
+        (">", "\"<[a a] [x x]>\""),
+        ("==", "\"<[a x] [a a]>\""),
+        ("/=", "\"<[x a] [x x]>\""),
+    ] {
+        // Events at 0, 1/2, 1, 3/2 against 1/2.
+        let e = format!("whenT ({cmp} 0.5) (const \"x*2\") $ \"a*2\"");
+        assert_eq!(events(&e, 0, 2), events(want, 0, 2), "{cmp}");
+    }
+}
+
+#[test]
+fn a_comparison_is_a_test_of_time_only_in_when_t() {
+    use phonon_compiler::front_end;
+    let error = |src: &str| {
+        let f = front_end(&format!("out: {src}"));
+        let e: Vec<_> = f.errors().cloned().collect();
+        assert_eq!(e.len(), 1, "{src}: {e:#?}");
+        e[0].message.clone()
+    };
+    assert_eq!(
+        error("every 2 (< 0.5) $ s \"bd\""),
+        "a comparison `(< ...)` tests time, only in `whenT`"
+    );
+    assert_eq!(
+        error("whenT (fast 2) rev $ s \"bd\""),
+        "`whenT` tests time with a comparison section"
+    );
+    assert_eq!(
+        error("whenT ((< 0.5) . rev) rev $ s \"bd\""),
+        "`whenT` tests time with a comparison section"
+    );
+}

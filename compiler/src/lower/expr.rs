@@ -158,6 +158,8 @@ impl<'a> Lowerer<'a> {
                     match (&operand, op) {
                         (Lowered::Pattern(o), SectionOp::Binary(b)) => binary(b, &p, o),
                         (Lowered::Pattern(o), SectionOp::Chain) => set_controls(&p, o),
+                        // Refused by the checker outside `whenT`, which reads it in place.
+                        (_, SectionOp::Compare(_)) => silence(),
                         (Lowered::Transform(t), _) => t(p),
                         (Lowered::List(_), _) => p,
                     }
@@ -505,7 +507,7 @@ impl<'a> Lowerer<'a> {
             match params.get(i).map(|p| p.ty) {
                 Some(Ty::Func) => funcs.push(self.transform(a)?),
                 // Lists, pairs and names are read in place by the transforms that take them.
-                Some(Ty::List | Ty::Pair | Ty::FuncName) => {}
+                Some(Ty::List | Ty::Pair | Ty::FuncName | Ty::TimeTest) => {}
                 _ => pats.push(self.pattern(a)?),
             }
         }
@@ -763,6 +765,17 @@ impl<'a> Lowerer<'a> {
                     .collect();
                 let g = f(0);
                 Arc::new(move |p| tidal::fold_every(&p, &ns, &g))
+            }
+            T::WhenT => {
+                let (cmp, x, of_position) =
+                    time_test(args[0]).expect("the checker lets only time tests through");
+                let g = f(0);
+                let x = Rational::from_f64(x);
+                let test = Arc::new(move |t: Rational| {
+                    let t = if of_position { t - t.floor() } else { t };
+                    cmp.holds(t, x)
+                });
+                Arc::new(move |p| tidal::when_t(&p, test.clone(), &g))
             }
             T::Within => {
                 let (start, end) = const_pair(args[0]);
@@ -1057,6 +1070,31 @@ fn const_pair(e: &Expr) -> (Rational, Rational) {
             Rational::from_f64(const_num(&items[1])),
         ),
         _ => (Rational::ZERO, Rational::ONE),
+    }
+}
+
+/// A test of time (`whenT`'s): the comparison, the number, and whether it tests the position
+/// in the cycle (`(< 0.5) . cyclePos`) rather than the time.
+pub(crate) fn time_test(e: &Expr) -> Option<(crate::ast::Cmp, f64, bool)> {
+    let section = |e: &Expr| match &e.kind {
+        ExprKind::Section {
+            op: SectionOp::Compare(c),
+            operand,
+        } => crate::resolve::const_eval(operand).map(|x| (*c, x)),
+        _ => None,
+    };
+    match &e.kind {
+        ExprKind::Dollar { items, .. } => match items.as_slice() {
+            [
+                s,
+                Expr {
+                    kind: ExprKind::Ident(name),
+                    ..
+                },
+            ] if name == "cyclePos" => section(s).map(|(c, x)| (c, x, true)),
+            _ => None,
+        },
+        _ => section(e).map(|(c, x)| (c, x, false)),
     }
 }
 

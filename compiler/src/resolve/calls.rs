@@ -103,6 +103,18 @@ impl Resolver<'_> {
             ExprKind::Ident(name) if ty == Ty::FuncName && builtins::lookup(name).is_some() => {
                 Kind::Function
             }
+            // A test of time is read in place: its comparison section is refused elsewhere.
+            _ if ty == Ty::TimeTest => {
+                if crate::lower::expr::time_test(e).is_some() {
+                    return Kind::Function;
+                }
+                self.error(
+                    Diagnostic::error(e.span.clone(), "`whenT` tests time with a comparison section")
+                        .with_label("not a test of time")
+                        .with_hint("of the time in cycles, `(< 4)`, or of the position in the cycle, `(>= 0.5) . cyclePos`; the comparisons are < > <= >= == /="),
+                );
+                Kind::Unknown
+            }
             ExprKind::Tuple(items) if ty == Ty::Pair => {
                 for item in items.iter_mut() {
                     self.visit(item);

@@ -261,7 +261,7 @@ fn keeps_continuity(t: &Expr) -> bool {
         ExprKind::Section { op, .. } => {
             return match op {
                 SectionOp::Binary(b) => b.structure != Structure::Right,
-                SectionOp::Chain => true,
+                SectionOp::Chain | SectionOp::Compare(_) => true,
             };
         }
         ExprKind::Dollar {

@@ -634,12 +634,34 @@ impl Resolver<'_> {
                 }
                 Kind::Value
             }
+            ExprKind::Section {
+                op: SectionOp::Compare(c),
+                ..
+            } => {
+                let c = *c;
+                self.error(
+                    Diagnostic::error(
+                        span,
+                        format!(
+                            "a comparison `({} ...)` tests time, only in `whenT`",
+                            c.text()
+                        ),
+                    )
+                    .with_label("not a transform or a value")
+                    .with_hint(format!(
+                        "e.g. `whenT (({} 0.5) . cyclePos) (# speed 2) $ s \"hh*8\"`",
+                        c.text()
+                    )),
+                );
+                Kind::Unknown
+            }
             ExprKind::Section { op, operand } => {
                 let op = *op;
                 let k = self.visit(operand);
                 let ok = match op {
                     SectionOp::Chain => matches!(k, Kind::Function | Kind::Control | Kind::Unknown),
                     SectionOp::Binary(_) => k.is_value(),
+                    SectionOp::Compare(_) => false,
                 };
                 if !ok {
                     self.error(

@@ -278,7 +278,7 @@ impl Sorter<'_> {
                 let want = match b.params.get(i).map(|p| p.ty) {
                     Some(Ty::Func) => Transform,
                     Some(Ty::List) => List,
-                    Some(Ty::Pair | Ty::FuncName) => return true,
+                    Some(Ty::Pair | Ty::FuncName | Ty::TimeTest) => return true,
                     _ => Pattern,
                 };
                 sort_of(self, a) == want

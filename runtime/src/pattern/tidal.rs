@@ -25,6 +25,27 @@ pub fn within(pat: &Pattern, s: Rational, e: Rational, f: &Func) -> Pattern {
     ])
 }
 
+/// `whenT test f p`: Tidal tests the start of each query (`splitQueries`, then
+/// `test (start $ arc st)`), which makes the result depend on how the scheduler slices time;
+/// here the test is of each event's start (its whole's, or a continuous one's part), as
+/// `within` tests its span, which is what Tidal's scheduler, querying about twenty slices a
+/// second, amounts to for events.
+pub fn when_t(
+    pat: &Pattern,
+    test: Arc<dyn Fn(Rational) -> bool + Send + Sync>,
+    f: &Func,
+) -> Pattern {
+    let passes = move |h: &super::span::Hap| test(h.whole_or_part().begin);
+    let fails = {
+        let passes = passes.clone();
+        move |h: &super::span::Hap| !passes(h)
+    };
+    stack(vec![
+        f(pat.clone()).filter_haps(passes),
+        pat.filter_haps(fails),
+    ])
+}
+
 /// `within' (s, e) f p`: as `within`, but `f` sees only the span, stretched over the cycle
 /// (`compress (s, e) $ f $ zoom (s, e) p`).
 pub fn within_zoomed(pat: &Pattern, s: Rational, e: Rational, f: &Func) -> Pattern {
