@@ -177,6 +177,7 @@ pub enum T {
     FoldEvery,
     Within,
     WhenT,
+    AsNumber,
     SomeCyclesBy,
     /// `someCycles`: `someCyclesBy` with this probability.
     SomeCycles(f64),
@@ -994,6 +995,14 @@ pub static BUILTINS: &[Builtin] = &[
         &[req("span", Pair), req("f", Func)],
         "applies f to the events that start within (start, end) of each cycle; f acts on the whole pattern first, as in Tidal (Strudel filters first)",
         "within (0, 0.5) (fast 2) $ s \"bd sn cp hh\"",
+    ),
+    b(
+        "asNumber",
+        Op::Transform(T::AsNumber),
+        Transform,
+        &[],
+        "turns numbers written as words and note names into numbers (Phonon's: `c5` is 0, where Strudel gives MIDI numbers); other values are dropped (Strudel's `asNumber`, which stops with an error there)",
+        "n (asNumber \"c e g\" + \"<0 12>\") # s \"superpiano\"",
     ),
     b(
         "whenT",

@@ -672,3 +672,13 @@ fn a_comparison_is_a_test_of_time_only_in_when_t() {
         "`whenT` tests time with a comparison section"
     );
 }
+
+#[test]
+fn as_number_reads_numbers_and_note_names() {
+    // Strudel's `asNumber` (parseNumeral): numbers and note names; Phonon's note numbers
+    // (c5 = 0, a name without an octave in octave 5). A word that is neither is dropped.
+    assert_eq!(
+        events("asNumber \"c e5 a4 3.5 bd\"", 0, 1),
+        sorted(&["0-1/5 0", "1/5-2/5 4", "2/5-3/5 -3", "3/5-4/5 3.5"])
+    );
+}

@@ -766,6 +766,11 @@ impl<'a> Lowerer<'a> {
                 let g = f(0);
                 Arc::new(move |p| tidal::fold_every(&p, &ns, &g))
             }
+            T::AsNumber => Arc::new(|p| {
+                use phonon_runtime::pattern::ops::numeral;
+                p.filter_values(|v| numeral(v).is_some())
+                    .fmap(|v| numeral(v).map_or(Value::Num(0.0), Value::Num))
+            }),
             T::WhenT => {
                 let (cmp, x, of_position) =
                     time_test(args[0]).expect("the checker lets only time tests through");
