@@ -167,18 +167,17 @@ fn a_tempo_change_continues_from_the_current_cycle_position() {
     assert!((slope(switch + 2) - 2.0 * 220.0 / 44_100.0).abs() < 1e-4 || slope(switch + 2) < 0.0);
 }
 
+/// Plays `before`, hands the live player `after` at block `at`, plays `then` blocks more.
 fn play_through(
     before: &str,
     after: &str,
     at: usize,
     then: usize,
-) -> (
-    Vec<f32>,
-    phonon_runtime::live::Swapped,
-    std::sync::mpsc::Receiver<Box<Engine>>,
-) {
+) -> (Vec<f32>, phonon_runtime::live::Swapped, Retired) {
     phonon_tests::play_through(before, after, at, then, BLOCK)
 }
+
+type Retired = std::sync::mpsc::Receiver<Box<Engine>>;
 
 /// 20 ms at 44.1 kHz.
 const FADE: usize = 882;
