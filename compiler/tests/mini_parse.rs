@@ -133,3 +133,30 @@ fn chords_and_note_names_are_words() {
         .collect();
     assert_eq!(words, vec!["c4'maj", "e3'min7", "f#2", "eb3"]);
 }
+
+#[test]
+fn a_word_where_a_number_must_stand_is_an_error_at_the_word() {
+    // Strudel stops on these with "Invalid argument" / "Invalid array length"; they are
+    // never silence here.
+    for (s, word) in [
+        ("a*x", "x"),
+        ("a/E", "E"),
+        ("bd(3,x)", "x"),
+        ("bd(3,8,r)", "r"),
+        ("[a b]*<2 y>", "y"),
+        ("{a b}%x", "x"),
+    ] {
+        let d = parse_mini(s, 10).expect_err(s);
+        assert_eq!(d[0].message, format!("`{word}` is not a number"), "{s}");
+        assert_eq!(&s[d[0].span.start - 10..d[0].span.end - 10], word, "{s}");
+    }
+    for s in [
+        "a*<2 3>",
+        "a(<3 5>,8,<0 2>)",
+        "a/1.5",
+        "{a b c}%<2 4>",
+        "a*~",
+    ] {
+        parse(s);
+    }
+}

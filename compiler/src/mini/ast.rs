@@ -97,6 +97,41 @@ impl MiniPattern {
         out
     }
 
+    /// The words that stand where a number must (the operands of `*`, `/`, `(k,n,r)` and a
+    /// polymeter's `%`), with the span of their step.
+    pub fn number_words(&self) -> Vec<(&str, &Span)> {
+        let mut out = Vec::new();
+        let mut steps = Vec::new();
+        collect_steps_group(&self.root, &mut steps);
+        for step in steps {
+            for op in &step.ops {
+                match op {
+                    Op::Fast(s) | Op::Slow(s) => atoms_step(s, &mut out),
+                    Op::Euclid {
+                        pulses,
+                        steps,
+                        rotation,
+                    } => {
+                        atoms_step(pulses, &mut out);
+                        atoms_step(steps, &mut out);
+                        if let Some(r) = rotation {
+                            atoms_step(r, &mut out);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if let Elem::Poly {
+                steps_per_cycle: Some(s),
+                ..
+            } = &step.elem
+            {
+                atoms_step(s, &mut out);
+            }
+        }
+        out
+    }
+
     /// Numbers every `?`, `|` group and `.` group in the order krill completes them: a step's
     /// element first, then its operators' arguments, then its own `?`s; a group's sequences
     /// before the group.
@@ -168,6 +203,59 @@ fn take(next: &mut u32) -> u32 {
     let s = *next;
     *next += 1;
     s
+}
+
+/// Every step of a group, operands of operators included, outer steps first.
+fn collect_steps_group<'a>(group: &'a Group, out: &mut Vec<&'a Step>) {
+    match group {
+        Group::Seq(seq) => seq.steps.iter().for_each(|s| collect_steps(s, out)),
+        Group::Stack(seqs)
+        | Group::Choose {
+            alternatives: seqs, ..
+        }
+        | Group::Feet { feet: seqs, .. } => seqs
+            .iter()
+            .for_each(|q| q.steps.iter().for_each(|s| collect_steps(s, out))),
+    }
+}
+
+fn collect_steps<'a>(step: &'a Step, out: &mut Vec<&'a Step>) {
+    out.push(step);
+    match &step.elem {
+        Elem::Atom(_) => {}
+        Elem::Sub(group) => collect_steps_group(group, out),
+        Elem::Alt(seqs) => seqs
+            .iter()
+            .for_each(|q| q.steps.iter().for_each(|s| collect_steps(s, out))),
+        Elem::Poly {
+            sequences,
+            steps_per_cycle,
+        } => {
+            sequences
+                .iter()
+                .for_each(|q| q.steps.iter().for_each(|s| collect_steps(s, out)));
+            if let Some(s) = steps_per_cycle {
+                collect_steps(s, out);
+            }
+        }
+    }
+    for op in &step.ops {
+        match op {
+            Op::Fast(s) | Op::Slow(s) | Op::Tail(s) | Op::Range(s) => collect_steps(s, out),
+            Op::Euclid {
+                pulses,
+                steps,
+                rotation,
+            } => {
+                collect_steps(pulses, out);
+                collect_steps(steps, out);
+                if let Some(r) = rotation {
+                    collect_steps(r, out);
+                }
+            }
+            Op::Replicate(_) | Op::Degrade { .. } => {}
+        }
+    }
 }
 
 fn atoms_group<'a>(group: &'a Group, out: &mut Vec<(&'a str, &'a Span)>) {

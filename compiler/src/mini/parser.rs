@@ -54,9 +54,11 @@ pub fn parse_mini(text: &str, offset: usize) -> Result<MiniPattern, Vec<Diagnost
             };
             shift_group(&mut pattern.root, offset);
             pattern.assign_seeds();
-            let chords = bad_chords(&pattern, text, offset);
-            if !chords.is_empty() {
-                return Err(chords);
+            let mut bad = bad_chords(&pattern, text, offset);
+            bad.extend(bad_numbers(&pattern, text, offset));
+            if !bad.is_empty() {
+                bad.sort_by_key(|d| d.span.start);
+                return Err(bad);
             }
             Ok(pattern)
         }
@@ -167,6 +169,23 @@ fn bad_chords(pattern: &MiniPattern, text: &str, offset: usize) -> Vec<Diagnosti
                     .with_label("not a chord")
                     .with_hint(e.hint()),
             )
+        })
+        .collect()
+}
+
+/// A word where a number must stand (`a*x`, `a/E`, `a(3,x)`, `{a b}%x`): an error at the
+/// word (Strudel stops with "Invalid argument"), never silence.
+fn bad_numbers(pattern: &MiniPattern, text: &str, offset: usize) -> Vec<Diagnostic> {
+    pattern
+        .number_words()
+        .into_iter()
+        .filter(|(word, _)| *word != "~" && *word != "-" && word.parse::<f64>().is_err())
+        .map(|(word, span)| {
+            let step = &text[span.start - offset..span.end - offset];
+            let at = span.start + step.find(word).unwrap_or(0);
+            Diagnostic::error(at..at + word.len(), format!("`{word}` is not a number"))
+                .with_label("a number must stand here")
+                .with_hint("`*`, `/`, `(pulses,steps,rotation)` and a polymeter's `%` take numbers, or patterns of them: `a*2`, `a/<2 4>`, `a(3,8)`")
         })
         .collect()
 }
