@@ -142,6 +142,13 @@ Examples:
         /// thread held up by the machine, and the blocks an edit waits before it is heard.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
         ahead: u32,
+        /// Send the sample players' events to SuperDirt (or anything that reads its
+        /// `/dirt/play`) at HOST:PORT instead of playing them (e.g. 127.0.0.1:57120).
+        #[arg(long, value_name = "HOST:PORT", value_parser = socket_address)]
+        osc_out: Option<std::net::SocketAddr>,
+        /// Seconds the OSC bundles are sent ahead of when they sound (Tidal's default).
+        #[arg(long, default_value_t = live::osc::DEFAULT_LATENCY, requires = "osc_out")]
+        osc_latency: f64,
         /// Send the mix to the sink without the master limiter (for mastering elsewhere):
         /// samples above 0 dBFS then reach the device and the recording as they are.
         #[arg(long)]
@@ -257,6 +264,15 @@ pub fn man_page() -> Vec<u8> {
     out
 }
 
+/// `HOST:PORT`, the host a name or an address.
+fn socket_address(s: &str) -> Result<std::net::SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    s.to_socket_addrs()
+        .map_err(|e| format!("{e} (write HOST:PORT, e.g. 127.0.0.1:57120)"))?
+        .next()
+        .ok_or_else(|| format!("{s} names no address"))
+}
+
 /// Where the CLI writes, and whether it may use colour.
 pub struct Io<'a> {
     pub stdin: &'a mut dyn Read,
@@ -333,6 +349,8 @@ pub fn run(args: &[String], io: Io) -> i32 {
             threads,
             seconds,
             ahead,
+            osc_out,
+            osc_latency,
             no_limiter,
             samples,
         } => {
@@ -391,6 +409,7 @@ pub fn run(args: &[String], io: Io) -> i32 {
                     ahead: ahead as usize,
                     limit: !no_limiter,
                     stems,
+                    osc_out: osc_out.map(|to| (to, osc_latency)),
                 },
                 io,
             )

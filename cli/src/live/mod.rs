@@ -24,6 +24,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+pub mod osc;
 mod record;
 mod signals;
 mod sink;
@@ -45,6 +46,9 @@ pub struct LiveArgs {
     pub limit: bool,
     /// Each output on a stereo pair of its own, of this many (`--split`), instead of the mix.
     pub stems: Option<usize>,
+    /// `--osc-out`: where the sample players' events go instead, and the latency they are
+    /// sent ahead by.
+    pub osc_out: Option<(std::net::SocketAddr, f64)>,
 }
 
 /// Saves closer together than this are one edit: editors write in several steps (truncate,
@@ -141,12 +145,23 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
     // One pool for every version of the program, made here at normal priority (threads
     // inherit their creator's, and the compiler thread runs at a lower one).
     let pool = dsp_pool(args.threads);
-    let engine = match Engine::on_pool(first.spec, block, pool.clone()) {
+    let mut engine = match Engine::on_pool(first.spec, block, pool.clone()) {
         Ok(e) => Box::new(e),
         Err(e) => {
             let _ = writeln!(io.stderr, "error: {e}");
             return EXIT_USER_ERROR;
         }
+    };
+    // `--osc-out`: every version of the program hands its sample events to this thread.
+    let (osc_tx, osc) = match args.osc_out {
+        Some((to, latency)) => {
+            let (tx, rx) = mpsc::channel();
+            engine.send_events_to(&tx);
+            let start = std::time::SystemTime::now();
+            let thread = std::thread::spawn(move || osc::send(to, latency, sr, start, rx));
+            (Some(tx), Some((to, thread)))
+        }
+        None => (None, None),
     };
     // Interleaved channels of every block from here to the sink and the recording.
     let pairs = args.stems.unwrap_or(1).max(1);
@@ -451,7 +466,12 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
                 match compile_pool.install(|| with.compile(&text)) {
                     Ok(c) => {
                         let engine = match Engine::on_pool(c.spec, block, pool.clone()) {
-                            Ok(e) => Box::new(e),
+                            Ok(mut e) => {
+                                if let Some(tx) = &osc_tx {
+                                    e.send_events_to(tx);
+                                }
+                                Box::new(e)
+                            }
                             Err(e) => {
                                 let _ = report.send(Report::text(format!(
                                     "error: {e}\n{name}: not reloaded, the last good program keeps playing"
@@ -562,6 +582,17 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
     let _ = render.join();
     let recorded = monitor.join();
     let _ = janitor.join();
+    if let Some((to, thread)) = osc {
+        match thread.join() {
+            Ok(Ok(n)) => {
+                let _ = writeln!(io.stdout, "sent {n} events to {to} (/dirt/play)");
+            }
+            Ok(Err(e)) => {
+                let _ = writeln!(io.stderr, "error: cannot send OSC to {to}: {e}");
+            }
+            Err(_) => {}
+        }
+    }
     if io.color {
         // The status line goes; the terminal is left as it was found.
         let _ = write!(io.stderr, "\r\x1b[K");

@@ -586,6 +586,18 @@ impl Engine {
         &self.outputs
     }
 
+    /// From now on, every sample player hands its events to `tap` instead of playing them
+    /// (`phonon live --osc-out`); voices already sounding ring on.
+    pub fn send_events_to(&mut self, tap: &std::sync::mpsc::Sender<voices::SentEvent>) {
+        // A hushed program sends nothing; its players stay silent here.
+        if self.hush {
+            return;
+        }
+        for bank in &mut self.banks {
+            bank.send_events_to(tap.clone());
+        }
+    }
+
     /// Whether the program says `hush` (every output silent).
     pub fn hushed(&self) -> bool {
         self.hush

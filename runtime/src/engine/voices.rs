@@ -321,6 +321,23 @@ pub struct VoiceBank {
     orbit_numbers: Arc<[u32]>,
     sends: Vec<OrbitSends>,
     pub counters: BankCounters,
+    /// Where the events go instead of starting voices (`phonon live --osc-out`: another
+    /// sampler plays them); voices already sounding ring on.
+    tap: Option<std::sync::mpsc::Sender<SentEvent>>,
+}
+
+/// An event handed on instead of played ([`VoiceBank::send_events_to`]): what SuperDirt's
+/// `/dirt/play` carries.
+#[derive(Clone, Debug)]
+pub struct SentEvent {
+    /// The frame it sounds at.
+    pub frame: i64,
+    /// Where its whole starts, in cycles.
+    pub cycle: f64,
+    /// Its whole's length in seconds (Tidal's `delta`).
+    pub delta: f64,
+    pub cps: f64,
+    pub value: Value,
 }
 
 // SAFETY: `left`/`right` point into the engine's buffers, which outlive the bank and which no
@@ -390,6 +407,7 @@ impl VoiceBank {
             orbit_numbers,
             sends,
             counters: BankCounters::default(),
+            tap: None,
         }
     }
 
@@ -472,6 +490,11 @@ impl VoiceBank {
         self.groups.iter().map(|g| g.len()).sum::<usize>() + self.with_fx.len()
     }
 
+    /// From now on, hands each event to `tap` instead of starting voices.
+    pub fn send_events_to(&mut self, tap: std::sync::mpsc::Sender<SentEvent>) {
+        self.tap = Some(tap);
+    }
+
     /// Starts the voices of this block's events, mixes every voice into the bank's buffers
     /// for frames `first..first + frames`, and retires finished voices. Returns the number
     /// of events.
@@ -499,6 +522,7 @@ impl VoiceBank {
             free_synths,
             lines,
             silent,
+            tap,
             ..
         } = self;
         let mut starter = Starter {
@@ -517,7 +541,22 @@ impl VoiceBank {
         };
         source.for_each_onset_in_block(clock, first, frames as i64, |offset, h| {
             events += 1;
-            starter.start(clock, first + offset, h);
+            let frame = first + offset;
+            match tap {
+                Some(tap) => {
+                    let whole = h.whole.unwrap_or(h.part);
+                    let cps = clock.cps_at(frame).to_f64();
+                    // A receiver gone (the sender thread stopped) drops the event.
+                    let _ = tap.send(SentEvent {
+                        frame,
+                        cycle: whole.begin.to_f64(),
+                        delta: (whole.end - whole.begin).to_f64() / cps,
+                        cps,
+                        value: h.value.clone(),
+                    });
+                }
+                None => starter.start(clock, frame, h),
+            }
         });
         // Each bank queries its next cycle at its own point of this one (from its id), so
         // the banks of a program do not all query in the same block.

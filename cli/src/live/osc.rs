@@ -1,0 +1,99 @@
+//! `phonon live --osc-out HOST:PORT`: the sample players' events go to SuperDirt (or
+//! anything that reads its protocol) instead of Phonon's own voices, as Tidal sends them:
+//! one `/dirt/play` message per event, every control as a name and a value, with `cps`,
+//! `cycle` and `delta`, in a bundle stamped with the time it should sound, sent ahead by the
+//! latency (Tidal's default 0.2 s) so that the receiver schedules it exactly.
+
+use phonon_runtime::engine::voices::SentEvent;
+use phonon_runtime::pattern::Value;
+use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, SystemTime};
+
+/// Tidal's `oLatency` for SuperDirt.
+pub const DEFAULT_LATENCY: f64 = 0.2;
+
+/// An event as SuperDirt's `/dirt/play` message: its controls in their order (numbers as
+/// floats, words as strings; a list value, as `bd:3` makes, as its first word), then
+/// `cps`, `cycle` and `delta`, and `orbit` 0 when the event names none.
+pub fn message(e: &SentEvent) -> OscMessage {
+    let mut args = Vec::new();
+    let mut push = |name: &str, v: OscType| {
+        args.push(OscType::String(name.to_string()));
+        args.push(v);
+    };
+    let value = |v: &Value| match v {
+        Value::Num(x) => Some(OscType::Float(*x as f32)),
+        Value::Str(s) => Some(OscType::String(s.to_string())),
+        Value::List(items) => match items.first() {
+            Some(Value::Str(s)) => Some(OscType::String(s.to_string())),
+            Some(Value::Num(x)) => Some(OscType::Float(*x as f32)),
+            _ => None,
+        },
+        Value::Map(_) => None,
+    };
+    let mut has_orbit = false;
+    match &e.value {
+        Value::Map(m) => {
+            for (k, v) in m.iter() {
+                if let Some(v) = value(v) {
+                    has_orbit |= k == "orbit";
+                    push(k, v);
+                }
+            }
+        }
+        v => {
+            if let Some(v) = value(v) {
+                push("s", v);
+            }
+        }
+    }
+    push("cps", OscType::Float(e.cps as f32));
+    push("cycle", OscType::Float(e.cycle as f32));
+    push("delta", OscType::Float(e.delta as f32));
+    if !has_orbit {
+        push("orbit", OscType::Int(0));
+    }
+    OscMessage {
+        addr: "/dirt/play".to_string(),
+        args,
+    }
+}
+
+/// The packet for `e` sounding at `at`.
+pub fn bundle(e: &SentEvent, at: SystemTime) -> Option<Vec<u8>> {
+    let packet = OscPacket::Bundle(OscBundle {
+        timetag: OscTime::try_from(at).ok()?,
+        content: vec![OscPacket::Message(message(e))],
+    });
+    rosc::encoder::encode(&packet).ok()
+}
+
+/// Sends every event that arrives on `events` to `to`, stamped `start` + its frame's time +
+/// `latency`; returns how many were sent when the senders are gone.
+pub fn send(
+    to: SocketAddr,
+    latency: f64,
+    sample_rate: u32,
+    start: SystemTime,
+    events: Receiver<SentEvent>,
+) -> std::io::Result<u64> {
+    let local: SocketAddr = if to.is_ipv4() {
+        "0.0.0.0:0".parse().expect("an address")
+    } else {
+        "[::]:0".parse().expect("an address")
+    };
+    let socket = UdpSocket::bind(local)?;
+    let mut sent = 0;
+    for e in events {
+        let after = e.frame.max(0) as f64 / sample_rate as f64 + latency;
+        let at = start + Duration::from_secs_f64(after.max(0.0));
+        if let Some(bytes) = bundle(&e, at)
+            && socket.send_to(&bytes, to).is_ok()
+        {
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
