@@ -92,9 +92,9 @@ impl Elem {
 impl MiniPattern {
     /// Every word with the span of its step, in the order written.
     pub fn atoms(&self) -> Vec<(&str, &Span)> {
-        let mut out = Vec::new();
-        atoms_group(&self.root, &mut out);
-        out
+        let mut steps = Vec::new();
+        collect_steps_group(&self.root, &mut steps);
+        words(&steps)
     }
 
     /// The words that stand where a number must (the operands of `*`, `/`, `(k,n,r)` and a
@@ -106,16 +106,16 @@ impl MiniPattern {
         for step in steps {
             for op in &step.ops {
                 match op {
-                    Op::Fast(s) | Op::Slow(s) => atoms_step(s, &mut out),
+                    Op::Fast(s) | Op::Slow(s) => out.extend(atoms_of(s)),
                     Op::Euclid {
                         pulses,
                         steps,
                         rotation,
                     } => {
-                        atoms_step(pulses, &mut out);
-                        atoms_step(steps, &mut out);
+                        out.extend(atoms_of(pulses));
+                        out.extend(atoms_of(steps));
                         if let Some(r) = rotation {
-                            atoms_step(r, &mut out);
+                            out.extend(atoms_of(r));
                         }
                     }
                     _ => {}
@@ -126,7 +126,7 @@ impl MiniPattern {
                 ..
             } = &step.elem
             {
-                atoms_step(s, &mut out);
+                out.extend(atoms_of(s));
             }
         }
         out
@@ -258,51 +258,20 @@ fn collect_steps<'a>(step: &'a Step, out: &mut Vec<&'a Step>) {
     }
 }
 
-fn atoms_group<'a>(group: &'a Group, out: &mut Vec<(&'a str, &'a Span)>) {
-    match group {
-        Group::Seq(seq) => atoms_seq(seq, out),
-        Group::Stack(seqs)
-        | Group::Choose {
-            alternatives: seqs, ..
-        }
-        | Group::Feet { feet: seqs, .. } => seqs.iter().for_each(|s| atoms_seq(s, out)),
-    }
+/// The words among `steps`, with the span of their step.
+fn words<'a>(steps: &[&'a Step]) -> Vec<(&'a str, &'a Span)> {
+    steps
+        .iter()
+        .filter_map(|s| match &s.elem {
+            Elem::Atom(word) => Some((word.as_str(), &s.span)),
+            _ => None,
+        })
+        .collect()
 }
 
-fn atoms_seq<'a>(seq: &'a Sequence, out: &mut Vec<(&'a str, &'a Span)>) {
-    seq.steps.iter().for_each(|s| atoms_step(s, out));
-}
-
-fn atoms_step<'a>(step: &'a Step, out: &mut Vec<(&'a str, &'a Span)>) {
-    match &step.elem {
-        Elem::Atom(word) => out.push((word, &step.span)),
-        Elem::Sub(group) => atoms_group(group, out),
-        Elem::Alt(seqs) => seqs.iter().for_each(|s| atoms_seq(s, out)),
-        Elem::Poly {
-            sequences,
-            steps_per_cycle,
-        } => {
-            sequences.iter().for_each(|s| atoms_seq(s, out));
-            if let Some(s) = steps_per_cycle {
-                atoms_step(s, out);
-            }
-        }
-    }
-    for op in &step.ops {
-        match op {
-            Op::Fast(s) | Op::Slow(s) | Op::Tail(s) | Op::Range(s) => atoms_step(s, out),
-            Op::Euclid {
-                pulses,
-                steps,
-                rotation,
-            } => {
-                atoms_step(pulses, out);
-                atoms_step(steps, out);
-                if let Some(r) = rotation {
-                    atoms_step(r, out);
-                }
-            }
-            Op::Replicate(_) | Op::Degrade { .. } => {}
-        }
-    }
+/// The words of a step and everything inside it.
+fn atoms_of(step: &Step) -> Vec<(&str, &Span)> {
+    let mut steps = Vec::new();
+    collect_steps(step, &mut steps);
+    words(&steps)
 }
