@@ -248,7 +248,8 @@ Examples:\n  phonon query '\"bd*2 [sn cp]\" $ fast 2'\n  phonon query 'jux rev $
         /// End of the span in cycles.
         #[arg(long, default_value = "1", allow_hyphen_values = true)]
         to: String,
-        /// Which output of a file: `out`, `o2`, `d1`, ... (needed when the file has several).
+        /// Which output of a file: `out`, `o2`, `d1`, ..., `once`/`first` (or `once:LINE`)
+        /// (needed when the file has several).
         #[arg(long)]
         out: Option<String>,
     },

@@ -39,7 +39,7 @@ pub fn query_source(src: &str, file: &str, output: Option<&str>) -> Result<Patte
         if diags.is_empty() {
             // No diagnostics: the output choice was the problem.
             let fe = crate::front_end(src);
-            let names: Vec<String> = fe.checked.outputs.keys().map(|o| o.to_string()).collect();
+            let names: Vec<String> = fe.checked.outputs.keys().map(typed).collect();
             match output {
                 Some(name) => format!("no output `{name}` in {file}; it has: {}", names.join(", ")),
                 None => format!(
@@ -62,9 +62,7 @@ fn compile_output(src: &str, output: Option<&str>) -> Result<Pattern, Vec<Diagno
     }
     let checked = &fe.checked;
     let target = match output {
-        Some(name) => output_name(name)
-            .filter(|t| checked.outputs.contains_key(t))
-            .ok_or_else(Vec::new)?,
+        Some(name) => pick(checked, name).ok_or_else(Vec::new)?,
         None if checked.outputs.contains_key(&OutputName::Main) => OutputName::Main,
         None if checked.outputs.len() == 1 => *checked.outputs.keys().next().expect("one output"),
         None => return Err(Vec::new()),
@@ -76,6 +74,38 @@ fn compile_output(src: &str, output: Option<&str>) -> Result<Pattern, Vec<Diagno
     Lowerer::new(checked)
         .pattern(body)
         .map_err(|d| checked.expansions.remap(vec![d]))
+}
+
+/// An output as `--out` names it: `out`, `o2`, `d1`, ...; a `once:`/`first:` line as `once`
+/// (the only one) or `once:LINE`.
+fn pick(checked: &crate::resolve::Checked, name: &str) -> Option<OutputName> {
+    if let Some(t) = output_name(name).filter(|t| checked.outputs.contains_key(t)) {
+        return Some(t);
+    }
+    let (word, line) = match name.split_once(':') {
+        Some((w, l)) => (w, Some(l.parse::<u32>().ok()?)),
+        None => (name, None),
+    };
+    let first = match word {
+        "once" => false,
+        "first" => true,
+        _ => return None,
+    };
+    let mut matching = checked.outputs.keys().filter(|o| {
+        matches!(o, OutputName::Once { first: f, line: l } if *f == first && line.is_none_or(|n| n == *l))
+    });
+    let one = *matching.next()?;
+    matching.next().is_none().then_some(one)
+}
+
+/// An output's name as `--out` takes it.
+fn typed(o: &OutputName) -> String {
+    match o {
+        OutputName::Once { first, line } => {
+            format!("{}:{line}", if *first { "first" } else { "once" })
+        }
+        o => o.to_string(),
+    }
 }
 
 /// A time argument: `2`, `-7/3`, `0.25` (decimals are exact: `0.1` is 1/10).

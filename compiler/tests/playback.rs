@@ -160,3 +160,16 @@ fn a_negative_nudge_is_an_error_where_it_is_written() {
     assert_eq!(at, "-0.02");
     assert!(errors("out: s \"bd*2\" # nudge \"0 0.02\"").is_empty());
 }
+
+#[test]
+fn query_names_a_once_line_as_once_or_once_colon_line() {
+    use phonon_compiler::query::query_source;
+    let src = "o1: s \"bd\"\nonce: s \"cp\"\nfirst: s \"sn\"\nonce: s \"hh\"\n";
+    // Two `once:` lines: the line tells them apart; `first` is the only one of its kind.
+    assert!(query_source(src, "f.ph", Some("once:2")).is_ok());
+    assert!(query_source(src, "f.ph", Some("once:4")).is_ok());
+    assert!(query_source(src, "f.ph", Some("first")).is_ok());
+    let e = query_source(src, "f.ph", Some("once")).unwrap_err();
+    assert!(e.ends_with("it has: o1, once:2, once:4, first:3"), "{e}");
+    assert!(query_source(src, "f.ph", Some("once:3")).is_err());
+}
