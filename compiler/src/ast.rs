@@ -374,6 +374,33 @@ pub fn named_items(e: &Expr) -> Result<Vec<(String, &Expr)>, &Expr> {
         .collect()
 }
 
+impl Expr {
+    /// A test of time (`whenT`'s): the comparison, its number, and whether it tests the
+    /// position in the cycle (`(< 0.5) . cyclePos`) rather than the time (`(< 4)`).
+    pub fn time_test(&self) -> Option<(Cmp, f64, bool)> {
+        let section = |e: &Expr| match &e.kind {
+            ExprKind::Section {
+                op: SectionOp::Compare(c),
+                operand,
+            } => crate::resolve::const_eval(operand).map(|x| (*c, x)),
+            _ => None,
+        };
+        match &self.kind {
+            ExprKind::Dollar { items, .. } => match items.as_slice() {
+                [
+                    s,
+                    Expr {
+                        kind: ExprKind::Ident(name),
+                        ..
+                    },
+                ] if name == "cyclePos" => section(s).map(|(c, x)| (c, x, true)),
+                _ => None,
+            },
+            _ => section(self).map(|(c, x)| (c, x, false)),
+        }
+    }
+}
+
 impl Statement {
     pub fn body_mut(&mut self) -> Option<&mut Expr> {
         match &mut self.kind {

@@ -772,8 +772,9 @@ impl<'a> Lowerer<'a> {
                     .fmap(|v| numeral(v).map_or(Value::Num(0.0), Value::Num))
             }),
             T::WhenT => {
-                let (cmp, x, of_position) =
-                    time_test(args[0]).expect("the checker lets only time tests through");
+                let (cmp, x, of_position) = args[0]
+                    .time_test()
+                    .expect("the checker lets only time tests through");
                 let g = f(0);
                 let x = Rational::from_f64(x);
                 let test = Arc::new(move |t: Rational| {
@@ -1075,31 +1076,6 @@ fn const_pair(e: &Expr) -> (Rational, Rational) {
             Rational::from_f64(const_num(&items[1])),
         ),
         _ => (Rational::ZERO, Rational::ONE),
-    }
-}
-
-/// A test of time (`whenT`'s): the comparison, the number, and whether it tests the position
-/// in the cycle (`(< 0.5) . cyclePos`) rather than the time.
-pub(crate) fn time_test(e: &Expr) -> Option<(crate::ast::Cmp, f64, bool)> {
-    let section = |e: &Expr| match &e.kind {
-        ExprKind::Section {
-            op: SectionOp::Compare(c),
-            operand,
-        } => crate::resolve::const_eval(operand).map(|x| (*c, x)),
-        _ => None,
-    };
-    match &e.kind {
-        ExprKind::Dollar { items, .. } => match items.as_slice() {
-            [
-                s,
-                Expr {
-                    kind: ExprKind::Ident(name),
-                    ..
-                },
-            ] if name == "cyclePos" => section(s).map(|(c, x)| (c, x, true)),
-            _ => None,
-        },
-        _ => section(e).map(|(c, x)| (c, x, false)),
     }
 }
 

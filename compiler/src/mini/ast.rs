@@ -97,6 +97,13 @@ impl MiniPattern {
         words(&steps)
     }
 
+    /// [`atoms`](Self::atoms) without the rests (`~`, `-`): the words a name check reads.
+    pub fn words(&self) -> Vec<(&str, &Span)> {
+        let mut atoms = self.atoms();
+        atoms.retain(|(w, _)| *w != "~" && *w != "-");
+        atoms
+    }
+
     /// The words that stand where a number must (the operands of `*`, `/`, `(k,n,r)` and a
     /// polymeter's `%`), with the span of their step.
     pub fn number_words(&self) -> Vec<(&str, &Span)> {

@@ -105,7 +105,7 @@ impl Resolver<'_> {
             }
             // A test of time is read in place: its comparison section is refused elsewhere.
             _ if ty == Ty::TimeTest => {
-                if crate::lower::expr::time_test(e).is_some() {
+                if e.time_test().is_some() {
                     return Kind::Function;
                 }
                 self.error(
@@ -391,10 +391,8 @@ impl Resolver<'_> {
     fn check_names(&mut self, t: T, mini: &crate::mini::ast::MiniPattern) -> bool {
         use phonon_runtime::pattern::{arp, ops::note_to_midi, scales};
         let mut ok = true;
-        for (word, span) in mini.atoms() {
-            let known = word == "~"
-                || word == "-"
-                || word.parse::<f64>().is_ok()
+        for (word, span) in mini.words() {
+            let known = word.parse::<f64>().is_ok()
                 || match t {
                     T::Arp => arp::MODES.contains(&word),
                     T::Transpose => {
@@ -434,20 +432,20 @@ impl Resolver<'_> {
 
     /// `ur t names patterns fx`: the tables are `[["name", value], ..]`, and every word of
     /// the names names a pattern or a function of them.
-    fn check_ur(&mut self, args: &[Arg]) -> bool {
-        let positional: Vec<&Expr> = args
-            .iter()
+    fn check_ur(&mut self, args: &mut [Arg]) -> bool {
+        let mut positional: Vec<&mut Expr> = args
+            .iter_mut()
             .filter_map(|a| match a {
                 Arg::Positional(e) => Some(e),
                 Arg::Keyword { .. } => None,
             })
             .collect();
-        let [_, names, patterns, fx, ..] = positional.as_slice() else {
+        let [_, names, patterns, fx, ..] = positional.as_mut_slice() else {
             return true;
         };
         let mut known: Vec<String> = Vec::new();
         let mut ok = true;
-        for (table, what) in [(patterns, "pattern"), (fx, "transform")] {
+        for (table, what) in [(&**patterns, "pattern"), (&**fx, "transform")] {
             match crate::ast::named_items(table) {
                 Ok(items) => known.extend(items.into_iter().map(|(n, _)| n)),
                 Err(item) => {
@@ -463,21 +461,8 @@ impl Resolver<'_> {
         if !ok {
             return false;
         }
-        let mut words = Vec::new();
-        let mut names = (*names).clone();
-        names.walk_mut(&mut |e| {
-            if let ExprKind::Str {
-                pattern: Some(mini),
-                ..
-            } = &e.kind
-            {
-                for (word, span) in mini.atoms() {
-                    words.push((word.to_string(), span.clone()));
-                }
-            }
-        });
-        for (word, span) in words {
-            if word == "~" || word == "-" || known.contains(&word) {
+        for (word, span) in super::string_words(names) {
+            if known.contains(&word) {
                 continue;
             }
             let hint = match did_you_mean(&word, known.iter().map(String::as_str)) {
@@ -536,7 +521,7 @@ impl Resolver<'_> {
     fn check_voicing_words(&mut self, control: &str, mini: &crate::mini::ast::MiniPattern) -> bool {
         use phonon_runtime::pattern::voicing::{DICTIONARIES, Mode, known_chord};
         let mut ok = true;
-        for (word, span) in mini.atoms() {
+        for (word, span) in mini.words() {
             let (known, what, hint) = match control {
                 "chord" => (
                     known_chord(word),
@@ -557,7 +542,7 @@ impl Resolver<'_> {
                     format!("known: {}", Mode::NAMES.join(" ")),
                 ),
             };
-            if known || word == "~" || word == "-" {
+            if known {
                 continue;
             }
             self.error(

@@ -84,20 +84,8 @@ pub const DEFAULT_CPS: f64 = 0.5;
 /// The words of a tempo pattern's strings must be numbers (or rests); each other word is
 /// an error at it.
 fn tempo_words_are_numbers(value: &mut Expr, resolver: &mut Resolver) -> bool {
-    let mut bad = Vec::new();
-    value.walk_mut(&mut |e| {
-        if let ExprKind::Str {
-            pattern: Some(mini),
-            ..
-        } = &e.kind
-        {
-            for (word, span) in mini.atoms() {
-                if !(word == "~" || word == "-" || word.parse::<f64>().is_ok()) {
-                    bad.push((word.to_string(), span.clone()));
-                }
-            }
-        }
-    });
+    let mut bad = string_words(value);
+    bad.retain(|(word, _)| word.parse::<f64>().is_err());
     for (word, span) in &bad {
         resolver.error(
             Diagnostic::error(span.clone(), format!("`{word}` is not a tempo"))
@@ -106,6 +94,25 @@ fn tempo_words_are_numbers(value: &mut Expr, resolver: &mut Resolver) -> bool {
         );
     }
     bad.is_empty()
+}
+
+/// The words of every string in `e` (rests left out), with where they stand.
+pub(crate) fn string_words(e: &mut Expr) -> Vec<(String, Span)> {
+    let mut out = Vec::new();
+    e.walk_mut(&mut |e| {
+        if let ExprKind::Str {
+            pattern: Some(mini),
+            ..
+        } = &e.kind
+        {
+            out.extend(
+                mini.words()
+                    .into_iter()
+                    .map(|(w, s)| (w.to_string(), s.clone())),
+            );
+        }
+    });
+    out
 }
 
 /// Tidal's `xfade`: a crossfade of 4 cycles.
@@ -173,12 +180,22 @@ fn playback(program: &Program, outputs: &BTreeMap<OutputName, usize>) -> Playbac
                 let Some(o) = output(target, &mut plan.errors) else {
                     continue;
                 };
-                let cycles = cycles
+                let length = cycles
                     .as_ref()
-                    .map_or(Some(DEFAULT_XFADE_CYCLES), const_eval)
-                    .filter(|v| *v > 0.0 && v.is_finite());
-                if let Some(c) = cycles {
-                    plan.xfades.insert(o, c);
+                    .map_or(Some(DEFAULT_XFADE_CYCLES), const_eval);
+                match (length, cycles) {
+                    (Some(c), _) if c > 0.0 && c.is_finite() => {
+                        plan.xfades.insert(o, c);
+                    }
+                    // Tidal's `xfadeIn 1 8 $ pattern` is reported where it is checked.
+                    (_, Some(e)) if !matches!(e.kind, ExprKind::Dollar { .. }) => {
+                        plan.errors.push(
+                            Diagnostic::error(e.span.clone(), "a crossfade lasts a positive number of cycles")
+                                .with_label("not a positive number")
+                                .with_hint("e.g. `xfadeIn o1 8`; the output's pattern is written in its own `o1:` line"),
+                        );
+                    }
+                    _ => {}
                 }
             }
             StatementKind::ResetCycles => plan.reset_cycles = true,
@@ -352,13 +369,6 @@ pub fn check(mut program: Program, src: &str, statements_lost: bool) -> (Checked
                     continue;
                 }
                 resolver.visit(e);
-                if !const_eval(e).is_some_and(|v| v > 0.0 && v.is_finite()) {
-                    resolver.error(
-                        Diagnostic::error(e.span.clone(), "a crossfade lasts a positive number of cycles")
-                            .with_label("not a positive number")
-                            .with_hint("e.g. `xfadeIn o1 8`; the output's pattern is written in its own `o1:` line"),
-                    );
-                }
             }
             StatementKind::Hush
             | StatementKind::Playback { .. }
