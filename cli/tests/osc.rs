@@ -111,6 +111,8 @@ fn sample_events_go_to_superdirt_as_tidal_sends_them() {
         );
         assert_eq!(value("delta"), Some(OscType::Float(0.5)));
         assert_eq!(value("orbit"), Some(OscType::Int(0)));
+        // Tidal names the pattern: the output's name (`d1` would be `1`).
+        assert_eq!(args[0], ("_id_".to_string(), OscType::String("out".into())));
     }
     // Stamped half a second apart, as the events are at 1 cps.
     for pair in got.windows(2) {

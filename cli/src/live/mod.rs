@@ -156,7 +156,7 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
     let (osc_tx, osc) = match args.osc_out {
         Some((to, latency)) => {
             let (tx, rx) = mpsc::channel();
-            engine.send_events_to(&tx);
+            let _ = tx.send(engine.send_events_to(osc::RING_EVENTS));
             let start = std::time::SystemTime::now();
             let thread = std::thread::spawn(move || osc::send(to, latency, sr, start, rx));
             (Some(tx), Some((to, thread)))
@@ -468,7 +468,7 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
                         let engine = match Engine::on_pool(c.spec, block, pool.clone()) {
                             Ok(mut e) => {
                                 if let Some(tx) = &osc_tx {
-                                    e.send_events_to(tx);
+                                    let _ = tx.send(e.send_events_to(osc::RING_EVENTS));
                                 }
                                 Box::new(e)
                             }

@@ -3,20 +3,28 @@
 //! one `/dirt/play` message per event, every control as a name and a value, with `cps`,
 //! `cycle` and `delta`, in a bundle stamped with the time it should sound, sent ahead by the
 //! latency (Tidal's default 0.2 s) so that the receiver schedules it exactly.
+//!
+//! The players hand their events over through wait-free rings (the audio thread neither
+//! allocates nor waits); this thread empties them every millisecond.
 
 use phonon_runtime::engine::voices::SentEvent;
 use phonon_runtime::pattern::Value;
 use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
 use std::net::{SocketAddr, UdpSocket};
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, SystemTime};
+
+/// Events each player's ring holds: a second of stress_extreme's busiest player, emptied
+/// every millisecond.
+pub const RING_EVENTS: usize = 4096;
 
 /// Tidal's `oLatency` for SuperDirt.
 pub const DEFAULT_LATENCY: f64 = 0.2;
 
-/// An event as SuperDirt's `/dirt/play` message: its controls in their order (numbers as
-/// floats, words as strings; a list value, as `bd:3` makes, as its first word), then
-/// `cps`, `cycle` and `delta`, and `orbit` 0 when the event names none.
+/// An event as SuperDirt's `/dirt/play` message: `_id_` (the output's name as Tidal's,
+/// `1` for `d1`), its controls in their order (numbers as floats, words as strings; a list
+/// value, as `bd:3` makes, as its first word), then `cps`, `cycle` and `delta`, and
+/// `orbit` 0 when the event names none.
 pub fn message(e: &SentEvent) -> OscMessage {
     let mut args = Vec::new();
     let mut push = |name: &str, v: OscType| {
@@ -34,6 +42,7 @@ pub fn message(e: &SentEvent) -> OscMessage {
         Value::Map(_) => None,
     };
     let mut has_orbit = false;
+    push("_id_", OscType::String(e.id.to_string()));
     match &e.value {
         Value::Map(m) => {
             for (k, v) in m.iter() {
@@ -70,14 +79,15 @@ pub fn bundle(e: &SentEvent, at: SystemTime) -> Option<Vec<u8>> {
     rosc::encoder::encode(&packet).ok()
 }
 
-/// Sends every event that arrives on `events` to `to`, stamped `start` + its frame's time +
-/// `latency`; returns how many were sent when the senders are gone.
+/// Sends every event from the rings that arrive on `rings` (one list per version of the
+/// program) to `to`, stamped `start` + its frame's time + `latency`; returns how many were
+/// sent once no more rings can come and those there are have been emptied and dropped.
 pub fn send(
     to: SocketAddr,
     latency: f64,
     sample_rate: u32,
     start: SystemTime,
-    events: Receiver<SentEvent>,
+    rings: Receiver<Vec<rtrb::Consumer<SentEvent>>>,
 ) -> std::io::Result<u64> {
     let local: SocketAddr = if to.is_ipv4() {
         "0.0.0.0:0".parse().expect("an address")
@@ -86,14 +96,35 @@ pub fn send(
     };
     let socket = UdpSocket::bind(local)?;
     let mut sent = 0;
-    for e in events {
-        let after = e.frame.max(0) as f64 / sample_rate as f64 + latency;
-        let at = start + Duration::from_secs_f64(after.max(0.0));
-        if let Some(bytes) = bundle(&e, at)
-            && socket.send_to(&bytes, to).is_ok()
-        {
-            sent += 1;
+    let mut open: Vec<rtrb::Consumer<SentEvent>> = Vec::new();
+    let mut more = true;
+    loop {
+        loop {
+            match rings.try_recv() {
+                Ok(list) => open.extend(list),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    more = false;
+                    break;
+                }
+            }
         }
+        for ring in &mut open {
+            while let Ok(e) = ring.pop() {
+                let after = e.frame.max(0) as f64 / sample_rate as f64 + latency;
+                let at = start + Duration::from_secs_f64(after.max(0.0));
+                if let Some(bytes) = bundle(&e, at)
+                    && socket.send_to(&bytes, to).is_ok()
+                {
+                    sent += 1;
+                }
+            }
+        }
+        // A ring whose player is gone (its program was replaced) and that is empty is done.
+        open.retain(|r| !(r.is_abandoned() && r.is_empty()));
+        if !more && open.is_empty() {
+            return Ok(sent);
+        }
+        std::thread::sleep(Duration::from_millis(1));
     }
-    Ok(sent)
 }

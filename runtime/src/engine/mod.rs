@@ -216,6 +216,15 @@ pub struct ProgramSpec {
     pub code: Arc<dyn Any + Send + Sync>,
 }
 
+/// Tidal's name for an output's pattern (its `_id_`): `d1` is `p 1`, so `1`; any other
+/// name is itself.
+pub fn tidal_id(output: &str) -> &str {
+    match output.strip_prefix('d') {
+        Some(n) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => n,
+        _ => output,
+    }
+}
+
 /// The `code` of an orbit's output: the same in every program, so a reload never fades it.
 pub fn orbit_code(number: u32) -> u64 {
     0x6f72_6269_7400_0000 ^ number as u64
@@ -383,6 +392,8 @@ pub struct Counters {
     /// Events that named an orbit the program does not have (a computed number): played
     /// without their sends.
     pub orbits_missing: u64,
+    /// Events to hand on (`send_events_to`) dropped because their ring was full.
+    pub events_unsent: u64,
 }
 
 /// A program instantiated for a maximum block size and a number of threads.
@@ -586,16 +597,29 @@ impl Engine {
         &self.outputs
     }
 
-    /// From now on, every sample player hands its events to `tap` instead of playing them
-    /// (`phonon live --osc-out`); voices already sounding ring on.
-    pub fn send_events_to(&mut self, tap: &std::sync::mpsc::Sender<voices::SentEvent>) {
+    /// From now on, every sample player hands its events on instead of playing them
+    /// (`phonon live --osc-out`); voices already sounding ring on. Returns the other ends
+    /// of the rings they go to, `capacity` events each, one per player. Each event is
+    /// named by the first output the player plays in, as Tidal's `_id_` names a pattern:
+    /// `d1` as `1`, other names as written.
+    pub fn send_events_to(&mut self, capacity: usize) -> Vec<rtrb::Consumer<voices::SentEvent>> {
         // A hushed program sends nothing; its players stay silent here.
         if self.hush {
-            return;
+            return Vec::new();
         }
-        for bank in &mut self.banks {
-            bank.send_events_to(tap.clone());
+        let mut ends = Vec::with_capacity(self.banks.len());
+        for (b, bank) in self.banks.iter_mut().enumerate() {
+            let name = self
+                .upstream
+                .iter()
+                .zip(&self.outputs)
+                .find(|(u, _)| u.banks.contains(&b))
+                .map_or("", |(_, o)| o.name.as_str());
+            let (tx, rx) = rtrb::RingBuffer::new(capacity);
+            bank.send_events_to(tx, Arc::from(tidal_id(name)));
+            ends.push(rx);
         }
+        ends
     }
 
     /// Whether the program says `hush` (every output silent).
@@ -923,8 +947,9 @@ impl Engine {
         let at = first + frames as i64 - 1;
         let c = &mut self.counters;
         let (mut sounding, mut started, mut stolen, mut missing) = (0, 0, 0, 0);
-        let mut orbits_missing = 0;
+        let (mut orbits_missing, mut unsent) = (0, 0);
         for b in &self.banks {
+            unsent += b.counters.unsent;
             sounding += b.sounding();
             started += b.counters.started;
             stolen += b.counters.stolen;
@@ -940,6 +965,7 @@ impl Engine {
         c.voices_peak = c.voices_peak.max(sounding);
         (c.voices_started, c.voices_stolen, c.samples_missing) = (started, stolen, missing);
         c.orbits_missing = orbits_missing;
+        c.events_unsent = unsent;
     }
 
     /// One output's channels for the last block: silence if the program is hushed or the
@@ -966,5 +992,17 @@ impl Engine {
                 out[2 * f + 1] += b;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn outputs_are_named_as_tidal_names_patterns() {
+        assert_eq!(super::tidal_id("d1"), "1");
+        assert_eq!(super::tidal_id("d12"), "12");
+        assert_eq!(super::tidal_id("drums"), "drums");
+        assert_eq!(super::tidal_id("d"), "d");
+        assert_eq!(super::tidal_id("o1"), "o1");
     }
 }

@@ -284,6 +284,8 @@ pub struct BankCounters {
     /// Events naming an orbit the program does not have (a computed number): they play
     /// without their sends.
     pub orbit_missing: u64,
+    /// Events to hand on that found the ring full (the receiver fell behind): dropped.
+    pub unsent: u64,
 }
 
 pub struct VoiceBank {
@@ -322,8 +324,9 @@ pub struct VoiceBank {
     sends: Vec<OrbitSends>,
     pub counters: BankCounters,
     /// Where the events go instead of starting voices (`phonon live --osc-out`: another
-    /// sampler plays them); voices already sounding ring on.
-    tap: Option<std::sync::mpsc::Sender<SentEvent>>,
+    /// sampler plays them), with the name they go under; voices already sounding ring on.
+    /// A ring, so handing one on never allocates or waits.
+    tap: Option<(rtrb::Producer<SentEvent>, Arc<str>)>,
 }
 
 /// An event handed on instead of played ([`VoiceBank::send_events_to`]): what SuperDirt's
@@ -338,6 +341,8 @@ pub struct SentEvent {
     pub delta: f64,
     pub cps: f64,
     pub value: Value,
+    /// The name of the output it plays in, as Tidal's `_id_` (`d1` is `1`).
+    pub id: Arc<str>,
 }
 
 // SAFETY: `left`/`right` point into the engine's buffers, which outlive the bank and which no
@@ -490,9 +495,10 @@ impl VoiceBank {
         self.groups.iter().map(|g| g.len()).sum::<usize>() + self.with_fx.len()
     }
 
-    /// From now on, hands each event to `tap` instead of starting voices.
-    pub fn send_events_to(&mut self, tap: std::sync::mpsc::Sender<SentEvent>) {
-        self.tap = Some(tap);
+    /// From now on, hands each event to `tap`, under the name `id`, instead of starting
+    /// voices.
+    pub fn send_events_to(&mut self, tap: rtrb::Producer<SentEvent>, id: Arc<str>) {
+        self.tap = Some((tap, id));
     }
 
     /// Starts the voices of this block's events, mixes every voice into the bank's buffers
@@ -543,17 +549,22 @@ impl VoiceBank {
             events += 1;
             let frame = first + offset;
             match tap {
-                Some(tap) => {
+                Some((tap, id)) => {
                     let whole = h.whole.unwrap_or(h.part);
                     let cps = clock.cps_at(frame).to_f64();
-                    // A receiver gone (the sender thread stopped) drops the event.
-                    let _ = tap.send(SentEvent {
+                    // Reference counts only: nothing here allocates. A full ring (or a
+                    // receiver gone) drops the event.
+                    let sent = tap.push(SentEvent {
                         frame,
                         cycle: whole.begin.to_f64(),
                         delta: (whole.end - whole.begin).to_f64() / cps,
                         cps,
                         value: h.value.clone(),
+                        id: id.clone(),
                     });
+                    if sent.is_err() {
+                        starter.counters.unsent += 1;
+                    }
                 }
                 None => starter.start(clock, frame, h),
             }
