@@ -43,6 +43,102 @@ pub struct SampleArgs {
     pub voices: Option<u32>,
 }
 
+/// How a program is played live: the sink, the recording, the block.
+#[derive(clap::Args, Debug)]
+pub struct PlayArgs {
+    /// Where the sound goes: `cpal` the audio device, `null` consumes blocks at
+    /// real-time pace without a sound card.
+    #[arg(long, default_value = "cpal", value_parser = ["cpal", "null"])]
+    sink: String,
+    /// The output device: the first whose name contains this (default: the system's).
+    #[arg(long)]
+    device: Option<String>,
+    /// Channels to open the device with (the program plays on the first two, or with
+    /// --split on all of them).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
+    channels: Option<u16>,
+    /// One stereo pair per output and per orbit (o1 on channels 1-2, o2 on 3-4, ...)
+    /// instead of the master mix, on the --channels the device is opened with (and in
+    /// the --record file). An output keeps its pair across reloads; outputs beyond the
+    /// pairs share the last one.
+    #[arg(long, requires = "channels")]
+    split: bool,
+    /// Write exactly the frames sent to the sink to this WAV file (32-bit float stereo).
+    #[arg(long, value_name = "OUT.wav")]
+    record: Option<PathBuf>,
+    /// Frames per block, and the device's period where it lets phonon choose. Smaller
+    /// blocks are heard sooner after a save (two blocks wait ahead of the sink) and leave
+    /// less time for each; 256 frames at 44.1 kHz is 5.8 ms.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(16..=8192))]
+    block: u32,
+    /// The null sink's sample rate (a device plays at its own, and the program and its
+    /// samples are compiled for that).
+    #[arg(long, default_value_t = 44_100, value_parser = clap::value_parser!(u32).range(8000..=192_000))]
+    sample_rate: u32,
+    /// Worker threads for the heavy stages (default: every core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Stop after this many seconds (default: play until interrupted).
+    #[arg(long)]
+    seconds: Option<f64>,
+    /// Blocks rendered ahead of what the sink takes at once: the margin against a render
+    /// thread held up by the machine, and the blocks an edit waits before it is heard.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    ahead: u32,
+    /// Send the mix to the sink without the master limiter (for mastering elsewhere):
+    /// samples above 0 dBFS then reach the device and the recording as they are.
+    #[arg(long)]
+    no_limiter: bool,
+    #[command(flatten)]
+    samples: SampleArgs,
+}
+
+impl PlayArgs {
+    /// Opens the sink; the arguments `live` plays with, and the sample folders.
+    fn open(self, io: &mut Io) -> Result<(live::LiveArgs, SampleArgs), i32> {
+        let stems = match (self.split, self.channels) {
+            (false, _) => None,
+            (true, Some(c)) if c >= 2 && c % 2 == 0 => Some(c as usize / 2),
+            (true, c) => {
+                let _ = writeln!(
+                    io.stderr,
+                    "error: --split needs an even --channels of at least 2 (two per output), not {}",
+                    c.unwrap_or(0)
+                );
+                return Err(EXIT_USAGE);
+            }
+        };
+        let (sink, sample_rate) = match live::open_sink(
+            &self.sink,
+            self.device.as_deref(),
+            self.channels,
+            self.block as usize,
+            self.sample_rate,
+        ) {
+            Ok(x) => x,
+            Err(e) => {
+                let _ = writeln!(io.stderr, "error: {e}");
+                return Err(EXIT_USER_ERROR);
+            }
+        };
+        let args = live::LiveArgs {
+            sink,
+            block: self.block as usize,
+            sample_rate,
+            threads: self
+                .threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            seconds: self.seconds,
+            record: self.record,
+            ahead: self.ahead as usize,
+            limit: !self.no_limiter,
+            stems,
+            osc_out: None,
+        };
+        Ok((args, self.samples))
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Compile a program to native code, reporting every error.
@@ -100,48 +196,11 @@ Examples:
         /// The `.ph` file to play and watch.
         #[arg(required_unless_present = "list_devices")]
         file: Option<PathBuf>,
-        /// Where the sound goes: `cpal` the audio device, `null` consumes blocks at
-        /// real-time pace without a sound card.
-        #[arg(long, default_value = "cpal", value_parser = ["cpal", "null"])]
-        sink: String,
-        /// The output device: the first whose name contains this (default: the system's).
-        #[arg(long)]
-        device: Option<String>,
         /// List the output devices and exit.
         #[arg(long)]
         list_devices: bool,
-        /// Channels to open the device with (the program plays on the first two, or with
-        /// --split on all of them).
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
-        channels: Option<u16>,
-        /// One stereo pair per output and per orbit (o1 on channels 1-2, o2 on 3-4, ...)
-        /// instead of the master mix, on the --channels the device is opened with (and in
-        /// the --record file). An output keeps its pair across reloads; outputs beyond the
-        /// pairs share the last one.
-        #[arg(long, requires = "channels")]
-        split: bool,
-        /// Write exactly the frames sent to the sink to this WAV file (32-bit float stereo).
-        #[arg(long, value_name = "OUT.wav")]
-        record: Option<PathBuf>,
-        /// Frames per block, and the device's period where it lets phonon choose. Smaller
-        /// blocks are heard sooner after a save (two blocks wait ahead of the sink) and leave
-        /// less time for each; 256 frames at 44.1 kHz is 5.8 ms.
-        #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(16..=8192))]
-        block: u32,
-        /// The null sink's sample rate (a device plays at its own, and the program and its
-        /// samples are compiled for that).
-        #[arg(long, default_value_t = 44_100, value_parser = clap::value_parser!(u32).range(8000..=192_000))]
-        sample_rate: u32,
-        /// Worker threads for the heavy stages (default: every core).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Stop after this many seconds (default: play until interrupted).
-        #[arg(long)]
-        seconds: Option<f64>,
-        /// Blocks rendered ahead of what the sink takes at once: the margin against a render
-        /// thread held up by the machine, and the blocks an edit waits before it is heard.
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
-        ahead: u32,
+        #[command(flatten)]
+        play: PlayArgs,
         /// Send the sample players' events to SuperDirt (or anything that reads its
         /// `/dirt/play`) at HOST:PORT instead of playing them (e.g. 127.0.0.1:57120).
         #[arg(long, value_name = "HOST:PORT", value_parser = socket_address)]
@@ -149,12 +208,26 @@ Examples:
         /// Seconds the OSC bundles are sent ahead of when they sound (Tidal's default).
         #[arg(long, default_value_t = live::osc::DEFAULT_LATENCY, requires = "osc_out")]
         osc_latency: f64,
-        /// Send the mix to the sink without the master limiter (for mastering elsewhere):
-        /// samples above 0 dBFS then reach the device and the recording as they are.
-        #[arg(long)]
-        no_limiter: bool,
+    },
+    /// Play what Tidal sends SuperDirt: Phonon as a drop-in SuperDirt.
+    #[command(
+        after_help = "Listens for SuperDirt's OSC messages (/dirt/play in time-stamped bundles, /dirt/hello,
+/dirt/handshake) and plays each event with Phonon's sample player, synths and orbits at its
+bundle's time. Tidal needs no change: stop SuperDirt (it holds the port) and start this.
+
+Examples:
+  phonon serve
+  phonon serve --port 57120 --orbits 12 --record tidal.wav"
+    )]
+    Serve {
+        /// The UDP port to listen on (SuperDirt's), on 127.0.0.1.
+        #[arg(long, default_value_t = live::serve::DEFAULT_PORT)]
+        port: u16,
+        /// Orbits, numbered from 0 (an event's `orbit` wraps around them, as SuperDirt's).
+        #[arg(long, default_value_t = live::serve::DEFAULT_ORBITS, value_parser = clap::value_parser!(u32).range(1..=16))]
+        orbits: u32,
         #[command(flatten)]
-        samples: SampleArgs,
+        play: PlayArgs,
     },
     /// Render a program to a 32-bit float WAV file.
     #[command(after_help = "Without --cycles or --seconds, renders 4 cycles.\n\n\
@@ -283,7 +356,7 @@ pub struct Io<'a> {
 }
 
 /// Runs the CLI with `args` (including the program name) and returns the exit code.
-pub fn run(args: &[String], io: Io) -> i32 {
+pub fn run(args: &[String], mut io: Io) -> i32 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -339,21 +412,10 @@ pub fn run(args: &[String], io: Io) -> i32 {
         } => audio::kit(export.as_deref(), sample_rate, io),
         Command::Live {
             file,
-            sink,
-            device,
             list_devices,
-            channels,
-            split,
-            record,
-            block,
-            sample_rate,
-            threads,
-            seconds,
-            ahead,
+            play,
             osc_out,
             osc_latency,
-            no_limiter,
-            samples,
         } => {
             if list_devices {
                 return match live::device_names() {
@@ -369,51 +431,20 @@ pub fn run(args: &[String], io: Io) -> i32 {
                     }
                 };
             }
-            let stems = match (split, channels) {
-                (false, _) => None,
-                (true, Some(c)) if c >= 2 && c % 2 == 0 => Some(c as usize / 2),
-                (true, c) => {
-                    let _ = writeln!(
-                        io.stderr,
-                        "error: --split needs an even --channels of at least 2 (two per output), not {}",
-                        c.unwrap_or(0)
-                    );
-                    return EXIT_USAGE;
-                }
-            };
-            let (sink, sample_rate) = match live::open_sink(
-                &sink,
-                device.as_deref(),
-                channels,
-                block as usize,
-                sample_rate,
-            ) {
+            let (mut args, samples) = match play.open(&mut io) {
                 Ok(x) => x,
-                Err(e) => {
-                    let _ = writeln!(io.stderr, "error: {e}");
-                    return EXIT_USER_ERROR;
-                }
+                Err(code) => return code,
             };
+            args.osc_out = osc_out.map(|to| (to, osc_latency));
             let file = file.expect("clap requires the file without --list-devices");
-            live::live(
-                &file,
-                &samples,
-                live::LiveArgs {
-                    sink,
-                    block: block as usize,
-                    sample_rate,
-                    threads: threads.unwrap_or_else(|| {
-                        std::thread::available_parallelism().map_or(1, |n| n.get())
-                    }),
-                    seconds,
-                    record,
-                    ahead: ahead as usize,
-                    limit: !no_limiter,
-                    stems,
-                    osc_out: osc_out.map(|to| (to, osc_latency)),
-                },
-                io,
-            )
+            live::live(&file, &samples, args, io)
+        }
+        Command::Serve { port, orbits, play } => {
+            let (args, samples) = match play.open(&mut io) {
+                Ok(x) => x,
+                Err(code) => return code,
+            };
+            live::serve(&samples, port, orbits, args, io)
         }
         Command::Render {
             file,

@@ -2609,12 +2609,27 @@ pub fn event_control(op: Op, args: &[crate::ast::Arg]) -> Option<&'static str> {
     if !matches!(args, [crate::ast::Arg::Positional(_)]) {
         return None;
     }
+    one_value_control(op)
+}
+
+/// What [`event_control`] makes of an operation given one value.
+fn one_value_control(op: Op) -> Option<&'static str> {
     match op {
         Op::Delay => Some("delay"),
         Op::Filter(Filter::Lpf) => Some("cutoff"),
         Op::Filter(Filter::Hpf) => Some("hcutoff"),
         Op::Filter(Filter::Bpf) => Some("bandf"),
         _ => None,
+    }
+}
+
+/// The per-event control a name sets in SuperDirt's `/dirt/play` (`s`, `n`, `cutoff`,
+/// `delay`, `room`, ...), as Phonon's events name it; `None` when Phonon's events have no
+/// such control.
+pub fn dirt_control(name: &str) -> Option<&'static str> {
+    match lookup(name)?.op {
+        Op::Control(c) => Some(c),
+        op => one_value_control(op),
     }
 }
 

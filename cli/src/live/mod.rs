@@ -12,9 +12,12 @@
 //! thread fades the master out over the crossfade time, the sink plays the fade, then
 //! everything stops and the recording is finalised. A second signal skips the fade.
 
+use crate::audio::Compiler;
 use crate::{EXIT_USAGE, EXIT_USER_ERROR, Io, SampleArgs};
 use phonon_compiler::diagnostic::render_all;
 use phonon_runtime::Rational;
+use phonon_runtime::engine::ProgramSpec;
+use phonon_runtime::engine::inbox::{Inbox, InboxCounts};
 use phonon_runtime::engine::{Engine, dsp_pool};
 use phonon_runtime::live::{CROSSFADE_SECONDS, Incoming, Player, Swapped};
 use phonon_runtime::master::Master;
@@ -26,6 +29,7 @@ use std::time::{Duration, Instant};
 
 pub mod osc;
 mod record;
+pub mod serve;
 mod signals;
 mod sink;
 
@@ -114,6 +118,27 @@ struct Stats {
     null_clock_frames: AtomicU64,
 }
 
+/// Where changes to what plays come from.
+enum Changes {
+    /// Saved versions of the file, each compiled and swapped in.
+    Watch {
+        path: PathBuf,
+        text: String,
+        with: Compiler,
+    },
+    /// Events from OSC (`phonon serve`), played by the first program's sample player.
+    Listen {
+        listen: serve::Listen,
+        inbox: Option<Inbox>,
+    },
+}
+
+/// The thread that [`Changes`] runs on.
+enum Changer {
+    Compiler(std::thread::JoinHandle<()>),
+    Listener(std::thread::JoinHandle<serve::Heard>, Arc<InboxCounts>),
+}
+
 pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
     if path == Path::new("-") {
         let _ = writeln!(
@@ -140,18 +165,76 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
             with.compile(silence).expect("the silent program compiles")
         }
     };
+    let changes = Changes::Watch {
+        path: path.to_path_buf(),
+        text,
+        with,
+    };
+    play(first.spec, name, changes, args, io)
+}
+
+/// `phonon serve`: plays the events Tidal sends SuperDirt (see [`serve`]) with a program
+/// of one sample player that can play every sound of the library and the kit, the synths,
+/// and `orbits` orbits.
+pub fn serve(samples: &SampleArgs, port: u16, orbits: u32, args: LiveArgs, io: Io) -> i32 {
+    let with = samples.compiler(args.sample_rate);
+    let (spec, sounds) = match serve::program(&with, orbits) {
+        Ok(x) => x,
+        Err(e) => {
+            let _ = writeln!(io.stderr, "error: {e}");
+            return EXIT_USER_ERROR;
+        }
+    };
+    let socket = match std::net::UdpSocket::bind(("127.0.0.1", port)) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(
+                io.stderr,
+                "error: cannot listen on 127.0.0.1:{port}: {e}\n  hint: is SuperDirt (or another phonon serve) running? stop it, or give another --port"
+            );
+            return EXIT_USER_ERROR;
+        }
+    };
+    let (inbox, sender) = phonon_runtime::engine::inbox::inbox(serve::INBOX_EVENTS);
+    let listen = serve::Listen {
+        socket,
+        orbits,
+        inbox: sender,
+        sample_rate: args.sample_rate,
+        origin: std::time::SystemTime::now(),
+        sounds,
+    };
+    let changes = Changes::Listen {
+        listen,
+        inbox: Some(inbox),
+    };
+    play(spec, "phonon serve".to_string(), changes, args, io)
+}
+
+/// Plays `spec`, taking `changes` as they come, until stopped.
+fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, io: Io) -> i32 {
     let block = args.block.max(1);
     let sr = args.sample_rate;
     // One pool for every version of the program, made here at normal priority (threads
     // inherit their creator's, and the compiler thread runs at a lower one).
     let pool = dsp_pool(args.threads);
-    let mut engine = match Engine::on_pool(first.spec, block, pool.clone()) {
+    let mut engine = match Engine::on_pool(spec, block, pool.clone()) {
         Ok(e) => Box::new(e),
         Err(e) => {
             let _ = writeln!(io.stderr, "error: {e}");
             return EXIT_USER_ERROR;
         }
     };
+    if let Changes::Listen { inbox, .. } = &mut changes
+        && let Some(inbox) = inbox.take()
+        && !engine.take_events_from(inbox)
+    {
+        let _ = writeln!(
+            io.stderr,
+            "error: the program has no sample player to play events"
+        );
+        return EXIT_USER_ERROR;
+    }
     // `--osc-out`: every version of the program hands its sample events to this thread.
     let (osc_tx, osc) = match args.osc_out {
         Some((to, latency)) => {
@@ -228,6 +311,7 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
         let (name, fade_total) = (name.clone(), (CROSSFADE_SECONDS * sr as f64).round() as i64);
         std::thread::spawn(move || {
             let mut master = Master::new(sr, pairs, limit);
+            let mut times = BlockTimes::new();
             let mut buf = vec![0.0f32; width * block];
             let mut stems = player.stems();
             // Blow-ups of the playing program already reported (a new program starts over).
@@ -269,6 +353,7 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
                     }
                 }
                 let us = t.elapsed().as_micros() as u64;
+                times.add(us);
                 stats.last_block_us.store(us, Ordering::Relaxed);
                 stats.max_block_us.fetch_max(us, Ordering::Relaxed);
                 stats
@@ -315,6 +400,7 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
                     .pushed
                     .fetch_add((ready.len() / width) as i64, Ordering::Relaxed);
             }
+            times
         })
     };
 
@@ -330,6 +416,9 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
             let _ = report.send(Report::text(text));
         })
     };
+    // When frame 0 is played, give or take the device's latency: what `phonon serve` takes
+    // an OSC bundle's time from.
+    let origin = std::time::SystemTime::now();
     let running = match sink::start(args.sink, feed, block, sr, say) {
         Ok(r) => r,
         Err(e) => {
@@ -394,123 +483,155 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
         })
     };
 
-    // Watcher: any event naming the file (written, created, renamed over) is an edit.
-    let file_name = path.file_name().map(|n| n.to_os_string());
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let watcher = {
-        let edit_tx = edit_tx.clone();
-        notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-            if let Ok(ev) = res
-                && !ev.kind.is_access()
-                && ev
-                    .paths
-                    .iter()
-                    .any(|p| p.file_name() == file_name.as_deref())
-            {
-                let _ = edit_tx.send(Instant::now());
+    // What changes what plays: saved versions of the file, or events from OSC.
+    let (watcher, changer) = match changes {
+        Changes::Watch { path, text, with } => {
+            // Watcher: any event naming the file (written, created, renamed over) is an edit.
+            let file_name = path.file_name().map(|n| n.to_os_string());
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            let watcher = {
+                let edit_tx = edit_tx.clone();
+                notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+                    if let Ok(ev) = res
+                        && !ev.kind.is_access()
+                        && ev
+                            .paths
+                            .iter()
+                            .any(|p| p.file_name() == file_name.as_deref())
+                    {
+                        let _ = edit_tx.send(Instant::now());
+                    }
+                })
+            };
+            let mut watcher = match watcher {
+                Ok(w) => w,
+                Err(e) => {
+                    let _ = writeln!(io.stderr, "error: cannot watch {name}: {e}");
+                    stop.store(true, Ordering::Relaxed);
+                    return EXIT_USER_ERROR;
+                }
+            };
+            use notify::Watcher;
+            if let Err(e) = watcher.watch(&dir, notify::RecursiveMode::NonRecursive) {
+                let _ = writeln!(io.stderr, "error: cannot watch {}: {e}", dir.display());
+                stop.store(true, Ordering::Relaxed);
+                return EXIT_USER_ERROR;
             }
-        })
-    };
-    let mut watcher = match watcher {
-        Ok(w) => w,
-        Err(e) => {
-            let _ = writeln!(io.stderr, "error: cannot watch {name}: {e}");
-            stop.store(true, Ordering::Relaxed);
-            return EXIT_USER_ERROR;
-        }
-    };
-    use notify::Watcher;
-    if let Err(e) = watcher.watch(&dir, notify::RecursiveMode::NonRecursive) {
-        let _ = writeln!(io.stderr, "error: cannot watch {}: {e}", dir.display());
-        stop.store(true, Ordering::Relaxed);
-        return EXIT_USER_ERROR;
-    }
 
-    // Compiler thread: debounce, compile, build the engine, hand it over.
-    let compiler = {
-        let (stop, report, path) = (stop.clone(), report_tx.clone(), path.to_path_buf());
-        let stats = stats.clone();
-        let with = with.clone();
-        // The text playing now: a save that changes nothing is not a reload.
-        let mut last = text.clone();
-        let threads = args.threads;
-        let name = name.clone();
-        let color = io.color;
-        std::thread::spawn(move || {
-            lower_priority();
-            // Code generation runs in parallel: on threads started here, at this priority.
-            let compile_pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .thread_name(|i| format!("phonon-compile-{i}"))
-                .build()
-                .expect("a thread pool can be built");
-            while !stop.load(Ordering::Relaxed) {
-                let Ok(mut noticed) = edit_rx.recv_timeout(Duration::from_millis(50)) else {
-                    continue;
-                };
-                while let Ok(t) = edit_rx.recv_timeout(DEBOUNCE) {
-                    noticed = noticed.min(t);
-                }
-                // A rename-replace can leave the path missing for a moment.
-                let Ok(text) = std::fs::read_to_string(&path) else {
-                    continue;
-                };
-                if last == text {
-                    continue;
-                }
-                last = text.clone();
-                let t = Instant::now();
-                match compile_pool.install(|| with.compile(&text)) {
-                    Ok(c) => {
-                        let engine = match Engine::on_pool(c.spec, block, pool.clone()) {
-                            Ok(mut e) => {
-                                if let Some(tx) = &osc_tx {
-                                    let _ = tx.send(e.send_events_to(osc::RING_EVENTS));
-                                }
-                                Box::new(e)
-                            }
-                            Err(e) => {
-                                let _ = report.send(Report::text(format!(
-                                    "error: {e}\n{name}: not reloaded, the last good program keeps playing"
-                                )));
-                                continue;
-                            }
+            // Compiler thread: debounce, compile, build the engine, hand it over.
+            let compiler = {
+                let (stop, report, path) = (stop.clone(), report_tx.clone(), path.to_path_buf());
+                let stats = stats.clone();
+                let with = with.clone();
+                // The text playing now: a save that changes nothing is not a reload.
+                let mut last = text.clone();
+                let threads = args.threads;
+                let name = name.clone();
+                let color = io.color;
+                std::thread::spawn(move || {
+                    lower_priority();
+                    // Code generation runs in parallel: on threads started here, at this priority.
+                    let compile_pool = rayon::ThreadPoolBuilder::new()
+                        .num_threads(threads)
+                        .thread_name(|i| format!("phonon-compile-{i}"))
+                        .build()
+                        .expect("a thread pool can be built");
+                    while !stop.load(Ordering::Relaxed) {
+                        let Ok(mut noticed) = edit_rx.recv_timeout(Duration::from_millis(50))
+                        else {
+                            continue;
                         };
-                        let compile_ms = t.elapsed().as_secs_f64() * 1e3;
-                        if !c.warnings.is_empty() {
-                            let _ = report.send(Report::text(render_all(
-                                &c.warnings,
-                                &name,
-                                &text,
-                                color,
-                            )));
+                        while let Ok(t) = edit_rx.recv_timeout(DEBOUNCE) {
+                            noticed = noticed.min(t);
                         }
-                        let _ = incoming_tx.send(Incoming {
-                            engine,
-                            noticed,
-                            compile_ms,
-                            played_when_ready: stats.consumed.load(Ordering::Relaxed) + lead,
-                        });
+                        // A rename-replace can leave the path missing for a moment.
+                        let Ok(text) = std::fs::read_to_string(&path) else {
+                            continue;
+                        };
+                        if last == text {
+                            continue;
+                        }
+                        last = text.clone();
+                        let t = Instant::now();
+                        match compile_pool.install(|| with.compile(&text)) {
+                            Ok(c) => {
+                                let engine = match Engine::on_pool(c.spec, block, pool.clone()) {
+                                    Ok(mut e) => {
+                                        if let Some(tx) = &osc_tx {
+                                            let _ = tx.send(e.send_events_to(osc::RING_EVENTS));
+                                        }
+                                        Box::new(e)
+                                    }
+                                    Err(e) => {
+                                        let _ = report.send(Report::text(format!(
+                                            "error: {e}\n{name}: not reloaded, the last good program keeps playing"
+                                        )));
+                                        continue;
+                                    }
+                                };
+                                let compile_ms = t.elapsed().as_secs_f64() * 1e3;
+                                if !c.warnings.is_empty() {
+                                    let _ = report.send(Report::text(render_all(
+                                        &c.warnings,
+                                        &name,
+                                        &text,
+                                        color,
+                                    )));
+                                }
+                                let _ = incoming_tx.send(Incoming {
+                                    engine,
+                                    noticed,
+                                    compile_ms,
+                                    played_when_ready: stats.consumed.load(Ordering::Relaxed)
+                                        + lead,
+                                });
+                            }
+                            Err(d) => {
+                                let _ = report.send(Report::text(format!(
+                                    "{}\n{name}: not reloaded, the last good program keeps playing",
+                                    render_all(&d, &name, &text, color)
+                                )));
+                            }
+                        }
                     }
-                    Err(d) => {
-                        let _ = report.send(Report::text(format!(
-                            "{}\n{name}: not reloaded, the last good program keeps playing",
-                            render_all(&d, &name, &text, color)
-                        )));
-                    }
-                }
-            }
-        })
+                })
+            };
+            (Some(watcher), Changer::Compiler(compiler))
+        }
+        Changes::Listen { mut listen, .. } => {
+            listen.origin = origin;
+            let address = listen
+                .socket
+                .local_addr()
+                .map_or_else(|_| "?".to_string(), |a| a.to_string());
+            // Frame 0's time to the nanosecond: what a bundle's time is measured from.
+            let since = origin
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            let _ = writeln!(
+                io.stdout,
+                "listening for SuperDirt's /dirt/play on {address} ({} orbits); frame 0 played at {}.{:09} s after 1970",
+                listen.orbits,
+                since.as_secs(),
+                since.subsec_nanos()
+            );
+            let (stop, report) = (stop.clone(), report_tx.clone());
+            let say: Box<dyn Fn(String) + Send> = Box::new(move |text| {
+                let _ = report.send(Report::text(text));
+            });
+            let counts = listen.inbox.counts.clone();
+            let thread = std::thread::spawn(move || serve::listen(listen, stop, say));
+            (None, Changer::Listener(thread, counts))
+        }
     };
     drop(report_tx);
 
     let started = Instant::now();
     let until = args.seconds.map(Duration::from_secs_f64);
     let mut last_status = Instant::now();
-    let mut loads: Vec<f64> = Vec::new();
     let mut last_reload = String::from("none");
     let budget_us = block as f64 / sr as f64 * 1e6;
     loop {
@@ -532,7 +653,6 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
         let load = stats.last_block_us.load(Ordering::Relaxed) as f64 / budget_us * 100.0;
-        loads.push(load);
         if io.color && last_status.elapsed() >= Duration::from_millis(250) {
             last_status = Instant::now();
             let cps = f64::from_bits(stats.cps.load(Ordering::Relaxed));
@@ -547,10 +667,28 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
             } else {
                 ""
             };
+            // The program's clock and its last reload; serving, the events (Tidal keeps the
+            // clock).
+            let (clock, changes) = match &changer {
+                Changer::Compiler(_) => (
+                    format!(
+                        "cycle {:.2}  cps {cps:.3}  ",
+                        f64::from_bits(stats.cycle.load(Ordering::Relaxed))
+                    ),
+                    format!("reload {last_reload}"),
+                ),
+                Changer::Listener(_, counts) => (
+                    String::new(),
+                    format!(
+                        "events {} late {}",
+                        counts.played.load(Ordering::Relaxed),
+                        counts.late.load(Ordering::Relaxed)
+                    ),
+                ),
+            };
             let _ = write!(
                 io.stderr,
-                "\r\x1b[Kcycle {:.2}  cps {cps:.3}  load {load:.1}%  voices {}  xruns {}{limiting}{device}  reload {last_reload}",
-                f64::from_bits(stats.cycle.load(Ordering::Relaxed)),
+                "\r\x1b[K{clock}load {load:.1}%  voices {}  xruns {}{limiting}{device}  {changes}",
                 stats.voices.load(Ordering::Relaxed),
                 stats.xruns.load(Ordering::Relaxed)
             );
@@ -578,8 +716,14 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
     drop(running);
     stop.store(true, Ordering::Relaxed);
     drop(watcher);
-    let _ = compiler.join();
-    let _ = render.join();
+    let heard = match changer {
+        Changer::Compiler(thread) => {
+            let _ = thread.join();
+            None
+        }
+        Changer::Listener(thread, counts) => thread.join().ok().map(|h| (h, counts)),
+    };
+    let times = render.join().unwrap_or_else(|_| BlockTimes::new());
     let recorded = monitor.join();
     let _ = janitor.join();
     if let Some((to, thread)) = osc {
@@ -599,6 +743,9 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
     }
     for r in report_rx.try_iter() {
         let _ = writeln!(io.stdout, "{}", r.text);
+    }
+    if let Some((heard, counts)) = heard {
+        let _ = writeln!(io.stdout, "{}", serve::summary(&heard, &counts));
     }
     if let Some(why) = stopped_by {
         let _ = writeln!(io.stdout, "{why}");
@@ -620,7 +767,6 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
             }
         }
     }
-    loads.sort_by(|a, b| a.total_cmp(b));
     let played = stats.played.load(Ordering::Relaxed);
     let device_errors = stats.device_errors.load(Ordering::Relaxed);
     let xruns = stats.xruns.load(Ordering::Relaxed);
@@ -656,11 +802,14 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
     }
     let _ = writeln!(
         io.stdout,
-        "played {:.2} s at {sr} Hz in callbacks of up to {} frames, xruns {xruns}{first_xrun}, load median {:.1}% max {:.1}% of the block budget{}",
+        "played {:.2} s at {sr} Hz in callbacks of up to {} frames, xruns {xruns}{first_xrun}, load median {:.1}% p99 {:.1}% max {:.1}% of the block budget ({:.2} ms; {} blocks){}",
         played as f64 / sr as f64,
         stats.callback_frames.load(Ordering::Relaxed),
-        loads.get(loads.len() / 2).copied().unwrap_or(0.0),
+        times.quantile_us(0.5) / budget_us * 100.0,
+        times.quantile_us(0.99) / budget_us * 100.0,
         stats.max_block_us.load(Ordering::Relaxed) as f64 / budget_us * 100.0,
+        budget_us / 1e3,
+        times.blocks,
         if device_errors > 0 {
             format!(", {device_errors} errors from the audio device")
         } else {
@@ -668,6 +817,43 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
         }
     );
     0
+}
+
+/// Every block's render time, in steps of 10 µs up to a second (longer ones in the last
+/// step): the median and p99 of a whole set, kept without allocating after the start.
+struct BlockTimes {
+    counts: Vec<u64>,
+    blocks: u64,
+}
+
+impl BlockTimes {
+    const STEP_US: u64 = 10;
+
+    fn new() -> BlockTimes {
+        BlockTimes {
+            counts: vec![0; 100_000],
+            blocks: 0,
+        }
+    }
+
+    fn add(&mut self, us: u64) {
+        let i = ((us / Self::STEP_US) as usize).min(self.counts.len() - 1);
+        self.counts[i] += 1;
+        self.blocks += 1;
+    }
+
+    /// The time under which a `q` share of the blocks took, in µs (the step's upper end).
+    fn quantile_us(&self, q: f64) -> f64 {
+        let want = (q * self.blocks as f64).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (i, &n) in self.counts.iter().enumerate() {
+            seen += n;
+            if seen >= want {
+                return ((i as u64 + 1) * Self::STEP_US) as f64;
+            }
+        }
+        0.0
+    }
 }
 
 /// Fades frames of `width` interleaved channels from full level to silence over `total`

@@ -8,6 +8,7 @@ mod dirt_extra;
 pub mod fx_lanes;
 pub mod guard;
 pub mod host;
+pub mod inbox;
 pub mod lines;
 pub mod orbits;
 pub mod poly;
@@ -620,6 +621,18 @@ impl Engine {
             ends.push(rx);
         }
         ends
+    }
+
+    /// From now on, the first sample player also plays the events that arrive in `inbox`
+    /// (`phonon serve`). False when the program has no sample player.
+    pub fn take_events_from(&mut self, inbox: inbox::Inbox) -> bool {
+        match self.banks.first_mut() {
+            Some(bank) => {
+                bank.take_events_from(inbox);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Whether the program says `hush` (every output silent).

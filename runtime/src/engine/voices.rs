@@ -6,6 +6,7 @@
 //! voice is stolen (counted). Nothing here allocates per block once the bank is built.
 
 use super::fx_lanes::{self, LaneVoice};
+use super::inbox::Inbox;
 use super::lines::{LinePool, LineUse};
 use super::orbits::{OrbitSends, PARAMS};
 use super::spectral::Spectral;
@@ -327,6 +328,8 @@ pub struct VoiceBank {
     /// sampler plays them), with the name they go under; voices already sounding ring on.
     /// A ring, so handing one on never allocates or waits.
     tap: Option<(rtrb::Producer<SentEvent>, Arc<str>)>,
+    /// Events from outside (`phonon serve`), played as well as the pattern's.
+    inbox: Option<Box<Inbox>>,
 }
 
 /// An event handed on instead of played ([`VoiceBank::send_events_to`]): what SuperDirt's
@@ -413,6 +416,7 @@ impl VoiceBank {
             sends,
             counters: BankCounters::default(),
             tap: None,
+            inbox: None,
         }
     }
 
@@ -501,6 +505,11 @@ impl VoiceBank {
         self.tap = Some((tap, id));
     }
 
+    /// From now on, also plays the events that arrive in `inbox`.
+    pub fn take_events_from(&mut self, inbox: Inbox) {
+        self.inbox = Some(Box::new(inbox));
+    }
+
     /// Starts the voices of this block's events, mixes every voice into the bank's buffers
     /// for frames `first..first + frames`, and retires finished voices. Returns the number
     /// of events.
@@ -529,8 +538,10 @@ impl VoiceBank {
             lines,
             silent,
             tap,
+            inbox,
             ..
         } = self;
+        let sr = clock.sample_rate as f64;
         let mut starter = Starter {
             sounds,
             voices,
@@ -545,6 +556,12 @@ impl VoiceBank {
             sends,
             first,
         };
+        if let Some(inbox) = inbox {
+            // Events from outside instead of the pattern's.
+            events = inbox.start_due(first, first + frames as i64, |frame, cps, h| {
+                starter.start(sr, cps, frame, h)
+            });
+        }
         source.for_each_onset_in_block(clock, first, frames as i64, |offset, h| {
             events += 1;
             let frame = first + offset;
@@ -566,7 +583,7 @@ impl VoiceBank {
                         starter.counters.unsent += 1;
                     }
                 }
-                None => starter.start(clock, frame, h),
+                None => starter.start(sr, clock.cps_at(frame).to_f64(), frame, h),
             }
         });
         // Each bank queries its next cycle at its own point of this one (from its id), so
@@ -996,7 +1013,8 @@ impl Starter<'_> {
         }
     }
 
-    fn start(&mut self, clock: &Clock, onset: i64, h: &Hap) {
+    /// Starts the voices of event `h` at frame `onset`, played at `cps` cycles a second.
+    fn start(&mut self, sr: f64, cps: f64, onset: i64, h: &Hap) {
         let Value::Map(m) = &h.value else {
             return;
         };
@@ -1013,8 +1031,6 @@ impl Starter<'_> {
                 number(m.get(k))
             }
         };
-        let sr = clock.sample_rate as f64;
-        let cps = clock.cps_at(onset).to_f64();
         // SuperDirt's `nudge`: the event sounds that many seconds later (its voice may start
         // in a later block). Nothing plays before its time: a negative nudge (an error where
         // it is written as a number) plays on time.
