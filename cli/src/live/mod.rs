@@ -88,8 +88,9 @@ struct Stats {
     /// Render time of the last block and the most of any block, in microseconds.
     last_block_us: AtomicU64,
     max_block_us: AtomicU64,
-    /// Voices sounding at the end of the last block rendered.
+    /// Voices sounding at the end of the last block rendered, and the most in any block.
     voices: AtomicU64,
+    voices_peak: AtomicU64,
     /// The playing program's cycles per second (f64 bits).
     cps: AtomicU64,
     /// The most frames the sink has asked for at once (after its first call): the render
@@ -384,9 +385,9 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
                     let _ = report.send(Report::text(format!("warning: {name}:{what}")));
                 }
                 reported = e.blowups().len();
-                stats
-                    .voices
-                    .store(e.counters().voices_sounding as u64, Ordering::Relaxed);
+                let sounding = e.counters().voices_sounding as u64;
+                stats.voices.store(sounding, Ordering::Relaxed);
+                stats.voices_peak.fetch_max(sounding, Ordering::Relaxed);
                 stats.cps.store(
                     e.clock().cps_at(e.frame()).to_f64().to_bits(),
                     Ordering::Relaxed,
@@ -802,7 +803,7 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
     }
     let _ = writeln!(
         io.stdout,
-        "played {:.2} s at {sr} Hz in callbacks of up to {} frames, xruns {xruns}{first_xrun}, load median {:.1}% p99 {:.1}% max {:.1}% of the block budget ({:.2} ms; {} blocks){}",
+        "played {:.2} s at {sr} Hz in callbacks of up to {} frames, xruns {xruns}{first_xrun}, load median {:.1}% p99 {:.1}% max {:.1}% of the block budget ({:.2} ms; {} blocks), voices at most {}{}",
         played as f64 / sr as f64,
         stats.callback_frames.load(Ordering::Relaxed),
         times.quantile_us(0.5) / budget_us * 100.0,
@@ -810,6 +811,7 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
         stats.max_block_us.load(Ordering::Relaxed) as f64 / budget_us * 100.0,
         budget_us / 1e3,
         times.blocks,
+        stats.voices_peak.load(Ordering::Relaxed),
         if device_errors > 0 {
             format!(", {device_errors} errors from the audio device")
         } else {

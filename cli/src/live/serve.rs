@@ -22,7 +22,10 @@ use phonon_runtime::pattern::value::Controls;
 use phonon_runtime::pattern::{Hap, TimeSpan, Value};
 use phonon_runtime::time::Rational;
 use rosc::{OscMessage, OscPacket, OscTime, OscType};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Each control name met, and Phonon's name for it (`None`: not a control of Phonon's).
+type Names = HashMap<String, Option<&'static str>>;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -65,10 +68,39 @@ pub struct Listen {
     pub sounds: HashSet<String>,
 }
 
+/// Room for the bursts Tidal sends (every 1/20 s, a bundle per event of the next 1/20 s:
+/// 800 packets at stress_extreme's density) while the listener is not running.
+const RECEIVE_BUFFER: usize = 4 << 20;
+
+/// Asks the system for a larger receive buffer (it grants up to its own limit, e.g. Linux's
+/// `net.core.rmem_max`).
+fn enlarge_receive_buffer(socket: &UdpSocket) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let size = RECEIVE_BUFFER as libc::c_int;
+        // SAFETY: a plain setsockopt on a socket this process owns, with a pointer to an int
+        // and its size.
+        unsafe {
+            libc::setsockopt(
+                socket.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_RCVBUF,
+                (&size as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (socket, RECEIVE_BUFFER);
+}
+
 /// Listens until `stop`; `say` reports each new kind of problem as it is first met.
 pub fn listen(mut l: Listen, stop: Arc<AtomicBool>, say: Box<dyn Fn(String) + Send>) -> Heard {
     let mut heard = Heard::default();
     let _ = l.socket.set_read_timeout(Some(Duration::from_millis(5)));
+    enlarge_receive_buffer(&l.socket);
+    let mut names = HashMap::new();
     let mut buf = vec![0u8; rosc::decoder::MTU];
     while !stop.load(Ordering::Relaxed) {
         l.inbox.collect();
@@ -78,7 +110,7 @@ pub fn listen(mut l: Listen, stop: Arc<AtomicBool>, say: Box<dyn Fn(String) + Se
         };
         heard.packets += 1;
         match rosc::decoder::decode_udp(&buf[..n]) {
-            Ok((_, packet)) => l.packet(packet, None, from, &mut heard, &*say),
+            Ok((_, packet)) => l.packet(packet, None, from, &mut heard, &mut names, &*say),
             Err(e) => l.malformed(&mut heard, &*say, from, &format!("{e}")),
         }
     }
@@ -93,15 +125,16 @@ impl Listen {
         at: Option<OscTime>,
         from: SocketAddr,
         heard: &mut Heard,
+        names: &mut Names,
         say: &dyn Fn(String),
     ) {
         match p {
             OscPacket::Bundle(b) => {
                 for inner in b.content {
-                    self.packet(inner, Some(b.timetag), from, heard, say);
+                    self.packet(inner, Some(b.timetag), from, heard, names, say);
                 }
             }
-            OscPacket::Message(m) => self.message(m, at, from, heard, say),
+            OscPacket::Message(m) => self.message(m, at, from, heard, names, say),
         }
     }
 
@@ -111,10 +144,11 @@ impl Listen {
         at: Option<OscTime>,
         from: SocketAddr,
         heard: &mut Heard,
+        names: &mut Names,
         say: &dyn Fn(String),
     ) {
         match m.addr.as_str() {
-            "/dirt/play" => match self.event(&m.args, at, heard, say) {
+            "/dirt/play" => match self.event(&m.args, at, heard, names, say) {
                 Ok(Some(a)) => {
                     heard.events += 1;
                     if self.inbox.incoming.push(a).is_err() {
@@ -175,6 +209,7 @@ impl Listen {
         args: &[OscType],
         at: Option<OscTime>,
         heard: &mut Heard,
+        names: &mut Names,
         say: &dyn Fn(String),
     ) -> Result<Option<Arrival>, String> {
         if !args.len().is_multiple_of(2) {
@@ -234,7 +269,7 @@ impl Listen {
                     }
                     controls.insert("s", value);
                 }
-                _ => match phonon_compiler::builtins::dirt_control(name) {
+                _ => match lookup(names, name) {
                     Some(c) => controls.insert(c, value),
                     None => {
                         let n = heard.unknown_controls.entry(name.to_string()).or_default();
@@ -272,6 +307,16 @@ impl Listen {
             hap: Hap::new(Some(whole), whole, Value::map(controls)),
         }))
     }
+}
+
+/// Phonon's name for a control, looked up in the built-ins once per name.
+fn lookup(names: &mut Names, name: &str) -> Option<&'static str> {
+    if let Some(&known) = names.get(name) {
+        return known;
+    }
+    let known = phonon_compiler::builtins::dirt_control(name);
+    names.insert(name.to_string(), known);
+    known
 }
 
 /// Events in flight between the listener and the player.
