@@ -165,15 +165,17 @@ fn tidal_bundles_play_exactly_as_phonon_renders_the_pattern() {
             &to,
         )
         .unwrap();
-    // A bundle already late when it arrives (stamped frame 0): played at once, counted.
+    // A bundle already late when it arrives (stamped a second before frame 0): played at
+    // once, counted.
+    let before = origin - Duration::from_secs(1);
     let mut late = Vec::new();
     pair(&mut late, "s", OscType::String("hh".into()));
     pair(&mut late, "gain", OscType::Float(0.5));
-    tidal.send_to(&bundle(origin, late), &to).unwrap();
+    tidal.send_to(&bundle(before, late), &to).unwrap();
     // A sound nobody has: silent, reported.
     let mut unknown = Vec::new();
     pair(&mut unknown, "s", OscType::String("nosuchsound".into()));
-    tidal.send_to(&bundle(origin, unknown), &to).unwrap();
+    tidal.send_to(&bundle(before, unknown), &to).unwrap();
 
     // The pattern's first cycle, as Tidal sends it, one second after frame 0.
     let offset = 44_100i64;
@@ -250,7 +252,15 @@ fn tidal_bundles_play_exactly_as_phonon_renders_the_pattern() {
         .zip(&want)
         .map(|(a, b)| (a - b).abs())
         .fold(0.0f32, f32::max);
-    assert!(worst <= 1e-6, "differs from the render by {worst}");
+    let first_diff = got[start..]
+        .iter()
+        .zip(&want)
+        .position(|(a, b)| (a - b).abs() > 1e-6);
+    assert!(
+        worst <= 1e-6,
+        "differs from the render by {worst} from sample {first_diff:?} of {}",
+        want.len()
+    );
     assert!(want.iter().any(|x| x.abs() > 0.1));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -204,6 +204,7 @@ pub fn serve(samples: &SampleArgs, port: u16, orbits: u32, args: LiveArgs, io: I
         sample_rate: args.sample_rate,
         origin: std::time::SystemTime::now(),
         sounds,
+        stats: None,
     };
     let changes = Changes::Listen {
         listen,
@@ -604,6 +605,7 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
         }
         Changes::Listen { mut listen, .. } => {
             listen.origin = origin;
+            listen.stats = Some(stats.clone());
             let address = listen
                 .socket
                 .local_addr()

@@ -64,6 +64,9 @@ pub struct Listen {
     pub sample_rate: u32,
     /// When frame 0 was played.
     pub origin: SystemTime,
+    /// The player's counts: the silence a late block put in (played, not rendered) delays
+    /// every frame after it.
+    pub(super) stats: Option<Arc<super::Stats>>,
     /// The sounds `s` can play (besides the synths).
     pub sounds: HashSet<String>,
 }
@@ -293,7 +296,11 @@ impl Listen {
                     Ok(d) => d.as_secs_f64(),
                     Err(e) => -e.duration().as_secs_f64(),
                 };
-                (seconds * self.sample_rate as f64).round() as i64
+                // Frames are the program's: the silence of late blocks went by without them.
+                let silence = self.stats.as_ref().map_or(0, |s| {
+                    s.played.load(Ordering::Relaxed) - s.consumed.load(Ordering::Relaxed)
+                });
+                (seconds * self.sample_rate as f64).round() as i64 - silence
             }
         };
         // The whole as long as `delta` seconds at `cps` (a cycle without one): the player
