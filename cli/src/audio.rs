@@ -73,6 +73,7 @@ impl SampleArgs {
                 keep_clif: false,
                 voice_cap: self.voices.map_or(DEFAULT_VOICE_CAP, |v| v as usize),
                 plays: true,
+                midi: false,
             },
             library: Arc::new(SampleLibrary::new(SearchPath::standard(&self.dirs))),
         }
@@ -87,6 +88,8 @@ pub fn compile(path: &PathBuf, timings: bool, samples: &SampleArgs, mut io: Io) 
     // Compiled to be checked and timed, not played.
     let mut with = samples.compiler(44_100);
     with.options.plays = false;
+    // What `live --midi-out` would play is a program too.
+    with.options.midi = true;
     let (source, c) = match compiled(path, &with, &mut io) {
         Ok(x) => x,
         Err(code) => return code,
@@ -140,6 +143,8 @@ pub fn ir(path: &PathBuf, dump: Dump, samples: &SampleArgs, mut io: Io) -> i32 {
     let mut with = samples.compiler(44_100);
     with.options.keep_clif = matches!(dump, Dump::Clif);
     with.options.plays = false;
+    // What `live --midi-out` would play is a program too.
+    with.options.midi = true;
     let (source, c) = match compiled(path, &with, &mut io) {
         Ok(x) => x,
         Err(code) => return code,

@@ -134,6 +134,7 @@ impl PlayArgs {
             limit: !self.no_limiter,
             stems,
             osc_out: None,
+            midi_out: None,
         };
         Ok((args, self.samples))
     }
@@ -194,7 +195,7 @@ Examples:
     )]
     Live {
         /// The `.ph` file to play and watch.
-        #[arg(required_unless_present = "list_devices")]
+        #[arg(required_unless_present_any = ["list_devices", "list_midi"])]
         file: Option<PathBuf>,
         /// List the output devices and exit.
         #[arg(long)]
@@ -208,6 +209,17 @@ Examples:
         /// Seconds the OSC bundles are sent ahead of when they sound (Tidal's default).
         #[arg(long, default_value_t = live::osc::DEFAULT_LATENCY, requires = "osc_out")]
         osc_latency: f64,
+        /// Play the events of the sound `midi` (`s "midi"`, as Tidal) on this MIDI port: the
+        /// first system port whose name contains PORT, or a JACK port as jack:CLIENT:PORT.
+        #[arg(long, value_name = "PORT")]
+        midi_out: Option<String>,
+        /// Seconds MIDI messages are sent after their events sound, to line them up with the
+        /// audio device's output latency.
+        #[arg(long, default_value_t = 0.0, requires = "midi_out")]
+        midi_latency: f64,
+        /// List the MIDI ports --midi-out can name, and exit.
+        #[arg(long)]
+        list_midi: bool,
     },
     /// Play what Tidal sends SuperDirt: Phonon as a drop-in SuperDirt.
     #[command(
@@ -416,7 +428,24 @@ pub fn run(args: &[String], mut io: Io) -> i32 {
             play,
             osc_out,
             osc_latency,
+            midi_out,
+            midi_latency,
+            list_midi,
         } => {
+            if list_midi {
+                return match live::midi::list() {
+                    Ok(names) => {
+                        for n in names {
+                            let _ = writeln!(io.stdout, "{n}");
+                        }
+                        0
+                    }
+                    Err(e) => {
+                        let _ = writeln!(io.stderr, "error: cannot list MIDI ports: {e}");
+                        EXIT_USER_ERROR
+                    }
+                };
+            }
             if list_devices {
                 return match live::device_names() {
                     Ok(names) => {
@@ -436,6 +465,7 @@ pub fn run(args: &[String], mut io: Io) -> i32 {
                 Err(code) => return code,
             };
             args.osc_out = osc_out.map(|to| (to, osc_latency));
+            args.midi_out = midi_out.map(|port| (port, midi_latency));
             let file = file.expect("clap requires the file without --list-devices");
             live::live(&file, &samples, args, io)
         }

@@ -13,6 +13,9 @@ pub use crate::ir::sample_use::SoundName;
 
 /// The names of the sounds that exist (sample folders and built-in sounds), and where they
 /// were looked for, for the message about a name that is not among them.
+/// The sound of events played on a MIDI port (Tidal's `s "midi"`).
+pub const MIDI: &str = "midi";
+
 #[derive(Clone, Debug, Default)]
 pub struct Catalogue {
     names: BTreeSet<String>,
@@ -38,12 +41,29 @@ impl Catalogue {
     }
 
     /// The sounds the graph's sample players play, each once (where it is first written),
-    /// or an error at every name the catalogue lacks, with the closest names it has.
-    pub(crate) fn needs(&self, graph: &Graph) -> Result<Vec<SoundName>, Vec<Diagnostic>> {
+    /// or an error at every name the catalogue lacks, with the closest names it has. `midi`
+    /// is the MIDI port's, when the program plays to one (`midi`), and an error otherwise.
+    pub(crate) fn needs(
+        &self,
+        graph: &Graph,
+        midi: bool,
+    ) -> Result<Vec<SoundName>, Vec<Diagnostic>> {
         let mut needs: Vec<SoundName> = Vec::new();
         let mut errors = Vec::new();
         for n in graph.banks.iter().flat_map(|b| &b.names) {
             if needs.iter().any(|w| w.name == n.name) {
+                continue;
+            }
+            if n.name == MIDI && !self.contains(MIDI) {
+                if !midi {
+                    errors.push(
+                        Diagnostic::error(n.span.clone(), "`midi` plays on a MIDI port")
+                            .with_label("no MIDI port to play on")
+                            .with_hint(
+                                "play the file with `phonon live FILE --midi-out PORT` (`phonon live --list-midi` lists the ports); a render has no MIDI port",
+                            ),
+                    );
+                }
                 continue;
             }
             if !self.contains(&n.name) {

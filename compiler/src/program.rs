@@ -45,6 +45,8 @@ pub struct Options {
     /// compile` and `phonon ir`, which never play it, leave them alone; a program compiled
     /// without it plays with the reference kernels.
     pub plays: bool,
+    /// The program plays to a MIDI port (`phonon live --midi-out`): the sound `midi` exists.
+    pub midi: bool,
 }
 
 impl Default for Options {
@@ -55,6 +57,7 @@ impl Default for Options {
             keep_clif: false,
             voice_cap: DEFAULT_VOICE_CAP,
             plays: true,
+            midi: false,
         }
     }
 }
@@ -222,7 +225,7 @@ pub fn lower(src: &str, sounds: &Catalogue, opts: &Options) -> Result<Lowered, V
     if !too_much.is_empty() {
         return Err(at(too_much));
     }
-    let mut needs = sounds.needs(&graph).map_err(at)?;
+    let mut needs = sounds.needs(&graph, opts.midi).map_err(at)?;
     for n in &mut needs {
         n.span = fe.checked.expansions.source_span(&n.span);
     }

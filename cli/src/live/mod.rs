@@ -27,6 +27,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+pub mod midi;
 pub mod osc;
 mod record;
 pub mod serve;
@@ -53,6 +54,9 @@ pub struct LiveArgs {
     /// `--osc-out`: where the sample players' events go instead, and the latency they are
     /// sent ahead by.
     pub osc_out: Option<(std::net::SocketAddr, f64)>,
+    /// `--midi-out`: the MIDI port the events of the sound `midi` go to, and the seconds
+    /// they are sent after they sound (`--midi-latency`, for the audio device's latency).
+    pub midi_out: Option<(String, f64)>,
 }
 
 /// Saves closer together than this are one edit: editors write in several steps (truncate,
@@ -156,7 +160,8 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
             return EXIT_USER_ERROR;
         }
     };
-    let with = samples.compiler(args.sample_rate);
+    let mut with = samples.compiler(args.sample_rate);
+    with.options.midi = args.midi_out.is_some();
     let silence = "hush\nout: 0\n";
     let first = match with.compile(&text) {
         Ok(c) => c,
@@ -245,6 +250,25 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
             let start = std::time::SystemTime::now();
             let thread = std::thread::spawn(move || osc::send(to, latency, sr, start, rx));
             (Some(tx), Some((to, thread)))
+        }
+        None => (None, None),
+    };
+    // `--midi-out`: every version of the program hands the events of `midi` to this port.
+    let (midi_tx, midi) = match &args.midi_out {
+        Some((name, latency)) => {
+            let port = match midi::open(name) {
+                Ok(p) => p,
+                Err(e) => {
+                    let _ = writeln!(
+                        io.stderr,
+                        "error: {e}\n  hint: `phonon live --list-midi` lists the MIDI ports"
+                    );
+                    return EXIT_USER_ERROR;
+                }
+            };
+            let (tx, rx) = mpsc::channel();
+            let _ = tx.send(engine.send_midi_to(midi::RING_EVENTS));
+            (Some(tx), Some((name.clone(), *latency, port, rx)))
         }
         None => (None, None),
     };
@@ -421,6 +445,7 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
     // When frame 0 is played, give or take the device's latency: what `phonon serve` takes
     // an OSC bundle's time from.
     let origin = std::time::SystemTime::now();
+    let origin_instant = Instant::now();
     let running = match sink::start(args.sink, feed, block, sr, say) {
         Ok(r) => r,
         Err(e) => {
@@ -434,6 +459,20 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
             return EXIT_USER_ERROR;
         }
     };
+    let midi = midi.map(|(name, latency, port, rings)| {
+        let timing = midi::Timing {
+            origin: origin_instant,
+            sample_rate: sr,
+            latency,
+            stats: stats.clone(),
+        };
+        let report = report_tx.clone();
+        let say: Box<dyn Fn(String) + Send> = Box::new(move |text| {
+            let _ = report.send(Report::text(text));
+        });
+        let thread = std::thread::spawn(move || midi::send(port, rings, timing, say));
+        (name, thread)
+    });
     let monitor = {
         let (stop, stats, report) = (stop.clone(), stats.clone(), report_tx.clone());
         std::thread::spawn(move || {
@@ -564,6 +603,9 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
                                     Ok(mut e) => {
                                         if let Some(tx) = &osc_tx {
                                             let _ = tx.send(e.send_events_to(osc::RING_EVENTS));
+                                        }
+                                        if let Some(tx) = &midi_tx {
+                                            let _ = tx.send(e.send_midi_to(midi::RING_EVENTS));
                                         }
                                         Box::new(e)
                                     }
@@ -729,6 +771,20 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
     let times = render.join().unwrap_or_else(|_| BlockTimes::new());
     let recorded = monitor.join();
     let _ = janitor.join();
+    if let Some((name, thread)) = midi
+        && let Ok(sent) = thread.join()
+    {
+        let lost = if sent.lost > 0 {
+            format!(", {} lost (the port went away or was full)", sent.lost)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            io.stdout,
+            "sent {} MIDI messages of {} events to {name}{lost}",
+            sent.messages, sent.events
+        );
+    }
     if let Some((to, thread)) = osc {
         match thread.join() {
             Ok(Ok(n)) => {

@@ -608,6 +608,25 @@ impl Engine {
         if self.hush {
             return Vec::new();
         }
+        self.rings(capacity, |bank, tx, id| bank.send_events_to(tx, id))
+    }
+
+    /// From now on, every sample player hands the events of the sound `midi` on (`phonon
+    /// live --midi-out`), named as [`Engine::send_events_to`] names them; the other ends of
+    /// the rings, one per player.
+    pub fn send_midi_to(&mut self, capacity: usize) -> Vec<rtrb::Consumer<voices::SentEvent>> {
+        if self.hush {
+            return Vec::new();
+        }
+        self.rings(capacity, |bank, tx, id| bank.send_midi_to(tx, id))
+    }
+
+    /// A ring for each player, given to it by `give` with the player's Tidal name.
+    fn rings(
+        &mut self,
+        capacity: usize,
+        give: impl Fn(&mut VoiceBank, rtrb::Producer<voices::SentEvent>, Arc<str>),
+    ) -> Vec<rtrb::Consumer<voices::SentEvent>> {
         let mut ends = Vec::with_capacity(self.banks.len());
         for (b, bank) in self.banks.iter_mut().enumerate() {
             let name = self
@@ -617,7 +636,7 @@ impl Engine {
                 .find(|(u, _)| u.banks.contains(&b))
                 .map_or("", |(_, o)| o.name.as_str());
             let (tx, rx) = rtrb::RingBuffer::new(capacity);
-            bank.send_events_to(tx, Arc::from(tidal_id(name)));
+            give(bank, tx, Arc::from(tidal_id(name)));
             ends.push(rx);
         }
         ends

@@ -330,6 +330,9 @@ pub struct VoiceBank {
     tap: Option<(rtrb::Producer<SentEvent>, Arc<str>)>,
     /// Events from outside (`phonon serve`), played as well as the pattern's.
     inbox: Option<Box<Inbox>>,
+    /// Where the events of the sound `midi` go (`phonon live --midi-out`), with the name
+    /// they go under; without it they are counted missing.
+    midi: Option<(rtrb::Producer<SentEvent>, Arc<str>)>,
 }
 
 /// An event handed on instead of played ([`VoiceBank::send_events_to`]): what SuperDirt's
@@ -351,6 +354,11 @@ pub struct SentEvent {
 // SAFETY: `left`/`right` point into the engine's buffers, which outlive the bank and which no
 // other bank or kernel writes while the banks run (each bank owns its pair).
 unsafe impl Send for VoiceBank {}
+
+/// Whether an event is of the sound `midi` (played on a MIDI port).
+fn is_midi(h: &Hap) -> bool {
+    matches!(&h.value, Value::Map(m) if matches!(m.get("s"), Some(Value::Str(s)) if &**s == "midi"))
+}
 
 fn number(v: Option<&Value>) -> Option<f64> {
     match v? {
@@ -417,6 +425,7 @@ impl VoiceBank {
             counters: BankCounters::default(),
             tap: None,
             inbox: None,
+            midi: None,
         }
     }
 
@@ -505,6 +514,11 @@ impl VoiceBank {
         self.tap = Some((tap, id));
     }
 
+    /// From now on, hands the events of the sound `midi` to `midi`, under the name `id`.
+    pub fn send_midi_to(&mut self, midi: rtrb::Producer<SentEvent>, id: Arc<str>) {
+        self.midi = Some((midi, id));
+    }
+
     /// From now on, also plays the events that arrive in `inbox`.
     pub fn take_events_from(&mut self, inbox: Inbox) {
         self.inbox = Some(Box::new(inbox));
@@ -539,6 +553,7 @@ impl VoiceBank {
             silent,
             tap,
             inbox,
+            midi,
             ..
         } = self;
         let sr = clock.sample_rate as f64;
@@ -565,13 +580,18 @@ impl VoiceBank {
         source.for_each_onset_in_block(clock, first, frames as i64, |offset, h| {
             events += 1;
             let frame = first + offset;
-            match tap {
-                Some((tap, id)) => {
+            let cps = clock.cps_at(frame).to_f64();
+            let to = match (tap.as_mut(), midi.as_mut()) {
+                (Some(tap), _) => Some(tap),
+                (None, Some(midi)) if is_midi(h) => Some(midi),
+                _ => None,
+            };
+            match to {
+                Some((to, id)) => {
                     let whole = h.whole.unwrap_or(h.part);
-                    let cps = clock.cps_at(frame).to_f64();
                     // Reference counts only: nothing here allocates. A full ring (or a
                     // receiver gone) drops the event.
-                    let sent = tap.push(SentEvent {
+                    let sent = to.push(SentEvent {
                         frame,
                         cycle: whole.begin.to_f64(),
                         delta: (whole.end - whole.begin).to_f64() / cps,
@@ -583,7 +603,7 @@ impl VoiceBank {
                         starter.counters.unsent += 1;
                     }
                 }
-                None => starter.start(sr, clock.cps_at(frame).to_f64(), frame, h),
+                None => starter.start(sr, cps, frame, h),
             }
         });
         // Each bank queries its next cycle at its own point of this one (from its id), so
