@@ -47,11 +47,13 @@ impl Message {
         }
     }
 
+    #[cfg_attr(not(feature = "device"), allow(dead_code))] // the ports use it
     pub fn as_slice(&self) -> &[u8] {
         &self.bytes[..self.len as usize]
     }
 
     /// Whether it is a note-off (sent at once when playing stops, so no note hangs).
+    #[cfg_attr(not(feature = "device"), allow(dead_code))]
     pub fn is_note_off(&self) -> bool {
         self.bytes[0] & 0xF0 == 0x80
     }
