@@ -135,6 +135,8 @@ impl PlayArgs {
             stems,
             osc_out: None,
             midi_out: None,
+            midi_in: None,
+            midi_clock: None,
         };
         Ok((args, self.samples))
     }
@@ -217,7 +219,15 @@ Examples:
         /// audio device's output latency.
         #[arg(long, default_value_t = 0.0, requires = "midi_out")]
         midi_latency: f64,
-        /// List the MIDI ports --midi-out can name, and exit.
+        /// Read this MIDI input (a system port whose name contains PORT, or jack:CLIENT:PORT):
+        /// its controllers are `cc N`, its last note `notein`.
+        #[arg(long, value_name = "PORT")]
+        midi_in: Option<String>,
+        /// Follow the --midi-in port's MIDI clock: each cycle at its tempo, BEATS beats (24
+        /// clocks each) a cycle.
+        #[arg(long, value_name = "BEATS", requires = "midi_in", num_args = 0..=1, default_missing_value = "4")]
+        midi_clock: Option<f64>,
+        /// List the MIDI ports --midi-out and --midi-in can name, and exit.
         #[arg(long)]
         list_midi: bool,
     },
@@ -430,6 +440,8 @@ pub fn run(args: &[String], mut io: Io) -> i32 {
             osc_latency,
             midi_out,
             midi_latency,
+            midi_in,
+            midi_clock,
             list_midi,
         } => {
             if list_midi {
@@ -466,6 +478,17 @@ pub fn run(args: &[String], mut io: Io) -> i32 {
             };
             args.osc_out = osc_out.map(|to| (to, osc_latency));
             args.midi_out = midi_out.map(|port| (port, midi_latency));
+            args.midi_in = midi_in;
+            if let Some(b) = midi_clock
+                && !(b > 0.0 && b.is_finite())
+            {
+                let _ = writeln!(
+                    io.stderr,
+                    "error: --midi-clock takes the beats a cycle has, a number above 0, not {b}"
+                );
+                return EXIT_USAGE;
+            }
+            args.midi_clock = midi_clock;
             let file = file.expect("clap requires the file without --list-devices");
             live::live(&file, &samples, args, io)
         }

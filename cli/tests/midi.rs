@@ -213,3 +213,151 @@ fn notes_reach_an_alsa_sequencer_port() {
     assert!((gap - 500.0).abs() <= 1.0, "{gap} ms");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The test's JACK client for the input test: sends controller 74 at 127, then a MIDI clock
+/// at 120 BPM, from the frame set in `start` (once phonon listens), and records what phonon
+/// sends back.
+fn talk(heard: Heard, start: Arc<std::sync::atomic::AtomicU64>) -> impl Drop {
+    use std::sync::atomic::Ordering;
+    let (client, _) =
+        jack_crate::Client::new("midi-io", jack_crate::ClientOptions::NO_START_SERVER).unwrap();
+    let input = client
+        .register_port("in", jack_crate::MidiIn::default())
+        .unwrap();
+    let mut output = client
+        .register_port("out", jack_crate::MidiOut::default())
+        .unwrap();
+    let process = jack_crate::contrib::ClosureProcessHandler::new(
+        move |_: &jack_crate::Client, ps: &jack_crate::ProcessScope| {
+            let first = ps.last_frame_time() as u64;
+            let n = ps.n_frames() as u64;
+            let mut h = heard.lock().unwrap();
+            for m in input.iter(ps) {
+                h.push((first + m.time as u64, m.bytes.to_vec()));
+            }
+            let from = start.load(Ordering::Relaxed);
+            if from == 0 {
+                return jack_crate::Control::Continue;
+            }
+            let mut w = output.writer(ps);
+            for f in first..first + n {
+                let at = (f - first) as u32;
+                if f == from {
+                    let _ = w.write(&jack_crate::RawMidi {
+                        time: at,
+                        bytes: &[0xB5, 74, 127],
+                    });
+                }
+                // 24 clocks a beat at 120 BPM: every 1000 frames at 48 kHz.
+                if f > from && (f - from).is_multiple_of(1000) {
+                    let _ = w.write(&jack_crate::RawMidi {
+                        time: at,
+                        bytes: &[0xF8],
+                    });
+                }
+            }
+            jack_crate::Control::Continue
+        },
+    );
+    client.activate_async((), process).unwrap()
+}
+
+#[test]
+fn controllers_notes_and_a_clock_come_in_from_a_jack_midi_port() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let _one = jack::one_server();
+    let _server = jack::start_jack(SERVER);
+    // SAFETY: as above.
+    unsafe { std::env::set_var("JACK_DEFAULT_SERVER", SERVER) };
+    let heard: Heard = Arc::default();
+    let start = Arc::new(AtomicU64::new(0));
+    let io = talk(heard.clone(), start.clone());
+
+    let dir = std::env::temp_dir().join(format!("phonon-midi-in-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (file, rec) = (dir.join("in.ph"), dir.join("in.wav"));
+    std::fs::write(
+        &file,
+        "cps: 1\n\
+         d1: note \"0*4\" # s \"midi\"\n\
+         d2: ccv (segment 1 $ cc 74 * 100) # ccn 1 # s \"midi\"\n\
+         out: sine 440 * cc 74 * 0.5\n",
+    )
+    .unwrap();
+    let child = Command::new(jack::PHONON)
+        .args([
+            "live",
+            file.to_str().unwrap(),
+            "--sink",
+            "null",
+            "--seconds",
+            "6.5",
+        ])
+        .args(["--midi-in", "jack:midi-io:out", "--midi-clock"])
+        .args(["--midi-out", "jack:midi-io:in", "--midi-latency", "0.05"])
+        .args(["--record", rec.to_str().unwrap()])
+        .env("JACK_DEFAULT_SERVER", SERVER)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once phonon listens, the controller goes out a third of a second later.
+    let (probe, _) =
+        jack_crate::Client::new("midi-probe", jack_crate::ClientOptions::NO_START_SERVER).unwrap();
+    let waited = std::time::Instant::now();
+    loop {
+        let listening = probe
+            .port_by_name("midi-io:out")
+            .and_then(|p| p.connected_count().ok())
+            .unwrap_or(0);
+        if listening > 0 {
+            break;
+        }
+        assert!(waited.elapsed().as_secs() < 10, "phonon never listened");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    start.store(probe.frame_time() as u64 + 16_000, Ordering::Relaxed);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    drop(io);
+    let heard = heard.lock().unwrap().clone();
+    let ms = |frames: u64| frames as f64 / 48.0;
+
+    // The clock (120 BPM, 4 beats a cycle: 0.5 cps) takes over from cps 1 within a few
+    // cycles: the notes go from 250 ms apart to 500 ms apart.
+    let ons: Vec<u64> = heard
+        .iter()
+        .filter(|(_, b)| b[0] == 0x90)
+        .map(|(at, _)| *at)
+        .collect();
+    let gaps: Vec<f64> = ons.windows(2).map(|w| ms(w[1] - w[0])).collect();
+    assert!(gaps.len() >= 8, "{gaps:?}");
+    for g in &gaps[..3] {
+        assert!((g - 250.0).abs() <= 1.0, "{gaps:?}");
+    }
+    for g in &gaps[gaps.len() - 3..] {
+        assert!((g - 500.0).abs() <= 1.0, "{gaps:?}");
+    }
+    // The controller as a pattern: 0 before it came, then 127/127 · 100.
+    let echoed: Vec<u8> = heard
+        .iter()
+        .filter(|(_, b)| b[0] == 0xB0 && b[1] == 1)
+        .map(|(_, b)| b[2])
+        .collect();
+    assert_eq!(echoed.first(), Some(&0), "{echoed:?}");
+    assert_eq!(echoed.last(), Some(&100), "{echoed:?}");
+    // And as a signal: silence before it came, the 440 Hz tone at half level after.
+    let (left, rate) = jack::left(&rec);
+    let head = &left[..(0.2 * rate as f64) as usize];
+    assert!(head.iter().all(|x| x.abs() < 1e-6));
+    let tail = &left[left.len() - rate as usize..left.len() - rate as usize / 2];
+    let peak = tail.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    assert!((peak - 0.5).abs() < 0.01, "{peak}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

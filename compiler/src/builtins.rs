@@ -52,6 +52,10 @@ pub enum Op {
     Run,
     Irand,
     Rand,
+    /// The MIDI input: `cc n`, a controller's latest value.
+    MidiCc,
+    /// The MIDI input's last note.
+    NoteIn,
     Silence,
     /// An oscillator (a signal); `sine`, `saw`, `square` and `tri` without a frequency are
     /// 0..1 continuous patterns instead.
@@ -455,6 +459,22 @@ pub static BUILTINS: &[Builtin] = &[
         &[],
         "random values 0..1, continuous",
         "s \"hh*8\" # gain (rand * 0.5 + 0.5)",
+    ),
+    b(
+        "cc",
+        Op::MidiCc,
+        Source,
+        N,
+        "the latest value of MIDI controller n (0..127) on `phonon live --midi-in`, 0..1, continuous (0 until one arrives, and without an input)",
+        "saw 110 # lpf (cc 74 * 4000 + 200) 0.3",
+    ),
+    b(
+        "notein",
+        Op::NoteIn,
+        Source,
+        &[],
+        "the last note played on `phonon live --midi-in` (c5 = 0, MIDI 60), continuous (0 before any)",
+        "n (segment 8 notein) # s \"superpiano\"",
     ),
     b("silence", Op::Silence, Source, &[], "no events", "silence"),
     // Oscillators; with no argument the first four are 0..1 LFO patterns at 1 cycle per cycle.

@@ -5,6 +5,7 @@ pub mod effects;
 pub mod engine;
 pub mod live;
 pub mod master;
+pub mod midi_in;
 pub mod pattern;
 pub mod render;
 pub mod samples;

@@ -15,8 +15,15 @@ pub const MAX_CPS: f64 = 100.0;
 /// block plays any of it).
 const AHEAD: i64 = 2;
 
+/// Where the tempos come from.
+enum Source {
+    Pattern(Pattern),
+    /// Read when a cycle is scheduled (a MIDI clock coming in): `None` holds the last.
+    External(fn() -> Option<f64>),
+}
+
 pub struct Tempo {
-    pattern: Pattern,
+    source: Source,
     /// The first cycle whose tempo the clock has not been told.
     next: i64,
     /// The tempo of the last cycle told (held where the pattern has no event).
@@ -26,9 +33,28 @@ pub struct Tempo {
 impl Tempo {
     pub fn new(pattern: Pattern, fallback: f64) -> Tempo {
         Tempo {
-            pattern,
+            source: Source::Pattern(pattern),
             next: 0,
             last: fallback,
+        }
+    }
+
+    /// Tempos read from `read` as each cycle is scheduled (two cycles ahead of the blocks
+    /// that play it), `fallback` until it gives one.
+    pub fn following(read: fn() -> Option<f64>, fallback: f64) -> Tempo {
+        Tempo {
+            source: Source::External(read),
+            next: 0,
+            last: fallback,
+        }
+    }
+
+    fn of_cycle(&self, cycle: i64) -> Option<f64> {
+        match &self.source {
+            Source::Pattern(p) => Tempo::at(p, cycle),
+            Source::External(read) => read()
+                .filter(|v| v.is_finite() && *v > 0.0)
+                .map(|v| v.clamp(MIN_CPS, MAX_CPS)),
         }
     }
 
@@ -50,7 +76,7 @@ impl Tempo {
     pub fn start(&mut self, clock: Clock, frame: i64) -> Clock {
         let cycle = clock.cycle_at(Rational::int(frame));
         let k = cycle.floor().num();
-        if let Some(v) = Tempo::at(&self.pattern, k) {
+        if let Some(v) = self.of_cycle(k) {
             self.last = v;
         }
         let mut clock = Clock::continuing(&clock, frame, Rational::from_f64(self.last));
@@ -66,7 +92,7 @@ impl Tempo {
         clock.forget_before(Rational::int(first) - half);
         let end = Rational::int(first + frames as i64) - half;
         while self.next <= clock.cycle_at(end).floor().num() + AHEAD {
-            if let Some(v) = Tempo::at(&self.pattern, self.next) {
+            if let Some(v) = self.of_cycle(self.next) {
                 self.last = v;
             }
             clock.change_at(Rational::int(self.next), Rational::from_f64(self.last));

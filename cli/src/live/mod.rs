@@ -57,6 +57,10 @@ pub struct LiveArgs {
     /// `--midi-out`: the MIDI port the events of the sound `midi` go to, and the seconds
     /// they are sent after they sound (`--midi-latency`, for the audio device's latency).
     pub midi_out: Option<(String, f64)>,
+    /// `--midi-in`: the MIDI input `cc` and `notein` read, and with `--midi-clock` the beats
+    /// of its clock a cycle has (the tempo follows it).
+    pub midi_in: Option<String>,
+    pub midi_clock: Option<f64>,
 }
 
 /// Saves closer together than this are one edit: editors write in several steps (truncate,
@@ -272,6 +276,24 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
         }
         None => (None, None),
     };
+    // `--midi-in`: read until playing stops.
+    let _midi_input = match &args.midi_in {
+        Some(name) => match midi::open_input(name, args.midi_clock.unwrap_or(4.0)) {
+            Ok(input) => Some(input),
+            Err(e) => {
+                let _ = writeln!(
+                    io.stderr,
+                    "error: {e}\n  hint: `phonon live --list-midi` lists the MIDI ports"
+                );
+                return EXIT_USER_ERROR;
+            }
+        },
+        None => None,
+    };
+    let follow_clock = args.midi_clock.is_some();
+    if follow_clock {
+        engine.follow_tempo(phonon_runtime::midi_in::clock_cps);
+    }
     // Interleaved channels of every block from here to the sink and the recording.
     let pairs = args.stems.unwrap_or(1).max(1);
     let width = 2 * pairs;
@@ -606,6 +628,9 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
                                         }
                                         if let Some(tx) = &midi_tx {
                                             let _ = tx.send(e.send_midi_to(midi::RING_EVENTS));
+                                        }
+                                        if follow_clock {
+                                            e.follow_tempo(phonon_runtime::midi_in::clock_cps);
                                         }
                                         Box::new(e)
                                     }

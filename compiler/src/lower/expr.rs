@@ -355,6 +355,16 @@ impl<'a> Lowerer<'a> {
                 })
             }
             Op::Rand => signal::rand(),
+            // Read when sampled: a signal samples it every 16 frames, events when their
+            // cycle is queried.
+            Op::MidiCc => {
+                let n = p(self, 0)?;
+                tf::patterned(&n, &silence(), |v, _| {
+                    let n = v.as_f64().unwrap_or(-1.0);
+                    signal::signal(move |_, _| phonon_runtime::midi_in::cc(n))
+                })
+            }
+            Op::NoteIn => signal::signal(|_, _| phonon_runtime::midi_in::note()),
             Op::Continuous(Continuous::Cosine) => signal::cosine(),
             Op::Continuous(Continuous::Isaw) => signal::isaw(),
             Op::Continuous(Continuous::Perlin) => signal::perlin(),

@@ -208,9 +208,14 @@ impl FactFinder<'_> {
             })
             .collect();
         match b.op {
-            Op::Osc(_) | Op::Rand | Op::Irand | Op::Continuous(_) | Op::Choose | Op::WChoose => {
-                true
-            }
+            Op::Osc(_)
+            | Op::Rand
+            | Op::Irand
+            | Op::MidiCc
+            | Op::NoteIn
+            | Op::Continuous(_)
+            | Op::Choose
+            | Op::WChoose => true,
             Op::Control(_) => positional.first().is_some_and(|a| self.continuous(a)),
             op if builtins::event_control(op, args).is_some() => self.continuous(positional[0]),
             // Only the first cycle is asked: `cat` is its first pattern there.

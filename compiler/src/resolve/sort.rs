@@ -311,6 +311,8 @@ impl Sorter<'_> {
             | Op::Run
             | Op::Irand
             | Op::Rand
+            | Op::MidiCc
+            | Op::NoteIn
             | Op::Silence
             | Op::Binary
             | Op::Overlay

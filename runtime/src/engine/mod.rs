@@ -654,6 +654,16 @@ impl Engine {
         }
     }
 
+    /// From now on, each cycle plays at the tempo `read` gives when it is scheduled, two
+    /// cycles ahead (a MIDI clock coming in); the program's own tempo until it gives one.
+    /// Runs off the audio callback (it allocates).
+    pub fn follow_tempo(&mut self, read: fn() -> Option<f64>) {
+        let cps = self.clock.cps_at(self.frame).to_f64();
+        let mut tempo = crate::tempo::Tempo::following(read, cps);
+        self.clock = tempo.start(self.clock.clone(), self.frame);
+        self.tempo = Some(tempo);
+    }
+
     /// Whether the program says `hush` (every output silent).
     pub fn hushed(&self) -> bool {
         self.hush

@@ -10,6 +10,8 @@
 //! plus the silence late blocks put in. When playing stops, every note still sounding gets
 //! its note-off at once.
 
+#[cfg(feature = "device")]
+mod input;
 pub mod messages;
 #[cfg(feature = "device")]
 mod ports;
@@ -24,7 +26,17 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
 #[cfg(feature = "device")]
+pub use input::open as open_input;
+#[cfg(feature = "device")]
 pub use ports::{list, open};
+
+/// `--midi-in` without the device feature: there are no MIDI ports.
+#[cfg(not(feature = "device"))]
+pub fn open_input(name: &str, _beats: f64) -> Result<Box<dyn std::any::Any + Send>, String> {
+    Err(format!(
+        "cannot open the MIDI input `{name}`: this phonon was built without MIDI (--no-default-features)"
+    ))
+}
 
 /// Events each player's ring holds.
 pub const RING_EVENTS: usize = 4096;

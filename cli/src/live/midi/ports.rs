@@ -9,23 +9,31 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// The ports `--midi-out` can name: the system's, then JACK's MIDI inputs when a JACK server
-/// runs. An error only when there is no way to ask.
+/// The ports `--midi-out` and `--midi-in` can name, as `out: NAME` and `in: NAME`: the
+/// system's, then JACK's when a JACK server runs. An error only when there is no way to ask.
 pub fn list() -> Result<Vec<String>, String> {
     let mut names = Vec::new();
-    let system = midir::MidiOutput::new("phonon").map_err(|e| e.to_string());
-    if let Ok(out) = &system {
+    let outputs = midir::MidiOutput::new("phonon").map_err(|e| e.to_string());
+    if let Ok(out) = &outputs {
         for p in out.ports() {
             if let Ok(n) = out.port_name(&p) {
-                names.push(n);
+                names.push(format!("out: {n}"));
             }
         }
     }
-    let jack = jack_inputs();
-    if let Ok(ports) = &jack {
-        names.extend(ports.iter().map(|p| format!("jack:{p}")));
+    if let Ok(input) = midir::MidiInput::new("phonon") {
+        for p in input.ports() {
+            if let Ok(n) = input.port_name(&p) {
+                names.push(format!("in: {n}"));
+            }
+        }
     }
-    match (system, jack) {
+    let jack = jack_ports();
+    if let Ok((ins, outs)) = &jack {
+        names.extend(ins.iter().map(|p| format!("out: jack:{p}")));
+        names.extend(outs.iter().map(|p| format!("in: jack:{p}")));
+    }
+    match (outputs, jack) {
         (Err(a), Err(b)) => Err(format!(
             "no MIDI system to ask: {a} (the ALSA sequencer needs /dev/snd/seq); no JACK server: {b}"
         )),
@@ -33,10 +41,13 @@ pub fn list() -> Result<Vec<String>, String> {
     }
 }
 
-fn jack_inputs() -> Result<Vec<String>, String> {
+/// JACK's MIDI inputs (where `--midi-out` can send) and outputs (what `--midi-in` can read).
+fn jack_ports() -> Result<(Vec<String>, Vec<String>), String> {
     let (client, _) = jack::Client::new("phonon-list", jack::ClientOptions::NO_START_SERVER)
         .map_err(|e| e.to_string())?;
-    Ok(client.ports(None, Some("midi"), jack::PortFlags::IS_INPUT))
+    let ins = client.ports(None, Some("midi"), jack::PortFlags::IS_INPUT);
+    let outs = client.ports(None, Some("midi"), jack::PortFlags::IS_OUTPUT);
+    Ok((ins, outs))
 }
 
 /// Opens the port `name`: `jack:CLIENT:PORT` is a JACK MIDI input, anything else the first
