@@ -285,3 +285,56 @@ fn split_needs_an_even_channel_count() {
     assert!(err.contains("--channels"), "{err}");
     std::fs::remove_file(&song).unwrap();
 }
+
+/// After a save that does not compile, the status line says where the error is and which
+/// version still plays, until a save compiles again; a file that never compiled says it is
+/// silent.
+#[test]
+fn the_status_line_says_when_the_file_is_not_what_plays() {
+    let dir = std::env::temp_dir().join(format!("phonon-status-err-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let song = dir.join("song.ph");
+    let good = "tempo: 2\nout: s \"bd*4\"\n";
+    let broken = "tempo: 2\nout: s \"bd*4\" # nonsense 3\n";
+    std::fs::write(&song, good).unwrap();
+    let editor = {
+        let song = song.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(400));
+            std::fs::write(&song, broken).unwrap();
+            std::thread::sleep(Duration::from_millis(700));
+            std::fs::write(&song, good.replace("bd*4", "bd*2")).unwrap();
+        })
+    };
+    let (code, _, err) = live(&song, &["--seconds", "1.8"], true);
+    editor.join().unwrap();
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = err
+        .split("\r\x1b[K")
+        .filter(|l| l.starts_with("cycle "))
+        .collect();
+    // `nonsense` is at line 2, column 17.
+    let failing: Vec<&&str> = lines
+        .iter()
+        .filter(|l| l.contains("errors at 2:17, playing the version of "))
+        .collect();
+    assert!(failing.len() >= 2, "{lines:#?}");
+    let time = failing[0].split("playing the version of ").nth(1).unwrap();
+    let hms: Vec<&str> = time.trim_end().split(':').collect();
+    assert!(
+        hms.len() == 3 && hms.iter().all(|p| p.len() == 2 && p.parse::<u32>().is_ok()),
+        "{time}"
+    );
+    // Fixed: back to the last reload.
+    assert!(lines.last().unwrap().contains("reload at "), "{lines:#?}");
+
+    // A file that never compiled.
+    std::fs::write(&song, broken).unwrap();
+    let (code, _, err) = live(&song, &["--seconds", "0.6"], true);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("errors at 2:17, silent until the file compiles"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

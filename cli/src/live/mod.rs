@@ -72,6 +72,8 @@ const DEBOUNCE: Duration = Duration::from_millis(2);
 struct Report {
     text: String,
     compile_ms: Option<f64>,
+    /// A save that did not load: where its first error is (`LINE:COL`), or what failed.
+    failed: Option<String>,
 }
 
 impl Report {
@@ -79,8 +81,47 @@ impl Report {
         Report {
             text,
             compile_ms: None,
+            failed: None,
         }
     }
+
+    fn failure(text: String, failed: String) -> Report {
+        Report {
+            text,
+            compile_ms: None,
+            failed: Some(failed),
+        }
+    }
+}
+
+/// Where the first error of a failed compile is, as the status line says it.
+fn first_error(d: &[phonon_compiler::diagnostic::Diagnostic], text: &str) -> String {
+    match d.iter().find(|d| d.is_error()).or(d.first()) {
+        Some(e) => {
+            let (line, col) = e.line_col(text);
+            format!("errors at {line}:{col}")
+        }
+        None => "errors".to_string(),
+    }
+}
+
+/// A wall-clock time as HH:MM:SS, local where the system says what local is (Linux), else
+/// UTC.
+fn clock_time(t: std::time::SystemTime) -> String {
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs()) as i64;
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: `localtime_r` writes only the `tm` it is given.
+        let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+        let time = secs as libc::time_t;
+        if !unsafe { libc::localtime_r(&time, &mut tm) }.is_null() {
+            return format!("{:02}:{:02}:{:02}", tm.tm_hour, tm.tm_min, tm.tm_sec);
+        }
+    }
+    let day = secs.rem_euclid(86_400);
+    format!("{:02}:{:02}:{:02}", day / 3600, day / 60 % 60, day % 60)
 }
 
 #[derive(Default)]
@@ -132,6 +173,8 @@ enum Changes {
     /// Saved versions of the file, each compiled and swapped in.
     Watch {
         path: PathBuf,
+        /// The file did not compile at the start (where its first error is).
+        failing: Option<String>,
         text: String,
         with: Compiler,
     },
@@ -167,16 +210,18 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
     let mut with = samples.compiler(args.sample_rate);
     with.options.midi = args.midi_out.is_some();
     let silence = "hush\nout: 0\n";
-    let first = match with.compile(&text) {
-        Ok(c) => c,
+    let (first, failing) = match with.compile(&text) {
+        Ok(c) => (c, None),
         Err(d) => {
             let _ = writeln!(io.stderr, "{}", render_all(&d, &name, &text, io.color));
             let _ = writeln!(io.stderr, "{name}: silent until the file compiles");
-            with.compile(silence).expect("the silent program compiles")
+            let silent = with.compile(silence).expect("the silent program compiles");
+            (silent, Some(first_error(&d, &text)))
         }
     };
     let changes = Changes::Watch {
         path: path.to_path_buf(),
+        failing,
         text,
         with,
     };
@@ -534,6 +579,7 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
                             s.compile_ms, s.frame, waited, latency, s.adopted.states, s.adopted.voices, s.crossfading
                         ),
                         compile_ms: Some(s.compile_ms),
+                        failed: None,
                     });
                     false
                 });
@@ -546,9 +592,19 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
         })
     };
 
+    // A file that did not compile at the start: silent until it does.
+    let mut failing = match &changes {
+        Changes::Watch { failing, .. } => failing.clone(),
+        Changes::Listen { .. } => None,
+    };
+    let mut heard_good = failing.is_none();
+    // The version playing: loaded at this wall-clock time.
+    let mut version = clock_time(std::time::SystemTime::now());
     // What changes what plays: saved versions of the file, or events from OSC.
     let (watcher, changer) = match changes {
-        Changes::Watch { path, text, with } => {
+        Changes::Watch {
+            path, text, with, ..
+        } => {
             // Watcher: any event naming the file (written, created, renamed over) is an edit.
             let file_name = path.file_name().map(|n| n.to_os_string());
             let dir = path
@@ -635,9 +691,12 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
                                         Box::new(e)
                                     }
                                     Err(e) => {
-                                        let _ = report.send(Report::text(format!(
-                                            "error: {e}\n{name}: not reloaded, the last good program keeps playing"
-                                        )));
+                                        let _ = report.send(Report::failure(
+                                            format!(
+                                                "error: {e}\n{name}: not reloaded, the last good program keeps playing"
+                                            ),
+                                            "an error building it".to_string(),
+                                        ));
                                         continue;
                                     }
                                 };
@@ -659,10 +718,13 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
                                 });
                             }
                             Err(d) => {
-                                let _ = report.send(Report::text(format!(
-                                    "{}\n{name}: not reloaded, the last good program keeps playing",
-                                    render_all(&d, &name, &text, color)
-                                )));
+                                let _ = report.send(Report::failure(
+                                    format!(
+                                        "{}\n{name}: not reloaded, the last good program keeps playing",
+                                        render_all(&d, &name, &text, color)
+                                    ),
+                                    first_error(&d, &text),
+                                ));
                             }
                         }
                     }
@@ -713,6 +775,11 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
                 if let Some(ms) = r.compile_ms {
                     let at = started.elapsed().as_secs_f64();
                     last_reload = format!("at {at:.1} s, compiled in {ms:.1} ms");
+                    version = clock_time(std::time::SystemTime::now());
+                    (failing, heard_good) = (None, true);
+                }
+                if let Some(f) = r.failed {
+                    failing = Some(f);
                 }
                 if io.color {
                     let _ = write!(io.stderr, "\r\x1b[K");
@@ -745,7 +812,14 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
                         "cycle {:.2}  cps {cps:.3}  ",
                         f64::from_bits(stats.cycle.load(Ordering::Relaxed))
                     ),
-                    format!("reload {last_reload}"),
+                    // Until the file loads again, say that what plays is not what it says.
+                    match &failing {
+                        Some(f) if heard_good => {
+                            format!("{f}, playing the version of {version}")
+                        }
+                        Some(f) => format!("{f}, silent until the file compiles"),
+                        None => format!("reload {last_reload}"),
+                    },
                 ),
                 Changer::Listener(_, counts) => (
                     String::new(),
