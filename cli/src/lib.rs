@@ -655,7 +655,7 @@ fn ir_ast(path: &PathBuf, mut io: Io) -> i32 {
 }
 
 fn query(expr_or_file: &str, from: &str, to: &str, out: Option<&str>, mut io: Io) -> i32 {
-    use phonon_compiler::query::{query_expression, query_source, rational_arg};
+    use phonon_compiler::query::{query_expression, query_outputs, query_source, rational_arg};
     let (Some(begin), Some(end)) = (rational_arg(from), rational_arg(to)) else {
         let _ = writeln!(
             io.stderr,
@@ -665,22 +665,87 @@ fn query(expr_or_file: &str, from: &str, to: &str, out: Option<&str>, mut io: Io
     };
     let is_file = expr_or_file == "-"
         || expr_or_file.ends_with(".ph") && std::path::Path::new(expr_or_file).exists();
-    let pattern = if is_file {
-        let source = match read_source(&PathBuf::from(expr_or_file), &mut io) {
-            Ok(s) => s,
-            Err(code) => return code,
+    if !is_file {
+        return match query_expression(expr_or_file) {
+            Ok(p) => {
+                print_events(&p, begin, end, "", &mut io);
+                0
+            }
+            Err(message) => {
+                let _ = writeln!(io.stderr, "{message}");
+                EXIT_USER_ERROR
+            }
         };
-        query_source(&source.text, &source.name, out)
-    } else {
-        query_expression(expr_or_file)
+    }
+    let source = match read_source(&PathBuf::from(expr_or_file), &mut io) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
-    let pattern = match pattern {
-        Ok(p) => p,
+    if out.is_some() {
+        return match query_source(&source.text, &source.name, out) {
+            Ok(p) => {
+                print_events(&p, begin, end, "", &mut io);
+                0
+            }
+            Err(message) => {
+                let _ = writeln!(io.stderr, "{message}");
+                EXIT_USER_ERROR
+            }
+        };
+    }
+    // The whole file: every output's patterns. One output that is a pattern prints as an
+    // expression does (the oracle's format); otherwise each event says its output, and for
+    // an output of signals, which pattern it comes from.
+    let outputs = match query_outputs(&source.text, &source.name) {
+        Ok(o) => o,
         Err(message) => {
             let _ = writeln!(io.stderr, "{message}");
             return EXIT_USER_ERROR;
         }
     };
+    if let [one] = outputs.as_slice()
+        && let [(origin, p)] = one.patterns.as_slice()
+        && origin.is_empty()
+    {
+        print_events(p, begin, end, "", &mut io);
+        return 0;
+    }
+    for o in &outputs {
+        for (origin, p) in &o.patterns {
+            let mut tag = format!("\"output\":{}", json_string(&o.output));
+            if !origin.is_empty() {
+                tag += &format!(",\"pattern\":{}", json_string(origin));
+            }
+            print_events(p, begin, end, &tag, &mut io);
+        }
+    }
+    0
+}
+
+/// A string as JSON.
+fn json_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The events of `pattern` from `begin` to `end` as JSON lines in the oracle's order, each
+/// with the fields `tag` first (none when empty).
+fn print_events(
+    pattern: &phonon_runtime::pattern::Pattern,
+    begin: phonon_runtime::Rational,
+    end: phonon_runtime::Rational,
+    tag: &str,
+    io: &mut Io,
+) {
     let mut haps = pattern.query_span(begin, end);
     haps.sort_by(|a, b| {
         a.part
@@ -700,7 +765,11 @@ fn query(expr_or_file: &str, from: &str, to: &str, out: Option<&str>, mut io: Io
             })
     });
     for h in &haps {
-        let _ = writeln!(io.stdout, "{}", phonon_runtime::pattern::hap_to_json(h));
+        let json = phonon_runtime::pattern::hap_to_json(h);
+        let line = match (tag.is_empty(), json.strip_prefix('{')) {
+            (false, Some(rest)) => format!("{{{tag},{rest}"),
+            _ => json,
+        };
+        let _ = writeln!(io.stdout, "{line}");
     }
-    0
 }

@@ -211,11 +211,35 @@ fn query_prints_fragments_and_reads_files() {
         "{}",
         text(&out.stdout)
     );
-    let out = phonon(&["query", "examples/euclid.ph"], None);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("choose one with --out"),
-        "{}",
-        text(&out.stderr)
+    // A whole file: every output's events, each line saying its output; an output of
+    // signals gives the patterns it reads (its synth's notes, its parameters), each saying
+    // where it is written.
+    let dir = std::env::temp_dir().join(format!("phonon-query-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("q.ph");
+    std::fs::write(
+        &file,
+        "cps: 1\nd1: s \"bd sn\"\no2: saw (note \"c3 e3\") # lpf (range 300 900 sine) 0.3\n",
+    )
+    .unwrap();
+    let out = phonon(&["query", file.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "{\"output\":\"o1\",\"whole\":[0,1,1,2],\"part\":[0,1,1,2],\"value\":{\"s\":\"bd\"}}\n\
+         {\"output\":\"o1\",\"whole\":[1,2,1,1],\"part\":[1,2,1,1],\"value\":{\"s\":\"sn\"}}\n\
+         {\"output\":\"o2\",\"pattern\":\"3:10\",\"whole\":[0,1,1,2],\"part\":[0,1,1,2],\"value\":{\"note\":\"c3\"}}\n\
+         {\"output\":\"o2\",\"pattern\":\"3:10\",\"whole\":[1,2,1,1],\"part\":[1,2,1,1],\"value\":{\"note\":\"e3\"}}\n\
+         {\"output\":\"o2\",\"pattern\":\"3:31\",\"whole\":null,\"part\":[0,1,1,1],\"value\":600}\n"
     );
+    let out = phonon(&["query", "examples/euclid.ph", "--to", "1/8"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for o in ["o1", "o2", "o3"] {
+        assert!(
+            text(&out.stdout).contains(&format!("{{\"output\":\"{o}\",")),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -151,3 +151,94 @@ mod tests {
         assert_eq!(rational_arg("1/0"), None);
     }
 }
+
+/// One output of a file and the patterns it plays, each with where it is written
+/// (`line:col`; empty when the output is the pattern itself).
+pub struct OutputPatterns {
+    pub output: String,
+    pub patterns: Vec<(String, Pattern)>,
+}
+
+/// Every output of a file, in the order the file defines them, with the patterns it plays:
+/// an output that is a pattern, that pattern; an output of signals, every pattern its
+/// signals read (the note patterns of its synths, its parameters, its sample players), in
+/// the order the graph reads them.
+pub fn query_outputs(src: &str, file: &str) -> Result<Vec<OutputPatterns>, String> {
+    let fe = crate::front_end(src);
+    let rendered = |d: Vec<Diagnostic>| render_all(&d, file, src, false);
+    if fe.has_errors() {
+        return Err(rendered(fe.diagnostics));
+    }
+    let checked = &fe.checked;
+    let mut outputs: Vec<(&OutputName, &usize)> = checked.outputs.iter().collect();
+    outputs.sort_by_key(|(_, i)| **i);
+    // The signal graph, lowered once if some output is not a pattern.
+    let mut lowered: Option<(crate::ir::Graph, crate::ir::patterns::Patterns)> = None;
+    let mut all = Vec::new();
+    for (name, &index) in outputs {
+        let StatementKind::Output { body, .. } = &checked.program.statements[index].kind else {
+            unreachable!("outputs index output statements")
+        };
+        if let Ok(p) = Lowerer::new(checked).pattern(body) {
+            all.push(OutputPatterns {
+                output: typed(name),
+                patterns: vec![(String::new(), p)],
+            });
+            continue;
+        }
+        if lowered.is_none() {
+            let at = |d: Vec<Diagnostic>| checked.expansions.remap(d);
+            let (graph, _) = crate::ir::lower::lower_program(checked, src, 44_100)
+                .map_err(|d| rendered(at(d)))?;
+            let patterns =
+                crate::ir::patterns::link(&graph, checked).map_err(|d| rendered(at(d)))?;
+            lowered = Some((graph, patterns));
+        }
+        let (graph, patterns) = lowered.as_ref().expect("lowered above");
+        all.push(OutputPatterns {
+            output: typed(name),
+            patterns: read_by(graph, patterns, &typed(name)),
+        });
+    }
+    Ok(all)
+}
+
+/// The patterns the graph's output `name` reads, through every node it depends on.
+fn read_by(
+    graph: &crate::ir::Graph,
+    patterns: &crate::ir::patterns::Patterns,
+    name: &str,
+) -> Vec<(String, Pattern)> {
+    use crate::ir::NodeKind;
+    let Some(out) = graph.outputs.iter().find(|o| o.name == name) else {
+        return Vec::new();
+    };
+    let mut seen = vec![false; graph.nodes.len()];
+    let mut stack = vec![out.left, out.right];
+    while let Some(n) = stack.pop() {
+        if std::mem::replace(&mut seen[n], true) {
+            continue;
+        }
+        stack.extend(graph.nodes[n].inputs.iter().copied());
+    }
+    let (mut hosts, mut polys, mut banks) = (Vec::new(), Vec::new(), Vec::new());
+    for (node, _) in graph.nodes.iter().zip(&seen).filter(|(_, s)| **s) {
+        match node.kind {
+            NodeKind::Host { source, .. } if !hosts.contains(&source) => hosts.push(source),
+            NodeKind::PolyHost { poly, .. } if !polys.contains(&poly) => polys.push(poly),
+            NodeKind::Voices { bank, .. } if !banks.contains(&bank) => banks.push(bank),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    for p in polys {
+        found.push((graph.polys[p].origin.clone(), patterns.polys[p].clone()));
+    }
+    for b in banks {
+        found.push((graph.banks[b].origin.clone(), patterns.banks[b].clone()));
+    }
+    for h in hosts {
+        found.push((graph.hosts[h].origin.clone(), patterns.hosts[h].clone()));
+    }
+    found
+}
