@@ -129,29 +129,6 @@ pub fn rational_arg(text: &str) -> Option<Rational> {
     text.parse::<i64>().ok().map(Rational::int)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn expression_errors_point_into_the_expression() {
-        let e = query_expression("fast 2 $ lfp 3").unwrap_err();
-        assert!(e.contains("<expression>:1:10"), "{e}");
-        assert!(!e.contains("out:"), "{e}");
-    }
-
-    #[test]
-    fn time_arguments_are_exact() {
-        assert_eq!(rational_arg("1/3"), Some(Rational::new(1, 3)));
-        assert_eq!(rational_arg("-7/3"), Some(Rational::new(-7, 3)));
-        assert_eq!(rational_arg("0.1"), Some(Rational::new(1, 10)));
-        assert_eq!(rational_arg("-0.25"), Some(Rational::new(-1, 4)));
-        assert_eq!(rational_arg("4"), Some(Rational::int(4)));
-        assert_eq!(rational_arg("x"), None);
-        assert_eq!(rational_arg("1/0"), None);
-    }
-}
-
 /// One output of a file and the patterns it plays, each with where it is written
 /// (`line:col`; empty when the output is the pattern itself).
 pub struct OutputPatterns {
@@ -241,4 +218,27 @@ fn read_by(
         found.push((graph.hosts[h].origin.clone(), patterns.hosts[h].clone()));
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expression_errors_point_into_the_expression() {
+        let e = query_expression("fast 2 $ lfp 3").unwrap_err();
+        assert!(e.contains("<expression>:1:10"), "{e}");
+        assert!(!e.contains("out:"), "{e}");
+    }
+
+    #[test]
+    fn time_arguments_are_exact() {
+        assert_eq!(rational_arg("1/3"), Some(Rational::new(1, 3)));
+        assert_eq!(rational_arg("-7/3"), Some(Rational::new(-7, 3)));
+        assert_eq!(rational_arg("0.1"), Some(Rational::new(1, 10)));
+        assert_eq!(rational_arg("-0.25"), Some(Rational::new(-1, 4)));
+        assert_eq!(rational_arg("4"), Some(Rational::int(4)));
+        assert_eq!(rational_arg("x"), None);
+        assert_eq!(rational_arg("1/0"), None);
+    }
 }
