@@ -165,6 +165,96 @@ pub fn ir(path: &PathBuf, dump: Dump, samples: &SampleArgs, mut io: Io) -> i32 {
     0
 }
 
+/// Blocks each program of `phonon ir --summary` runs, after as many again to warm up.
+const SUMMARY_BLOCKS: usize = 200;
+const SUMMARY_BLOCK: usize = 512;
+
+/// The median time of a 512-frame block of `src`, from 200 blocks after 200 to warm up.
+fn median_block_ms(with: &Compiler, src: &str, threads: usize) -> Option<f64> {
+    let c = with.compile(src).ok()?;
+    let mut engine = Engine::new(c.spec, SUMMARY_BLOCK, threads).ok()?;
+    let mut times = Vec::with_capacity(SUMMARY_BLOCKS);
+    engine.run(|engine| {
+        for i in 0..2 * SUMMARY_BLOCKS {
+            let t = Instant::now();
+            engine.process(SUMMARY_BLOCK);
+            if i >= SUMMARY_BLOCKS {
+                times.push(ms(t.elapsed()));
+            }
+        }
+    });
+    times.sort_by(|a, b| a.total_cmp(b));
+    Some(times[times.len() / 2])
+}
+
+/// `phonon ir --summary`: each output's patterns, sounds, processing, and share of the block
+/// time: how much faster a block is on one thread with the output muted (`mute NAME`
+/// appended), of the whole program's block time.
+pub fn ir_summary(path: &PathBuf, samples: &SampleArgs, mut io: Io) -> i32 {
+    let with = samples.compiler(44_100);
+    let (source, c) = match compiled(path, &with, &mut io) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let outputs = c.output_summaries();
+    // One thread: each output's share is then the time its own work takes (with the stages
+    // run in parallel, muting one output changes how the others share the cores).
+    let threads = 1;
+    let budget = SUMMARY_BLOCK as f64 / 44_100.0 * 1e3;
+    let whole = median_block_ms(&with, &source.text, threads);
+    let sum = c.summary();
+    let _ = write!(
+        io.stdout,
+        "{}: {} output{}, {}",
+        source.name,
+        outputs.len(),
+        if outputs.len() == 1 { "" } else { "s" },
+        if sum.tempo_is_pattern {
+            "tempo a pattern".to_string()
+        } else {
+            format!("{} cps", sum.cps)
+        }
+    );
+    match whole {
+        Some(t) => {
+            let _ = writeln!(
+                io.stdout,
+                "; a block of {SUMMARY_BLOCK} frames takes {t:.3} ms of its {budget:.2} ms ({:.1}%) on {threads} thread{}",
+                t / budget * 100.0,
+                if threads == 1 { "" } else { "s" }
+            );
+        }
+        None => {
+            let _ = writeln!(io.stdout);
+        }
+    }
+    for o in &outputs {
+        let share = whole.and_then(|t| {
+            let muted = format!("{}\nmute {}\n", source.text, o.name);
+            let without = median_block_ms(&with, &muted, threads)?;
+            Some(((t - without) / t * 100.0).clamp(0.0, 100.0))
+        });
+        let _ = writeln!(
+            io.stdout,
+            "\n{}  (line {}){}",
+            o.name,
+            o.line,
+            share.map_or(String::new(), |s| format!("  {s:.0}% of the block time"))
+        );
+        for (kind, origin, label) in &o.patterns {
+            let label: String = label.chars().take(60).collect();
+            let _ = writeln!(io.stdout, "    {kind:<8} {origin:<6} {label}");
+        }
+        if !o.sounds.is_empty() {
+            let _ = writeln!(io.stdout, "    sounds   {}", o.sounds.join(" "));
+        }
+        if !o.processing.is_empty() {
+            let _ = writeln!(io.stdout, "    signal   {}", o.processing.join(" "));
+        }
+    }
+    0
+}
+
 pub struct RenderArgs {
     pub output: PathBuf,
     pub cycles: Option<f64>,

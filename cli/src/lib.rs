@@ -181,6 +181,10 @@ Examples:\n  phonon compile examples/synth16.ph --timings\n  phonon compile exam
         /// the order they apply, mini-notation parsed, buses followed), with line:col.
         #[arg(long, conflicts_with_all = ["ast", "clif"])]
         patterns: bool,
+        /// Print each output as a musician reads it: the patterns it plays, its sounds and
+        /// synth voices, what processes it, and its share of the block time (measured).
+        #[arg(long, conflicts_with_all = ["ast", "clif", "patterns"])]
+        summary: bool,
         #[command(flatten)]
         samples: SampleArgs,
     },
@@ -415,10 +419,13 @@ pub fn run(args: &[String], mut io: Io) -> i32 {
             ast,
             clif,
             patterns,
+            summary,
             samples,
         } => {
             if ast {
                 ir_ast(&file, io)
+            } else if summary {
+                audio::ir_summary(&file, &samples, io)
             } else {
                 let dump = match (clif, patterns) {
                     (true, _) => audio::Dump::Clif,

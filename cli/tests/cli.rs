@@ -243,3 +243,39 @@ fn query_prints_fragments_and_reads_files() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `phonon ir --summary`: each output with the patterns it plays (and where), its sounds,
+/// what processes it, and its share of the block time; the shares are measured, so only
+/// their range and rough sum are checked.
+#[test]
+fn ir_summary_shows_each_output_as_a_musician_reads_it() {
+    let out = phonon(&["ir", "--summary", "examples/effects.ph"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(
+        s.starts_with("examples/effects.ph: 4 outputs, 0.5 cps; a block of 512 frames takes "),
+        "{s}"
+    );
+    for want in [
+        "\no1  (line 10)",
+        "    samples  10:5   ~drums\n    sounds   bd sn cp\n    signal   bitcrush compressor\n",
+        "    values   6:12   \"c3 c3 eb3 g2\"\n    signal   saw lpf distortion chorus\n",
+        "\no3  (line 12)",
+        "    notes    7:12   \"<c5'min7 ab4'maj7>\"\n    signal   tri adsr reverb\n",
+        "    notes    8:15   \"<g5 bb5> ~ ~ eb6\"\n    signal   square ar lpf delay\n",
+    ] {
+        assert!(s.contains(want), "{want:?} in\n{s}");
+    }
+    let shares: Vec<f64> = s
+        .lines()
+        .filter_map(|l| l.strip_suffix("% of the block time"))
+        .map(|l| l.rsplit(' ').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(shares.len(), 4, "{s}");
+    assert!(
+        shares.iter().all(|x| (0.0..=100.0).contains(x)),
+        "{shares:?}"
+    );
+    let total: f64 = shares.iter().sum();
+    assert!((50.0..=150.0).contains(&total), "{shares:?}");
+}

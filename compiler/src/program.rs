@@ -139,6 +139,11 @@ impl Compiled {
 
     /// `phonon ir --patterns`: every pattern as its tree, with `line:col` in `src` (the
     /// text this was compiled from).
+    /// Each output as a musician reads it (`phonon ir --summary`).
+    pub fn output_summaries(&self) -> Vec<crate::ir::summary::OutputSummary> {
+        crate::ir::summary::outputs(&self.graph)
+    }
+
     pub fn print_patterns(&self, src: &str) -> String {
         crate::ir::print::patterns(&self.graph, src)
     }

@@ -190,14 +190,7 @@ fn read_by(
     let Some(out) = graph.outputs.iter().find(|o| o.name == name) else {
         return Vec::new();
     };
-    let mut seen = vec![false; graph.nodes.len()];
-    let mut stack = vec![out.left, out.right];
-    while let Some(n) = stack.pop() {
-        if std::mem::replace(&mut seen[n], true) {
-            continue;
-        }
-        stack.extend(graph.nodes[n].inputs.iter().copied());
-    }
+    let seen = crate::ir::summary::upstream(graph, out.left, out.right);
     let (mut hosts, mut polys, mut banks) = (Vec::new(), Vec::new(), Vec::new());
     for (node, _) in graph.nodes.iter().zip(&seen).filter(|(_, s)| **s) {
         match node.kind {

@@ -12,6 +12,7 @@ pub mod patterns;
 pub mod print;
 pub mod ranges;
 pub mod sample_use;
+pub mod summary;
 pub mod verify;
 
 use phonon_runtime::effects::LineFx;
