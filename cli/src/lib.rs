@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 mod audio;
 mod live;
+mod plot;
 
 /// Exit codes: 0 success, 1 the program has errors, 2 the command line is wrong.
 pub const EXIT_USER_ERROR: i32 = 1;
@@ -332,6 +333,32 @@ Examples:\n  phonon bench examples/synth16.ph\n  phonon bench examples/synth16.p
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
+    /// Draw the events of a few cycles: a pianoroll of notes and rows of samples, per output.
+    #[command(
+        after_help = "Each output is a band of its own colour; samples are rows by sound name, notes a pitch axis,
+other values rows by value; each event is a rectangle from its start to its end, as opaque as its gain.
+Cycle lines run down the picture. Writes SVG, or PNG when the file ends in .png.
+
+Examples:
+  phonon plot examples/house.ph --cycles 2 -o house.svg
+  phonon plot 'n \"0 .. 7\" # s \"superpiano\"' -o scale.png"
+    )]
+    Plot {
+        /// A pattern expression, or a `.ph` file (every output, or the one --out names).
+        expr_or_file: String,
+        /// The picture to write: .svg or .png.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Cycles to draw.
+        #[arg(long, default_value = "4")]
+        cycles: String,
+        /// The first cycle drawn.
+        #[arg(long, default_value = "0")]
+        from: String,
+        /// Only this output of the file.
+        #[arg(long)]
+        out: Option<String>,
+    },
     /// Print the events of a pattern as JSON lines (the format of the Strudel oracle).
     #[command(
         after_help = "Each line is {\"whole\":[bn,bd,en,ed] or null,\"part\":[bn,bd,en,ed],\"value\":...}: exact reduced fractions, \
@@ -558,6 +585,13 @@ pub fn run(args: &[String], mut io: Io) -> i32 {
             to,
             out,
         } => query(&expr_or_file, &from, &to, out.as_deref(), io),
+        Command::Plot {
+            expr_or_file,
+            output,
+            cycles,
+            from,
+            out,
+        } => plot(&expr_or_file, &output, &cycles, &from, out.as_deref(), io),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "phonon", io.stdout);
             0
@@ -726,6 +760,112 @@ fn query(expr_or_file: &str, from: &str, to: &str, out: Option<&str>, mut io: Io
             print_events(p, begin, end, &tag, &mut io);
         }
     }
+    0
+}
+
+fn plot(
+    expr_or_file: &str,
+    output: &std::path::Path,
+    cycles: &str,
+    from: &str,
+    out: Option<&str>,
+    mut io: Io,
+) -> i32 {
+    use phonon_compiler::query::{query_expression, query_outputs, query_source, rational_arg};
+    let (Some(from), Some(cycles)) = (rational_arg(from), rational_arg(cycles)) else {
+        let _ = writeln!(
+            io.stderr,
+            "error: --from and --cycles take numbers like 0, 1/3 or 0.25 (got `{from}`, `{cycles}`)"
+        );
+        return EXIT_USAGE;
+    };
+    if cycles <= phonon_runtime::Rational::ZERO || cycles > phonon_runtime::Rational::int(64) {
+        let _ = writeln!(io.stderr, "error: --cycles must be above 0 and at most 64");
+        return EXIT_USAGE;
+    }
+    let png = match output.extension().and_then(|e| e.to_str()) {
+        Some("svg") => false,
+        Some("png") => true,
+        _ => {
+            let _ = writeln!(
+                io.stderr,
+                "error: -o takes a .svg or .png file, not `{}`",
+                output.display()
+            );
+            return EXIT_USAGE;
+        }
+    };
+    let is_file = expr_or_file == "-"
+        || expr_or_file.ends_with(".ph") && std::path::Path::new(expr_or_file).exists();
+    let fail = |io: &mut Io, message: String| {
+        let _ = writeln!(io.stderr, "{message}");
+        EXIT_USER_ERROR
+    };
+    let (title, lanes) = if !is_file {
+        match query_expression(expr_or_file) {
+            Ok(p) => (
+                expr_or_file.to_string(),
+                vec![plot::Lane {
+                    name: "pattern".to_string(),
+                    events: plot::events(&p, from, cycles),
+                }],
+            ),
+            Err(m) => return fail(&mut io, m),
+        }
+    } else {
+        let source = match read_source(&PathBuf::from(expr_or_file), &mut io) {
+            Ok(s) => s,
+            Err(code) => return code,
+        };
+        let lanes = match out {
+            Some(name) => match query_source(&source.text, &source.name, Some(name)) {
+                Ok(p) => vec![plot::Lane {
+                    name: name.to_string(),
+                    events: plot::events(&p, from, cycles),
+                }],
+                Err(m) => return fail(&mut io, m),
+            },
+            None => match query_outputs(&source.text, &source.name) {
+                Ok(outputs) => outputs
+                    .into_iter()
+                    .map(|o| plot::Lane {
+                        name: o.output,
+                        events: o
+                            .patterns
+                            .iter()
+                            .flat_map(|(_, p)| plot::events(p, from, cycles))
+                            .collect(),
+                    })
+                    .collect(),
+                Err(m) => return fail(&mut io, m),
+            },
+        };
+        (source.name, lanes)
+    };
+    let title = format!("{title}: cycles {from} to {}", from + cycles);
+    let svg = plot::svg(&title, &lanes, from, cycles);
+    let bytes = if png {
+        match plot::png(&svg) {
+            Ok(b) => b,
+            Err(e) => return fail(&mut io, format!("error: cannot draw the PNG: {e}")),
+        }
+    } else {
+        svg.into_bytes()
+    };
+    if let Err(e) = std::fs::write(output, bytes) {
+        return fail(
+            &mut io,
+            format!("error: cannot write `{}`: {e}", output.display()),
+        );
+    }
+    let events: usize = lanes.iter().map(|l| l.events.len()).sum();
+    let _ = writeln!(
+        io.stdout,
+        "wrote {}: {} output{}, {events} events",
+        output.display(),
+        lanes.len(),
+        if lanes.len() == 1 { "" } else { "s" }
+    );
     0
 }
 
