@@ -265,6 +265,8 @@ pub struct RenderArgs {
     pub split: bool,
     /// Through the master limiter (`--no-limiter` turns it off).
     pub limit: bool,
+    /// `--plot`: a picture of what was rendered (waveform and spectrogram).
+    pub plot: Option<PathBuf>,
 }
 
 pub fn render(path: &PathBuf, samples: &SampleArgs, args: &RenderArgs, mut io: Io) -> i32 {
@@ -374,7 +376,55 @@ pub fn render(path: &PathBuf, samples: &SampleArgs, args: &RenderArgs, mut io: I
         io.stdout,
         "play it with `aplay {path}`, `ffplay -nodisp -autoexit {path}` or any audio player"
     );
+    if let Some(picture) = &args.plot {
+        let names = if args.split {
+            stems
+        } else {
+            vec!["mix".to_string()]
+        };
+        match plot_rendered(&args.output, picture, &source.name, &names) {
+            Ok(()) => {
+                let _ = writeln!(io.stdout, "drew {}", picture.display());
+            }
+            Err(e) => {
+                let _ = writeln!(io.stderr, "error: cannot draw {}: {e}", picture.display());
+                return EXIT_USER_ERROR;
+            }
+        }
+    }
     0
+}
+
+/// `render --plot`: the WAV just written, a panel per stereo pair (each the mean of its two
+/// channels), named `names`.
+fn plot_rendered(
+    wav: &std::path::Path,
+    picture: &std::path::Path,
+    title: &str,
+    names: &[String],
+) -> Result<(), String> {
+    let reader = hound::WavReader::open(wav).map_err(|e| e.to_string())?;
+    let spec = reader.spec();
+    let channels = spec.channels as usize;
+    let samples: Vec<f32> = reader
+        .into_samples::<f32>()
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let frames = samples.len() / channels.max(1);
+    let panels: Vec<(String, Vec<f32>)> = (0..channels / 2)
+        .map(|p| {
+            let mono = (0..frames)
+                .map(|f| 0.5 * (samples[f * channels + 2 * p] + samples[f * channels + 2 * p + 1]))
+                .collect();
+            let name = names
+                .get(p)
+                .cloned()
+                .unwrap_or_else(|| format!("pair {}", p + 1));
+            (name, mono)
+        })
+        .collect();
+    let png = crate::plot::sound::png(title, &panels, spec.sample_rate)?;
+    std::fs::write(picture, png).map_err(|e| e.to_string())
 }
 
 pub struct BenchArgs {

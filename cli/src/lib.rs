@@ -286,6 +286,10 @@ Examples:\n  phonon render examples/synth16.ph -o synth16.wav\n  phonon render e
         /// 0 dBFS are written as they are.
         #[arg(long)]
         no_limiter: bool,
+        /// Also draw what was rendered into this PNG: the waveform over a spectrogram, of the
+        /// mix or (with --split) of each output.
+        #[arg(long, value_name = "OUT.png")]
+        plot: Option<PathBuf>,
         #[command(flatten)]
         samples: SampleArgs,
     },
@@ -543,6 +547,7 @@ pub fn run(args: &[String], mut io: Io) -> i32 {
             threads,
             split,
             no_limiter,
+            plot,
             samples,
         } => audio::render(
             &file,
@@ -556,6 +561,7 @@ pub fn run(args: &[String], mut io: Io) -> i32 {
                 threads: threads.map(|t| t as usize),
                 split,
                 limit: !no_limiter,
+                plot,
             },
             io,
         ),

@@ -128,3 +128,54 @@ fn a_bad_output_name_is_an_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains(".svg or .png"));
 }
+
+/// `render --plot`: the waveform reaches the tone's level and no further, and the
+/// spectrogram's brightest row is the tone's frequency. The layout is the module's:
+/// a panel's waveform 80 px high from y = 50, its spectrogram 160 px high from y = 134, a
+/// logarithmic axis from 20 Hz (bottom row) to 22,050 Hz (top row).
+#[test]
+fn render_plot_shows_a_sine_at_its_level_and_frequency() {
+    let dir = std::env::temp_dir().join(format!("phonon-render-plot-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("s.ph");
+    std::fs::write(&file, "cps: 1\nout: sine 1000 * 0.5\n").unwrap();
+    let (wav, png) = (dir.join("s.wav"), dir.join("s.png"));
+    let o = Command::new(env!("CARGO_BIN_EXE_phonon"))
+        .args(["render", file.to_str().unwrap(), "--seconds", "1", "-o"])
+        .arg(&wav)
+        .arg("--plot")
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let pixmap = resvg::tiny_skia::Pixmap::load_png(&png).unwrap();
+    let x = 70 + 1110 / 2;
+    let lum = |y: u32| {
+        let p = pixmap.pixel(x, y).unwrap();
+        p.red() as u32 + p.green() as u32 + p.blue() as u32
+    };
+    let (spec_top, rows) = (134u32, 160u32);
+    let brightest = (0..rows).max_by_key(|r| lum(spec_top + r)).unwrap();
+    let hz = 20.0 * (22_050.0f64 / 20.0).powf((rows - 1 - brightest) as f64 / (rows - 1) as f64);
+    assert!(
+        (hz / 1000.0).log2().abs() < 1.0 / 12.0,
+        "{hz} Hz at row {brightest}"
+    );
+    // Far from the tone (100 Hz), dark.
+    let row_100 =
+        ((rows - 1) as f64 * (1.0 - (100.0f64 / 20.0).ln() / (22_050.0f64 / 20.0).ln())) as u32;
+    assert!(lum(spec_top + row_100) < lum(spec_top + brightest) / 4);
+    // The waveform: drawn from -0.5 to +0.5 of its half height (40 px) around y = 90.
+    let wave: Vec<u32> = (50..130)
+        .filter(|&y| {
+            let p = pixmap.pixel(x, y).unwrap();
+            (p.red(), p.green(), p.blue()) == (0x4d, 0xab, 0xf7)
+        })
+        .collect();
+    let (top, bottom) = (wave[0], *wave.last().unwrap());
+    assert!(
+        (top as i32 - 70).abs() <= 1 && (bottom as i32 - 110).abs() <= 1,
+        "{top}..{bottom}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

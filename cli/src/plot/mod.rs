@@ -8,6 +8,8 @@
 //! rectangle carries its output, row and exact span as `data-` attributes, so the picture can
 //! be checked against the events.
 
+pub mod sound;
+
 use phonon_runtime::Rational;
 use phonon_runtime::pattern::{Hap, Pattern, Value};
 use std::fmt::Write;
