@@ -90,6 +90,10 @@ pub struct PlayArgs {
     /// samples above 0 dBFS then reach the device and the recording as they are.
     #[arg(long)]
     no_limiter: bool,
+    /// On a terminal, draw a level meter per output and an oscilloscope of the mix under the
+    /// status line.
+    #[arg(long)]
+    scope: bool,
     #[command(flatten)]
     samples: SampleArgs,
 }
@@ -138,6 +142,7 @@ impl PlayArgs {
             midi_out: None,
             midi_in: None,
             midi_clock: None,
+            scope: self.scope,
         };
         Ok((args, self.samples))
     }

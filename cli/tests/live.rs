@@ -173,7 +173,7 @@ fn the_status_line_shows_cycle_tempo_load_voices_xruns_and_the_last_reload() {
     editor.join().unwrap();
     assert_eq!(code, 0, "{err}");
     let last = err
-        .split("\r\x1b[K")
+        .split("\r\x1b[J")
         .filter(|l| l.starts_with("cycle "))
         .last()
         .unwrap_or_else(|| panic!("no status line in {err:?}"));
@@ -310,7 +310,7 @@ fn the_status_line_says_when_the_file_is_not_what_plays() {
     editor.join().unwrap();
     assert_eq!(code, 0, "{err}");
     let lines: Vec<&str> = err
-        .split("\r\x1b[K")
+        .split("\r\x1b[J")
         .filter(|l| l.starts_with("cycle "))
         .collect();
     // `nonsense` is at line 2, column 17.
@@ -336,5 +336,55 @@ fn the_status_line_says_when_the_file_is_not_what_plays() {
         err.contains("errors at 2:17, silent until the file compiles"),
         "{err}"
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `--scope`: under the status line, each output's level (its peak in dBFS) as a bar, and
+/// the mix as braille dots.
+#[test]
+fn the_scope_shows_each_outputs_level_and_the_mix() {
+    let dir = std::env::temp_dir().join(format!("phonon-scope-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let song = dir.join("song.ph");
+    std::fs::write(&song, "out: sine 441 * 0.5\no2: sine 220.5 * 0.25\n").unwrap();
+    let (code, _, err) = live(&song, &["--seconds", "1", "--scope"], true);
+    assert_eq!(code, 0, "{err}");
+    let last = err
+        .split("\r\x1b[J")
+        .filter(|l| l.contains("load "))
+        .last()
+        .unwrap_or_else(|| panic!("no status in {err:?}"));
+    let lines: Vec<&str> = last.split("\n\x1b[K").collect();
+    let meter = |name: &str| {
+        lines
+            .iter()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no meter for {name} in {lines:#?}"))
+            .to_string()
+    };
+    // A sine at 0.5 peaks at -6.0 dBFS, at 0.25 at -12.0; the bar is 60 dB long.
+    let (out, o2) = (meter("out"), meter("o2 "));
+    assert!(out.contains(" -6.0 dB"), "{out}");
+    assert!(o2.contains("-12.0 dB"), "{o2}");
+    let filled = |l: &str| l.chars().filter(|c| *c == '█').count();
+    assert!(filled(&out) > filled(&o2), "{out}\n{o2}");
+    // The scope: four rows of braille, with dots on them.
+    let scope: Vec<&&str> = lines
+        .iter()
+        .filter(|l| {
+            l.contains('\u{2800}') || l.chars().any(|c| ('\u{2801}'..='\u{28ff}').contains(&c))
+        })
+        .collect();
+    assert!(scope.len() >= 4, "{lines:#?}");
+    assert!(scope[0].starts_with("mix "), "{lines:#?}");
+    let dotted: usize = scope
+        .iter()
+        .map(|l| {
+            l.chars()
+                .filter(|c| ('\u{2801}'..='\u{28ff}').contains(c))
+                .count()
+        })
+        .sum();
+    assert!(dotted > 20, "{lines:#?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 pub mod midi;
 pub mod osc;
 mod record;
+mod scope;
 pub mod serve;
 mod signals;
 mod sink;
@@ -61,6 +62,8 @@ pub struct LiveArgs {
     /// of its clock a cycle has (the tempo follows it).
     pub midi_in: Option<String>,
     pub midi_clock: Option<f64>,
+    /// `--scope`: level meters and an oscilloscope under the status line.
+    pub scope: bool,
 }
 
 /// Saves closer together than this are one edit: editors write in several steps (truncate,
@@ -398,6 +401,16 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
         player
     };
 
+    // `--scope`: the render thread measures, the terminal draws; the output names go along
+    // when a new program starts.
+    let (mut taps, mut scope) = match args.scope && io.color {
+        true => {
+            let (t, s) = scope::scope();
+            (Some(t), Some(s))
+        }
+        false => (None, None),
+    };
+    let (names_tx, names_rx) = mpsc::channel::<Vec<String>>();
     // Render thread.
     let render = {
         let (stop, stats, report) = (stop.clone(), stats.clone(), report_tx.clone());
@@ -453,7 +466,13 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
                     .limiter_gain
                     .fetch_min((master.take_min_gain() as f64).to_bits(), Ordering::Relaxed);
                 let e = player.engine();
+                if let Some(t) = &mut taps {
+                    t.block(e, ready, width);
+                }
                 if !std::ptr::eq(program, e) {
+                    if taps.is_some() {
+                        let _ = names_tx.send(e.outputs().iter().map(|o| o.name.clone()).collect());
+                    }
                     (program, reported) = (e, 0);
                     (refusals_reported, refused_seen) = (Vec::new(), 0);
                     let now = player.stems();
@@ -765,6 +784,8 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
     let until = args.seconds.map(Duration::from_secs_f64);
     let mut last_status = Instant::now();
     let mut last_reload = String::from("none");
+    // `--scope`: the outputs' names, and when the meters were last drawn.
+    let (mut names, mut drawn): (Vec<String>, Instant) = (Vec::new(), Instant::now());
     let budget_us = block as f64 / sr as f64 * 1e6;
     loop {
         if until.is_some_and(|u| started.elapsed() >= u) || signals.count() > 0 {
@@ -782,7 +803,8 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
                     failing = Some(f);
                 }
                 if io.color {
-                    let _ = write!(io.stderr, "\r\x1b[K");
+                    // The status line and anything drawn under it.
+                    let _ = write!(io.stderr, "\r\x1b[J");
                 }
                 let _ = writeln!(io.stdout, "{}", r.text);
             }
@@ -790,7 +812,9 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
         let load = stats.last_block_us.load(Ordering::Relaxed) as f64 / budget_us * 100.0;
-        if io.color && last_status.elapsed() >= Duration::from_millis(250) {
+        // Four times a second; ten with the scope.
+        let every = Duration::from_millis(if scope.is_some() { 100 } else { 250 });
+        if io.color && last_status.elapsed() >= every {
             last_status = Instant::now();
             let cps = f64::from_bits(stats.cps.load(Ordering::Relaxed));
             let gain = f64::from_bits(stats.limiter_gain.swap(1f64.to_bits(), Ordering::Relaxed));
@@ -832,10 +856,29 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
             };
             let _ = write!(
                 io.stderr,
-                "\r\x1b[K{clock}load {load:.1}%  voices {}  xruns {}{limiting}{device}  {changes}",
+                "\r\x1b[J{clock}load {load:.1}%  voices {}  xruns {}{limiting}{device}  {changes}",
                 stats.voices.load(Ordering::Relaxed),
                 stats.xruns.load(Ordering::Relaxed)
             );
+            if let Some(scope) = &mut scope {
+                if let Some(latest) = names_rx.try_iter().last() {
+                    names = latest;
+                }
+                let columns = std::env::var("COLUMNS")
+                    .ok()
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(100);
+                let lines = scope.lines(&names, columns, drawn.elapsed().as_secs_f64());
+                drawn = Instant::now();
+                for l in &lines {
+                    let _ = write!(io.stderr, "\n\x1b[K{l}");
+                }
+                // Back to the status line's start: the next draw, or a report, clears from
+                // there down.
+                if !lines.is_empty() {
+                    let _ = write!(io.stderr, "\x1b[{}F", lines.len());
+                }
+            }
         }
     }
     // Fade out: the render thread fades the master over the crossfade time; wait until the
@@ -896,8 +939,8 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
         }
     }
     if io.color {
-        // The status line goes; the terminal is left as it was found.
-        let _ = write!(io.stderr, "\r\x1b[K");
+        // The status line (and the scope under it) goes; the terminal is left as it was found.
+        let _ = write!(io.stderr, "\r\x1b[J");
     }
     for r in report_rx.try_iter() {
         let _ = writeln!(io.stdout, "{}", r.text);

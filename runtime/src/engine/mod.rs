@@ -1023,6 +1023,20 @@ impl Engine {
         (&self.buffers[l][..frames], &self.buffers[r][..frames])
     }
 
+    /// Each output's peak (both channels) over the last block's `frames`, into `peaks` (as
+    /// many as fit). Reads what the outputs hold after `mix_master` or `output`: silence for
+    /// a hushed or blown output.
+    pub fn output_peaks(&self, frames: usize, peaks: &mut [f32]) {
+        for (o, p) in self.outputs.iter().zip(peaks.iter_mut()) {
+            let (l, r) = (&self.buffers[o.left], &self.buffers[o.right]);
+            let n = frames.min(l.len()).min(r.len());
+            *p = l[..n]
+                .iter()
+                .chain(&r[..n])
+                .fold(0.0f32, |m, x| m.max(x.abs()));
+        }
+    }
+
     /// The sum of every output for the last block, interleaved stereo, into `out`
     /// (`2 * frames` floats).
     pub fn mix_master(&mut self, frames: usize, out: &mut [f32]) {
