@@ -11,7 +11,7 @@ use phonon_runtime::engine::voices::SentEvent;
 use phonon_runtime::pattern::Value;
 use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
 use std::net::{SocketAddr, UdpSocket};
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, SystemTime};
 
 /// Events each player's ring holds: a second of stress_extreme's busiest player, emptied
@@ -87,7 +87,7 @@ pub fn send(
     latency: f64,
     sample_rate: u32,
     start: SystemTime,
-    rings: Receiver<Vec<rtrb::Consumer<SentEvent>>>,
+    rings: Receiver<super::handed::Rings>,
 ) -> std::io::Result<u64> {
     let local: SocketAddr = if to.is_ipv4() {
         "0.0.0.0:0".parse().expect("an address")
@@ -96,33 +96,18 @@ pub fn send(
     };
     let socket = UdpSocket::bind(local)?;
     let mut sent = 0;
-    let mut open: Vec<rtrb::Consumer<SentEvent>> = Vec::new();
-    let mut more = true;
+    let mut handed = super::handed::Handed::new(rings);
     loop {
-        loop {
-            match rings.try_recv() {
-                Ok(list) => open.extend(list),
-                Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => {
-                    more = false;
-                    break;
-                }
+        let more = handed.drain(|e| {
+            let after = e.frame.max(0) as f64 / sample_rate as f64 + latency;
+            let at = start + Duration::from_secs_f64(after.max(0.0));
+            if let Some(bytes) = bundle(&e, at)
+                && socket.send_to(&bytes, to).is_ok()
+            {
+                sent += 1;
             }
-        }
-        for ring in &mut open {
-            while let Ok(e) = ring.pop() {
-                let after = e.frame.max(0) as f64 / sample_rate as f64 + latency;
-                let at = start + Duration::from_secs_f64(after.max(0.0));
-                if let Some(bytes) = bundle(&e, at)
-                    && socket.send_to(&bytes, to).is_ok()
-                {
-                    sent += 1;
-                }
-            }
-        }
-        // A ring whose player is gone (its program was replaced) and that is empty is done.
-        open.retain(|r| !(r.is_abandoned() && r.is_empty()));
-        if !more && open.is_empty() {
+        });
+        if !more {
             return Ok(sent);
         }
         std::thread::sleep(Duration::from_millis(1));

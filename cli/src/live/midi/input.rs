@@ -19,29 +19,10 @@ pub fn open(name: &str, beats: f64) -> Result<Input, String> {
     let input = midir::MidiInput::new("phonon-in").map_err(|e| {
         format!("cannot open the MIDI input `{name}`: {e} (the ALSA sequencer needs /dev/snd/seq; a JACK port is named jack:CLIENT:PORT)")
     })?;
-    let want = name.to_lowercase();
-    let ports = input.ports();
-    let Some(port) = ports.iter().find(|p| {
-        input
-            .port_name(p)
-            .is_ok_and(|n| n.to_lowercase().contains(&want))
-    }) else {
-        let names: Vec<String> = ports
-            .iter()
-            .filter_map(|p| input.port_name(p).ok())
-            .collect();
-        return Err(format!(
-            "no MIDI input is named like `{name}`; there are: {}",
-            if names.is_empty() {
-                "none".to_string()
-            } else {
-                names.join(", ")
-            }
-        ));
-    };
+    let port = super::ports::find(&input, name, "input")?;
     let conn = input
         .connect(
-            port,
+            &port,
             "phonon-in",
             |micros, bytes, reader: &mut Reader| reader.message(micros as f64 / 1e6, bytes),
             Reader::new(beats),

@@ -18,11 +18,10 @@ mod ports;
 
 use super::Stats;
 use messages::Message;
-use phonon_runtime::engine::voices::SentEvent;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 #[cfg(feature = "device")]
@@ -97,55 +96,41 @@ impl Timing {
 /// that could not be sent as asked, once.
 pub fn send(
     mut port: Box<dyn Port>,
-    rings: Receiver<Vec<rtrb::Consumer<SentEvent>>>,
+    rings: Receiver<super::handed::Rings>,
     timing: Timing,
     say: Box<dyn Fn(String) + Send>,
 ) -> Sent {
     let mut sent = Sent::default();
-    let mut open: Vec<rtrb::Consumer<SentEvent>> = Vec::new();
     let mut reported: BTreeSet<String> = BTreeSet::new();
     let mut report = |what: String| {
         if reported.insert(what.clone()) {
             say(what);
         }
     };
-    let mut more = true;
+    let mut handed = super::handed::Handed::new(rings);
     loop {
-        loop {
-            match rings.try_recv() {
-                Ok(list) => open.extend(list),
-                Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => {
-                    more = false;
-                    break;
-                }
+        let more = handed.drain(|e| {
+            sent.events += 1;
+            let at = timing.at(e.frame);
+            let c = messages::convert(&e);
+            for name in &c.clamped {
+                report(format!(
+                    "warning: MIDI: a `{name}` outside its range was clamped into it (see docs/rig.md)"
+                ));
             }
-        }
-        for ring in &mut open {
-            while let Ok(e) = ring.pop() {
-                sent.events += 1;
-                let at = timing.at(e.frame);
-                let c = messages::convert(&e);
-                for name in &c.clamped {
-                    report(format!(
-                        "warning: MIDI: a `{name}` outside its range was clamped into it (see docs/rig.md)"
-                    ));
-                }
-                if let Some(cmd) = &c.unknown_command {
-                    report(format!(
-                        "warning: MIDI: `midicmd \"{cmd}\"` is none of start, stop, continue, midiClock: not sent"
-                    ));
-                }
-                for t in c.messages {
-                    port.schedule(at + Duration::from_secs_f64(t.after), t.message);
-                    sent.messages += 1;
-                }
+            if let Some(cmd) = &c.unknown_command {
+                report(format!(
+                    "warning: MIDI: `midicmd \"{cmd}\"` is none of start, stop, continue, midiClock: not sent"
+                ));
             }
-        }
-        open.retain(|r| !(r.is_abandoned() && r.is_empty()));
+            for t in c.messages {
+                port.schedule(at + Duration::from_secs_f64(t.after), t.message);
+                sent.messages += 1;
+            }
+        });
         let now = Instant::now();
         let next = port.poll(now);
-        if !more && open.is_empty() {
+        if !more {
             port.finish();
             sent.lost = port.lost();
             return sent;

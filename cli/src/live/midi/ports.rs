@@ -59,25 +59,9 @@ pub fn open(name: &str) -> Result<Box<dyn Port>, String> {
     let out = midir::MidiOutput::new("phonon").map_err(|e| {
         format!("cannot open the MIDI port `{name}`: {e} (the ALSA sequencer needs /dev/snd/seq; a JACK port is named jack:CLIENT:PORT)")
     })?;
-    let want = name.to_lowercase();
-    let ports = out.ports();
-    let found = ports.iter().find(|p| {
-        out.port_name(p)
-            .is_ok_and(|n| n.to_lowercase().contains(&want))
-    });
-    let Some(port) = found else {
-        let names: Vec<String> = ports.iter().filter_map(|p| out.port_name(p).ok()).collect();
-        return Err(format!(
-            "no MIDI port is named like `{name}`; there are: {}",
-            if names.is_empty() {
-                "none".to_string()
-            } else {
-                names.join(", ")
-            }
-        ));
-    };
+    let port = find(&out, name, "port")?;
     let conn = out
-        .connect(port, "phonon-out")
+        .connect(&port, "phonon-out")
         .map_err(|e| format!("cannot connect to the MIDI port `{name}`: {e}"))?;
     Ok(Box::new(SystemPort {
         conn,
@@ -86,6 +70,28 @@ pub fn open(name: &str) -> Result<Box<dyn Port>, String> {
         sounding: Box::new([0; 16 * 128]),
         lost: 0,
     }))
+}
+
+/// The first of the system's ports (inputs or outputs: `what`) whose name contains `name`,
+/// case ignored; an error naming those there are.
+pub fn find<T: midir::MidiIO>(io: &T, name: &str, what: &str) -> Result<T::Port, String> {
+    let want = name.to_lowercase();
+    let ports = io.ports();
+    if let Some(p) = ports.iter().find(|p| {
+        io.port_name(p)
+            .is_ok_and(|n| n.to_lowercase().contains(&want))
+    }) {
+        return Ok(p.clone());
+    }
+    let names: Vec<String> = ports.iter().filter_map(|p| io.port_name(p).ok()).collect();
+    Err(format!(
+        "no MIDI {what} is named like `{name}`; there are: {}",
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        }
+    ))
 }
 
 /// A message waiting to be sent: its time, its place among messages of that time, its bytes
