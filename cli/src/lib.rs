@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 mod audio;
 mod live;
+mod lsp;
 mod plot;
 
 /// Exit codes: 0 success, 1 the program has errors, 2 the command line is wrong.
@@ -342,6 +343,16 @@ Examples:\n  phonon bench examples/synth16.ph\n  phonon bench examples/synth16.p
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
+    /// Run a language server on stdin/stdout for editors (diagnostics as you type, hover,
+    /// completion, outline).
+    #[command(
+        after_help = "Speaks the Language Server Protocol (JSON-RPC over stdin/stdout): point an editor's LSP client
+for .ph files at `phonon lsp`. See editors/ for VS Code and Neovim."
+    )]
+    Lsp {
+        #[command(flatten)]
+        samples: SampleArgs,
+    },
     /// Draw the events of a few cycles: a pianoroll of notes and rows of samples, per output.
     #[command(
         after_help = "Each output is a band of its own colour; samples are rows by sound name, notes a pitch axis,
@@ -596,6 +607,18 @@ pub fn run(args: &[String], mut io: Io) -> i32 {
             to,
             out,
         } => query(&expr_or_file, &from, &to, out.as_deref(), io),
+        Command::Lsp { samples } => {
+            let mut with = samples.compiler(44_100);
+            // Checked as `phonon compile` checks: nothing is played.
+            (with.options.plays, with.options.midi) = (false, true);
+            match lsp::serve(with) {
+                Ok(()) => 0,
+                Err(e) => {
+                    let _ = writeln!(io.stderr, "error: {e}");
+                    EXIT_USER_ERROR
+                }
+            }
+        }
         Command::Plot {
             expr_or_file,
             output,

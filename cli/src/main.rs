@@ -8,12 +8,14 @@ static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisable
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    // The handles, not locks held for the whole run: `phonon lsp` reads and writes them from
+    // threads of its own.
     let code = phonon_cli::run(
         &args,
         phonon_cli::Io {
-            stdin: &mut std::io::stdin().lock(),
-            stdout: &mut std::io::stdout().lock(),
-            stderr: &mut std::io::stderr().lock(),
+            stdin: &mut std::io::stdin(),
+            stdout: &mut std::io::stdout(),
+            stderr: &mut std::io::stderr(),
             color,
         },
     );

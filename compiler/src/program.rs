@@ -248,6 +248,11 @@ pub fn lower(src: &str, sounds: &Catalogue, opts: &Options) -> Result<Lowered, V
 
 impl Lowered {
     /// The sounds the program plays, each once, where it is first written.
+    /// The warnings of a program that lowered (front end and lowering).
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
     pub fn sounds(&self) -> &[SoundName] {
         &self.sounds
     }
