@@ -6,7 +6,8 @@
 //!   with the sample library's sound names), with its range and hint. They are computed on a
 //!   thread of their own from the newest text of each document: typing never waits for a
 //!   compile, and a version overtaken by another before its turn is skipped.
-//! - Hover: a built-in's signature, summary and example; a bus's definition.
+//! - Hover: a mini-notation string's first cycle of events; a built-in's signature, summary
+//!   and example; a bus's definition.
 //! - Completion: the built-ins with their signatures, and the document's buses.
 //! - Document symbols: the outputs, buses and functions.
 
@@ -119,9 +120,64 @@ fn word_at(text: &str, at: usize) -> Option<(usize, &str)> {
     (start < end).then(|| (start, &text[start..end]))
 }
 
-/// The hover text at byte `at`: a built-in's signature, summary and example, or a bus's
-/// definition.
+/// The string literal (`"..."`, quotes included) around byte `at`, on its line.
+fn string_at(text: &str, at: usize) -> Option<&str> {
+    let at = boundary(text, at);
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let line = &text[line_start..line_end];
+    // Quotes pair up from the line's start (a comment's quotes after `--` do not count).
+    let code = line.find("--").map_or(line, |c| &line[..c]);
+    let quotes: Vec<usize> = code
+        .match_indices('"')
+        .map(|(i, _)| line_start + i)
+        .collect();
+    quotes
+        .chunks_exact(2)
+        .find(|q| q[0] <= at && at <= q[1])
+        .map(|q| &text[q[0]..=q[1]])
+}
+
+/// The first cycle of a mini-notation string, as its events: `0–1/4 bd`, ...
+fn first_cycle(string: &str) -> Option<String> {
+    let pattern = phonon_compiler::query::query_expression(string).ok()?;
+    let mut haps: Vec<_> = pattern
+        .query_span(
+            phonon_runtime::Rational::ZERO,
+            phonon_runtime::Rational::int(1),
+        )
+        .into_iter()
+        .filter(|h| h.has_onset())
+        .collect();
+    haps.sort_by_key(|h| h.whole.map(|w| w.begin));
+    let lines: Vec<String> = haps
+        .iter()
+        .take(32)
+        .map(|h| {
+            let w = h.whole.expect("onsets have wholes");
+            format!("{}–{}  {}", w.begin, w.end, h.value.to_json())
+        })
+        .collect();
+    let more = haps.len().saturating_sub(32);
+    Some(format!(
+        "{string}: {} event{} in the first cycle\n```\n{}{}\n```",
+        haps.len(),
+        if haps.len() == 1 { "" } else { "s" },
+        lines.join("\n"),
+        if more > 0 {
+            format!("\n… {more} more")
+        } else {
+            String::new()
+        }
+    ))
+}
+
+/// The hover text at byte `at`: a mini-notation string's first cycle, a built-in's
+/// signature, summary and example, or a bus's definition.
 pub fn hover(text: &str, at: usize) -> Option<String> {
+    if let Some(string) = string_at(text, at) {
+        return first_cycle(string);
+    }
     let (_, word) = word_at(text, at)?;
     if let Some(bus) = word.strip_prefix('~') {
         let fe = phonon_compiler::front_end(text);

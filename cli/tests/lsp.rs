@@ -180,6 +180,21 @@ fn an_editor_gets_diagnostics_hovers_completions_and_an_outline() {
         .unwrap_or_default();
     assert!(text.contains("~drums: s \"bd*2 sn\""), "{h}");
 
+    // A string: its first cycle's events.
+    let h = e.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 12}}),
+    );
+    let text = h["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        text.starts_with("\"bd*2 sn\": 3 events in the first cycle")
+            && text.contains("0–1/4  \"bd\"")
+            && text.contains("1/2–1  \"sn\""),
+        "{h}"
+    );
+
     // Completion: built-ins with signatures, and the buses.
     let c = e.request(
         "textDocument/completion",

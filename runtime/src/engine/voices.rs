@@ -572,7 +572,7 @@ impl VoiceBank {
             first,
         };
         if let Some(inbox) = inbox {
-            // Events from outside instead of the pattern's.
+            // Events from outside (`phonon serve`, whose player's own pattern is silence).
             events = inbox.start_due(first, first + frames as i64, |frame, cps, h| {
                 starter.start(sr, cps, frame, h)
             });
