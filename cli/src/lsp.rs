@@ -10,6 +10,7 @@
 //!   and example; a bus's definition.
 //! - Completion: the built-ins with their signatures, and the document's buses.
 //! - Document symbols: the outputs, buses and functions.
+//! - Go to a bus's definition, find where it is used, rename it everywhere.
 
 use crate::audio::Compiler;
 use lsp_server::{Connection, Message, Notification, Request, Response};
@@ -207,6 +208,39 @@ pub fn hover(text: &str, at: usize) -> Option<String> {
     ))
 }
 
+/// The bus named at byte `at` (without its `~`), and every place it is written.
+pub fn bus_places(text: &str, at: usize) -> Option<(String, Vec<std::ops::Range<usize>>)> {
+    let all = phonon_compiler::bus_names(text);
+    let (name, _) = all
+        .iter()
+        .find(|(_, span)| span.start <= at && at <= span.end)?
+        .clone();
+    let places = all
+        .into_iter()
+        .filter(|(n, _)| *n == name)
+        .map(|(_, span)| span)
+        .collect();
+    Some((name, places))
+}
+
+/// Where the bus named at byte `at` is defined.
+pub fn definition(text: &str, at: usize) -> Option<std::ops::Range<usize>> {
+    let (name, _) = bus_places(text, at)?;
+    let fe = phonon_compiler::front_end(text);
+    fe.checked
+        .program
+        .statements
+        .iter()
+        .find_map(|s| match &s.kind {
+            StatementKind::Bus { name: n, .. } | StatementKind::Function { name: n, .. }
+                if n.text == name =>
+            {
+                Some(n.span.clone())
+            }
+            _ => None,
+        })
+}
+
 /// What may be written at byte `at`: the built-ins and the document's buses.
 pub fn completions(text: &str) -> Vec<CompletionItem> {
     let mut items: Vec<CompletionItem> = BUILTINS
@@ -281,6 +315,9 @@ fn capabilities() -> ServerCapabilities {
             ..Default::default()
         }),
         document_symbol_provider: Some(OneOf::Left(true)),
+        definition_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Left(true)),
         ..Default::default()
     }
 }
@@ -402,6 +439,70 @@ fn answer(documents: &HashMap<String, String>, req: Request) -> Response {
                 return ok(serde_json::Value::Null);
             };
             ok(serde_json::to_value(symbols(text_of(&p.text_document.uri))).unwrap_or_default())
+        }
+        "textDocument/definition" => {
+            let Ok(p) = serde_json::from_value::<lsp_types::GotoDefinitionParams>(req.params)
+            else {
+                return ok(serde_json::Value::Null);
+            };
+            let pos = p.text_document_position_params;
+            let text = text_of(&pos.text_document.uri);
+            match definition(text, offset(text, pos.position)) {
+                Some(span) => ok(serde_json::to_value(lsp_types::Location::new(
+                    pos.text_document.uri.clone(),
+                    range(text, &span),
+                ))
+                .unwrap_or_default()),
+                None => ok(serde_json::Value::Null),
+            }
+        }
+        "textDocument/references" => {
+            let Ok(p) = serde_json::from_value::<lsp_types::ReferenceParams>(req.params) else {
+                return ok(serde_json::Value::Null);
+            };
+            let pos = p.text_document_position;
+            let text = text_of(&pos.text_document.uri);
+            let places = bus_places(text, offset(text, pos.position)).map_or(Vec::new(), |p| p.1);
+            let locations: Vec<lsp_types::Location> = places
+                .iter()
+                .map(|span| {
+                    lsp_types::Location::new(pos.text_document.uri.clone(), range(text, span))
+                })
+                .collect();
+            ok(serde_json::to_value(locations).unwrap_or_default())
+        }
+        "textDocument/rename" => {
+            let Ok(p) = serde_json::from_value::<lsp_types::RenameParams>(req.params) else {
+                return ok(serde_json::Value::Null);
+            };
+            let pos = p.text_document_position;
+            let text = text_of(&pos.text_document.uri);
+            let new = p.new_name.trim_start_matches('~');
+            let valid = new
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+                && new.chars().all(|c| c.is_alphanumeric() || c == '_');
+            if !valid {
+                return Response::new_err(
+                    id,
+                    lsp_server::ErrorCode::InvalidParams as i32,
+                    format!(
+                        "`{}` is no bus name: a letter, then letters, digits or _",
+                        p.new_name
+                    ),
+                );
+            }
+            let Some((_, places)) = bus_places(text, offset(text, pos.position)) else {
+                return ok(serde_json::Value::Null);
+            };
+            let edits: Vec<lsp_types::TextEdit> = places
+                .iter()
+                .map(|span| lsp_types::TextEdit::new(range(text, span), format!("~{new}")))
+                .collect();
+            #[allow(clippy::mutable_key_type)] // the protocol's own map, keyed by `Uri`
+            let changes = HashMap::from([(pos.text_document.uri.clone(), edits)]);
+            ok(serde_json::to_value(lsp_types::WorkspaceEdit::new(changes)).unwrap_or_default())
         }
         _ => Response::new_err(
             id,

@@ -224,6 +224,34 @@ fn an_editor_gets_diagnostics_hovers_completions_and_an_outline() {
         .collect();
     assert_eq!(names, ["~drums", "out"], "{s}");
 
+    // The bus: its definition, where it is written, renamed everywhere.
+    let at = json!({"textDocument": {"uri": uri}, "position": {"line": 1, "character": 7}});
+    let d = e.request("textDocument/definition", at.clone());
+    assert_eq!(
+        d["result"]["range"],
+        json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 6}}),
+        "{d}"
+    );
+    let mut refs = at.clone();
+    refs["context"] = json!({"includeDeclaration": true});
+    let r = e.request("textDocument/references", refs);
+    assert_eq!(r["result"].as_array().unwrap().len(), 2, "{r}");
+    let mut rename = at.clone();
+    rename["newName"] = json!("beat");
+    let r = e.request("textDocument/rename", rename.clone());
+    let edits = r["result"]["changes"][uri].as_array().unwrap();
+    assert_eq!(edits.len(), 2, "{r}");
+    assert!(edits.iter().all(|x| x["newText"] == "~beat"), "{r}");
+    rename["newName"] = json!("2x");
+    let r = e.request("textDocument/rename", rename);
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no bus name"),
+        "{r}"
+    );
+
     let r = e.request("shutdown", Value::Null);
     assert_eq!(r["result"], Value::Null);
     e.notify("exit", Value::Null);

@@ -64,6 +64,19 @@ impl FrontEnd {
     }
 }
 
+/// Every bus name written in `src` (`~name`, where it is defined and where it is used; not
+/// inside strings or comments), with its span, `~` included.
+pub fn bus_names(src: &str) -> Vec<(String, diagnostic::Span)> {
+    lexer::lex(src)
+        .0
+        .into_iter()
+        .filter_map(|l| match l.token {
+            lexer::Token::Bus(name) => Some((name, l.span)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Lexes, parses and checks a whole file. Never panics, whatever the input.
 pub fn front_end(src: &str) -> FrontEnd {
     if src.len() > MAX_SOURCE_BYTES {
