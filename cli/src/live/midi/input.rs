@@ -3,6 +3,7 @@
 //! port through midir (its callback reads each message), or a JACK port as `jack:CLIENT:PORT`
 //! (JACK's process callback reads them, timed by their frames).
 
+use super::ports::{Process, start_jack};
 use phonon_runtime::midi_in::Reader;
 use std::any::Any;
 
@@ -31,31 +32,20 @@ pub fn open(name: &str, beats: f64) -> Result<Input, String> {
     Ok(Box::new(conn))
 }
 
-type Process = Box<dyn FnMut(&jack::Client, &jack::ProcessScope) -> jack::Control + Send>;
-
 fn open_jack(source: &str, beats: f64) -> Result<Input, String> {
-    let (client, _) = jack::Client::new("phonon-in", jack::ClientOptions::NO_START_SERVER)
-        .map_err(|e| {
-            format!("cannot open the JACK MIDI input `jack:{source}`: no JACK server ({e})")
-        })?;
-    let port = client
-        .register_port("midi_in", jack::MidiIn::default())
-        .map_err(|e| format!("cannot make a JACK MIDI port: {e}"))?;
-    let own = port
-        .name()
-        .map_err(|e| format!("cannot name the JACK MIDI port: {e}"))?;
-    let rate = client.sample_rate() as f64;
-    let mut reader = Reader::new(beats);
-    let process: Process = Box::new(move |_, ps| {
-        let start = ps.last_frame_time() as f64;
-        for m in port.iter(ps) {
-            reader.message((start + m.time as f64) / rate, m.bytes);
-        }
-        jack::Control::Continue
-    });
-    let active = client
-        .activate_async((), jack::contrib::ClosureProcessHandler::new(process))
-        .map_err(|e| format!("cannot start the JACK client: {e}"))?;
+    let make = move |port: jack::Port<jack::MidiIn>, client: &jack::Client| -> Process {
+        let rate = client.sample_rate() as f64;
+        let mut reader = Reader::new(beats);
+        Box::new(move |_, ps| {
+            let start = ps.last_frame_time() as f64;
+            for m in port.iter(ps) {
+                reader.message((start + m.time as f64) / rate, m.bytes);
+            }
+            jack::Control::Continue
+        })
+    };
+    let what = format!("jack:{source}");
+    let (active, own) = start_jack("phonon-in", "midi_in", jack::MidiIn::default(), &what, make)?;
     active
         .as_client()
         .connect_ports_by_name(source, &own)

@@ -170,12 +170,42 @@ struct JackTimed {
     message: Message,
 }
 
-type Process = Box<dyn FnMut(&jack::Client, &jack::ProcessScope) -> jack::Control + Send>;
+/// A JACK process callback.
+pub(super) type Process =
+    Box<dyn FnMut(&jack::Client, &jack::ProcessScope) -> jack::Control + Send>;
+
+/// A running JACK client of Phonon's.
+pub(super) type Active = jack::AsyncClient<(), jack::contrib::ClosureProcessHandler<(), Process>>;
+
+/// Starts the JACK client `client` with one MIDI port `port` of `spec`, whose process
+/// callback `process` makes from the port (and the client, for its rate); returns it and
+/// the port's full name, for the caller to connect. `what` names the port in errors.
+pub(super) fn start_jack<S: jack::PortSpec + Send + 'static>(
+    client: &str,
+    port: &str,
+    spec: S,
+    what: &str,
+    process: impl FnOnce(jack::Port<S>, &jack::Client) -> Process,
+) -> Result<(Active, String), String> {
+    let (client, _) = jack::Client::new(client, jack::ClientOptions::NO_START_SERVER)
+        .map_err(|e| format!("cannot open the JACK MIDI port `{what}`: no JACK server ({e})"))?;
+    let port = client
+        .register_port(port, spec)
+        .map_err(|e| format!("cannot make a JACK MIDI port: {e}"))?;
+    let own = port
+        .name()
+        .map_err(|e| format!("cannot name the JACK MIDI port: {e}"))?;
+    let process = process(port, &client);
+    let active = client
+        .activate_async((), jack::contrib::ClosureProcessHandler::new(process))
+        .map_err(|e| format!("cannot start the JACK client: {e}"))?;
+    Ok((active, own))
+}
 
 /// A JACK MIDI output port connected to `target`: JACK's process callback writes each
 /// message at the frame of its period where its time falls (late ones at the first).
 struct JackPort {
-    _client: jack::AsyncClient<(), jack::contrib::ClosureProcessHandler<(), Process>>,
+    _client: Active,
     ring: rtrb::Producer<JackTimed>,
     /// The same moment on both clocks: JACK's (µs) and this process's.
     jack_then: u64,
@@ -188,16 +218,6 @@ struct JackPort {
 
 impl JackPort {
     fn open(target: &str) -> Result<JackPort, String> {
-        let (client, _) = jack::Client::new("phonon", jack::ClientOptions::NO_START_SERVER)
-            .map_err(|e| {
-                format!("cannot open the JACK MIDI port `jack:{target}`: no JACK server ({e})")
-            })?;
-        let mut out = client
-            .register_port("midi_out", jack::MidiOut::default())
-            .map_err(|e| format!("cannot make a JACK MIDI port: {e}"))?;
-        let own = out
-            .name()
-            .map_err(|e| format!("cannot name the JACK MIDI port: {e}"))?;
         let (ring, mut incoming) = rtrb::RingBuffer::<JackTimed>::new(JACK_PENDING);
         let lost = Arc::new(AtomicU64::new(0));
         let lost_in = lost.clone();
@@ -206,65 +226,67 @@ impl JackPort {
         let mut pending: Vec<JackTimed> = Vec::with_capacity(JACK_PENDING);
         // Note-ons written and not yet ended, by channel and note.
         let mut sounding = [0u16; 16 * 128];
-        let process: Process = Box::new(move |_, ps| {
-            while let Ok(t) = incoming.pop() {
-                if pending.len() < pending.capacity() {
-                    pending.push(t);
-                } else {
-                    lost_in.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-            if stop_in.load(Ordering::Relaxed) {
-                // Only the note-offs of notes sounding, at once.
-                pending.retain(|t| t.message.is_note_off() && sounding[key(&t.message)] > 0);
-                for t in pending.iter_mut() {
-                    t.usecs = 0;
-                }
-            }
-            let Ok(times) = ps.cycle_times() else {
-                return jack::Control::Continue;
-            };
-            let n = ps.n_frames() as u64;
-            let (start, next) = (
-                times.current_usecs,
-                times.next_usecs.max(times.current_usecs + 1),
-            );
-            // The due ones to the front, in order of time.
-            let mut due = 0;
-            for i in 0..pending.len() {
-                if pending[i].usecs < next {
-                    pending.swap(due, i);
-                    due += 1;
-                }
-            }
-            pending[..due].sort_unstable_by_key(|t| t.usecs);
-            let mut writer = out.writer(ps);
-            for t in &pending[..due] {
-                let m = &t.message;
-                if m.is_note_off() {
-                    let k = key(m);
-                    if sounding[k] == 0 && stop_in.load(Ordering::Relaxed) {
-                        continue;
+        let make = move |mut out: jack::Port<jack::MidiOut>, _: &jack::Client| -> Process {
+            Box::new(move |_, ps| {
+                while let Ok(t) = incoming.pop() {
+                    if pending.len() < pending.capacity() {
+                        pending.push(t);
+                    } else {
+                        lost_in.fetch_add(1, Ordering::Relaxed);
                     }
-                    sounding[k] = sounding[k].saturating_sub(1);
-                } else if m.bytes[0] & 0xF0 == 0x90 {
-                    sounding[key(m)] += 1;
                 }
-                let frame = t.usecs.saturating_sub(start) * n / (next - start);
-                let raw = jack::RawMidi {
-                    time: frame.min(n - 1) as u32,
-                    bytes: t.message.as_slice(),
+                if stop_in.load(Ordering::Relaxed) {
+                    // Only the note-offs of notes sounding, at once.
+                    pending.retain(|t| t.message.is_note_off() && sounding[key(&t.message)] > 0);
+                    for t in pending.iter_mut() {
+                        t.usecs = 0;
+                    }
+                }
+                let Ok(times) = ps.cycle_times() else {
+                    return jack::Control::Continue;
                 };
-                if writer.write(&raw).is_err() {
-                    lost_in.fetch_add(1, Ordering::Relaxed);
+                let n = ps.n_frames() as u64;
+                let (start, next) = (
+                    times.current_usecs,
+                    times.next_usecs.max(times.current_usecs + 1),
+                );
+                // The due ones to the front, in order of time.
+                let mut due = 0;
+                for i in 0..pending.len() {
+                    if pending[i].usecs < next {
+                        pending.swap(due, i);
+                        due += 1;
+                    }
                 }
-            }
-            pending.drain(..due);
-            jack::Control::Continue
-        });
-        let active = client
-            .activate_async((), jack::contrib::ClosureProcessHandler::new(process))
-            .map_err(|e| format!("cannot start the JACK client: {e}"))?;
+                pending[..due].sort_unstable_by_key(|t| t.usecs);
+                let mut writer = out.writer(ps);
+                for t in &pending[..due] {
+                    let m = &t.message;
+                    if m.is_note_off() {
+                        let k = key(m);
+                        if sounding[k] == 0 && stop_in.load(Ordering::Relaxed) {
+                            continue;
+                        }
+                        sounding[k] = sounding[k].saturating_sub(1);
+                    } else if m.bytes[0] & 0xF0 == 0x90 {
+                        sounding[key(m)] += 1;
+                    }
+                    let frame = t.usecs.saturating_sub(start) * n / (next - start);
+                    let raw = jack::RawMidi {
+                        time: frame.min(n - 1) as u32,
+                        bytes: t.message.as_slice(),
+                    };
+                    if writer.write(&raw).is_err() {
+                        lost_in.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                pending.drain(..due);
+                jack::Control::Continue
+            })
+        };
+        let what = format!("jack:{target}");
+        let (active, own) =
+            start_jack("phonon", "midi_out", jack::MidiOut::default(), &what, make)?;
         active
             .as_client()
             .connect_ports_by_name(&own, target)
