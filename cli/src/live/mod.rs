@@ -98,6 +98,14 @@ impl Report {
     }
 }
 
+/// A thread's way to have a line printed: a report through `report`.
+fn sayer(report: &mpsc::Sender<Report>) -> Box<dyn Fn(String) + Send> {
+    let report = report.clone();
+    Box::new(move |text| {
+        let _ = report.send(Report::text(text));
+    })
+}
+
 /// Where the first error of a failed compile is, as the status line says it.
 fn first_error(d: &[phonon_compiler::diagnostic::Diagnostic], text: &str) -> String {
     match d.iter().find(|d| d.is_error()).or(d.first()) {
@@ -371,7 +379,6 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
     let (incoming_tx, incoming_rx) = mpsc::channel::<Incoming>();
     let (retired_tx, retired_rx) = mpsc::channel::<Box<Engine>>();
     let (swap_tx, swap_rx) = mpsc::channel::<Swapped>();
-    let (edit_tx, edit_rx) = mpsc::channel::<Instant>();
     let ahead = args.ahead;
     let capacity = sink::MAX_CALLBACK_FRAMES + (ahead + 1) * block;
     let (mut producer, consumer) = rtrb::RingBuffer::<f32>::new(width * capacity);
@@ -523,12 +530,7 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
     // second, which a slow disk can hold up.
     let (played_tx, mut played_rx) = rtrb::RingBuffer::<f32>::new(16 * sr as usize);
     let feed = sink::Feed::new(consumer, played_tx, stats.clone(), width);
-    let say: Box<dyn Fn(String) + Send> = {
-        let report = report_tx.clone();
-        Box::new(move |text| {
-            let _ = report.send(Report::text(text));
-        })
-    };
+    let say = sayer(&report_tx);
     // When frame 0 is played, give or take the device's latency: what `phonon serve` takes
     // an OSC bundle's time from.
     let origin = std::time::SystemTime::now();
@@ -553,10 +555,7 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
             latency,
             stats: stats.clone(),
         };
-        let report = report_tx.clone();
-        let say: Box<dyn Fn(String) + Send> = Box::new(move |text| {
-            let _ = report.send(Report::text(text));
-        });
+        let say = sayer(&report_tx);
         let thread = std::thread::spawn(move || midi::send(port, rings, timing, say));
         (name, thread)
     });
@@ -625,132 +624,29 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
         Changes::Watch {
             path, text, with, ..
         } => {
-            // Watcher: any event naming the file (written, created, renamed over) is an edit.
-            let file_name = path.file_name().map(|n| n.to_os_string());
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-            let watcher = {
-                let edit_tx = edit_tx.clone();
-                notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-                    if let Ok(ev) = res
-                        && !ev.kind.is_access()
-                        && ev
-                            .paths
-                            .iter()
-                            .any(|p| p.file_name() == file_name.as_deref())
-                    {
-                        let _ = edit_tx.send(Instant::now());
-                    }
-                })
+            let reloads = Reloads {
+                name: name.clone(),
+                stop: stop.clone(),
+                report: report_tx.clone(),
+                stats: stats.clone(),
+                incoming: incoming_tx,
+                osc_tx,
+                midi_tx,
+                follow_clock,
+                block,
+                pool: pool.clone(),
+                threads: args.threads,
+                color: io.color,
+                lead,
             };
-            let mut watcher = match watcher {
-                Ok(w) => w,
+            match watch(path, text, with, reloads) {
+                Ok((watcher, compiler)) => (Some(watcher), Changer::Compiler(compiler)),
                 Err(e) => {
-                    let _ = writeln!(io.stderr, "error: cannot watch {name}: {e}");
+                    let _ = writeln!(io.stderr, "error: {e}");
                     stop.store(true, Ordering::Relaxed);
                     return EXIT_USER_ERROR;
                 }
-            };
-            use notify::Watcher;
-            if let Err(e) = watcher.watch(&dir, notify::RecursiveMode::NonRecursive) {
-                let _ = writeln!(io.stderr, "error: cannot watch {}: {e}", dir.display());
-                stop.store(true, Ordering::Relaxed);
-                return EXIT_USER_ERROR;
             }
-
-            // Compiler thread: debounce, compile, build the engine, hand it over.
-            let compiler = {
-                let (stop, report, path) = (stop.clone(), report_tx.clone(), path.to_path_buf());
-                let stats = stats.clone();
-                let with = with.clone();
-                // The text playing now: a save that changes nothing is not a reload.
-                let mut last = text.clone();
-                let threads = args.threads;
-                let name = name.clone();
-                let color = io.color;
-                std::thread::spawn(move || {
-                    lower_priority();
-                    // Code generation runs in parallel: on threads started here, at this priority.
-                    let compile_pool = rayon::ThreadPoolBuilder::new()
-                        .num_threads(threads)
-                        .thread_name(|i| format!("phonon-compile-{i}"))
-                        .build()
-                        .expect("a thread pool can be built");
-                    while !stop.load(Ordering::Relaxed) {
-                        let Ok(mut noticed) = edit_rx.recv_timeout(Duration::from_millis(50))
-                        else {
-                            continue;
-                        };
-                        while let Ok(t) = edit_rx.recv_timeout(DEBOUNCE) {
-                            noticed = noticed.min(t);
-                        }
-                        // A rename-replace can leave the path missing for a moment.
-                        let Ok(text) = std::fs::read_to_string(&path) else {
-                            continue;
-                        };
-                        if last == text {
-                            continue;
-                        }
-                        last = text.clone();
-                        let t = Instant::now();
-                        match compile_pool.install(|| with.compile(&text)) {
-                            Ok(c) => {
-                                let engine = match Engine::on_pool(c.spec, block, pool.clone()) {
-                                    Ok(mut e) => {
-                                        if let Some(tx) = &osc_tx {
-                                            let _ = tx.send(e.send_events_to(osc::RING_EVENTS));
-                                        }
-                                        if let Some(tx) = &midi_tx {
-                                            let _ = tx.send(e.send_midi_to(midi::RING_EVENTS));
-                                        }
-                                        if follow_clock {
-                                            e.follow_tempo(phonon_runtime::midi_in::clock_cps);
-                                        }
-                                        Box::new(e)
-                                    }
-                                    Err(e) => {
-                                        let _ = report.send(Report::failure(
-                                            format!(
-                                                "error: {e}\n{name}: not reloaded, the last good program keeps playing"
-                                            ),
-                                            "an error building it".to_string(),
-                                        ));
-                                        continue;
-                                    }
-                                };
-                                let compile_ms = t.elapsed().as_secs_f64() * 1e3;
-                                if !c.warnings.is_empty() {
-                                    let _ = report.send(Report::text(render_all(
-                                        &c.warnings,
-                                        &name,
-                                        &text,
-                                        color,
-                                    )));
-                                }
-                                let _ = incoming_tx.send(Incoming {
-                                    engine,
-                                    noticed,
-                                    compile_ms,
-                                    played_when_ready: stats.consumed.load(Ordering::Relaxed)
-                                        + lead,
-                                });
-                            }
-                            Err(d) => {
-                                let _ = report.send(Report::failure(
-                                    format!(
-                                        "{}\n{name}: not reloaded, the last good program keeps playing",
-                                        render_all(&d, &name, &text, color)
-                                    ),
-                                    first_error(&d, &text),
-                                ));
-                            }
-                        }
-                    }
-                })
-            };
-            (Some(watcher), Changer::Compiler(compiler))
         }
         Changes::Listen { mut listen, .. } => {
             listen.origin = origin;
@@ -770,10 +666,7 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
                 since.as_secs(),
                 since.subsec_nanos()
             );
-            let (stop, report) = (stop.clone(), report_tx.clone());
-            let say: Box<dyn Fn(String) + Send> = Box::new(move |text| {
-                let _ = report.send(Report::text(text));
-            });
+            let (stop, say) = (stop.clone(), sayer(&report_tx));
             let counts = listen.inbox.counts.clone();
             let thread = std::thread::spawn(move || serve::listen(listen, stop, say));
             (None, Changer::Listener(thread, counts))
@@ -1057,6 +950,157 @@ impl BlockTimes {
         }
         0.0
     }
+}
+
+/// What the compiler thread of `phonon live` needs besides the file: where reports and new
+/// engines go, and how engines are built.
+struct Reloads {
+    name: String,
+    stop: Arc<AtomicBool>,
+    report: mpsc::Sender<Report>,
+    stats: Arc<Stats>,
+    incoming: mpsc::Sender<Incoming>,
+    osc_tx: Option<mpsc::Sender<handed::Rings>>,
+    midi_tx: Option<mpsc::Sender<handed::Rings>>,
+    follow_clock: bool,
+    block: usize,
+    pool: Option<Arc<rayon::ThreadPool>>,
+    threads: usize,
+    color: bool,
+    lead: i64,
+}
+
+/// Watches `path` and starts the compiler thread that builds each saved version (the
+/// last loaded text is `text`) and hands it to the player.
+fn watch(
+    path: PathBuf,
+    text: String,
+    with: Compiler,
+    r: Reloads,
+) -> Result<(notify::RecommendedWatcher, std::thread::JoinHandle<()>), String> {
+    let (edit_tx, edit_rx) = mpsc::channel::<Instant>();
+    // Watcher: any event naming the file (written, created, renamed over) is an edit.
+    let file_name = path.file_name().map(|n| n.to_os_string());
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    // The watcher holds the only sender: the channel lasts as long as it does.
+    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        if let Ok(ev) = res
+            && !ev.kind.is_access()
+            && ev
+                .paths
+                .iter()
+                .any(|p| p.file_name() == file_name.as_deref())
+        {
+            let _ = edit_tx.send(Instant::now());
+        }
+    })
+    .map_err(|e| format!("cannot watch {}: {e}", r.name))?;
+    use notify::Watcher;
+    watcher
+        .watch(&dir, notify::RecursiveMode::NonRecursive)
+        .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
+
+    // Compiler thread: debounce, compile, build the engine, hand it over.
+    let compiler = {
+        let Reloads {
+            name,
+            stop,
+            report,
+            stats,
+            incoming: incoming_tx,
+            osc_tx,
+            midi_tx,
+            follow_clock,
+            block,
+            pool,
+            threads,
+            color,
+            lead,
+        } = r;
+        // The text playing now: a save that changes nothing is not a reload.
+        let mut last = text;
+        std::thread::spawn(move || {
+            lower_priority();
+            // Code generation runs in parallel: on threads started here, at this priority.
+            let compile_pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .thread_name(|i| format!("phonon-compile-{i}"))
+                .build()
+                .expect("a thread pool can be built");
+            while !stop.load(Ordering::Relaxed) {
+                let Ok(mut noticed) = edit_rx.recv_timeout(Duration::from_millis(50)) else {
+                    continue;
+                };
+                while let Ok(t) = edit_rx.recv_timeout(DEBOUNCE) {
+                    noticed = noticed.min(t);
+                }
+                // A rename-replace can leave the path missing for a moment.
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                if last == text {
+                    continue;
+                }
+                last = text.clone();
+                let t = Instant::now();
+                match compile_pool.install(|| with.compile(&text)) {
+                    Ok(c) => {
+                        let engine = match Engine::on_pool(c.spec, block, pool.clone()) {
+                            Ok(mut e) => {
+                                if let Some(tx) = &osc_tx {
+                                    let _ = tx.send(e.send_events_to(osc::RING_EVENTS));
+                                }
+                                if let Some(tx) = &midi_tx {
+                                    let _ = tx.send(e.send_midi_to(midi::RING_EVENTS));
+                                }
+                                if follow_clock {
+                                    e.follow_tempo(phonon_runtime::midi_in::clock_cps);
+                                }
+                                Box::new(e)
+                            }
+                            Err(e) => {
+                                let _ = report.send(Report::failure(
+                                    format!(
+                                        "error: {e}\n{name}: not reloaded, the last good program keeps playing"
+                                    ),
+                                    "an error building it".to_string(),
+                                ));
+                                continue;
+                            }
+                        };
+                        let compile_ms = t.elapsed().as_secs_f64() * 1e3;
+                        if !c.warnings.is_empty() {
+                            let _ = report.send(Report::text(render_all(
+                                &c.warnings,
+                                &name,
+                                &text,
+                                color,
+                            )));
+                        }
+                        let _ = incoming_tx.send(Incoming {
+                            engine,
+                            noticed,
+                            compile_ms,
+                            played_when_ready: stats.consumed.load(Ordering::Relaxed) + lead,
+                        });
+                    }
+                    Err(d) => {
+                        let _ = report.send(Report::failure(
+                            format!(
+                                "{}\n{name}: not reloaded, the last good program keeps playing",
+                                render_all(&d, &name, &text, color)
+                            ),
+                            first_error(&d, &text),
+                        ));
+                    }
+                }
+            }
+        })
+    };
+    Ok((watcher, compiler))
 }
 
 /// Fades frames of `width` interleaved channels from full level to silence over `total`
