@@ -173,3 +173,44 @@ fn query_names_a_once_line_as_once_or_once_colon_line() {
     assert!(e.ends_with("it has: o1, once:2, once:4, first:3"), "{e}");
     assert!(query_source(src, "f.ph", Some("once:3")).is_err());
 }
+
+/// The left channel's peak in each quarter cycle of `cycles` cycles of `src` at 2 cps.
+fn quarter_peaks(src: &str, cycles: usize) -> Vec<f32> {
+    use phonon_compiler::catalogue::Catalogue;
+    use phonon_compiler::program::{Options, compile};
+    let c = compile(src, &Catalogue::new([], vec![]), &Options::default())
+        .unwrap_or_else(|d| panic!("{src}: {d:?}"));
+    let sr = c.spec.sample_rate as usize;
+    let mut engine = phonon_runtime::engine::Engine::new(c.spec, 512, 1).unwrap();
+    let frames = cycles * sr / 2;
+    let r = phonon_runtime::render::render(&mut engine, frames, 512, false, false, &mut |_| {});
+    let left: Vec<f32> = r.samples.iter().step_by(2).copied().collect();
+    (0..cycles * 4)
+        .map(|k| {
+            left[k * sr / 8..(k + 1) * sr / 8]
+                .iter()
+                .fold(0.0f32, |m, x| m.max(x.abs()))
+        })
+        .collect()
+}
+
+#[test]
+fn a_once_line_of_a_signal_sounds_for_its_one_cycle() {
+    // Found playing a signal once from an editor: it played for ever.
+    for body in [
+        "sine 300 * 0.2",
+        "sine \"300\" * 0.2",
+        "saw 55 # lpf 800 # gain 0.2",
+    ] {
+        let peaks = quarter_peaks(&format!("cps: 2\nonce: {body}\n"), 2);
+        assert!(peaks[..4].iter().all(|&p| p > 0.1), "{body}: {peaks:?}");
+        assert!(peaks[4..].iter().all(|&p| p == 0.0), "{body}: {peaks:?}");
+    }
+    // Beside the output playing the same bus, which goes on.
+    let peaks = quarter_peaks("cps: 2\n~t: sine \"300\" * 0.2\nd1: ~t\nonce: ~t\n", 2);
+    assert!(peaks[..4].iter().all(|&p| p > 0.3), "{peaks:?}");
+    assert!(
+        peaks[4..].iter().all(|&p| (0.15..0.25).contains(&p)),
+        "{peaks:?}"
+    );
+}

@@ -139,10 +139,32 @@ pub fn lower_program(
         };
         // A muted output is checked like any other, and built as silence.
         let silenced = target.is_some_and(|t| checked.silenced.contains(&t));
+        let voices_before = (l.graph.banks.len(), l.graph.polys.len());
         let lowered = if silenced {
             Ok(Sig::Mono(l.constant(0.0)))
         } else {
             l.sig(body, Ctx::Param, name)
+        };
+        // A `once:` output's voices play its cycle's events and ring out; what is not
+        // played by voices (a signal, held pattern values) is gated to that cycle.
+        let lowered = match lowered {
+            Ok(sig)
+                if l.window.is_some()
+                    && !silenced
+                    && (l.graph.banks.len(), l.graph.polys.len()) == voices_before =>
+            {
+                let one = Expr {
+                    kind: ExprKind::Number(1.0),
+                    span: body.span.clone(),
+                };
+                l.host(&one, Ctx::Gate.read(), &format!("{name}/cycle"))
+                    .map(|gate| {
+                        l.per_channel(&[sig], |l, ins, ch| {
+                            l.math(&format!("{name}/once.{ch}"), Math::Mul, vec![ins[0], gate])
+                        })
+                    })
+            }
+            other => other,
         };
         let sig = match lowered {
             Ok(sig) => sig,
@@ -322,8 +344,10 @@ impl SignalLowerer<'_> {
                 let samples = sample_use(self.checked, e);
                 return self.bank(e, samples, path);
             }
+            // In a `once:` output even a constant pattern plays one cycle only.
             if let Some(v) = self.checked.facts.constant_number(e)
                 && self.transform_trees.is_empty()
+                && self.window.is_none()
             {
                 return Ok(Sig::Mono(self.constant(v as f32)));
             }

@@ -19,9 +19,9 @@ impl SignalLowerer<'_> {
             _ => e.span.clone(),
         };
         let key = (span.start, span.end);
-        if self.transform_trees.is_empty()
-            && let Some(&(l, r)) = self.banks.get(&key)
-        {
+        // A `once:` output's patterns are its own (they play one cycle): never shared.
+        let shared = self.transform_trees.is_empty() && self.window.is_none();
+        if shared && let Some(&(l, r)) = self.banks.get(&key) {
             return Ok(Sig::Stereo(l, r));
         }
         if let Some((word, at)) = samples.bad_vowels.first() {
@@ -89,7 +89,7 @@ impl SignalLowerer<'_> {
             vec![],
         );
         self.graph.banks[bank].id = self.graph.nodes[l].id;
-        if self.transform_trees.is_empty() {
+        if shared {
             self.banks.insert(key, (l, r));
         }
         Ok(Sig::Stereo(l, r))
@@ -157,9 +157,8 @@ impl SignalLowerer<'_> {
             return Ok(n);
         }
         let key = (e.span.start, e.span.end, read);
-        if self.transform_trees.is_empty()
-            && let Some(&n) = self.hosts.get(&key)
-        {
+        let shared = self.transform_trees.is_empty() && self.window.is_none();
+        if shared && let Some(&n) = self.hosts.get(&key) {
             if let NodeKind::Host { source, .. } = self.graph.nodes[n].kind {
                 self.touched.push(source);
             }
@@ -180,7 +179,7 @@ impl SignalLowerer<'_> {
         self.touched.push(source);
         let n = self.node(path, NodeKind::Host { source, read }, vec![]);
         self.graph.hosts[source].id = self.graph.nodes[n].id;
-        if self.transform_trees.is_empty() {
+        if shared {
             self.hosts.insert(key, n);
         }
         Ok(n)
