@@ -4,9 +4,10 @@
 use clap::{CommandFactory, Parser, Subcommand};
 use phonon_compiler::{ast_dump, diagnostic::render_all, front_end};
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 mod audio;
+pub mod control;
 mod live;
 mod lsp;
 mod plot;
@@ -353,6 +354,31 @@ for .ph files at `phonon lsp`. See editors/ for VS Code and Neovim."
         #[command(flatten)]
         samples: SampleArgs,
     },
+    /// Tell the `phonon live` playing a file what an editor's keys would: evaluate a text,
+    /// hush, mute or solo an output, play an expression once.
+    #[command(after_help = "Commands:
+  eval                      play the program on standard input in place of the file's (saved or not)
+  hush                      silence every output until the next evaluation or save
+  mute|unmute|solo|unsolo OUTPUT
+                            held over saves until undone
+  once [EXPR]               play one cycle of EXPR (or of standard input) once, from the next cycle;
+                            output lines (`d1: ...`) each play their expression
+
+The live process listens on a Unix socket found from the file's path (see docs/live.md for the
+protocol). Prints the answer; exit status 1 when the command failed (e.g. the text has errors).
+
+Examples:
+  phonon send set.ph mute d2
+  phonon send set.ph once 's \"crash\"'
+  phonon send set.ph eval < set.ph")]
+    Send {
+        /// The file `phonon live` plays.
+        file: PathBuf,
+        /// eval, hush, mute, unmute, solo, unsolo or once.
+        command: String,
+        /// The output (mute ...) or the expression (once).
+        argument: Vec<String>,
+    },
     /// Draw the events of a few cycles: a pianoroll of notes and rows of samples, per output.
     #[command(
         after_help = "Each output is a band of its own colour; samples are rows by sound name, notes a pitch axis,
@@ -607,6 +633,11 @@ pub fn run(args: &[String], mut io: Io) -> i32 {
             to,
             out,
         } => query(&expr_or_file, &from, &to, out.as_deref(), io),
+        Command::Send {
+            file,
+            command,
+            argument,
+        } => send(&file, &command, &argument, io),
         Command::Lsp { samples } => {
             let mut with = samples.compiler(44_100);
             // Checked as `phonon compile` checks: nothing is played.
@@ -726,6 +757,54 @@ fn ir_ast(path: &PathBuf, mut io: Io) -> i32 {
             0
         }
         Err(code) => code,
+    }
+}
+
+/// `phonon send`: one command to the `phonon live` playing `file`.
+fn send(file: &Path, command: &str, argument: &[String], mut io: Io) -> i32 {
+    use control::{Command as C, Playback};
+    let stdin_text = |io: &mut Io| {
+        let mut text = String::new();
+        io.stdin.read_to_string(&mut text).map(|_| text)
+    };
+    let what = match (command, argument) {
+        ("eval", []) => match stdin_text(&mut io) {
+            Ok(t) => C::Eval(t),
+            Err(e) => {
+                let _ = writeln!(io.stderr, "error: cannot read standard input: {e}");
+                return EXIT_USER_ERROR;
+            }
+        },
+        ("hush", []) => C::Hush,
+        ("once", []) => match stdin_text(&mut io) {
+            Ok(t) => C::Once(t),
+            Err(e) => {
+                let _ = writeln!(io.stderr, "error: cannot read standard input: {e}");
+                return EXIT_USER_ERROR;
+            }
+        },
+        ("once", words) => C::Once(words.join(" ")),
+        (w, [output]) if Playback::from_word(w).is_some() => {
+            C::Playback(Playback::from_word(w).expect("checked"), output.clone())
+        }
+        _ => {
+            let _ = writeln!(
+                io.stderr,
+                "error: `{command}` with {} argument(s) is no command\n  hint: eval (text on standard input), hush, mute/unmute/solo/unsolo OUTPUT, once [EXPR]",
+                argument.len()
+            );
+            return EXIT_USAGE;
+        }
+    };
+    match control::send(file, &what) {
+        Ok(message) => {
+            let _ = writeln!(io.stdout, "{message}");
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(io.stderr, "error: {e}");
+            EXIT_USER_ERROR
+        }
     }
 }
 

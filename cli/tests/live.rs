@@ -388,3 +388,140 @@ fn the_scope_shows_each_outputs_level_and_the_mix() {
     assert!(dotted > 20, "{lines:#?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `phonon send FILE ...` in-process: (exit code, stdout + stderr).
+fn send(file: &std::path::Path, words: &[&str], stdin: &str) -> (i32, String) {
+    let args: Vec<String> = ["phonon", "send", file.to_str().unwrap()]
+        .iter()
+        .chain(words)
+        .map(|s| s.to_string())
+        .collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = phonon_cli::run(
+        &args,
+        phonon_cli::Io {
+            stdin: &mut stdin.as_bytes(),
+            stdout: &mut out,
+            stderr: &mut err,
+            color: false,
+        },
+    );
+    (
+        code,
+        String::from_utf8(out).unwrap() + &String::from_utf8(err).unwrap(),
+    )
+}
+
+#[test]
+fn editor_commands_mute_evaluate_solo_play_once_and_hush() {
+    let dir = std::env::temp_dir().join(format!("phonon-send-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let set = dir.join("set.ph");
+    let rec = dir.join("rec.wav");
+    std::fs::write(&set, "cps: 2\nd1: sine 440 * 0.2\nd2: sine 1000 * 0.2\n").unwrap();
+    let (code, said) = send(&set, &["hush"], "");
+    assert_eq!(code, 1);
+    assert!(said.contains("no phonon live is playing"), "{said}");
+    let editor = {
+        let set = set.clone();
+        std::thread::spawn(move || {
+            // Ready when a harmless command is answered.
+            let mut tries = 0;
+            while send(&set, &["unmute", "d1"], "").0 != 0 {
+                tries += 1;
+                assert!(tries < 200, "phonon live never listened");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let mut answers = Vec::new();
+            let mut step = |words: &[&str], stdin: &str| {
+                // Long enough after `once` for its cycle (from the next, of 0.5 s) to end:
+                // a reload cuts it short.
+                let after_once = answers.len() == 5;
+                std::thread::sleep(Duration::from_millis(if after_once { 1300 } else { 700 }));
+                answers.push(send(&set, words, stdin));
+            };
+            step(&["mute", "d1"], "");
+            let three = "cps: 2\nd1: sine 440 * 0.2\nd2: sine 1000 * 0.2\nd3: sine 2500 * 0.2\n";
+            step(&["eval"], three);
+            step(&["solo", "d3"], "");
+            step(&["unsolo", "d3"], "");
+            step(&["once", "sine", "300", "*", "0.2"], "");
+            step(&["hush"], "");
+            // Refused: nothing changes.
+            answers.push(send(&set, &["mute", "d9"], ""));
+            answers.push(send(&set, &["eval"], "d1: lfp 3\n"));
+            answers.push(send(&set, &["once"], "~x: sine 3\n"));
+            answers
+        })
+    };
+    let (code, log, err) = live(
+        &set,
+        &["--seconds", "6.5", "--record", rec.to_str().unwrap()],
+        false,
+    );
+    let answers = editor.join().unwrap();
+    assert_eq!(code, 0, "{log}{err}");
+    let said: Vec<&str> = answers.iter().map(|(_, s)| s.trim()).collect();
+    let codes: Vec<i32> = answers.iter().map(|(c, _)| *c).collect();
+    assert_eq!(codes, [0, 0, 0, 0, 0, 0, 1, 1, 1], "{said:?}\n{log}");
+    assert_eq!(said[0], "mute d1");
+    assert_eq!(said[1], "playing the editor's text (3 outputs)");
+    assert_eq!(said[4], "playing the selection once, from the next cycle");
+    assert!(said[6].contains("no output `d9`: the outputs playing are d1, d2, d3"));
+    assert!(said[7].starts_with("error: 1:5:"), "{}", said[7]);
+    assert!(said[8].contains("`~x: sine 3` is neither"), "{}", said[8]);
+    assert!(log.contains("editor commands at "), "{log}");
+
+    // Which tones sound, 50 ms at a time; runs shorter than 0.2 s are the crossfades.
+    let samples: Vec<f32> = hound::WavReader::open(&rec)
+        .unwrap()
+        .into_samples::<f32>()
+        .map(Result::unwrap)
+        .collect();
+    let left: Vec<f32> = samples.iter().step_by(2).copied().collect();
+    let mut states: Vec<(Vec<u32>, usize)> = Vec::new();
+    for w in left.chunks_exact(2205) {
+        let levels: Vec<f64> = [300, 440, 1000, 2500]
+            .iter()
+            .map(|&hz| tone(w, hz as f64))
+            .collect();
+        if levels.iter().any(|&l| l > 0.01 && l < 0.05) {
+            continue; // fading
+        }
+        let on: Vec<u32> = [300, 440, 1000, 2500]
+            .into_iter()
+            .zip(&levels)
+            .filter(|(_, l)| **l >= 0.05)
+            .map(|(hz, _)| hz)
+            .collect();
+        match states.last_mut() {
+            Some((s, n)) if *s == on => *n += 1,
+            _ => states.push((on, 1)),
+        }
+    }
+    let heard: Vec<Vec<u32>> = states
+        .into_iter()
+        .filter(|(_, n)| *n >= 4)
+        .map(|(s, _)| s)
+        .fold(Vec::new(), |mut v, s| {
+            if v.last() != Some(&s) {
+                v.push(s);
+            }
+            v
+        });
+    assert_eq!(
+        heard,
+        [
+            vec![440, 1000],
+            vec![1000],
+            vec![1000, 2500],
+            vec![2500],
+            vec![1000, 2500],
+            vec![300, 1000, 2500],
+            vec![1000, 2500],
+            vec![],
+        ],
+        "{log}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

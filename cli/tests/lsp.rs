@@ -180,7 +180,8 @@ fn an_editor_gets_diagnostics_hovers_completions_and_an_outline() {
         .unwrap_or_default();
     assert!(text.contains("~drums: s \"bd*2 sn\""), "{h}");
 
-    // A string: its first cycle's events.
+    // A string: the sound under the cursor (the kit's `bd`: four variants and their
+    // lengths), and the string's first cycle of events.
     let h = e.request(
         "textDocument/hover",
         json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 12}}),
@@ -189,11 +190,20 @@ fn an_editor_gets_diagnostics_hovers_completions_and_an_outline() {
         .as_str()
         .unwrap_or_default();
     assert!(
-        text.starts_with("\"bd*2 sn\": 3 events in the first cycle")
+        text.starts_with("**bd**: 4 samples, from the built-in kit: kick drum")
+            && text.contains("- `bd:0` 0.500 s, mono\n")
+            && text.contains("\"bd*2 sn\": 3 events in the first cycle")
             && text.contains("0–1/4  \"bd\"")
             && text.contains("1/2–1  \"sn\""),
         "{h}"
     );
+    // On an operator of the string: the events alone.
+    let h = e.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 13}}),
+    );
+    let text = h["result"]["contents"]["value"].as_str().unwrap();
+    assert!(text.starts_with("\"bd*2 sn\": 3 events"), "{h}");
 
     // Completion: built-ins with signatures, and the buses.
     let c = e.request(
@@ -258,4 +268,193 @@ fn an_editor_gets_diagnostics_hovers_completions_and_an_outline() {
     let status = e.child.wait().unwrap();
     assert!(status.success());
     drop(e);
+}
+
+/// The labels of a completion answer, and the items by label.
+fn labels(c: &Value) -> Vec<String> {
+    c["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn completion_knows_sounds_scales_chords_and_controls_and_strings_are_coloured() {
+    let mut e = Editor::start();
+    e.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    e.notify("initialized", json!({}));
+    let uri = "file:///tmp/complete.ph";
+    let text =
+        "d1: s \"bd s\" # ro\nd2: n (scale \"maj\" \"0 2\") # s \"superpiano\"\nd3: n \"c'ma\"\n";
+    e.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "phonon", "version": 1, "text": text}}),
+    );
+    let complete = |e: &mut Editor, line: u32, character: u32| {
+        e.request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}),
+        )
+    };
+    // After `s "bd s`: the sounds of the kit, replacing the `s` typed.
+    let c = complete(&mut e, 0, 11);
+    let l = labels(&c);
+    assert!(
+        ["bd", "sn", "hh", "cp"]
+            .iter()
+            .all(|s| l.contains(&s.to_string())),
+        "{c}"
+    );
+    assert!(!l.contains(&"fast".to_string()), "{c}");
+    let sn = c["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["label"] == "sn")
+        .unwrap();
+    assert_eq!(
+        sn["textEdit"]["range"],
+        json!({"start": {"line": 0, "character": 10}, "end": {"line": 0, "character": 11}})
+    );
+    // After `# ro`: controls (room, speed), not transforms.
+    let l = labels(&complete(&mut e, 0, 17));
+    assert!(l.contains(&"room".to_string()) && l.contains(&"speed".to_string()));
+    assert!(!l.contains(&"fast".to_string()) && !l.contains(&"jux".to_string()));
+    // Scale names inside `scale "..."`, chord names after a `'`.
+    let l = labels(&complete(&mut e, 1, 17));
+    assert!(l.contains(&"major".to_string()) && l.contains(&"dorian".to_string()));
+    let c = complete(&mut e, 2, 11);
+    let l = labels(&c);
+    assert!(l.contains(&"major".to_string()) && l.contains(&"min7".to_string()));
+    let major = c["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["label"] == "major")
+        .unwrap();
+    assert_eq!(
+        major["textEdit"]["range"],
+        json!({"start": {"line": 2, "character": 9}, "end": {"line": 2, "character": 11}})
+    );
+
+    // Semantic tokens: the inside of each string (words, numbers, operators).
+    let t = e.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let data: Vec<u64> = t["result"]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap())
+        .collect();
+    // `bd` at 0:7 (a word), then `s` two further on.
+    assert_eq!(&data[..10], &[0, 7, 2, 0, 0, 0, 3, 1, 0, 0], "{t}");
+    assert_eq!(data.len() % 5, 0);
+    // 2 + 3 + 1 (`superpiano`) + 1: `maj`, `0`, `2` and `c'ma` on the later lines.
+    assert_eq!(data.len() / 5, 2 + 3 + 1 + 1, "{t}");
+    e.request("shutdown", Value::Null);
+    e.notify("exit", Value::Null);
+}
+
+#[test]
+fn editor_commands_reach_the_phonon_live_playing_the_file() {
+    let dir = std::env::temp_dir().join(format!("phonon-lsp-live-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("set.ph");
+    let text = "d1: s \"bd*2\"\nd2: s \"hh*4\"\n";
+    std::fs::write(&file, text).unwrap();
+    let mut live = Command::new(env!("CARGO_BIN_EXE_phonon"))
+        .args([
+            "live",
+            file.to_str().unwrap(),
+            "--sink",
+            "null",
+            "--seconds",
+            "20",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut e = Editor::start();
+    let init = e.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    let commands = &init["result"]["capabilities"]["executeCommandProvider"]["commands"];
+    assert!(
+        commands
+            .as_array()
+            .unwrap()
+            .contains(&json!("phonon.playOnce")),
+        "{init}"
+    );
+    e.notify("initialized", json!({}));
+    let uri = format!("file://{}", file.display());
+    e.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "phonon", "version": 1, "text": text}}),
+    );
+    let run = |e: &mut Editor, command: &str, args: Value| {
+        let mut arguments = vec![json!(uri)];
+        arguments.extend(args.as_array().unwrap().iter().cloned());
+        e.request(
+            "workspace/executeCommand",
+            json!({"command": command, "arguments": arguments}),
+        )
+    };
+    // Until the live process listens.
+    let mut tries = 0;
+    while run(&mut e, "phonon.unmute", json!(["d1"]))["result"].is_null() {
+        tries += 1;
+        assert!(tries < 250, "phonon live never listened");
+        std::thread::sleep(Duration::from_millis(40));
+    }
+    // Mute the output at the cursor (line 1 is d2).
+    let r = run(&mut e, "phonon.mute", json!([{"line": 1, "character": 3}]));
+    assert_eq!(r["result"], "mute d2", "{r}");
+    let r = run(&mut e, "phonon.solo", json!(["d7"]));
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no output `d7`"),
+        "{r}"
+    );
+    // Play the selected string once.
+    let r = run(
+        &mut e,
+        "phonon.playOnce",
+        json!([{"start": {"line": 0, "character": 4}, "end": {"line": 0, "character": 12}}]),
+    );
+    assert_eq!(
+        r["result"], "playing the selection once, from the next cycle",
+        "{r}"
+    );
+    // Evaluate the document's unsaved text.
+    let changed = "d1: s \"bd*2\"\nd2: s \"hh*4\"\nd3: s \"cp\"\n";
+    e.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": changed}]}),
+    );
+    let r = run(&mut e, "phonon.evaluate", json!([]));
+    assert_eq!(r["result"], "playing the editor's text (3 outputs)", "{r}");
+    // Without the URI (as Helix's and Emacs's command pickers send it): the document
+    // last changed.
+    let r = e.request(
+        "workspace/executeCommand",
+        json!({"command": "phonon.hush", "arguments": []}),
+    );
+    assert!(r["result"].as_str().unwrap().starts_with("hushed"), "{r}");
+    e.request("shutdown", Value::Null);
+    e.notify("exit", Value::Null);
+    let _ = live.kill();
+    let _ = live.wait();
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -77,6 +77,16 @@ pub fn bus_names(src: &str) -> Vec<(String, diagnostic::Span)> {
         .collect()
 }
 
+/// Every string literal of `src` (mini-notation), with its span (quotes included), from the
+/// lexer alone: so also in a file that does not parse.
+pub fn string_literals(src: &str) -> Vec<diagnostic::Span> {
+    lexer::lex(src)
+        .0
+        .into_iter()
+        .filter_map(|l| matches!(l.token, lexer::Token::Str(_)).then_some(l.span))
+        .collect()
+}
+
 /// Lexes, parses and checks a whole file. Never panics, whatever the input.
 pub fn front_end(src: &str) -> FrontEnd {
     if src.len() > MAX_SOURCE_BYTES {

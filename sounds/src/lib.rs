@@ -9,7 +9,7 @@
 pub mod kit;
 mod load;
 
-pub use load::{catalogue, load};
+pub use load::{catalogue, load, variants};
 
 use phonon_compiler::diagnostic::Diagnostic;
 use phonon_compiler::program::{Compiled, Options, lower};

@@ -23,6 +23,20 @@ pub fn catalogue(library: &SampleLibrary) -> Catalogue {
     Catalogue::new(names, searched)
 }
 
+/// The variants of the sound `name` at `sample_rate`: its folder's files if a folder has
+/// that name, else the kit's; `None` when neither has it.
+pub fn variants(
+    name: &str,
+    library: &SampleLibrary,
+    sample_rate: u32,
+) -> Option<Result<Vec<std::sync::Arc<phonon_runtime::samples::Sample>>, String>> {
+    if let Some(found) = library.load(name, sample_rate) {
+        return Some(found);
+    }
+    kit::lookup(name)?;
+    Some(kit::sounds(&[name], sample_rate).map(|mut m| m.remove(name).unwrap_or_default()))
+}
+
 /// The variants of each needed sound at `sample_rate`: the folder of that name if there is
 /// one, else the kit's sound. A folder that cannot be read is an error where the name is
 /// written.

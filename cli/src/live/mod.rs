@@ -31,6 +31,7 @@ mod handed;
 pub mod midi;
 pub mod osc;
 mod record;
+mod reload;
 mod scope;
 pub mod serve;
 mod signals;
@@ -622,9 +623,12 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
     // What changes what plays: saved versions of the file, or events from OSC.
     let (watcher, changer) = match changes {
         Changes::Watch {
-            path, text, with, ..
+            path,
+            text,
+            with,
+            failing,
         } => {
-            let reloads = Reloads {
+            let reloads = reload::Reloads {
                 name: name.clone(),
                 stop: stop.clone(),
                 report: report_tx.clone(),
@@ -639,7 +643,8 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
                 color: io.color,
                 lead,
             };
-            match watch(path, text, with, reloads) {
+            let playing = failing.is_none().then_some(text);
+            match reload::watch(path, playing, with, reloads) {
                 Ok((watcher, compiler)) => (Some(watcher), Changer::Compiler(compiler)),
                 Err(e) => {
                     let _ = writeln!(io.stderr, "error: {e}");
@@ -952,157 +957,6 @@ impl BlockTimes {
     }
 }
 
-/// What the compiler thread of `phonon live` needs besides the file: where reports and new
-/// engines go, and how engines are built.
-struct Reloads {
-    name: String,
-    stop: Arc<AtomicBool>,
-    report: mpsc::Sender<Report>,
-    stats: Arc<Stats>,
-    incoming: mpsc::Sender<Incoming>,
-    osc_tx: Option<mpsc::Sender<handed::Rings>>,
-    midi_tx: Option<mpsc::Sender<handed::Rings>>,
-    follow_clock: bool,
-    block: usize,
-    pool: Option<Arc<rayon::ThreadPool>>,
-    threads: usize,
-    color: bool,
-    lead: i64,
-}
-
-/// Watches `path` and starts the compiler thread that builds each saved version (the
-/// last loaded text is `text`) and hands it to the player.
-fn watch(
-    path: PathBuf,
-    text: String,
-    with: Compiler,
-    r: Reloads,
-) -> Result<(notify::RecommendedWatcher, std::thread::JoinHandle<()>), String> {
-    let (edit_tx, edit_rx) = mpsc::channel::<Instant>();
-    // Watcher: any event naming the file (written, created, renamed over) is an edit.
-    let file_name = path.file_name().map(|n| n.to_os_string());
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    // The watcher holds the only sender: the channel lasts as long as it does.
-    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-        if let Ok(ev) = res
-            && !ev.kind.is_access()
-            && ev
-                .paths
-                .iter()
-                .any(|p| p.file_name() == file_name.as_deref())
-        {
-            let _ = edit_tx.send(Instant::now());
-        }
-    })
-    .map_err(|e| format!("cannot watch {}: {e}", r.name))?;
-    use notify::Watcher;
-    watcher
-        .watch(&dir, notify::RecursiveMode::NonRecursive)
-        .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
-
-    // Compiler thread: debounce, compile, build the engine, hand it over.
-    let compiler = {
-        let Reloads {
-            name,
-            stop,
-            report,
-            stats,
-            incoming: incoming_tx,
-            osc_tx,
-            midi_tx,
-            follow_clock,
-            block,
-            pool,
-            threads,
-            color,
-            lead,
-        } = r;
-        // The text playing now: a save that changes nothing is not a reload.
-        let mut last = text;
-        std::thread::spawn(move || {
-            lower_priority();
-            // Code generation runs in parallel: on threads started here, at this priority.
-            let compile_pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .thread_name(|i| format!("phonon-compile-{i}"))
-                .build()
-                .expect("a thread pool can be built");
-            while !stop.load(Ordering::Relaxed) {
-                let Ok(mut noticed) = edit_rx.recv_timeout(Duration::from_millis(50)) else {
-                    continue;
-                };
-                while let Ok(t) = edit_rx.recv_timeout(DEBOUNCE) {
-                    noticed = noticed.min(t);
-                }
-                // A rename-replace can leave the path missing for a moment.
-                let Ok(text) = std::fs::read_to_string(&path) else {
-                    continue;
-                };
-                if last == text {
-                    continue;
-                }
-                last = text.clone();
-                let t = Instant::now();
-                match compile_pool.install(|| with.compile(&text)) {
-                    Ok(c) => {
-                        let engine = match Engine::on_pool(c.spec, block, pool.clone()) {
-                            Ok(mut e) => {
-                                if let Some(tx) = &osc_tx {
-                                    let _ = tx.send(e.send_events_to(osc::RING_EVENTS));
-                                }
-                                if let Some(tx) = &midi_tx {
-                                    let _ = tx.send(e.send_midi_to(midi::RING_EVENTS));
-                                }
-                                if follow_clock {
-                                    e.follow_tempo(phonon_runtime::midi_in::clock_cps);
-                                }
-                                Box::new(e)
-                            }
-                            Err(e) => {
-                                let _ = report.send(Report::failure(
-                                    format!(
-                                        "error: {e}\n{name}: not reloaded, the last good program keeps playing"
-                                    ),
-                                    "an error building it".to_string(),
-                                ));
-                                continue;
-                            }
-                        };
-                        let compile_ms = t.elapsed().as_secs_f64() * 1e3;
-                        if !c.warnings.is_empty() {
-                            let _ = report.send(Report::text(render_all(
-                                &c.warnings,
-                                &name,
-                                &text,
-                                color,
-                            )));
-                        }
-                        let _ = incoming_tx.send(Incoming {
-                            engine,
-                            noticed,
-                            compile_ms,
-                            played_when_ready: stats.consumed.load(Ordering::Relaxed) + lead,
-                        });
-                    }
-                    Err(d) => {
-                        let _ = report.send(Report::failure(
-                            format!(
-                                "{}\n{name}: not reloaded, the last good program keeps playing",
-                                render_all(&d, &name, &text, color)
-                            ),
-                            first_error(&d, &text),
-                        ));
-                    }
-                }
-            }
-        })
-    };
-    Ok((watcher, compiler))
-}
-
 /// Fades frames of `width` interleaved channels from full level to silence over `total`
 /// frames, `done` of which have passed; silence after.
 fn fade(block: &mut [f32], width: usize, done: &mut i64, total: i64) {
@@ -1122,15 +976,4 @@ fn stem_layout(stems: &[Vec<String>]) -> String {
         .map(|(p, names)| format!("{}-{} {}", 2 * p + 1, 2 * p + 2, names.join(" + ")))
         .collect();
     format!("stems: {}", pairs.join(", "))
-}
-
-/// Makes the calling thread, and the threads it starts, give way to the render and sink
-/// threads: a reload may take longer, but it never makes a block late. (Linux's nice value
-/// belongs to a thread; elsewhere the compiler keeps the normal priority.)
-fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: a system call with plain integer arguments; who = 0 is the calling thread.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
-    }
 }

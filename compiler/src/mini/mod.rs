@@ -2,5 +2,7 @@
 
 pub mod ast;
 mod parser;
+mod tokens;
 
 pub use parser::parse_mini;
+pub use tokens::{MiniToken, is_step_char, tokens};

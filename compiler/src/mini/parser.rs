@@ -7,13 +7,10 @@ use chumsky::prelude::*;
 
 type Extra<'a> = extra::Err<Rich<'a, char>>;
 
-/// Characters a word may contain (krill's `step_char`, plus `'` for chords like `c4'maj`).
-fn is_step_char(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '~' | '-' | '#' | '.' | '^' | '_' | '\'')
-}
+use super::tokens::is_step_char;
 
 /// Characters with a meaning in mini-notation besides words and whitespace.
-const OPERATOR_CHARS: &str = "[]{}<>,|@!?*/:()%";
+pub(super) const OPERATOR_CHARS: &str = "[]{}<>,|@!?*/:()%";
 
 fn is_ws(c: char) -> bool {
     matches!(c, ' ' | '\n' | '\r' | '\t' | '\u{a0}')

@@ -190,6 +190,11 @@ pub fn parse(s: &str) -> Result<Chord, ChordError> {
     Ok(chord)
 }
 
+/// Every chord name, in Tidal's order.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    CHORDS.iter().map(|(n, _)| *n)
+}
+
 /// The chord name nearest `name` by edit distance, if one is near.
 fn closest(name: &str) -> Option<&'static str> {
     let distance = |a: &str, b: &str| {
