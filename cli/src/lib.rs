@@ -144,6 +144,7 @@ impl PlayArgs {
             midi_out: None,
             midi_in: None,
             midi_clock: None,
+            link: None,
             scope: self.scope,
         };
         Ok((args, self.samples))
@@ -242,6 +243,13 @@ Examples:
         /// List the MIDI ports --midi-out and --midi-in can name, and exit.
         #[arg(long)]
         list_midi: bool,
+        /// Join an Ableton Link session: the cycles follow its tempo and phase, a tempo set
+        /// in the file goes to its peers (needs a phonon built with the `link` feature).
+        #[arg(long)]
+        link: bool,
+        /// With --link, the beats of the session a cycle has.
+        #[arg(long, value_name = "BEATS", default_value_t = 4.0, requires = "link")]
+        link_quantum: f64,
     },
     /// Play what Tidal sends SuperDirt: Phonon as a drop-in SuperDirt.
     #[command(
@@ -523,6 +531,8 @@ pub fn run(args: &[String], mut io: Io) -> i32 {
             midi_in,
             midi_clock,
             list_midi,
+            link,
+            link_quantum,
         } => {
             if list_midi {
                 return match live::midi::list() {
@@ -569,6 +579,30 @@ pub fn run(args: &[String], mut io: Io) -> i32 {
                 return EXIT_USAGE;
             }
             args.midi_clock = midi_clock;
+            if link {
+                if !(link_quantum > 0.0 && link_quantum.is_finite()) {
+                    let _ = writeln!(
+                        io.stderr,
+                        "error: --link-quantum takes the beats a cycle has, a number above 0, not {link_quantum}"
+                    );
+                    return EXIT_USAGE;
+                }
+                if !cfg!(feature = "link") {
+                    let _ = writeln!(
+                        io.stderr,
+                        "error: this phonon was built without Ableton Link\n  hint: build it with the `link` feature (GPL-2.0 code): cargo install --locked --path cli --features link"
+                    );
+                    return EXIT_USAGE;
+                }
+                if midi_clock.is_some() {
+                    let _ = writeln!(
+                        io.stderr,
+                        "error: --link and --midi-clock both set the tempo: choose one"
+                    );
+                    return EXIT_USAGE;
+                }
+                args.link = Some(link_quantum);
+            }
             let file = file.expect("clap requires the file without --list-devices");
             live::live(&file, &samples, args, io)
         }

@@ -116,7 +116,7 @@ fn the_readme_commands_are_the_ones_ci_runs() {
         blocks,
         [
             "./setup && cargo run --release -p phonon-cli -- render examples/house.ph -o house.wav",
-            "./setup --tests && cargo test --workspace",
+            "./setup --tests && cargo test --workspace --features phonon-cli/link",
         ]
     );
     let ci = std::fs::read_to_string(format!("{root}/.ci/run")).unwrap();

@@ -2,6 +2,10 @@
 //! holds where the cycle starts. The clock is told each cycle's tempo two cycles ahead of
 //! the blocks that play it ([`Clock::change_at`]), so the frames of event ends in the next
 //! cycle are known, and each tempo is fixed before it is played.
+//!
+//! The same schedule follows an outside clock: a MIDI clock's tempo read per cycle, or a
+//! [`Timeline`] (Ableton Link) that says where cycle boundaries fall, asked per step (a beat)
+//! two steps ahead for the tempo that lands the step's end where the timeline has it.
 
 use crate::clock::Clock;
 use crate::pattern::Pattern;
@@ -11,22 +15,35 @@ use crate::time::Rational;
 pub const MIN_CPS: f64 = 0.01;
 pub const MAX_CPS: f64 = 100.0;
 
-/// Cycles scheduled past the one a block ends in (the tempo of a cycle is fixed before a
+/// Steps scheduled past the one a block ends in (the tempo of a step is fixed before a
 /// block plays any of it).
 const AHEAD: i64 = 2;
+
+/// An outside clock that places the cycles in time (Ableton Link's session): what tempo
+/// takes the cycle clock from one point to another so that it gets there when the outside
+/// clock does. Called on the render thread: it must not block or allocate.
+pub trait Timeline: Send + Sync {
+    /// The tempo (cycles per second) that brings the clock from cycle `from`, played at
+    /// frame `frame`, to cycle `to` where the outside clock has `to`; `None` while it cannot
+    /// say (the last tempo holds).
+    fn cps_between(&self, from: Rational, frame: i64, to: Rational) -> Option<f64>;
+}
 
 /// Where the tempos come from.
 enum Source {
     Pattern(Pattern),
     /// Read when a cycle is scheduled (a MIDI clock coming in): `None` holds the last.
     External(fn() -> Option<f64>),
+    Timeline(std::sync::Arc<dyn Timeline>),
 }
 
 pub struct Tempo {
     source: Source,
-    /// The first cycle whose tempo the clock has not been told.
-    next: i64,
-    /// The tempo of the last cycle told (held where the pattern has no event).
+    /// The tempo changes this often, in cycles: 1, or a beat when following a timeline.
+    step: Rational,
+    /// The start of the first step whose tempo the clock has not been told.
+    next: Rational,
+    /// The tempo of the last step told (held where the pattern has no event).
     last: f64,
 }
 
@@ -34,7 +51,8 @@ impl Tempo {
     pub fn new(pattern: Pattern, fallback: f64) -> Tempo {
         Tempo {
             source: Source::Pattern(pattern),
-            next: 0,
+            step: Rational::ONE,
+            next: Rational::ZERO,
             last: fallback,
         }
     }
@@ -44,18 +62,42 @@ impl Tempo {
     pub fn following(read: fn() -> Option<f64>, fallback: f64) -> Tempo {
         Tempo {
             source: Source::External(read),
-            next: 0,
+            step: Rational::ONE,
+            next: Rational::ZERO,
             last: fallback,
         }
     }
 
-    fn of_cycle(&self, cycle: i64) -> Option<f64> {
-        match &self.source {
-            Source::Pattern(p) => Tempo::at(p, cycle),
-            Source::External(read) => read()
-                .filter(|v| v.is_finite() && *v > 0.0)
-                .map(|v| v.clamp(MIN_CPS, MAX_CPS)),
+    /// Tempos from `timeline`, one per `step` of a cycle (scheduled two steps ahead of the
+    /// blocks that play them), `fallback` until it gives one.
+    pub fn timeline(
+        timeline: std::sync::Arc<dyn Timeline>,
+        step: Rational,
+        fallback: f64,
+    ) -> Tempo {
+        Tempo {
+            source: Source::Timeline(timeline),
+            step,
+            next: Rational::ZERO,
+            last: fallback,
         }
+    }
+
+    /// The tempo of the step from `from` (played at `frame`) to the next step's start.
+    fn of_step(&self, from: Rational, frame: i64) -> Option<f64> {
+        let v = match &self.source {
+            // Steps of patterns and MIDI clocks are whole cycles.
+            Source::Pattern(p) => return Tempo::at(p, from.floor().num()),
+            Source::External(read) => read(),
+            Source::Timeline(t) => t.cps_between(from, frame, self.floor(from) + self.step),
+        };
+        v.filter(|v| v.is_finite() && *v > 0.0)
+            .map(|v| v.clamp(MIN_CPS, MAX_CPS))
+    }
+
+    /// The start of the step `cycle` falls in.
+    fn floor(&self, cycle: Rational) -> Rational {
+        (cycle / self.step).floor() * self.step
     }
 
     /// The tempo at the start of cycle `cycle`: the value of the event sounding there, held
@@ -75,12 +117,11 @@ impl Tempo {
     /// cycle it is in, with the cycles ahead scheduled.
     pub fn start(&mut self, clock: Clock, frame: i64) -> Clock {
         let cycle = clock.cycle_at(Rational::int(frame));
-        let k = cycle.floor().num();
-        if let Some(v) = self.of_cycle(k) {
+        if let Some(v) = self.of_step(cycle, frame) {
             self.last = v;
         }
         let mut clock = Clock::continuing(&clock, frame, Rational::from_f64(self.last));
-        self.next = k + 1;
+        self.next = self.floor(cycle) + self.step;
         self.schedule(&mut clock, frame, 0);
         clock
     }
@@ -91,12 +132,14 @@ impl Tempo {
         let half = Rational::new(1, 2);
         clock.forget_before(Rational::int(first) - half);
         let end = Rational::int(first + frames as i64) - half;
-        while self.next <= clock.cycle_at(end).floor().num() + AHEAD {
-            if let Some(v) = self.of_cycle(self.next) {
+        let ahead = self.step * Rational::int(AHEAD);
+        while self.next <= self.floor(clock.cycle_at(end)) + ahead {
+            let frame = clock.frame_of(self.next);
+            if let Some(v) = self.of_step(self.next, frame) {
                 self.last = v;
             }
-            clock.change_at(Rational::int(self.next), Rational::from_f64(self.last));
-            self.next += 1;
+            clock.change_at(self.next, Rational::from_f64(self.last));
+            self.next = self.next + self.step;
         }
     }
 }
@@ -186,6 +229,42 @@ mod tests {
                 previous_end = end;
                 first += block as i64;
             }
+        }
+    }
+
+    /// An outside clock whose cycle `c` is at frame `offset + c * period`.
+    struct Steady {
+        offset: f64,
+        period: f64,
+    }
+
+    impl Timeline for Steady {
+        fn cps_between(&self, from: Rational, frame: i64, to: Rational) -> Option<f64> {
+            let at = self.offset + to.to_f64() * self.period;
+            Some((to - from).to_f64() / ((at - frame as f64) / 48_000.0))
+        }
+    }
+
+    #[test]
+    fn a_timeline_brings_the_steps_where_it_places_them() {
+        // At 1 cps from frame 0; the outside clock has 0.5 cps, its cycle 0 at frame 30,000.
+        let outside = Steady {
+            offset: 30_000.0,
+            period: 96_000.0,
+        };
+        let quarter = Rational::new(1, 4);
+        let mut tempo = Tempo::timeline(std::sync::Arc::new(outside), quarter, 1.0);
+        let mut clock = tempo.start(Clock::new(Rational::int(1), 48_000), 0);
+        let mut first = 0;
+        while first < 48_000 * 10 {
+            tempo.schedule(&mut clock, first, 512);
+            first += 512;
+        }
+        // Every quarter from the third on lands on the outside clock's frame.
+        for q in 3..30 {
+            let k = Rational::new(q, 4);
+            let want = 30_000.0 + k.to_f64() * 96_000.0;
+            assert!((clock.frame_of(k) as f64 - want).abs() <= 1.0, "{k:?}");
         }
     }
 }

@@ -28,6 +28,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 mod handed;
+#[cfg(feature = "link")]
+mod link;
 pub mod midi;
 pub mod osc;
 mod record;
@@ -64,6 +66,8 @@ pub struct LiveArgs {
     /// of its clock a cycle has (the tempo follows it).
     pub midi_in: Option<String>,
     pub midi_clock: Option<f64>,
+    /// `--link`: the beats of a cycle in the Ableton Link session joined.
+    pub link: Option<f64>,
     /// `--scope`: level meters and an oscilloscope under the status line.
     pub scope: bool,
 }
@@ -232,6 +236,13 @@ pub fn live(path: &Path, samples: &SampleArgs, args: LiveArgs, io: Io) -> i32 {
             (silent, Some(first_error(&d, &text)))
         }
     };
+    if args.link.is_some() && first.spec.tempo.is_some() {
+        let _ = writeln!(
+            io.stderr,
+            "error: {name}: with --link the session's tempo plays: a tempo pattern cannot\n  hint: write one tempo (`bpm: 120`); it is sent to the session's peers"
+        );
+        return EXIT_USER_ERROR;
+    }
     let changes = Changes::Watch {
         path: path.to_path_buf(),
         failing,
@@ -376,6 +387,20 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
 
     let stop = Arc::new(AtomicBool::new(false));
     let stats = Arc::new(Stats::default());
+    // `--link`: the session's tempo and phase drive the cycle clock of every version.
+    #[cfg(feature = "link")]
+    let link = args.link.map(|quantum| {
+        let cps = engine.clock().cps_at(0).to_f64();
+        Arc::new(link::Session::join(cps * 60.0 * quantum, quantum))
+    });
+    #[cfg(feature = "link")]
+    let timeline = link.as_ref().map(|l| l.follower(stats.clone(), sr));
+    #[cfg(not(feature = "link"))]
+    let timeline: Option<(Arc<dyn phonon_runtime::tempo::Timeline>, Rational)> = None;
+    let start_tempo = engine.clock().cps_at(0).to_f64();
+    if let Some((t, step)) = &timeline {
+        engine.follow_timeline(t.clone(), *step);
+    }
     let (report_tx, report_rx) = mpsc::channel::<Report>();
     let (incoming_tx, incoming_rx) = mpsc::channel::<Incoming>();
     let (retired_tx, retired_rx) = mpsc::channel::<Box<Engine>>();
@@ -549,6 +574,15 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
             return EXIT_USER_ERROR;
         }
     };
+    #[cfg(feature = "link")]
+    if let Some(l) = &link {
+        let origin = l.set_origin(origin_instant);
+        let _ = writeln!(
+            io.stdout,
+            "link: joined, a cycle is {} beats of the session; frame 0 played at Link time {origin} µs",
+            l.quantum()
+        );
+    }
     let midi = midi.map(|(name, latency, port, rings)| {
         let timing = midi::Timing {
             origin: origin_instant,
@@ -642,9 +676,19 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
                 threads: args.threads,
                 color: io.color,
                 lead,
+                timeline: timeline.clone(),
+                on_tempo: {
+                    #[cfg(feature = "link")]
+                    let tell = link.clone().map(|l| {
+                        Box::new(move |cps: f64| l.set_tempo(cps)) as Box<dyn Fn(f64) + Send>
+                    });
+                    #[cfg(not(feature = "link"))]
+                    let tell = None;
+                    tell
+                },
             };
             let playing = failing.is_none().then_some(text);
-            match reload::watch(path, playing, with, reloads) {
+            match reload::watch(path, playing, start_tempo, with, reloads) {
                 Ok((watcher, compiler)) => (Some(watcher), Changer::Compiler(compiler)),
                 Err(e) => {
                     let _ = writeln!(io.stderr, "error: {e}");
@@ -686,6 +730,8 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
     // `--scope`: the outputs' names, and when the meters were last drawn.
     let (mut names, mut drawn): (Vec<String>, Instant) = (Vec::new(), Instant::now());
     let budget_us = block as f64 / sr as f64 * 1e6;
+    #[cfg(feature = "link")]
+    let mut link_peers = 0;
     loop {
         if until.is_some_and(|u| started.elapsed() >= u) || signals.count() > 0 {
             break;
@@ -709,6 +755,22 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        // Peers joining or leaving the Link session are said as they come.
+        #[cfg(feature = "link")]
+        if let Some(l) = &link
+            && l.peers() != link_peers
+        {
+            link_peers = l.peers();
+            if io.color {
+                let _ = write!(io.stderr, "\r\x1b[J");
+            }
+            let _ = writeln!(
+                io.stdout,
+                "link: {link_peers} peer{}, {:.2} bpm",
+                if link_peers == 1 { "" } else { "s" },
+                l.bpm()
+            );
         }
         let load = stats.last_block_us.load(Ordering::Relaxed) as f64 / budget_us * 100.0;
         // Four times a second; ten with the scope.
@@ -753,9 +815,15 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
                     ),
                 ),
             };
+            #[cfg(feature = "link")]
+            let linked = link.as_ref().map_or(String::new(), |l| {
+                format!("  link {} peers {:.1} bpm", l.peers(), l.bpm())
+            });
+            #[cfg(not(feature = "link"))]
+            let linked = "";
             let _ = write!(
                 io.stderr,
-                "\r\x1b[J{clock}load {load:.1}%  voices {}  xruns {}{limiting}{device}  {changes}",
+                "\r\x1b[J{clock}load {load:.1}%  voices {}  xruns {}{limiting}{device}{linked}  {changes}",
                 stats.voices.load(Ordering::Relaxed),
                 stats.xruns.load(Ordering::Relaxed)
             );

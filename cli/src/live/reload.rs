@@ -38,6 +38,13 @@ pub(super) struct Reloads {
     pub threads: usize,
     pub color: bool,
     pub lead: i64,
+    /// `--link`: what every version's cycle clock follows, and who is told when a version
+    /// sets another tempo (with the tempo it sets).
+    pub timeline: Option<(
+        Arc<dyn phonon_runtime::tempo::Timeline>,
+        phonon_runtime::Rational,
+    )>,
+    pub on_tempo: Option<Box<dyn Fn(f64) + Send>>,
 }
 
 /// What wakes the compiler thread.
@@ -59,10 +66,11 @@ const ANSWER_WITHIN: Duration = Duration::from_secs(20);
 
 /// Watches `path`, listens for editor commands, and starts the compiler thread that builds
 /// each new version and hands it to the player. `playing` is the text whose program plays
-/// now (`None` when the file did not compile at the start).
+/// now (`None` when the file did not compile at the start), at `tempo`.
 pub(super) fn watch(
     path: PathBuf,
     playing: Option<String>,
+    tempo: f64,
     with: Compiler,
     r: Reloads,
 ) -> Result<(Watching, std::thread::JoinHandle<()>), String> {
@@ -112,7 +120,7 @@ pub(super) fn watch(
         good: playing,
         held: Held::default(),
         stop: r.stop.clone(),
-        load: Loader { with, r },
+        load: Loader { with, r, tempo },
     };
     let compiler = std::thread::spawn(move || state.run(wake_rx));
     Ok((
@@ -249,6 +257,8 @@ fn brief(d: &[Diagnostic], text: &str) -> String {
 struct Loader {
     with: Compiler,
     r: Reloads,
+    /// The tempo of the last version loaded (cycles per second).
+    tempo: f64,
 }
 
 impl Loader {
@@ -256,7 +266,7 @@ impl Loader {
     /// terminal (with `name_of_text` as the file's name in the messages) and returns the
     /// first error in a line.
     fn load(
-        &self,
+        &mut self,
         pool: &rayon::ThreadPool,
         text: &str,
         noticed: Instant,
@@ -277,6 +287,16 @@ impl Loader {
                 return Err(brief(&d, text));
             }
         };
+        if r.timeline.is_some() && c.spec.tempo.is_some() {
+            let _ = r.report.send(Report::failure(
+                format!(
+                    "error: with --link the session's tempo plays: a tempo pattern cannot\n  hint: write one tempo (`bpm: 120`); it is sent to the session's peers\n{name_of_text}: not reloaded, the last good program keeps playing"
+                ),
+                "a tempo pattern with --link".to_string(),
+            ));
+            return Err("with --link the session's tempo plays: a tempo pattern cannot".into());
+        }
+        let tempo = c.spec.cps.to_f64();
         let engine = match Engine::on_pool(c.spec, r.block, r.pool.clone()) {
             Ok(mut e) => {
                 if let Some(tx) = &r.osc_tx {
@@ -287,6 +307,9 @@ impl Loader {
                 }
                 if r.follow_clock {
                     e.follow_tempo(phonon_runtime::midi_in::clock_cps);
+                }
+                if let Some((timeline, step)) = &r.timeline {
+                    e.follow_timeline(timeline.clone(), *step);
                 }
                 Box::new(e)
             }
@@ -315,6 +338,13 @@ impl Loader {
             compile_ms,
             played_when_ready: r.stats.consumed.load(Ordering::Relaxed) + r.lead,
         });
+        // A tempo the text changed goes to whoever follows it (a Link session's peers).
+        if tempo != self.tempo {
+            self.tempo = tempo;
+            if let Some(tell) = &r.on_tempo {
+                tell(tempo);
+            }
+        }
         Ok(())
     }
 }

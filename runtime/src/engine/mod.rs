@@ -664,6 +664,20 @@ impl Engine {
         self.tempo = Some(tempo);
     }
 
+    /// From now on, the cycles fall where `timeline` places them (Ableton Link), the tempo
+    /// set for each `step` of a cycle two steps ahead; the program's own tempo until it can
+    /// say.
+    pub fn follow_timeline(
+        &mut self,
+        timeline: std::sync::Arc<dyn crate::tempo::Timeline>,
+        step: Rational,
+    ) {
+        let cps = self.clock.cps_at(self.frame).to_f64();
+        let mut tempo = crate::tempo::Tempo::timeline(timeline, step, cps);
+        self.clock = tempo.start(self.clock.clone(), self.frame);
+        self.tempo = Some(tempo);
+    }
+
     /// Whether the program says `hush` (every output silent).
     pub fn hushed(&self) -> bool {
         self.hush
