@@ -38,6 +38,7 @@ mod scope;
 pub mod serve;
 mod signals;
 mod sink;
+mod timing;
 
 pub use sink::{SinkChoice, device_names, open_sink};
 
@@ -316,13 +317,12 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
         return EXIT_USER_ERROR;
     }
     // `--osc-out`: every version of the program hands its sample events to this thread.
+    // The thread starts once the sink has played frame 0, what the bundles' times are from.
     let (osc_tx, osc) = match args.osc_out {
         Some((to, latency)) => {
             let (tx, rx) = mpsc::channel();
             let _ = tx.send(engine.send_events_to(osc::RING_EVENTS));
-            let start = std::time::SystemTime::now();
-            let thread = std::thread::spawn(move || osc::send(to, latency, sr, start, rx));
-            (Some(tx), Some((to, thread)))
+            (Some(tx), Some((to, latency, rx)))
         }
         None => (None, None),
     };
@@ -583,16 +583,22 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
             l.quantum()
         );
     }
+    let timing = |latency: f64| timing::Timing {
+        origin: origin_instant,
+        origin_wall: origin,
+        sample_rate: sr,
+        latency,
+        stats: stats.clone(),
+    };
     let midi = midi.map(|(name, latency, port, rings)| {
-        let timing = midi::Timing {
-            origin: origin_instant,
-            sample_rate: sr,
-            latency,
-            stats: stats.clone(),
-        };
+        let timing = timing(latency);
         let say = sayer(&report_tx);
         let thread = std::thread::spawn(move || midi::send(port, rings, timing, say));
         (name, thread)
+    });
+    let osc = osc.map(|(to, latency, rings)| {
+        let timing = timing(latency);
+        (to, std::thread::spawn(move || osc::send(to, timing, rings)))
     });
     let monitor = {
         let (stop, stats, report) = (stop.clone(), stats.clone(), report_tx.clone());

@@ -80,13 +80,12 @@ pub fn bundle(e: &SentEvent, at: SystemTime) -> Option<Vec<u8>> {
 }
 
 /// Sends every event from the rings that arrive on `rings` (one list per version of the
-/// program) to `to`, stamped `start` + its frame's time + `latency`; returns how many were
-/// sent once no more rings can come and those there are have been emptied and dropped.
-pub fn send(
+/// program) to `to`, stamped with when its frame sounds plus the latency (`timing`);
+/// returns how many were sent once no more rings can come and those there are have been
+/// emptied and dropped.
+pub(super) fn send(
     to: SocketAddr,
-    latency: f64,
-    sample_rate: u32,
-    start: SystemTime,
+    timing: super::timing::Timing,
     rings: Receiver<super::handed::Rings>,
 ) -> std::io::Result<u64> {
     let local: SocketAddr = if to.is_ipv4() {
@@ -99,9 +98,7 @@ pub fn send(
     let mut handed = super::handed::Handed::new(rings);
     loop {
         let more = handed.drain(|e| {
-            let after = e.frame.max(0) as f64 / sample_rate as f64 + latency;
-            let at = start + Duration::from_secs_f64(after.max(0.0));
-            if let Some(bytes) = bundle(&e, at)
+            if let Some(bytes) = bundle(&e, timing.wall(e.frame))
                 && socket.send_to(&bytes, to).is_ok()
             {
                 sent += 1;

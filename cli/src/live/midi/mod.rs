@@ -16,11 +16,8 @@ pub mod messages;
 #[cfg(feature = "device")]
 mod ports;
 
-use super::Stats;
 use messages::Message;
 use std::collections::BTreeSet;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
@@ -73,31 +70,13 @@ pub struct Sent {
     pub lost: u64,
 }
 
-/// Where the clock of events is: the moment frame 0 was played, and how late blocks delayed
-/// the frames after them.
-pub struct Timing {
-    pub origin: Instant,
-    pub sample_rate: u32,
-    pub latency: f64,
-    pub(super) stats: Arc<Stats>,
-}
-
-impl Timing {
-    fn at(&self, frame: i64) -> Instant {
-        let silence =
-            self.stats.played.load(Ordering::Relaxed) - self.stats.consumed.load(Ordering::Relaxed);
-        let seconds = (frame + silence).max(0) as f64 / self.sample_rate as f64 + self.latency;
-        self.origin + Duration::from_secs_f64(seconds.max(0.0))
-    }
-}
-
 /// Sends the events from the rings that arrive on `rings` to `port` until no more rings can
 /// come and those there are have been emptied and dropped; `say` reports each kind of value
 /// that could not be sent as asked, once.
-pub fn send(
+pub(super) fn send(
     mut port: Box<dyn Port>,
     rings: Receiver<super::handed::Rings>,
-    timing: Timing,
+    timing: super::timing::Timing,
     say: Box<dyn Fn(String) + Send>,
 ) -> Sent {
     let mut sent = Sent::default();
@@ -111,7 +90,7 @@ pub fn send(
     loop {
         let more = handed.drain(|e| {
             sent.events += 1;
-            let at = timing.at(e.frame);
+            let at = timing.instant(e.frame);
             let c = messages::convert(&e);
             for name in &c.clamped {
                 report(format!(
