@@ -9,6 +9,7 @@
 //! `{"command":"once","text":"s \"crash\""}`; the answer is `{"ok":true,"message":"..."}`
 //! or `{"ok":false,"error":"..."}`. See docs/live.md.
 
+pub use phonon_compiler::ast::Playback;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -23,37 +24,6 @@ pub enum Command {
     Playback(Playback, String),
     /// Play one cycle of this expression (or these output lines) once, from the next cycle.
     Once(String),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Playback {
-    Mute,
-    Unmute,
-    Solo,
-    Unsolo,
-}
-
-impl Playback {
-    pub const ALL: [Playback; 4] = [
-        Playback::Mute,
-        Playback::Unmute,
-        Playback::Solo,
-        Playback::Unsolo,
-    ];
-
-    /// The word of the language's statement (and of the protocol).
-    pub fn word(self) -> &'static str {
-        match self {
-            Playback::Mute => "mute",
-            Playback::Unmute => "unmute",
-            Playback::Solo => "solo",
-            Playback::Unsolo => "unsolo",
-        }
-    }
-
-    pub fn from_word(w: &str) -> Option<Playback> {
-        Playback::ALL.into_iter().find(|p| p.word() == w)
-    }
 }
 
 impl Command {

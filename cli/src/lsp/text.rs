@@ -47,21 +47,26 @@ pub fn range(text: &str, span: &std::ops::Range<usize>) -> Range {
     )
 }
 
-/// The word (a name, with a leading `~`) at byte `at`.
-pub fn word_at(text: &str, at: usize) -> Option<(usize, &str)> {
-    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '~' || c == '\'';
-    let at = boundary(text, at);
+/// The run of characters that `is_part` accepts around byte `at` (a boundary) of `text`:
+/// where it starts, and the run (`None` when empty).
+fn run_at(text: &str, at: usize, is_part: impl Fn(char) -> bool) -> Option<(usize, &str)> {
     let start = text[..at]
         .char_indices()
         .rev()
-        .take_while(|(_, c)| is_word(*c))
+        .take_while(|(_, c)| is_part(*c))
         .last()
         .map_or(at, |(i, _)| i);
     let end = text[at..]
         .char_indices()
-        .find(|(_, c)| !is_word(*c))
+        .find(|(_, c)| !is_part(*c))
         .map_or(text.len(), |(i, _)| at + i);
     (start < end).then(|| (start, &text[start..end]))
+}
+
+/// The word (a name, with a leading `~`) at byte `at`.
+pub fn word_at(text: &str, at: usize) -> Option<(usize, &str)> {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '~' || c == '\'';
+    run_at(text, boundary(text, at), is_word)
 }
 
 /// The string literal (`"..."`, quotes included) around byte `at`, on its line, and where
@@ -93,18 +98,8 @@ pub fn step_word_at<'a>(
 ) -> Option<(usize, &'a str)> {
     let inner = &literal[1..literal.len() - 1];
     let at = boundary(text, at).checked_sub(start + 1)?.min(inner.len());
-    let is_step = phonon_compiler::mini::is_step_char;
-    let from = inner[..at]
-        .char_indices()
-        .rev()
-        .take_while(|(_, c)| is_step(*c))
-        .last()
-        .map_or(at, |(i, _)| i);
-    let to = inner[at..]
-        .char_indices()
-        .find(|(_, c)| !is_step(*c))
-        .map_or(inner.len(), |(i, _)| at + i);
-    (from < to).then(|| (start + 1 + from, &inner[from..to]))
+    let (from, word) = run_at(inner, at, phonon_compiler::mini::is_step_char)?;
+    Some((start + 1 + from, word))
 }
 
 #[cfg(test)]
