@@ -2228,11 +2228,27 @@ pub static BUILTINS: &[Builtin] = &[
         "progNum \"<0 5>\" # s \"midi\"",
     ),
     b(
+        "ctlNum",
+        Op::Control("ctlNum"),
+        Param,
+        PAT,
+        "the controller number, 0..127, of an `s \"midi\"` event's `midicmd \"control\"` (Tidal's)",
+        "midicmd \"control\" # ctlNum 74 # control \"0 64\" # s \"midi\"",
+    ),
+    b(
+        "control",
+        Op::Control("control"),
+        Param,
+        PAT,
+        "the controller value, 0..127 (125 when not given), of `midicmd \"control\"` (Tidal's)",
+        "midicmd \"control\" # ctlNum 7 # control \"<100 60>\" # s \"midi\"",
+    ),
+    b(
         "midicmd",
         Op::Control("midicmd"),
         Param,
         PAT,
-        "a MIDI system message sent by an `s \"midi\"` event: `start`, `stop`, `continue`, `midiClock` (Tidal's)",
+        "a MIDI message sent by an `s \"midi\"` event: `start`, `stop`, `continue`, `midiClock`, `control` (with `ctlNum` and `control`), `allNotesOff` (Tidal's)",
         "midicmd \"midiClock*48\" # s \"midi\"",
     ),
     b(

@@ -5,7 +5,9 @@
 //! CCs 99, 98, 6, 38, then 101 and 100 at 127), a program change (`progNum`), a pitch bend
 //! (`midibend`), channel aftertouch (`miditouch`); then, when the event has a `note` or an
 //! `n`, its note: polyphonic aftertouch when it has `polyTouch`, else a note-on and, `sustain`
-//! seconds later, its note-off; then a system message (`midicmd`). The note is `note` (or
+//! seconds later, its note-off; then a system message (`midicmd`: `start`, `stop`,
+//! `continue`, `midiClock`, and SuperCollider's `control` with `ctlNum` and `control`, and
+//! `allNotesOff`). The note is `note` (or
 //! `n`) plus 12·`octave` (octave 5 by default, so Phonon's note 0, c5, is MIDI note 60), rounded;
 //! the velocity SuperDirt's: `amp` (0.4 by default) · (min(`gain`, 2) + `overgain`)⁴ · 127,
 //! truncated; Phonon also multiplies it by `velocity` (1 by default), which SuperDirt leaves
@@ -74,6 +76,8 @@ pub struct Converted {
     pub clamped: Vec<&'static str>,
     /// A `midicmd` that is none of Tidal's system messages Phonon sends.
     pub unknown_command: Option<String>,
+    /// The control a `midicmd` needs and the event lacks (`ctlNum` for `control`).
+    pub missing: Option<&'static str>,
 }
 
 /// SuperDirt's default `amp`.
@@ -191,6 +195,24 @@ pub fn convert(e: &SentEvent) -> Converted {
             "midiClock" => messages.push(Timed {
                 after: 0.0,
                 message: Message::one(0xF8),
+            }),
+            // SuperCollider's `midiEventFunctions`, which SuperDirt calls for the others:
+            // `control` takes `ctlNum` and `control` (125 when not given).
+            "control" => match get(m, "ctlNum") {
+                Some(n) => {
+                    let n = ranged(n, 127, "ctlNum", clamped) as u8;
+                    let v = ranged(get(m, "control").unwrap_or(125.0), 127, "control", clamped);
+                    messages.push(Timed {
+                        after: 0.0,
+                        message: Message::three(0xB0 | chan, n, v as u8),
+                    });
+                }
+                None => out.missing = Some("ctlNum"),
+            },
+            // `MIDIOut.allNotesOff`: controller 123.
+            "allNotesOff" => messages.push(Timed {
+                after: 0.0,
+                message: Message::three(0xB0 | chan, 123, 0),
             }),
             other => out.unknown_command = Some(other.to_string()),
         }
@@ -321,5 +343,33 @@ mod tests {
         assert_eq!(bytes(&c), [(0.0, vec![0xBF, 127, 0])]);
         assert_eq!(c.clamped, ["midichan", "ccn", "ccv"]);
         assert_eq!(c.unknown_command.as_deref(), Some("reboot"));
+    }
+
+    #[test]
+    fn midicmd_control_sends_ctlnum_and_control_as_supercollider_does() {
+        let c = convert(&event(
+            &[
+                ("midicmd", Value::str("control")),
+                ("ctlNum", Value::Num(74.0)),
+                ("control", Value::Num(64.0)),
+                ("midichan", Value::Num(2.0)),
+            ],
+            0.5,
+        ));
+        assert_eq!(bytes(&c), [(0.0, vec![0xB2, 74, 64])]);
+        // `control` is 125 when not given; without `ctlNum` nothing is sent.
+        let c = convert(&event(
+            &[
+                ("midicmd", Value::str("control")),
+                ("ctlNum", Value::Num(1.0)),
+            ],
+            0.5,
+        ));
+        assert_eq!(bytes(&c), [(0.0, vec![0xB0, 1, 125])]);
+        let c = convert(&event(&[("midicmd", Value::str("control"))], 0.5));
+        assert!(bytes(&c).is_empty());
+        assert_eq!(c.missing, Some("ctlNum"));
+        let c = convert(&event(&[("midicmd", Value::str("allNotesOff"))], 0.5));
+        assert_eq!(bytes(&c), [(0.0, vec![0xB0, 123, 0])]);
     }
 }

@@ -99,7 +99,12 @@ pub(super) fn send(
             }
             if let Some(cmd) = &c.unknown_command {
                 report(format!(
-                    "warning: MIDI: `midicmd \"{cmd}\"` is none of start, stop, continue, midiClock: not sent"
+                    "warning: MIDI: `midicmd \"{cmd}\"` is none of start, stop, continue, midiClock, control (with ctlNum), allNotesOff: not sent"
+                ));
+            }
+            if let Some(name) = c.missing {
+                report(format!(
+                    "warning: MIDI: `midicmd \"control\"` needs `{name}` (the controller number): not sent"
                 ));
             }
             for t in c.messages {
