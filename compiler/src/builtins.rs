@@ -1947,6 +1947,14 @@ pub static BUILTINS: &[Builtin] = &[
         "s \"breaks\" # sustain 0.1",
     ),
     b(
+        "midinote",
+        Op::Control("midinote"),
+        Param,
+        PAT,
+        "a note as a MIDI number: `note` 60 less (`midinote 60` is `note 0`, c5; Tidal's)",
+        "midinote \"60 64 67\" # s \"superpiano\"",
+    ),
+    b(
         "up",
         Op::Control("note"),
         Param,

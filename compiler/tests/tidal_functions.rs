@@ -682,3 +682,17 @@ fn as_number_reads_numbers_and_note_names() {
         sorted(&["0-1/5 0", "1/5-2/5 4", "2/5-3/5 -3", "3/5-4/5 3.5"])
     );
 }
+
+#[test]
+fn midinote_is_note_less_sixty() {
+    // Tidal's `midinote = note . (subtract 60 <$>)`; a note name is Tidal's semitones from c5
+    // (`c6` = 12) before the subtraction.
+    assert_eq!(
+        events("midinote \"60 64 c6\"", 0, 1),
+        sorted(&[
+            "0-1/3 {\"note\":0}",
+            "1/3-2/3 {\"note\":4}",
+            "2/3-1 {\"note\":-48}",
+        ])
+    );
+}

@@ -1112,7 +1112,7 @@ fn numeric(v: &Value, f: impl Fn(f64) -> f64) -> Value {
 /// A chord in a pitch control (`n "c'maj"`) is an event per note, as in Tidal.
 pub fn control_pattern(name: &'static str, p: &Pattern) -> Pattern {
     let expanded;
-    let p = if matches!(name, "n" | "note" | "up") {
+    let p = if matches!(name, "n" | "note" | "up" | "midinote") {
         expanded = phonon_runtime::pattern::chords::expand(p);
         &expanded
     } else {
@@ -1129,6 +1129,12 @@ pub fn control_pattern(name: &'static str, p: &Pattern) -> Pattern {
                 if let Some(g) = items.get(2) {
                     m.insert("gain", g.clone());
                 }
+            }
+            // Tidal's `midinote = note . subtract 60`: MIDI numbers (or note names, as
+            // Tidal's semitones from c5) less 60.
+            ("midinote", v) => {
+                let note = phonon_runtime::pattern::ops::numeral(v).map(|x| x - 60.0);
+                m.insert("note", note.map_or_else(|| v.clone(), Value::Num));
             }
             _ => {
                 m.insert(name, v.clone());
