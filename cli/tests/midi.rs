@@ -361,3 +361,72 @@ fn controllers_notes_and_a_clock_come_in_from_a_jack_midi_port() {
     assert!((peak - 0.5).abs() < 0.01, "{peak}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_port_that_goes_away_is_reported_and_the_sound_plays_on() {
+    let _one = jack::one_server();
+    let _server = jack::start_jack(SERVER);
+    // SAFETY: as above.
+    unsafe { std::env::set_var("JACK_DEFAULT_SERVER", SERVER) };
+    let heard: Heard = Arc::default();
+    let sink = listen(heard.clone());
+
+    let dir = std::env::temp_dir().join(format!("phonon-midi-gone-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (file, rec) = (dir.join("gone.ph"), dir.join("gone.wav"));
+    std::fs::write(
+        &file,
+        "cps: 1\nd1: note \"0*8\" # s \"midi\"\nout: sine 440 * 0.5\n",
+    )
+    .unwrap();
+    let child = Command::new(jack::PHONON)
+        .args(["live", file.to_str().unwrap(), "--sink", "null"])
+        .args(["--seconds", "3", "--midi-out", "jack:midi-sink:in"])
+        .args(["--record", rec.to_str().unwrap()])
+        .env("JACK_DEFAULT_SERVER", SERVER)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The synth's client quits a second in: its port is gone.
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    drop(sink);
+    let before = heard.lock().unwrap().len();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(before >= 8, "{before} messages before the port went away");
+    assert!(
+        stdout.contains("messages to jack:midi-sink:in are being lost"),
+        "{stdout}"
+    );
+    let lost: u64 = stdout
+        .lines()
+        .find(|l| l.starts_with("sent "))
+        .and_then(|l| l.split(" lost (the port went away").next())
+        .and_then(|s| s.rsplit(", ").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count of lost messages: {stdout}"));
+    // About 1.8 s of notes at 8 a second, each a note-on and a note-off.
+    assert!(lost >= 20, "{lost} lost: {stdout}");
+    // The sine played to the end.
+    let samples: Vec<f32> = hound::WavReader::open(&rec)
+        .unwrap()
+        .into_samples::<f32>()
+        .map(Result::unwrap)
+        .collect();
+    let last: Vec<f32> = samples
+        .iter()
+        .rev()
+        .step_by(2)
+        .take(11_025)
+        .copied()
+        .collect();
+    let peak = last.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    assert!(peak > 0.1, "the last quarter second peaks at {peak}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -593,7 +593,8 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
     let midi = midi.map(|(name, latency, port, rings)| {
         let timing = timing(latency);
         let say = sayer(&report_tx);
-        let thread = std::thread::spawn(move || midi::send(port, rings, timing, say));
+        let port_name = name.clone();
+        let thread = std::thread::spawn(move || midi::send(port_name, port, rings, timing, say));
         (name, thread)
     });
     let osc = osc.map(|(to, latency, rings)| {

@@ -74,6 +74,7 @@ pub struct Sent {
 /// come and those there are have been emptied and dropped; `say` reports each kind of value
 /// that could not be sent as asked, once.
 pub(super) fn send(
+    name: String,
     mut port: Box<dyn Port>,
     rings: Receiver<super::handed::Rings>,
     timing: super::timing::Timing,
@@ -114,6 +115,12 @@ pub(super) fn send(
         });
         let now = Instant::now();
         let next = port.poll(now);
+        // Said once, when messages start to be lost; counted to the end.
+        if port.lost() > 0 {
+            report(format!(
+                "warning: MIDI: messages to {name} are being lost (the port went away or its buffer is full); the sound plays on"
+            ));
+        }
         if !more {
             port.finish();
             sent.lost = port.lost();

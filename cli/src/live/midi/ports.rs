@@ -259,6 +259,12 @@ impl JackPort {
                     }
                 }
                 pending[..due].sort_unstable_by_key(|t| t.usecs);
+                // The port written to went away (its client quit): what is due is lost.
+                if out.connected_count().unwrap_or(0) == 0 {
+                    lost_in.fetch_add(due as u64, Ordering::Relaxed);
+                    pending.drain(..due);
+                    return jack::Control::Continue;
+                }
                 let mut writer = out.writer(ps);
                 for t in &pending[..due] {
                     let m = &t.message;
