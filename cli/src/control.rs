@@ -170,12 +170,23 @@ pub fn listen(
     use std::os::unix::net::{UnixListener, UnixStream};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
+    use std::os::unix::fs::MetadataExt;
     let path = socket_path(file)?;
     if let Some(dir) = path.parent() {
         let _ = std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir);
+        // Anyone who can reach the socket can play code: the folder must be ours alone.
+        let meta = std::fs::metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        if meta.uid() != unsafe { libc::getuid() } || meta.mode() & 0o077 != 0 {
+            return Err(format!(
+                "{} is not this user's alone (owner {}, mode {:o}): no socket there",
+                dir.display(),
+                meta.uid(),
+                meta.mode() & 0o777
+            ));
+        }
     }
     if path.exists() {
         if UnixStream::connect(&path).is_ok() {
