@@ -167,10 +167,10 @@ pub fn listen(
     answer: impl Fn(Command) -> Result<String, String> + Send + 'static,
 ) -> Result<Listener, String> {
     use std::os::unix::fs::DirBuilderExt;
+    use std::os::unix::fs::MetadataExt;
     use std::os::unix::net::{UnixListener, UnixStream};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
-    use std::os::unix::fs::MetadataExt;
     let path = socket_path(file)?;
     if let Some(dir) = path.parent() {
         let _ = std::fs::DirBuilder::new()

@@ -228,8 +228,8 @@ Examples:
         /// first system port whose name contains PORT, or a JACK port as jack:CLIENT:PORT.
         #[arg(long, value_name = "PORT")]
         midi_out: Option<String>,
-        /// Seconds MIDI messages are sent after their events sound, to line them up with the
-        /// audio device's output latency.
+        /// Seconds MIDI messages are sent after their events sound from the audio device (its
+        /// own latency is measured), for what the synth adds.
         #[arg(long, default_value_t = 0.0, requires = "midi_out")]
         midi_latency: f64,
         /// Read this MIDI input (a system port whose name contains PORT, or jack:CLIENT:PORT):

@@ -47,6 +47,23 @@ fn an_example_plays_on_the_default_device_with_no_late_block() {
     assert!(live.status.success(), "{log}{errors}");
     assert!(log.contains(", xruns 0,"), "{log}");
     assert!(!log.contains("errors from the audio device"), "{log}");
+    // Its clock, fitted from its callbacks' playback times: some milliseconds after the
+    // system clock's time for a frame, and running within a few hundred ppm of it.
+    let clock = log
+        .split("the audio device played ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no device clock: {log}"));
+    let late: f64 = clock.split(" ms").next().unwrap().parse().unwrap();
+    let ppm: f64 = clock
+        .split("its clock ")
+        .nth(1)
+        .and_then(|r| r.split(" ppm").next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((-50.0..500.0).contains(&late), "{late} ms: {log}");
+    assert!(ppm.abs() < 1000.0, "{ppm} ppm: {log}");
+    eprintln!("device clock: {late} ms, {ppm} ppm");
 
     let (played, rate) = left(&rec);
     // The device took the audio at its own pace: about 4 s of it in about 4 s.

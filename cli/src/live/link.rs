@@ -5,18 +5,20 @@
 //! the session.
 //!
 //! A thread of its own reads the session every few milliseconds and publishes its timeline
-//! (a beat at a time, and the tempo: exact until the tempo changes) through a sequence lock;
+//! (a beat at a time, and the tempo: exact until the tempo changes) through a [`SeqLock`];
 //! the render thread turns it into the tempo of each beat of the cycle clock two beats ahead
 //! ([`phonon_runtime::tempo::Timeline`]), without locks or allocation. Rendered frame `f`
-//! plays at Link time `origin + (f + silence)/rate`: `origin` is when the sink played frame
-//! 0, `silence` what late blocks inserted since.
+//! plays at Link time `origin + (f + silence)/rate`, moved to where an audio device plays
+//! it (its latency and drift, [`super::device_clock`]): `origin` is when the sink played
+//! frame 0, `silence` what late blocks inserted since.
 
 use super::Stats;
+use super::seqlock::SeqLock;
 use phonon_runtime::Rational;
 use phonon_runtime::tempo::Timeline;
 use rusty_link::{AblLink, SessionState};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering, fence};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 /// How often the session's timeline is read.
@@ -25,45 +27,31 @@ const READ_EVERY: Duration = Duration::from_millis(5);
 /// `origin` before the sink has played frame 0.
 const UNKNOWN: i64 = i64::MIN;
 
-/// The session's timeline as last read, behind a sequence lock (one writer: the reader
-/// thread).
+/// The session's timeline as last read: at Link time `time` (µs) the session's beat was
+/// `beat`, at `bpm` (one writer: the reader thread); and the Link time when the sink played
+/// frame 0.
 struct Published {
-    sequence: AtomicU64,
-    /// At Link time `time` (µs) the session's beat was `beat` (f64 bits), at `bpm` (f64 bits).
-    time: AtomicI64,
-    beat: AtomicU64,
-    bpm: AtomicU64,
-    /// The Link time when the sink played frame 0.
+    timeline: SeqLock<3>,
     origin: AtomicI64,
 }
 
 impl Published {
-    fn write(&self, time: i64, beat: f64, bpm: f64) {
-        self.sequence.fetch_add(1, Ordering::Relaxed);
-        fence(Ordering::Release);
-        self.time.store(time, Ordering::Relaxed);
-        self.beat.store(beat.to_bits(), Ordering::Relaxed);
-        self.bpm.store(bpm.to_bits(), Ordering::Relaxed);
-        self.sequence.fetch_add(1, Ordering::Release);
+    fn new(origin: i64) -> Published {
+        Published {
+            timeline: SeqLock::new(),
+            origin: AtomicI64::new(origin),
+        }
     }
 
-    /// (time, beat, bpm), unless a write kept overlapping the read.
+    fn write(&self, time: i64, beat: f64, bpm: f64) {
+        self.timeline
+            .write([time as u64, beat.to_bits(), bpm.to_bits()]);
+    }
+
+    /// (time, beat, bpm).
     fn read(&self) -> Option<(i64, f64, f64)> {
-        for _ in 0..16 {
-            let before = self.sequence.load(Ordering::Acquire);
-            if before % 2 == 1 {
-                std::hint::spin_loop();
-                continue;
-            }
-            let time = self.time.load(Ordering::Relaxed);
-            let beat = f64::from_bits(self.beat.load(Ordering::Relaxed));
-            let bpm = f64::from_bits(self.bpm.load(Ordering::Relaxed));
-            fence(Ordering::Acquire);
-            if self.sequence.load(Ordering::Relaxed) == before && before > 0 {
-                return Some((time, beat, bpm));
-            }
-        }
-        None
+        let [time, beat, bpm] = self.timeline.read()?;
+        Some((time as i64, f64::from_bits(beat), f64::from_bits(bpm)))
     }
 }
 
@@ -96,7 +84,9 @@ impl Timeline for Follower {
         }
         let silence =
             self.stats.played.load(Ordering::Relaxed) - self.stats.consumed.load(Ordering::Relaxed);
-        let at = origin as f64 + (frame + silence) as f64 * 1e6 / self.sample_rate;
+        let played = frame + silence;
+        let device = self.stats.device_clock.nanos(played) * 1e-3;
+        let at = origin as f64 + played as f64 * 1e6 / self.sample_rate + device;
         let q = self.quantum;
         let beat_from = beat + (at - time as f64) * bpm / 60e6;
         // `to` lands on the session's beat of its phase in the cycle nearest where it
@@ -114,13 +104,7 @@ impl Session {
     pub fn join(bpm: f64, quantum: f64) -> Session {
         let link = Arc::new(AblLink::new(bpm));
         link.enable(true);
-        let published = Arc::new(Published {
-            sequence: AtomicU64::new(0),
-            time: AtomicI64::new(0),
-            beat: AtomicU64::new(0),
-            bpm: AtomicU64::new(0),
-            origin: AtomicI64::new(UNKNOWN),
-        });
+        let published = Arc::new(Published::new(UNKNOWN));
         let stop = Arc::new(AtomicBool::new(false));
         let reader = {
             let (link, published, stop) = (link.clone(), published.clone(), stop.clone());
@@ -203,13 +187,7 @@ mod tests {
     #[test]
     fn the_follower_lands_each_beat_on_the_sessions_beat_of_its_phase() {
         // The session: 120 bpm, beat 10.5 at Link time 1 s; frame 0 played at 1 s.
-        let published = Arc::new(Published {
-            sequence: AtomicU64::new(0),
-            time: AtomicI64::new(0),
-            beat: AtomicU64::new(0),
-            bpm: AtomicU64::new(0),
-            origin: AtomicI64::new(1_000_000),
-        });
+        let published = Arc::new(Published::new(1_000_000));
         published.write(1_000_000, 10.5, 120.0);
         let f = Follower {
             published,

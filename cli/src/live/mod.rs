@@ -27,6 +27,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+mod device_clock;
 mod handed;
 #[cfg(feature = "link")]
 mod link;
@@ -35,6 +36,7 @@ pub mod osc;
 mod record;
 mod reload;
 mod scope;
+mod seqlock;
 pub mod serve;
 mod signals;
 mod sink;
@@ -184,6 +186,8 @@ struct Stats {
     device_losses: AtomicU64,
     /// Frames the null clock played while the device was gone.
     null_clock_frames: AtomicU64,
+    /// Where the device plays each frame against the system clock (see [`device_clock`]).
+    device_clock: device_clock::Correction,
 }
 
 /// Where changes to what plays come from.
@@ -555,12 +559,13 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
     // Eight seconds of room: the monitor thread syncs the recording to the disk every
     // second, which a slow disk can hold up.
     let (played_tx, mut played_rx) = rtrb::RingBuffer::<f32>::new(16 * sr as usize);
-    let feed = sink::Feed::new(consumer, played_tx, stats.clone(), width);
-    let say = sayer(&report_tx);
-    // When frame 0 is played, give or take the device's latency: what `phonon serve` takes
-    // an OSC bundle's time from.
+    // When frame 0 is played on the null clock (a device's own timing is fitted against it:
+    // see `device_clock`): what `phonon serve` takes an OSC bundle's time from.
     let origin = std::time::SystemTime::now();
     let origin_instant = Instant::now();
+    let fit = device_clock::Fit::new(origin_instant, sr);
+    let feed = sink::Feed::new(consumer, played_tx, stats.clone(), width, fit);
+    let say = sayer(&report_tx);
     let running = match sink::start(args.sink, feed, block, sr, say) {
         Ok(r) => r,
         Err(e) => {
@@ -973,6 +978,16 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
             } else {
                 ""
             }
+        );
+    }
+    // Where the device played the last frame against the system clock, and how fast its
+    // clock ran: what MIDI, OSC and Link timing were corrected by.
+    if let Some((a, b)) = stats.device_clock.line() {
+        let _ = writeln!(
+            io.stdout,
+            "the audio device played {:.1} ms after the system clock's time for its frames at the end, its clock {:+.1} ppm against the system's",
+            (a + b * played as f64) / 1e6,
+            -b * sr as f64 / 1e9 * 1e6
         );
     }
     let _ = writeln!(

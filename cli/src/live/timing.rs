@@ -1,6 +1,7 @@
 //! When a rendered frame sounds: frame 0 when the sink played it, later frames after it at
 //! the sample rate, delayed by the silence late blocks inserted before them (the sink plays
-//! silence for a block that was not ready, and every later frame comes that much later).
+//! silence for a block that was not ready, and every later frame comes that much later),
+//! and moved to where an audio device plays it ([`super::device_clock`]).
 //! What `--osc-out` stamps its bundles with and `--midi-out` sends its messages at.
 
 use super::Stats;
@@ -23,7 +24,10 @@ impl Timing {
     fn after(&self, frame: i64) -> Duration {
         let silence =
             self.stats.played.load(Ordering::Relaxed) - self.stats.consumed.load(Ordering::Relaxed);
-        let seconds = (frame + silence).max(0) as f64 / self.sample_rate as f64 + self.latency;
+        let played = (frame + silence).max(0);
+        // Where the device plays it, against the system clock.
+        let device = self.stats.device_clock.nanos(played) * 1e-9;
+        let seconds = played as f64 / self.sample_rate as f64 + device + self.latency;
         Duration::from_secs_f64(seconds.max(0.0))
     }
 

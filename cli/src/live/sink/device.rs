@@ -150,8 +150,13 @@ fn build<T: SizedSample + FromSample<f32>>(
     let (feed, errors) = (shared.clone(), shared.clone());
     device.build_output_stream(
         &config,
-        move |data: &mut [T], _: &cpal::OutputCallbackInfo| {
-            feed.fill_as(id, data, channels, T::from_sample, false);
+        move |data: &mut [T], info: &cpal::OutputCallbackInfo| {
+            // When the buffer will play: now plus what the backend predicts beyond the
+            // callback (the device's latency).
+            let t = info.timestamp();
+            let ahead = t.playback.duration_since(&t.callback).unwrap_or_default();
+            let plays_at = std::time::Instant::now() + ahead;
+            feed.fill_as(id, data, channels, T::from_sample, false, Some(plays_at));
         },
         // Counted and shown in the summary; a device gone is handed to the supervisor,
         // which plays on the null clock until it is back.

@@ -35,6 +35,8 @@ pub struct Feed {
     callbacks: u64,
     /// Interleaved channels of a rendered frame: 2, or two per stem when split.
     width: usize,
+    /// Where a device plays its frames (fitted from its callbacks' playback times).
+    fit: crate::live::device_clock::Fit,
 }
 
 impl Feed {
@@ -44,6 +46,7 @@ impl Feed {
         played: rtrb::Producer<f32>,
         stats: Arc<Stats>,
         width: usize,
+        fit: crate::live::device_clock::Fit,
     ) -> Feed {
         Feed {
             rendered,
@@ -52,6 +55,7 @@ impl Feed {
             started: false,
             callbacks: 0,
             width: width.clamp(2, MAX_WIDTH),
+            fit,
         }
     }
 
@@ -64,10 +68,21 @@ impl Feed {
     /// the first ones (the program's stereo, or its stems pair by pair) and silence on the
     /// rest, or on a mono device the first pair mixed.
     /// Runs in the audio callback: it must not allocate, lock, block or do I/O (checked by
-    /// `assert_no_alloc` in debug builds).
-    pub fn fill<T: Copy>(&mut self, data: &mut [T], channels: usize, convert: fn(f32) -> T) {
+    /// `assert_no_alloc` in debug builds). `plays_at`: when a device will play the first
+    /// frame (`None` on the null clock, which is the system clock).
+    pub fn fill<T: Copy>(
+        &mut self,
+        data: &mut [T],
+        channels: usize,
+        convert: fn(f32) -> T,
+        plays_at: Option<Instant>,
+    ) {
         assert_no_alloc::assert_no_alloc(|| {
             let frames = data.len() / channels;
+            if let Some(at) = plays_at {
+                let frame = self.stats.played.load(Ordering::Relaxed);
+                self.fit.note(frame, at, &self.stats.device_clock);
+            }
             if self.callbacks > 0 {
                 self.stats
                     .callback_frames
@@ -132,6 +147,7 @@ impl Feed {
     pub fn restart(&mut self) {
         self.started = false;
         self.callbacks = 0;
+        self.fit.restart();
     }
 
     /// Whole frames rendered and not yet played.
@@ -204,6 +220,7 @@ impl Shared {
     /// otherwise. Runs in the audio callback, so it never waits: the feed is only ever
     /// try-locked, and the lock is contended only for the instant of a handover, when the
     /// side that loses plays silence. With `whole`, fills only if the whole buffer is ready.
+    /// `plays_at`: as for [`Feed::fill`].
     pub fn fill_as<T: Copy>(
         &self,
         driver: u32,
@@ -211,6 +228,7 @@ impl Shared {
         channels: usize,
         convert: fn(f32) -> T,
         whole: bool,
+        plays_at: Option<Instant>,
     ) -> Filled {
         if self.driver() == driver {
             let feed = match self.feed.try_lock() {
@@ -222,7 +240,7 @@ impl Shared {
                 if whole && feed.ready() < data.len() / channels {
                     return Filled::NotReady;
                 }
-                feed.fill(data, channels, convert);
+                feed.fill(data, channels, convert, plays_at);
                 return Filled::Played;
             }
         }
@@ -253,6 +271,8 @@ impl Shared {
 
     /// Hands the feed to the null clock, whose schedule begins at `from`.
     pub fn hand_to_null_clock(&self, from: Instant) {
+        // The null clock is the system clock: no device's timing to correct for.
+        self.stats.device_clock.clear();
         let nanos = from.saturating_duration_since(self.epoch).as_nanos() as u64;
         self.null_from.store(nanos, Ordering::Release);
         self.hand_to(NULL_CLOCK);
@@ -276,7 +296,8 @@ mod tests {
             tx.push(-(k as f32) / 2.0).unwrap();
         }
         let (played, monitor) = rtrb::RingBuffer::new(4096);
-        let feed = Feed::new(rx, played, Arc::new(Stats::default()), 2);
+        let fit = crate::live::device_clock::Fit::new(Instant::now(), 48_000);
+        let feed = Feed::new(rx, played, Arc::new(Stats::default()), 2, fit);
         // The producer is dropped: what is in the ring stays readable.
         drop(tx);
         (feed, monitor)
@@ -286,7 +307,7 @@ mod tests {
     fn frames_go_to_the_first_two_channels_and_the_rest_are_silent() {
         let (mut f, mut monitor) = feed(8);
         let mut data = [9.0f32; 4 * 3];
-        f.fill(&mut data, 4, |x| x);
+        f.fill(&mut data, 4, |x| x, None);
         assert_eq!(
             data,
             [0.0, 0.0, 0.0, 0.0, 1.0, -0.5, 0.0, 0.0, 2.0, -1.0, 0.0, 0.0]
@@ -300,11 +321,11 @@ mod tests {
     fn a_mono_device_gets_both_channels_mixed_and_other_formats_are_converted() {
         let (mut f, _m) = feed(4);
         let mut mono = [1.0f32; 2];
-        f.fill(&mut mono, 1, |x| x);
+        f.fill(&mut mono, 1, |x| x, None);
         assert_eq!(mono, [0.0, 0.25]);
         let (mut f, _m) = feed(4);
         let mut ints = [0i16; 4];
-        f.fill(&mut ints, 2, |x| (x * 1000.0) as i16);
+        f.fill(&mut ints, 2, |x| (x * 1000.0) as i16, None);
         assert_eq!(ints, [0, 0, 1000, -500]);
     }
 
@@ -313,16 +334,16 @@ mod tests {
         let (mut f, _m) = feed(3);
         let mut data = [5.0f32; 2 * 4];
         // Four frames wanted, three ready: still starting, so silence, nothing taken.
-        f.fill(&mut data, 2, |x| x);
+        f.fill(&mut data, 2, |x| x, None);
         assert!(data.iter().all(|&x| x == 0.0));
         assert_eq!(f.stats.xruns.load(Ordering::Relaxed), 0);
         assert_eq!(f.stats.consumed.load(Ordering::Relaxed), 0);
         // Two wanted, three ready: the program starts from its first frame.
         let mut two = [5.0f32; 4];
-        f.fill(&mut two, 2, |x| x);
+        f.fill(&mut two, 2, |x| x, None);
         assert_eq!(two, [0.0, 0.0, 1.0, -0.5]);
         // Two wanted, one left: played as far as it goes, and counted as late.
-        f.fill(&mut two, 2, |x| x);
+        f.fill(&mut two, 2, |x| x, None);
         assert_eq!(two, [2.0, -1.0, 0.0, 0.0]);
         assert_eq!(f.stats.xruns.load(Ordering::Relaxed), 1);
         assert_eq!(f.stats.consumed.load(Ordering::Relaxed), 3);
@@ -338,20 +359,20 @@ mod tests {
         let mut data = [7.0f32; 4];
         // The null clock drives: a device stream's callback gets silence, takes nothing.
         assert_eq!(
-            shared.fill_as(2, &mut data, 2, |x| x, false),
+            shared.fill_as(2, &mut data, 2, |x| x, false, None),
             Filled::NotMine
         );
         assert_eq!(data, [0.0; 4]);
         assert!(monitor.pop().is_err());
         assert_eq!(
-            shared.fill_as(NULL_CLOCK, &mut data, 2, |x| x, false),
+            shared.fill_as(NULL_CLOCK, &mut data, 2, |x| x, false, None),
             Filled::Played
         );
         assert_eq!(data, [0.0, 0.0, 1.0, -0.5]);
         // Asked for whole buffers only, and fewer frames ready: nothing happens.
         let mut big = [7.0f32; 2 * 7];
         assert_eq!(
-            shared.fill_as(NULL_CLOCK, &mut big, 2, |x| x, true),
+            shared.fill_as(NULL_CLOCK, &mut big, 2, |x| x, true, None),
             Filled::NotReady
         );
         assert_eq!(big, [7.0; 14]);
@@ -359,14 +380,17 @@ mod tests {
         // over (silence until it can be filled whole; 6 frames are left, it asks for 7).
         shared.hand_to(3);
         assert_eq!(
-            shared.fill_as(NULL_CLOCK, &mut data, 2, |x| x, false),
+            shared.fill_as(NULL_CLOCK, &mut data, 2, |x| x, false, None),
             Filled::NotMine
         );
-        assert_eq!(shared.fill_as(3, &mut big, 2, |x| x, false), Filled::Played);
+        assert_eq!(
+            shared.fill_as(3, &mut big, 2, |x| x, false, None),
+            Filled::Played
+        );
         assert_eq!(big, [0.0; 14]);
         assert_eq!(shared.stats.xruns.load(Ordering::Relaxed), 0);
         assert_eq!(
-            shared.fill_as(3, &mut data, 2, |x| x, false),
+            shared.fill_as(3, &mut data, 2, |x| x, false, None),
             Filled::Played
         );
         assert_eq!(data, [2.0, -1.0, 3.0, -1.5]);

@@ -31,7 +31,7 @@ pub fn run(shared: Arc<Shared>, block: usize, sample_rate: u32) {
             if let Some(wait) = due.checked_duration_since(Instant::now()) {
                 std::thread::sleep(wait);
             }
-            match shared.fill_as(NULL_CLOCK, &mut out, width, |x| x, shared.stands_in) {
+            match shared.fill_as(NULL_CLOCK, &mut out, width, |x| x, shared.stands_in, None) {
                 Filled::Played => {
                     k += 1;
                     if shared.stands_in {
