@@ -14,6 +14,16 @@ static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisable
 
 const SR: f64 = 44_100.0;
 
+/// The left channel of a recorded stereo WAV.
+fn left_channel(wav: &std::path::Path) -> Vec<f32> {
+    let samples: Vec<f32> = hound::WavReader::open(wav)
+        .unwrap()
+        .into_samples::<f32>()
+        .map(Result::unwrap)
+        .collect();
+    samples.iter().step_by(2).copied().collect()
+}
+
 fn tone(x: &[f32], hz: f64) -> f64 {
     let (mut re, mut im) = (0.0, 0.0);
     for (i, &v) in x.iter().enumerate() {
@@ -117,12 +127,7 @@ fn live_reloads_on_save_and_keeps_playing_through_errors() {
     assert!(log.contains("the last good program keeps playing"), "{log}");
     assert!(log.contains("xruns 0"), "{log}");
 
-    let samples: Vec<f32> = hound::WavReader::open(&rec)
-        .unwrap()
-        .into_samples::<f32>()
-        .map(Result::unwrap)
-        .collect();
-    let left: Vec<f32> = samples.iter().step_by(2).copied().collect();
+    let left = left_channel(&rec);
     assert!(
         left.len() as f64 > 3.0 * SR,
         "{} frames recorded",
@@ -473,12 +478,7 @@ fn editor_commands_mute_evaluate_solo_play_once_and_hush() {
     assert!(log.contains("editor commands at "), "{log}");
 
     // Which tones sound, 50 ms at a time; runs shorter than 0.2 s are the crossfades.
-    let samples: Vec<f32> = hound::WavReader::open(&rec)
-        .unwrap()
-        .into_samples::<f32>()
-        .map(Result::unwrap)
-        .collect();
-    let left: Vec<f32> = samples.iter().step_by(2).copied().collect();
+    let left = left_channel(&rec);
     let mut states: Vec<(Vec<u32>, usize)> = Vec::new();
     for w in left.chunks_exact(2205) {
         let levels: Vec<f64> = [300, 440, 1000, 2500]

@@ -699,8 +699,7 @@ fn play(spec: ProgramSpec, name: String, mut changes: Changes, args: LiveArgs, i
                     tell
                 },
             };
-            let playing = failing.is_none().then_some(text);
-            match reload::watch(path, playing, start_tempo, with, reloads) {
+            match reload::watch(path, text, failing.is_none(), start_tempo, with, reloads) {
                 Ok((watcher, compiler)) => (Some(watcher), Changer::Compiler(compiler)),
                 Err(e) => {
                     let _ = writeln!(io.stderr, "error: {e}");

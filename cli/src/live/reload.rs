@@ -65,11 +65,12 @@ pub(super) struct Watching {
 const ANSWER_WITHIN: Duration = Duration::from_secs(20);
 
 /// Watches `path`, listens for editor commands, and starts the compiler thread that builds
-/// each new version and hands it to the player. `playing` is the text whose program plays
-/// now (`None` when the file did not compile at the start), at `tempo`.
+/// each new version and hands it to the player. `text` is the file as read at the start,
+/// whose program plays now at `tempo` if it `compiled`.
 pub(super) fn watch(
     path: PathBuf,
-    playing: Option<String>,
+    text: String,
+    compiled: bool,
     tempo: f64,
     with: Compiler,
     r: Reloads,
@@ -116,8 +117,8 @@ pub(super) fn watch(
     }));
     let mut state = Reloader {
         path,
-        source: playing.clone().unwrap_or_default(),
-        good: playing,
+        good: compiled.then(|| text.clone()),
+        source: text,
         held: Held::default(),
         stop: r.stop.clone(),
         load: Loader { with, r, tempo },
