@@ -174,8 +174,8 @@ fn query_names_a_once_line_as_once_or_once_colon_line() {
     assert!(query_source(src, "f.ph", Some("once:3")).is_err());
 }
 
-/// The left channel's peak in each quarter cycle of `cycles` cycles of `src` at 2 cps.
-fn quarter_peaks(src: &str, cycles: usize) -> Vec<f32> {
+/// The left channel of `cycles` cycles of `src` at 2 cps, and its sample rate.
+fn render_left(src: &str, cycles: usize) -> (Vec<f32>, usize) {
     use phonon_compiler::catalogue::Catalogue;
     use phonon_compiler::program::{Options, compile};
     let c = compile(src, &Catalogue::new([], vec![]), &Options::default())
@@ -184,7 +184,12 @@ fn quarter_peaks(src: &str, cycles: usize) -> Vec<f32> {
     let mut engine = phonon_runtime::engine::Engine::new(c.spec, 512, 1).unwrap();
     let frames = cycles * sr / 2;
     let r = phonon_runtime::render::render(&mut engine, frames, 512, false, false, &mut |_| {});
-    let left: Vec<f32> = r.samples.iter().step_by(2).copied().collect();
+    (r.samples.iter().step_by(2).copied().collect(), sr)
+}
+
+/// The left channel's peak in each quarter cycle of `cycles` cycles of `src` at 2 cps.
+fn quarter_peaks(src: &str, cycles: usize) -> Vec<f32> {
+    let (left, sr) = render_left(src, cycles);
     (0..cycles * 4)
         .map(|k| {
             left[k * sr / 8..(k + 1) * sr / 8]
@@ -204,13 +209,22 @@ fn a_once_line_of_a_signal_sounds_for_its_one_cycle() {
     ] {
         let peaks = quarter_peaks(&format!("cps: 2\nonce: {body}\n"), 2);
         assert!(peaks[..4].iter().all(|&p| p > 0.1), "{body}: {peaks:?}");
-        assert!(peaks[4..].iter().all(|&p| p == 0.0), "{body}: {peaks:?}");
+        // Faded out over 2 ms past the cycle's end, then silent.
+        assert!(peaks[5..].iter().all(|&p| p == 0.0), "{body}: {peaks:?}");
     }
+    // Without a click where it starts and ends: no step larger than the sine's own.
+    // (330.7 Hz ends the cycle mid-period, where a cut would jump by 0.16.)
+    let (left, _) = render_left("cps: 2\nonce: sine 330.7 * 0.2\n", 2);
+    let step = left
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0f32, f32::max);
+    assert!(step < 0.012, "a step of {step}");
     // Beside the output playing the same bus, which goes on.
     let peaks = quarter_peaks("cps: 2\n~t: sine \"300\" * 0.2\nd1: ~t\nonce: ~t\n", 2);
     assert!(peaks[..4].iter().all(|&p| p > 0.3), "{peaks:?}");
     assert!(
-        peaks[4..].iter().all(|&p| (0.15..0.25).contains(&p)),
+        peaks[5..].iter().all(|&p| (0.15..0.25).contains(&p)),
         "{peaks:?}"
     );
 }

@@ -157,10 +157,21 @@ pub fn lower_program(
                     kind: ExprKind::Number(1.0),
                     span: body.span.clone(),
                 };
-                l.host(&one, Ctx::Gate.read(), &format!("{name}/cycle"))
-                    .map(|gate| {
+                // Faded in and out over a voice's gate fade, so the cut does not click.
+                l.host(&one, Read::Trigger, &format!("{name}/cycle"))
+                    .map(|trigger| {
+                        let NodeKind::Host { source, .. } = l.graph.nodes[trigger].kind else {
+                            unreachable!("a host read is a host node")
+                        };
+                        let gate = l.host_read(source, Read::Gate, &format!("{name}/cycle.gate"));
+                        let fade = l.constant(voices::GATE_FADE);
+                        let env = l.node(
+                            &format!("{name}/cycle.env"),
+                            NodeKind::Env(Env::Ar),
+                            vec![trigger, gate, fade, fade],
+                        );
                         l.per_channel(&[sig], |l, ins, ch| {
-                            l.math(&format!("{name}/once.{ch}"), Math::Mul, vec![ins[0], gate])
+                            l.math(&format!("{name}/once.{ch}"), Math::Mul, vec![ins[0], env])
                         })
                     })
             }
