@@ -40,6 +40,12 @@ fn render(name: &str, src: &str, extra: &[&str]) -> (String, usize, Vec<f32>) {
     let (code, _, err) = run(&args);
     assert_eq!(code, 0, "{err}");
     let (channels, samples) = read(&out);
+    // The files are read: nothing is left behind (the folder goes with the last of them).
+    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_file(&out);
+    if let Some(dir) = file.parent() {
+        let _ = std::fs::remove_dir(dir);
+    }
     (err, channels, samples)
 }
 
