@@ -157,21 +157,28 @@ pub fn lower_program(
                     kind: ExprKind::Number(1.0),
                     span: body.span.clone(),
                 };
-                // Faded in and out over a voice's gate fade, so the cut does not click.
+                // Whole from the cycle's first frame (as its events start), then faded out
+                // over a voice's gate release so the end does not click: the gate, or past
+                // it the release of an envelope that the gate held open.
                 l.host(&one, Read::Trigger, &format!("{name}/cycle"))
                     .map(|trigger| {
                         let NodeKind::Host { source, .. } = l.graph.nodes[trigger].kind else {
                             unreachable!("a host read is a host node")
                         };
-                        let gate = l.host_read(source, Read::Gate, &format!("{name}/cycle.gate"));
+                        let p = |part: &str| format!("{name}/cycle.{part}");
+                        let gate = l.host_read(source, Read::Gate, &p("gate"));
                         let fade = l.constant(voices::GATE_FADE);
                         let env = l.node(
-                            &format!("{name}/cycle.env"),
+                            &p("env"),
                             NodeKind::Env(Env::Ar),
                             vec![trigger, gate, fade, fade],
                         );
+                        let one = l.constant(1.0);
+                        let closed = l.math(&p("closed"), Math::Sub, vec![one, gate]);
+                        let tail = l.math(&p("tail"), Math::Mul, vec![env, closed]);
+                        let level = l.math(&p("level"), Math::Add, vec![tail, gate]);
                         l.per_channel(&[sig], |l, ins, ch| {
-                            l.math(&format!("{name}/once.{ch}"), Math::Mul, vec![ins[0], env])
+                            l.math(&format!("{name}/once.{ch}"), Math::Mul, vec![ins[0], level])
                         })
                     })
             }
