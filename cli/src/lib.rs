@@ -535,32 +535,10 @@ pub fn run(args: &[String], mut io: Io) -> i32 {
             link_quantum,
         } => {
             if list_midi {
-                return match live::midi::list() {
-                    Ok(names) => {
-                        for n in names {
-                            let _ = writeln!(io.stdout, "{n}");
-                        }
-                        0
-                    }
-                    Err(e) => {
-                        let _ = writeln!(io.stderr, "error: cannot list MIDI ports: {e}");
-                        EXIT_USER_ERROR
-                    }
-                };
+                return print_names(live::midi::list(), "MIDI ports", io);
             }
             if list_devices {
-                return match live::device_names() {
-                    Ok(names) => {
-                        for n in names {
-                            let _ = writeln!(io.stdout, "{n}");
-                        }
-                        0
-                    }
-                    Err(e) => {
-                        let _ = writeln!(io.stderr, "error: cannot list audio devices: {e}");
-                        EXIT_USER_ERROR
-                    }
-                };
+                return print_names(live::device_names(), "audio devices", io);
             }
             let (mut args, samples) = match play.open(&mut io) {
                 Ok(x) => x,
@@ -791,6 +769,22 @@ fn ir_ast(path: &PathBuf, mut io: Io) -> i32 {
             0
         }
         Err(code) => code,
+    }
+}
+
+/// `--list-midi`, `--list-devices`: the names, a line each, or why there are none.
+fn print_names(names: Result<Vec<String>, String>, what: &str, io: Io) -> i32 {
+    match names {
+        Ok(names) => {
+            for n in names {
+                let _ = writeln!(io.stdout, "{n}");
+            }
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(io.stderr, "error: cannot list {what}: {e}");
+            EXIT_USER_ERROR
+        }
     }
 }
 

@@ -36,13 +36,21 @@ fn listen(heard: Heard) -> impl Drop {
     client.activate_async((), process).unwrap()
 }
 
+/// The test's JACK server, for as long as the test holds it (one test at a time: they share
+/// its name, and a test that keeps time must not share the two cores with another).
+/// The server stops before the lock is let go (a tuple drops its first field first).
+fn server() -> (jack::Jack, std::sync::MutexGuard<'static, ()>) {
+    let one = jack::one_server();
+    let server = jack::start_jack(SERVER);
+    // SAFETY: every test that sets it sets the same value, while holding the lock above;
+    // the JACK library reads it when a client opens.
+    unsafe { std::env::set_var("JACK_DEFAULT_SERVER", SERVER) };
+    (server, one)
+}
+
 #[test]
 fn notes_and_controls_reach_a_jack_midi_port_on_time() {
-    let _one = jack::one_server();
-    let _server = jack::start_jack(SERVER);
-    // SAFETY: this binary's only test sets it before any thread of its own reads the
-    // environment; the JACK library reads it when the client opens.
-    unsafe { std::env::set_var("JACK_DEFAULT_SERVER", SERVER) };
+    let _jack = server();
     let heard: Heard = Arc::default();
     let sink = listen(heard.clone());
 
@@ -265,10 +273,7 @@ fn talk(heard: Heard, start: Arc<std::sync::atomic::AtomicU64>) -> impl Drop {
 #[test]
 fn controllers_notes_and_a_clock_come_in_from_a_jack_midi_port() {
     use std::sync::atomic::{AtomicU64, Ordering};
-    let _one = jack::one_server();
-    let _server = jack::start_jack(SERVER);
-    // SAFETY: as above.
-    unsafe { std::env::set_var("JACK_DEFAULT_SERVER", SERVER) };
+    let _jack = server();
     let heard: Heard = Arc::default();
     let start = Arc::new(AtomicU64::new(0));
     let io = talk(heard.clone(), start.clone());
@@ -364,10 +369,7 @@ fn controllers_notes_and_a_clock_come_in_from_a_jack_midi_port() {
 
 #[test]
 fn a_port_that_goes_away_is_reported_and_the_sound_plays_on() {
-    let _one = jack::one_server();
-    let _server = jack::start_jack(SERVER);
-    // SAFETY: as above.
-    unsafe { std::env::set_var("JACK_DEFAULT_SERVER", SERVER) };
+    let _jack = server();
     let heard: Heard = Arc::default();
     let sink = listen(heard.clone());
 

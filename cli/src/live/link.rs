@@ -69,7 +69,7 @@ struct Follower {
     published: Arc<Published>,
     stats: Arc<Stats>,
     quantum: f64,
-    sample_rate: f64,
+    sample_rate: u32,
 }
 
 impl Timeline for Follower {
@@ -82,11 +82,7 @@ impl Timeline for Follower {
         if !bpm.is_finite() || bpm <= 0.0 {
             return None;
         }
-        let silence =
-            self.stats.played.load(Ordering::Relaxed) - self.stats.consumed.load(Ordering::Relaxed);
-        let played = frame + silence;
-        let device = self.stats.device_clock.nanos(played) * 1e-3;
-        let at = origin as f64 + played as f64 * 1e6 / self.sample_rate + device;
+        let at = origin as f64 + self.stats.seconds_of(frame, self.sample_rate) * 1e6;
         let q = self.quantum;
         let beat_from = beat + (at - time as f64) * bpm / 60e6;
         // `to` lands on the session's beat of its phase in the cycle nearest where it
@@ -136,7 +132,7 @@ impl Session {
             published: self.published.clone(),
             stats,
             quantum: self.quantum,
-            sample_rate: sample_rate as f64,
+            sample_rate,
         };
         (Arc::new(follower), Rational::from_f64(1.0 / self.quantum))
     }
@@ -193,7 +189,7 @@ mod tests {
             published,
             stats: Arc::new(Stats::default()),
             quantum: 4.0,
-            sample_rate: 48_000.0,
+            sample_rate: 48_000,
         };
         let quarter = Rational::new(1, 4);
         // From cycle 0 at frame 0 (beat 10.5: phase 2.5 of 4) to cycle 1/4 (phase 1): the

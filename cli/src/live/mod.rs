@@ -190,6 +190,30 @@ struct Stats {
     device_clock: device_clock::Correction,
 }
 
+impl Stats {
+    /// Seconds from when the sink played frame 0 to when rendered frame `frame` plays: the
+    /// silence late blocks put before it, and where the device plays it against the system
+    /// clock ([`device_clock`]). The one rule by which MIDI, OSC, `phonon serve` and Link
+    /// place frames in system-clock time.
+    fn seconds_of(&self, frame: i64, sample_rate: u32) -> f64 {
+        let played = frame + self.silence();
+        played as f64 / sample_rate as f64 + self.device_clock.nanos(played) * 1e-9
+    }
+
+    /// The rendered frame that plays `seconds` after frame 0 did (the inverse of
+    /// [`Stats::seconds_of`]).
+    fn frame_at(&self, seconds: f64, sample_rate: u32) -> i64 {
+        let nominal = (seconds * sample_rate as f64) as i64;
+        let device = self.device_clock.nanos(nominal) * 1e-9;
+        ((seconds - device) * sample_rate as f64).round() as i64 - self.silence()
+    }
+
+    /// Frames of silence late blocks have put in so far.
+    fn silence(&self) -> i64 {
+        self.played.load(Ordering::Relaxed) - self.consumed.load(Ordering::Relaxed)
+    }
+}
+
 /// Where changes to what plays come from.
 enum Changes {
     /// Saved versions of the file, each compiled and swapped in.

@@ -296,16 +296,11 @@ impl Listen {
                     Ok(d) => d.as_secs_f64(),
                     Err(e) => -e.duration().as_secs_f64(),
                 };
-                // Frames are the program's: the silence of late blocks went by without them;
-                // a device plays each frame where its clock says (`device_clock`).
-                let (silence, device) = self.stats.as_ref().map_or((0, 0.0), |s| {
-                    let nominal = (seconds * self.sample_rate as f64) as i64;
-                    (
-                        s.played.load(Ordering::Relaxed) - s.consumed.load(Ordering::Relaxed),
-                        s.device_clock.nanos(nominal) * 1e-9,
-                    )
-                });
-                ((seconds - device) * self.sample_rate as f64).round() as i64 - silence
+                // Frames are the program's, as the sink plays them (`Stats::frame_at`).
+                match &self.stats {
+                    Some(s) => s.frame_at(seconds, self.sample_rate),
+                    None => (seconds * self.sample_rate as f64).round() as i64,
+                }
             }
         };
         // The whole as long as `delta` seconds at `cps` (a cycle without one): the player

@@ -6,7 +6,6 @@
 
 use super::Stats;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime};
 
 pub(super) struct Timing {
@@ -22,12 +21,7 @@ pub(super) struct Timing {
 impl Timing {
     /// Seconds from frame 0's playing to `frame`'s, plus the latency.
     fn after(&self, frame: i64) -> Duration {
-        let silence =
-            self.stats.played.load(Ordering::Relaxed) - self.stats.consumed.load(Ordering::Relaxed);
-        let played = (frame + silence).max(0);
-        // Where the device plays it, against the system clock.
-        let device = self.stats.device_clock.nanos(played) * 1e-9;
-        let seconds = played as f64 / self.sample_rate as f64 + device + self.latency;
+        let seconds = self.stats.seconds_of(frame, self.sample_rate) + self.latency;
         Duration::from_secs_f64(seconds.max(0.0))
     }
 
